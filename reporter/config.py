@@ -1,0 +1,171 @@
+"""The report configuration: one TOML file, validated once, overridable from the command line.
+
+Relative input paths are resolved against the config file's folder. Unknown keys are errors.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from reporter.core.period import Period
+from reporter.errors import ConfigError
+
+OUTPUT_FORMATS = ("pdf", "xlsx", "json")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Organization(_Strict):
+    name: str = Field(min_length=1)
+    slug: str | None = None
+
+
+class PeriodConfig(_Strict):
+    month: str | None = None
+    start: date | None = None
+    end: date | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> PeriodConfig:
+        if self.month and (self.start or self.end):
+            raise ValueError("give either 'month' or 'start' and 'end', not both")
+        if not self.month and not (self.start and self.end):
+            raise ValueError("give 'month' (YYYY-MM) or both 'start' and 'end' (YYYY-MM-DD)")
+        return self
+
+    def resolve(self) -> Period:
+        if self.month:
+            return parse_period(self.month)
+        assert self.start and self.end
+        return _checked(Period(self.start, self.end))
+
+
+class InputConfig(_Strict):
+    path: str
+    format: str | None = None
+    team: str | None = None
+    project: str | None = None
+    model: str | None = None
+    country: str | None = None
+    tracker_pue: float | None = Field(default=None, ge=1.0)
+
+
+class Facility(_Strict):
+    pue: float | None = Field(default=None, ge=1.0, le=5.0)
+
+
+class Factors(_Strict):
+    fallback: str = "WORLD"
+    location_based: dict[str, float] = Field(default_factory=dict)
+
+
+class Output(_Strict):
+    dir: str = "out"
+    formats: list[Literal["pdf", "xlsx", "json"]] = Field(default_factory=lambda: list(OUTPUT_FORMATS))
+
+
+class ReportConfig(_Strict):
+    organization: Organization
+    period: PeriodConfig
+    inputs: list[InputConfig] = Field(default_factory=list)
+    facility: Facility = Field(default_factory=Facility)
+    factors: Factors = Field(default_factory=Factors)
+    output: Output = Field(default_factory=Output)
+    base_dir: str = "."
+
+    @property
+    def base_path(self) -> Path:
+        return Path(self.base_dir)
+
+
+def load_config(path: Path, overrides: dict[str, Any] | None = None) -> ReportConfig:
+    """Read, merge command-line overrides into, and validate a TOML config file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    if "base_dir" in data:
+        raise ConfigError(f"{path}: unknown key 'base_dir'")
+    data["base_dir"] = str(path.parent)
+    return build_config(data, overrides or {}, origin=str(path))
+
+
+def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -> ReportConfig:
+    """Apply command-line values (inputs, org, period, out) over the file's, then validate."""
+    merged = dict(data)
+    if overrides.get("inputs"):
+        merged["inputs"] = overrides["inputs"]
+    if overrides.get("org"):
+        merged["organization"] = {**merged.get("organization", {}), "name": overrides["org"]}
+    if overrides.get("period"):
+        merged["period"] = {"month": overrides["period"]}
+    if overrides.get("out"):
+        merged["output"] = {**merged.get("output", {}), "dir": overrides["out"]}
+    try:
+        return ReportConfig.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: {_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"unknown key '{where}'"
+    if first["type"] == "missing":
+        return f"missing key '{where}'"
+    message = first["msg"].removeprefix("Value error, ")
+    return f"'{where}': {message}"
+
+
+_DAY = r"\d{4}-\d{2}-\d{2}"
+_MONTH = r"\d{4}-\d{2}"
+
+
+def parse_period(text: str) -> Period:
+    """YYYY, YYYY-MM, YYYY-MM-DD, or a range of any two of those joined by '..'."""
+    cleaned = text.strip()
+    if ".." in cleaned:
+        first, _, last = cleaned.partition("..")
+        return _checked(Period(_bound(first, start=True), _bound(last, start=False)))
+    return _checked(Period(_bound(cleaned, start=True), _bound(cleaned, start=False)))
+
+
+def _bound(text: str, *, start: bool) -> date:
+    text = text.strip()
+    try:
+        if re.fullmatch(_DAY, text):
+            return date.fromisoformat(text)
+        if re.fullmatch(_MONTH, text):
+            year, month = int(text[:4]), int(text[5:])
+            day = 1 if start else calendar.monthrange(year, month)[1]
+            return date(year, month, day)
+        if re.fullmatch(r"\d{4}", text):
+            return date(int(text), 1, 1) if start else date(int(text), 12, 31)
+    except ValueError:
+        pass
+    raise ConfigError(
+        f"period '{text}' is not a date, month or year (use 2026-10, 2026-01..2026-12 or 2026)"
+    )
+
+
+def _checked(period: Period) -> Period:
+    if period.end < period.start:
+        raise ConfigError(f"period ends ({period.end}) before it starts ({period.start})")
+    return period
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "organization"

@@ -1,0 +1,91 @@
+"""Emissions stage: location-based CO2e from each run's grid factor.
+
+Resolution, most specific first, a user override winning at every level: cloud region
+(provider's own figure, else the region's US state or country), US state, country. A run whose
+location cannot be resolved uses the configured fallback key and is flagged `location_fallback`.
+The trackers' own emission figures are kept beside ours for comparison only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reporter.errors import ReferenceDataError
+from reporter.factors import Factor, FactorTable
+
+LOCATION_COLUMNS = ["country_code", "region", "cloud_provider", "cloud_region"]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    country_iso3: str | None
+    factor: Factor
+    status: str
+    flag: str | None
+
+
+def resolve(
+    table: FactorTable,
+    country_code: str | None,
+    region: str | None,
+    cloud_provider: str | None,
+    cloud_region: str | None,
+    fallback_key: str,
+) -> Resolution:
+    """The factor for one location, and how it was found."""
+    country = table.country(country_code)
+    candidates: list[tuple[str, str]] = []
+    flag = None
+    if cloud_region:
+        provider = (cloud_provider or "").lower()
+        candidates += [(f"{provider}:{cloud_region}", "cloud_region"), (cloud_region, "cloud_region")]
+        mapped = table.cloud_regions.get((provider, cloud_region.lower()))
+        if mapped:
+            country = country or mapped[0]
+            if mapped[1]:
+                candidates.append((f"US-{mapped[1]}", "cloud_region_state"))
+            candidates.append((mapped[0], "cloud_region_country"))
+        else:
+            flag = "unknown_cloud_region"
+    if country == "USA" and (state := table.us_state(region)):
+        candidates.append((state, "us_state"))
+    if country:
+        candidates.append((country, "country"))
+    elif country_code:
+        flag = "unknown_country"
+    for key, status in candidates:
+        factor = table.lookup(key)
+        if factor is not None:
+            if factor.key_kind == "override":
+                status = "override"
+            return Resolution(country, factor, status, flag)
+    fallback = table.lookup(fallback_key)
+    if fallback is None:
+        raise ReferenceDataError(f"fallback factor key '{fallback_key}' is not in the factor data")
+    flags = ";".join(f for f in (flag, "location_fallback") if f)
+    return Resolution(country, fallback, "fallback", flags)
+
+
+def attach_emissions(records: pd.DataFrame, table: FactorTable, fallback_key: str) -> pd.DataFrame:
+    """Add country_iso3, location_key, location_status, factor_id, factor_g_per_kwh and CO2e."""
+    frame = records.copy()
+    keys = frame[LOCATION_COLUMNS].astype(object).where(frame[LOCATION_COLUMNS].notna(), None)
+    cache: dict[tuple[object, ...], Resolution] = {}
+    resolutions = []
+    for values in keys.itertuples(index=False, name=None):
+        if values not in cache:
+            cache[values] = resolve(table, *values, fallback_key=fallback_key)  # type: ignore[arg-type]
+        resolutions.append(cache[values])
+    frame["country_iso3"] = [r.country_iso3 for r in resolutions]
+    frame["location_key"] = [r.factor.key for r in resolutions]
+    frame["location_status"] = [r.status for r in resolutions]
+    frame["factor_id"] = [r.factor.factor_id for r in resolutions]
+    frame["factor_g_per_kwh"] = pd.Series([r.factor.value for r in resolutions], dtype="float64", index=frame.index)
+    frame["location_based_co2e_kg"] = frame["energy_kwh"] * frame["factor_g_per_kwh"] / 1000.0
+    extra = [r.flag for r in resolutions]
+    frame["flags"] = [
+        ";".join(x for x in (old, new) if x) for old, new in zip(frame["flags"], extra, strict=True)
+    ]
+    return frame

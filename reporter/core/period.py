@@ -1,0 +1,69 @@
+"""Reporting period: which share of each run falls in which month.
+
+A run's energy is spread evenly over its duration, so a run crossing a month boundary (or the
+period's edge) is split pro rata by time. A run of zero duration counts in the month of its end.
+Timestamps are the trackers' naive local times, taken as the organisation's local calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def start_time(self) -> datetime:
+        return datetime.combine(self.start, datetime.min.time())
+
+    @property
+    def end_time(self) -> datetime:
+        """Exclusive end: midnight after the last day."""
+        return datetime.combine(self.end + timedelta(days=1), datetime.min.time())
+
+    def months(self) -> list[str]:
+        result, current = [], self.start.replace(day=1)
+        while current <= self.end:
+            result.append(current.strftime("%Y-%m"))
+            current = (current + timedelta(days=32)).replace(day=1)
+        return result
+
+    @property
+    def label(self) -> str:
+        months = self.months()
+        if len(months) == 1 and self.start.day == 1 and self.end_time == _next_month(self.start_time):
+            return months[0]
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+
+def _next_month(moment: datetime) -> datetime:
+    """Midnight at the start of the month after `moment`."""
+    first = moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
+
+
+def month_shares(records: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """Rows (record index, month 'YYYY-MM', share in [0, 1]) for the parts inside the period."""
+    out: list[tuple[object, str, float]] = []
+    lo, hi = period.start_time, period.end_time
+    for index, start, end in zip(records.index, records["start_time"], records["end_time"], strict=True):
+        start_dt = pd.Timestamp(start).to_pydatetime() if pd.notna(start) else None
+        end_dt = pd.Timestamp(end).to_pydatetime()
+        if start_dt is None or start_dt >= end_dt:
+            if lo <= end_dt < hi:
+                out.append((index, end_dt.strftime("%Y-%m"), 1.0))
+            continue
+        total = (end_dt - start_dt).total_seconds()
+        cursor = max(start_dt, lo)
+        stop = min(end_dt, hi)
+        while cursor < stop:
+            boundary = min(_next_month(cursor), stop)
+            out.append((index, cursor.strftime("%Y-%m"), (boundary - cursor).total_seconds() / total))
+            cursor = boundary
+    return pd.DataFrame(out, columns=["record", "month", "share"])

@@ -1,0 +1,132 @@
+"""Run the stages in order: read → reconcile → energy → emissions → period → aggregate.
+
+This module does the I/O and hands frames to the pure functions in `reporter.core`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from reporter.config import ReportConfig
+from reporter.core import aggregate
+from reporter.core.emissions import attach_emissions
+from reporter.core.energy import apply_pue
+from reporter.core.period import Period
+from reporter.core.reconcile import deduplicate_runs
+from reporter.factors import FactorTable, load_factor_table
+from reporter.inputs import InputPlan, PlannedInput, plan_inputs
+from reporter.records import frame_from_rows, validate_readings
+from reporter.sources.base import Exclusion
+
+
+@dataclass
+class InputLedger:
+    """Per input file: what was read, used and excluded (rows_read = rows_used + rows_excluded)."""
+
+    path: str
+    format: str
+    sha256: str
+    origin: str
+    rows_read: int
+    exclusions: list[Exclusion] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows_excluded(self) -> int:
+        return len(self.exclusions)
+
+    @property
+    def rows_used(self) -> int:
+        return self.rows_read - self.rows_excluded
+
+
+@dataclass
+class PipelineResult:
+    config: ReportConfig
+    period: Period
+    ledgers: list[InputLedger]
+    skipped: list[tuple[str, str]]
+    items: pd.DataFrame  # every used line item, with its in-period share
+    allocated: pd.DataFrame  # one row per (line item, month) inside the period
+    factors: FactorTable
+
+
+def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
+    period = config.period.resolve()
+    table = (factors or load_factor_table()).with_overrides(
+        config.factors.location_based, origin="configuration"
+    )
+    plan = plan_inputs(config.inputs, config.base_path)
+    ledgers, readings = _read_all(plan)
+    by_path = {ledger.path: ledger for ledger in ledgers}
+    kept, superseded = deduplicate_runs(readings)
+    _record(by_path, superseded)
+    items = apply_pue(kept, config.facility.pue)
+    items = attach_emissions(items, table, table.normalise_key(config.factors.fallback))
+    shares = aggregate.month_shares_for(items, period)
+    items["in_period_share"] = aggregate.in_period_share(items, shares)
+    outside = items[items["in_period_share"] == 0.0]
+    _record(by_path, _outside_exclusions(outside, period))
+    items = items[items["in_period_share"] > 0.0]
+    for ledger in ledgers:
+        ledger.exclusions.sort(key=lambda e: e.row)
+    allocated = aggregate.allocate(items, shares[shares["record"].isin(items.index)])
+    return PipelineResult(config, period, ledgers, plan.skipped, items, allocated, table)
+
+
+def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:
+    ledgers: list[InputLedger] = []
+    frames: list[pd.DataFrame] = []
+    for planned in plan.planned:
+        result = planned.reader.read(planned.file)
+        readings = _with_options(validate_readings(result.readings), planned)
+        ledgers.append(
+            InputLedger(
+                path=planned.display,
+                format=planned.reader.name,
+                sha256=planned.file.sha256,
+                origin=planned.origin,
+                rows_read=result.rows_read,
+                exclusions=list(result.exclusions),
+                notes=list(result.notes),
+            )
+        )
+        if not readings.empty:
+            frames.append(readings)
+    combined = pd.concat(frames, ignore_index=True) if frames else frame_from_rows([])
+    return ledgers, combined
+
+
+def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame:
+    """Show the display path, and fill what the input's options supply."""
+    frame = readings.copy()
+    frame["source_file"] = planned.display
+    options = planned.file.options
+    for column in ("team", "project", "model"):
+        if options.get(column):
+            frame[column] = frame[column].where(frame[column].notna(), options[column])
+    if options.get("country"):
+        missing = frame["country_code"].isna() & frame["cloud_region"].isna()
+        frame.loc[missing, "country_code"] = options["country"]
+        frame.loc[missing, "flags"] = [
+            ";".join(f for f in (old, "location_from_config") if f) for old in frame.loc[missing, "flags"]
+        ]
+    return frame
+
+
+def _record(by_path: dict[str, InputLedger], exclusions: dict[str, list[Exclusion]]) -> None:
+    for path, items in exclusions.items():
+        by_path[path].exclusions.extend(items)
+
+
+def _outside_exclusions(outside: pd.DataFrame, period: Period) -> dict[str, list[Exclusion]]:
+    result: dict[str, list[Exclusion]] = {}
+    for row in outside.itertuples():
+        reason = (
+            f"outside the reporting period {period.start}..{period.end} "
+            f"(run {row.start_time:%Y-%m-%d %H:%M}..{row.end_time:%Y-%m-%d %H:%M})"
+        )
+        result.setdefault(row.source_file, []).append(Exclusion(int(row.source_row), reason))
+    return result

@@ -1,0 +1,123 @@
+"""The canonical usage record: one row per usage item, units in the column names.
+
+Readers produce the *reading* columns; the pipeline stages add the rest:
+energy (PUE policy), emissions (factors) and the reporting-period share.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pandas as pd
+import pandera.pandas as pa
+
+from reporter.errors import InputError
+
+
+class Method(StrEnum):
+    """How an energy figure was obtained."""
+
+    MEASURED = "measured"
+    ESTIMATED = "estimated"
+    PROVIDER_REPORTED = "provider_reported"
+
+
+# Columns every reader fills (None where the source has no such field).
+READING_COLUMNS: dict[str, str] = {
+    "source_format": "str",
+    "source_file": "str",
+    "source_sha256": "str",
+    "source_row": "int64",
+    "method": "str",
+    "run_id": "str",
+    "project": "object",
+    "team": "object",
+    "model": "object",
+    "start_time": "datetime64[us]",
+    "end_time": "datetime64[us]",
+    "duration_s": "float64",
+    "country_code": "object",
+    "region": "object",
+    "cloud_provider": "object",
+    "cloud_region": "object",
+    "hardware": "object",
+    "energy_reported_kwh": "float64",
+    "tracker_pue": "float64",
+    "tracker_co2e_kg": "float64",
+    "tool_version": "object",
+    "flags": "str",
+}
+
+ENERGY_COLUMNS = ["energy_it_kwh", "pue", "pue_basis", "energy_kwh"]
+EMISSION_COLUMNS = [
+    "country_iso3",
+    "location_key",
+    "location_status",
+    "factor_id",
+    "factor_g_per_kwh",
+    "location_based_co2e_kg",
+]
+
+_non_negative = pa.Check.ge(0)
+
+READING_SCHEMA = pa.DataFrameSchema(
+    {
+        "source_format": pa.Column(str),
+        "source_file": pa.Column(str),
+        "source_sha256": pa.Column(str, pa.Check.str_length(64, 64)),
+        "source_row": pa.Column("int64", pa.Check.ge(1)),
+        "method": pa.Column(str, pa.Check.isin([m.value for m in Method])),
+        "run_id": pa.Column(str),
+        "start_time": pa.Column("datetime64[us]", nullable=True),
+        "end_time": pa.Column("datetime64[us]"),
+        "duration_s": pa.Column("float64", _non_negative),
+        "energy_reported_kwh": pa.Column("float64", _non_negative),
+        "tracker_pue": pa.Column("float64", pa.Check.ge(1.0)),
+        "tracker_co2e_kg": pa.Column("float64", nullable=True),
+        "flags": pa.Column(str),
+    },
+    strict=False,
+    coerce=False,
+)
+
+
+def empty_readings() -> pd.DataFrame:
+    """An empty frame with the reading columns and their types."""
+    return frame_from_rows([])
+
+
+def frame_from_rows(rows: list[dict[str, object]]) -> pd.DataFrame:
+    """Build a typed reading frame from reader rows (dicts keyed by READING_COLUMNS)."""
+    frame = pd.DataFrame(rows, columns=list(READING_COLUMNS))
+    for column, dtype in READING_COLUMNS.items():
+        if dtype == "str":
+            frame[column] = frame[column].astype(str)
+        elif dtype == "object":
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        else:
+            frame[column] = frame[column].astype(dtype)
+    return frame
+
+
+def validate_readings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Check a reader's output at the boundary; any failure names file, row and column."""
+    try:
+        return READING_SCHEMA.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        first = cases.iloc[0]
+        index = first.get("index")
+        row = None
+        path = None
+        if index is not None and index == index and index in frame.index:
+            row = int(frame.loc[index, "source_row"])
+            path = str(frame.loc[index, "source_file"])
+        value = first["failure_case"]
+        value = value.item() if hasattr(value, "item") else value
+        raise InputError(
+            f"invalid value {value!r} ({first['check']}); "
+            f"{len(cases)} problem(s) in all",
+            path=path,
+            row=row,
+            column=str(first["column"]),
+        ) from None

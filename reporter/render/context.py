@@ -1,0 +1,226 @@
+"""The report context: every figure every renderer shows, built once, full precision.
+
+Renderers (JSON, PDF, Excel) only lay this out; they compute nothing. Emissions are in tonnes
+CO2e here (kg / 1000 is a unit change, not rounding); rounding happens only when rendering.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+
+from reporter import __version__
+from reporter.config import slugify
+from reporter.core import aggregate
+from reporter.pipeline import PipelineResult
+
+BREAKDOWNS = {
+    "team": "team",
+    "project": "project",
+    "model": "model",
+    "country": "country_iso3",
+    "location": "location_key",
+    "source": "source_format",
+}
+
+LINE_ITEM_COLUMNS = [
+    "source_format", "source_file", "source_sha256", "source_row", "method", "run_id",
+    "project", "team", "model", "start_time", "end_time", "duration_s", "country_iso3", "region",
+    "cloud_provider", "cloud_region", "hardware", "energy_reported_kwh", "tracker_pue",
+    "energy_it_kwh", "pue", "pue_basis", "energy_kwh", "in_period_share", "location_key",
+    "location_status", "factor_id", "factor_g_per_kwh", "location_based_co2e_kg",
+    "tracker_co2e_kg", "tool_version", "flags",
+]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    tool: dict[str, str]
+    organization: dict[str, str]
+    period: dict[str, Any]
+    totals: dict[str, Any]
+    by_month: list[dict[str, Any]]
+    breakdowns: dict[str, list[dict[str, Any]]]
+    inputs: list[dict[str, Any]]
+    skipped_files: list[dict[str, str]]
+    factors: list[dict[str, Any]]
+    pue: list[dict[str, Any]]
+    data_quality: dict[str, Any]
+    methodology: dict[str, Any]
+    line_items: list[dict[str, Any]]
+
+    @property
+    def file_stem(self) -> str:
+        label = self.period["label"].replace("..", "_")
+        return f"{self.organization['slug']}-{label}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean(asdict(self))
+
+
+def build_context(result: PipelineResult) -> ReportContext:
+    config, allocated, items = result.config, result.allocated, result.items
+    totals = aggregate.totals(allocated)
+    period = result.period
+    return ReportContext(
+        tool={"name": "reporter", "version": __version__},
+        organization={
+            "name": config.organization.name,
+            "slug": config.organization.slug or slugify(config.organization.name),
+        },
+        period={
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "label": period.label,
+            "months": period.months(),
+        },
+        totals={
+            "energy_kwh": totals["energy_kwh"],
+            "location_based_tco2e": totals["location_based_co2e_kg"] / 1000.0,
+            "market_based_tco2e": None,
+            "tracker_reported_tco2e": _tracker_total(items),
+            "line_items": int(len(items)),
+        },
+        by_month=[
+            {
+                "month": row.month,
+                "energy_kwh": float(row.energy_kwh),
+                "location_based_tco2e": float(row.location_based_co2e_kg) / 1000.0,
+            }
+            for row in aggregate.by_month(allocated, period.months()).itertuples()
+        ],
+        breakdowns={name: _breakdown(allocated, column, totals) for name, column in BREAKDOWNS.items()},
+        inputs=[_ledger(ledger) for ledger in result.ledgers],
+        skipped_files=[{"path": path, "reason": reason} for path, reason in result.skipped],
+        factors=_factors(result, allocated),
+        pue=_pue(allocated),
+        data_quality=_quality(result, allocated),
+        methodology={
+            "facility_pue": config.facility.pue,
+            "fallback_factor_key": result.factors.normalise_key(config.factors.fallback),
+            "overrides": {k: float(v) for k, v in config.factors.location_based.items()},
+            "month_assignment": "pro rata by time between the run's start and end",
+            "timestamps": "trackers' naive local times, read as the organisation's local time",
+        },
+        line_items=_line_items(items),
+    )
+
+
+def _tracker_total(items: pd.DataFrame) -> float | None:
+    weighted = (items["tracker_co2e_kg"] * items["in_period_share"]).dropna()
+    return float(weighted.sum()) / 1000.0 if len(weighted) else None
+
+
+def _breakdown(allocated: pd.DataFrame, column: str, totals: dict[str, float]) -> list[dict[str, Any]]:
+    frame = aggregate.by_dimension(allocated, column)
+    total_co2 = totals["location_based_co2e_kg"]
+    total_kwh = totals["energy_kwh"]
+    return [
+        {
+            "key": str(row.key),
+            "energy_kwh": float(row.energy_kwh),
+            "location_based_tco2e": float(row.location_based_co2e_kg) / 1000.0,
+            "energy_share": float(row.energy_kwh) / total_kwh if total_kwh else 0.0,
+            "emissions_share": float(row.location_based_co2e_kg) / total_co2 if total_co2 else 0.0,
+        }
+        for row in frame.itertuples()
+    ]
+
+
+def _ledger(ledger: Any) -> dict[str, Any]:
+    return {
+        "path": ledger.path,
+        "format": ledger.format,
+        "sha256": ledger.sha256,
+        "origin": ledger.origin,
+        "rows_read": ledger.rows_read,
+        "rows_used": ledger.rows_used,
+        "rows_excluded": ledger.rows_excluded,
+        "exclusions": [{"row": e.row, "reason": e.reason} for e in ledger.exclusions],
+        "notes": list(ledger.notes),
+    }
+
+
+def _factors(result: PipelineResult, allocated: pd.DataFrame) -> list[dict[str, Any]]:
+    usage = allocated.groupby("factor_id")[["energy_kwh", "location_based_co2e_kg"]].sum()
+    rows = []
+    for factor in result.factors.used(usage.index):
+        used = usage.loc[factor.factor_id]
+        rows.append(
+            {
+                "id": factor.factor_id,
+                "key": factor.key,
+                "name": factor.name,
+                "value": factor.value,
+                "unit": factor.unit,
+                "year": factor.year,
+                "basis": factor.basis,
+                "source": factor.source,
+                "source_detail": factor.source_detail,
+                "licence": factor.licence,
+                "energy_kwh": float(used["energy_kwh"]),
+                "location_based_tco2e": float(used["location_based_co2e_kg"]) / 1000.0,
+            }
+        )
+    return rows
+
+
+def _pue(allocated: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for (fmt, path), group in allocated.groupby(["source_format", "source_file"], sort=True):
+        rows.append(
+            {
+                "source_file": path,
+                "format": fmt,
+                "tracker_pue": sorted({float(v) for v in group["tracker_pue"]}),
+                "pue_applied": sorted({float(v) for v in group["pue"]}),
+                "basis": sorted(set(group["pue_basis"]))[0],
+                "energy_it_kwh": float((group["energy_it_kwh"] * group["share"]).sum()),
+                "energy_kwh": float(group["energy_kwh"].sum()),
+            }
+        )
+    return rows
+
+
+def _quality(result: PipelineResult, allocated: pd.DataFrame) -> dict[str, Any]:
+    flags: dict[str, int] = {}
+    for value in result.items["flags"]:
+        for flag in filter(None, str(value).split(";")):
+            flags[flag] = flags.get(flag, 0) + 1
+    fallback = allocated[allocated["location_status"] == "fallback"]
+    return {
+        "rows_read": sum(ledger.rows_read for ledger in result.ledgers),
+        "rows_used": sum(ledger.rows_used for ledger in result.ledgers),
+        "rows_excluded": sum(ledger.rows_excluded for ledger in result.ledgers),
+        "method_energy_share": aggregate.share_by(allocated, "method"),
+        "location_status_energy_share": aggregate.share_by(allocated, "location_status"),
+        "fallback_location_items": int(fallback["record"].nunique()),
+        "fallback_location_energy_kwh": float(fallback["energy_kwh"].sum()),
+        "flag_counts": dict(sorted(flags.items())),
+    }
+
+
+def _line_items(items: pd.DataFrame) -> list[dict[str, Any]]:
+    frame = items[LINE_ITEM_COLUMNS].copy()
+    for column in ("start_time", "end_time"):
+        frame[column] = frame[column].map(lambda t: t.isoformat() if pd.notna(t) else None)
+    frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / 1000.0
+    return [_clean(row) for row in frame.to_dict(orient="records")]
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/NaT → None, numpy scalars → Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    return value

@@ -1,0 +1,49 @@
+"""Input formats: a registry of readers and detection by content."""
+
+from __future__ import annotations
+
+from reporter.errors import AmbiguousFormatError, UnknownFormatError
+from reporter.sources.base import InputFile, Reader, ReadResult
+from reporter.sources.carbontracker import CarbonTrackerReader
+from reporter.sources.codecarbon import CodeCarbonReader
+from reporter.sources.eco2ai import Eco2aiReader
+
+READERS: dict[str, Reader] = {
+    reader.name: reader for reader in (CodeCarbonReader(), CarbonTrackerReader(), Eco2aiReader())
+}
+
+MIN_SCORE = 0.5
+
+
+def reader_for(name: str) -> Reader:
+    """The reader registered under `name`; an unknown name lists the valid ones."""
+    try:
+        return READERS[name]
+    except KeyError:
+        raise UnknownFormatError(
+            f"unknown format '{name}' (known formats: {', '.join(sorted(READERS))})"
+        ) from None
+
+
+def detect(source: InputFile) -> Reader:
+    """The one reader whose sniff scores highest; none or a tie is an error naming candidates."""
+    scores = sorted(
+        ((reader.sniff(source), name) for name, reader in READERS.items()), reverse=True
+    )
+    best_score, best_name = scores[0]
+    if best_score < MIN_SCORE:
+        raise UnknownFormatError(
+            "format not recognised; it could be one of: "
+            f"{', '.join(sorted(READERS))} (name it with --format)",
+            path=source.path,
+        )
+    tied = [name for score, name in scores if score == best_score]
+    if len(tied) > 1:
+        raise AmbiguousFormatError(
+            f"format is ambiguous: it could be {' or '.join(sorted(tied))} (name it with --format)",
+            path=source.path,
+        )
+    return READERS[best_name]
+
+
+__all__ = ["READERS", "InputFile", "ReadResult", "Reader", "detect", "reader_for"]

@@ -1,0 +1,89 @@
+"""What every input-format reader provides, and the ledger of what it read.
+
+A reader is a small class with a `name`, a `sniff` that scores how well the start of a file
+matches the format (0 = not this format, 1 = certainly), and a `read` that returns the
+canonical readings plus the rows it could not use, each with its reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+import pandas as pd
+
+from reporter.errors import InputError
+
+HEAD_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """One input row that does not count towards the totals, and why."""
+
+    row: int
+    reason: str
+
+
+@dataclass
+class ReadResult:
+    """What one reader made of one file."""
+
+    readings: pd.DataFrame
+    rows_read: int
+    exclusions: list[Exclusion] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """An input file as the pipeline sees it: where it is and what it holds."""
+
+    path: Path
+    sha256: str
+    head: str
+    options: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+    @classmethod
+    def open(cls, path: Path, options: dict[str, str] | None = None) -> InputFile:
+        if not path.exists():
+            raise InputError("file not found", path=path)
+        if not path.is_file():
+            raise InputError("not a regular file", path=path)
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as handle:
+                first = handle.read(HEAD_BYTES)
+                digest.update(first)
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise InputError(f"cannot read file ({exc.strerror})", path=path) from None
+        head = first.decode("utf-8-sig", errors="replace")
+        return cls(path=path, sha256=digest.hexdigest(), head=head, options=dict(options or {}))
+
+    @property
+    def first_line(self) -> str:
+        return self.head.splitlines()[0] if self.head else ""
+
+
+class Reader(Protocol):
+    """The interface of one input format."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+
+    def sniff(self, source: InputFile) -> float:
+        """Score in [0, 1] for how well the start of the file matches this format."""
+        ...
+
+    def read(self, source: InputFile) -> ReadResult:
+        """Read the whole file into canonical readings and exclusions."""
+        ...
+
+
+def split_header(line: str) -> list[str]:
+    """Header cells of a CSV line, trimmed (good enough for sniffing; reading uses csv)."""
+    return [cell.strip().strip('"') for cell in line.split(",")]
