@@ -8,6 +8,8 @@ a file or glob named explicitly must be recognised. CodeCarbon `.bak` backups be
 from __future__ import annotations
 
 import glob
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,13 +55,13 @@ def _expand(pattern: str, base: Path) -> list[tuple[Path, bool]]:
     if any(ch in pattern for ch in "*?["):
         matches = sorted(Path(p) for p in glob.glob(str(candidate), recursive=True))
         if not matches:
-            raise InputError("no file matches this pattern", path=pattern)
+            raise InputError("no file matches this pattern", path=_display(candidate, base))
         return [(m, m.is_dir()) for m in matches if m.is_file()]
     if candidate.is_dir():
         files = sorted(p for p in candidate.rglob("*") if p.is_file() and not _hidden(p, candidate))
         return [(p, True) for p in files]
     if not candidate.exists():
-        raise InputError("file not found", path=pattern)
+        raise InputError("file not found", path=_display(candidate, base))
     return [(candidate, False)]
 
 
@@ -81,13 +83,15 @@ def _add(
         return
     seen.add(resolved)
     display = _unique(_display(path, base), path, {p.display for p in plan.planned})
-    source = InputFile.open(path, options)  # type: ignore[arg-type]
+    with shown_as(display):
+        source = InputFile.open(path, options)  # type: ignore[arg-type]
     if origin == "folder" and (path.suffix.lower() in (".md", ".txt", ".toml", ".py")
                                or path.stem.lower() in SKIPPED_NAMES):
         plan.skipped.append((display, "not an input file (documentation or configuration)"))
         return
     try:
-        reader = reader_for(fmt) if fmt else detect(source)
+        with shown_as(display):
+            reader = reader_for(fmt) if fmt else detect(source)
     except UnknownFormatError:
         if origin == "folder":
             plan.skipped.append((display, "format not recognised"))
@@ -97,6 +101,17 @@ def _add(
     if reader.name == "codecarbon":
         for backup in sorted(path.parent.glob(path.name + "*.bak")):
             _add(plan, seen, backup, fmt, options, base, f"backup of {path.name}")
+
+
+@contextmanager
+def shown_as(display: str) -> Iterator[None]:
+    """Report input errors under the path the user knows the file by."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.path is not None:
+            exc.path = Path(display)
+        raise
 
 
 def _unique(display: str, path: Path, taken: set[str]) -> str:

@@ -16,7 +16,7 @@ from reporter.core.energy import apply_pue
 from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
 from reporter.factors import FactorTable, load_factor_table
-from reporter.inputs import InputPlan, PlannedInput, plan_inputs
+from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
 from reporter.records import frame_from_rows, validate_readings
 from reporter.sources.base import Exclusion
 
@@ -80,8 +80,9 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:
     ledgers: list[InputLedger] = []
     frames: list[pd.DataFrame] = []
     for planned in plan.planned:
-        result = planned.reader.read(planned.file)
-        readings = _with_options(validate_readings(result.readings), planned)
+        with shown_as(planned.display):
+            result = planned.reader.read(planned.file)
+            readings = _with_options(validate_readings(result.readings), planned)
         ledgers.append(
             InputLedger(
                 path=planned.display,

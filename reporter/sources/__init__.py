@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reporter.errors import AmbiguousFormatError, UnknownFormatError
+from reporter.errors import AmbiguousFormatError, InputFormatError, UnknownFormatError
 from reporter.sources.base import InputFile, Reader, ReadResult
 from reporter.sources.carbontracker import CarbonTrackerReader
 from reporter.sources.codecarbon import CodeCarbonReader
@@ -27,6 +27,8 @@ def reader_for(name: str) -> Reader:
 
 def detect(source: InputFile) -> Reader:
     """The one reader whose sniff scores highest; none or a tie is an error naming candidates."""
+    if not source.head.strip():
+        raise InputFormatError("file is empty", path=source.path)
     scores = sorted(
         ((reader.sniff(source), name) for name, reader in READERS.items()), reverse=True
     )

@@ -33,9 +33,11 @@ class CodeCarbonReader:
 
     def sniff(self, source: InputFile) -> float:
         header = set(split_header(source.first_line))
-        if not SIGNATURE <= header:
-            return 0.0
-        return 1.0 if ({"run_id", "experiment_id"} & header) else 0.8
+        keyed = bool({"run_id", "experiment_id"} & header)
+        if SIGNATURE <= header:
+            return 1.0 if keyed else 0.8
+        # Recognisably CodeCarbon but incomplete: read it, so the missing column is named.
+        return 0.6 if keyed and len(SIGNATURE & header) >= 3 else 0.0
 
     def read(self, source: InputFile) -> ReadResult:
         path = source.path

@@ -1,0 +1,121 @@
+"""The command line: help, the bad-input corpus, config files and their overrides."""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from reporter.cli import main
+from tests.conftest import TRACKERS
+
+BAD = Path(__file__).resolve().parent / "bad_inputs"
+CASES = tomllib.loads((BAD / "expected.toml").read_text(encoding="utf-8"))["cases"]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def invoke(runner: CliRunner, args: list[str], cwd: Path):
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return runner.invoke(main, args, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.mark.parametrize("command", [[], ["report"], ["validate"], ["formats"]])
+def test_every_command_has_help(runner: CliRunner, command: list[str]) -> None:
+    result = runner.invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output and len(result.output.splitlines()) > 4
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(CASES.items()))
+def test_bad_input_gives_one_clear_line_and_status_2(runner: CliRunner, name: str, expected: str) -> None:
+    result = invoke(runner, ["validate", name], BAD)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == expected
+    assert "Traceback" not in result.output
+
+
+def test_every_corpus_file_has_an_expected_message() -> None:
+    files = {p.name for p in BAD.iterdir() if p.name != "expected.toml"}
+    assert files == set(CASES) - {"missing.csv"}
+
+
+def test_validate_lists_rows_and_exclusions(runner: CliRunner) -> None:
+    result = invoke(runner, ["validate", "codecarbon/emissions.csv"], TRACKERS)
+    assert result.exit_code == 0
+    assert "codecarbon/emissions.csv: codecarbon; 7 rows read, 6 usable, 1 excluded" in result.output
+    assert "row 7: excluded, superseded" in result.output
+
+
+def test_format_override_and_unknown_format(runner: CliRunner) -> None:
+    ok = invoke(runner, ["validate", "--format", "eco2ai", "eco2ai/emission.csv"], TRACKERS)
+    assert ok.exit_code == 0
+    bad = invoke(runner, ["validate", "--format", "nope", "eco2ai/emission.csv"], TRACKERS)
+    assert bad.exit_code == 2
+    assert bad.stderr.strip() == (
+        "error: unknown format 'nope' (known formats: carbontracker, codecarbon, eco2ai)"
+    )
+
+
+def write_config(folder: Path, body: str) -> Path:
+    path = folder / "report.toml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_config_unknown_key_is_named(runner: CliRunner, tmp_path: Path) -> None:
+    config = write_config(tmp_path, '[organization]\nname = "A"\n[period]\nmonth = "2026-11"\n[facilty]\npue = 1.2\n')
+    result = invoke(runner, ["report", "--config", str(config)], tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {config}: unknown key 'facilty'"
+
+
+def test_config_bad_value_is_named(runner: CliRunner, tmp_path: Path) -> None:
+    config = write_config(tmp_path, '[organization]\nname = "A"\n[period]\nmonth = "2026-11"\n[facility]\npue = 0.5\n')
+    result = invoke(runner, ["report", "--config", str(config)], tmp_path)
+    assert result.exit_code == 2
+    assert "'facility.pue'" in result.stderr and "greater than or equal to 1" in result.stderr
+
+
+def test_config_and_command_line_combine(runner: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "emissions.csv").write_bytes((TRACKERS / "codecarbon" / "emissions.csv").read_bytes())
+    (tmp_path / "other.csv").write_bytes((TRACKERS / "eco2ai" / "emission.csv").read_bytes())
+    config = write_config(
+        tmp_path,
+        '[organization]\nname = "Base Org"\n[period]\nstart = "2026-01-01"\nend = "2026-12-31"\n'
+        '[[inputs]]\npath = "data/*.csv"\nteam = "research"\n[output]\ndir = "reports"\n',
+    )
+    first = invoke(runner, ["report", "--config", str(config), "--only", "json"], tmp_path)
+    assert first.exit_code == 0, first.output
+    document = json.loads((tmp_path / "reports" / "base-org-2026-01-01_2026-12-31.json").read_text())
+    assert [i["path"] for i in document["inputs"]] == ["data/emissions.csv"]
+    assert document["breakdowns"]["team"][0]["key"] == "research"
+    second = invoke(
+        runner,
+        ["report", "--config", str(config), "other.csv", "--period", "2026-11", "--org", "New Org",
+         "--out", str(tmp_path / "o"), "--only", "json"],
+        tmp_path,
+    )
+    assert second.exit_code == 0, second.output
+    document = json.loads((tmp_path / "o" / "new-org-2026-11.json").read_text())
+    assert [i["path"] for i in document["inputs"]] == ["other.csv"]
+    assert document["period"] == {"start": "2026-11-01", "end": "2026-11-30", "label": "2026-11", "months": ["2026-11"]}
+
+
+def test_report_without_config_needs_org_and_period(runner: CliRunner) -> None:
+    result = invoke(runner, ["report", "codecarbon/emissions.csv"], TRACKERS)
+    assert result.exit_code == 2
+    assert "--org and --period are required" in result.output
