@@ -106,10 +106,10 @@ def report(
     context = build_context(run(config))
     out_dir = Path(config.output.dir)
     if not out_dir.is_absolute() and config_path is not None and not out:
-        out_dir = config.base_path / out_dir
+        out_dir = (config.base_path / out_dir).resolve()
     formats = list(only) or list(config.output.formats)
     for path in write_outputs(context, out_dir, formats):
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {_shown(path)}")
     totals = context.totals
     click.echo(
         f"{context.organization['name']} {context.period['label']}: "
@@ -150,6 +150,13 @@ def validate(
 
 
 validate = _apply(_common, validate)  # type: ignore[assignment]
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 @main.command()

@@ -100,7 +100,7 @@ def test_config_and_command_line_combine(runner: CliRunner, tmp_path: Path) -> N
     )
     first = invoke(runner, ["report", "--config", str(config), "--only", "json"], tmp_path)
     assert first.exit_code == 0, first.output
-    document = json.loads((tmp_path / "reports" / "base-org-2026-01-01_2026-12-31.json").read_text())
+    document = json.loads((tmp_path / "reports" / "base-org-2026-01_2026-12.json").read_text())
     assert [i["path"] for i in document["inputs"]] == ["data/emissions.csv"]
     assert document["breakdowns"]["team"][0]["key"] == "research"
     second = invoke(
