@@ -66,27 +66,35 @@ def _config(
     return build_config(data, overrides, origin="command line")
 
 
-_common = [
-    click.argument("inputs", nargs=-1, type=click.Path(path_type=str)),
-    click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-                 help="TOML report configuration; command-line values override it."),
-    click.option("--format", "fmt", default=None,
-                 help="Read every INPUT as this format instead of detecting it (see `reporter formats`)."),
-]
-
-
-def _apply(decorators: list[Callable[[F], F]], func: F) -> F:
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+def _inputs_options(func: F) -> F:
+    """The options every command that reads inputs shares."""
+    func = click.option(
+        "--format",
+        "fmt",
+        default=None,
+        help="Read every INPUT as this format instead of detecting it (see `reporter formats`).",
+    )(func)
+    func = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        help="TOML report configuration; command-line values override it.",
+    )(func)
+    return click.argument("inputs", nargs=-1, type=click.Path(path_type=str))(func)
 
 
 @main.command()
+@_inputs_options
 @click.option("--org", help="Organisation name shown in the report.")
 @click.option("--period", help="Reporting period: 2026-10, 2026-01..2026-12, or 2026.")
 @click.option("--out", help="Output folder (default: out/).")
-@click.option("--only", "only", multiple=True, type=click.Choice(OUTPUT_FORMATS),
-              help="Write only these outputs (repeatable). Default: pdf, xlsx and json.")
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    type=click.Choice(OUTPUT_FORMATS),
+    help="Write only these outputs (repeatable). Default: pdf, xlsx and json.",
+)
 @_friendly
 def report(
     inputs: tuple[str, ...],
@@ -119,15 +127,11 @@ def report(
     )
 
 
-report = _apply(_common, report)  # type: ignore[assignment]
-
-
 @main.command()
+@_inputs_options
 @click.option("--period", help="Also check which rows fall outside this period.")
 @_friendly
-def validate(
-    inputs: tuple[str, ...], config_path: Path | None, fmt: str | None, period: str | None
-) -> None:
+def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None, period: str | None) -> None:
     """Check INPUTS without writing a report: format, rows read / used / excluded, problems."""
     from reporter.pipeline import run
 
@@ -146,10 +150,7 @@ def validate(
         click.echo(f"{path}: skipped, {reason}")
     flagged = result.items[result.items["flags"] != ""]
     for row in flagged.itertuples():
-        click.echo(f"{row.source_file} row {row.source_row}: flagged {row.flags.replace(';', ', ')}")
-
-
-validate = _apply(_common, validate)  # type: ignore[assignment]
+        click.echo(f"{row.source_file} row {row.source_row}: flagged {str(row.flags).replace(';', ', ')}")
 
 
 def _shown(path: Path) -> str:

@@ -18,6 +18,8 @@ from reporter.core.period import Period
 from reporter.errors import ConfigError
 
 OUTPUT_FORMATS = ("pdf", "xlsx", "json")
+OutputFormat = Literal["pdf", "xlsx", "json"]
+DEFAULT_FORMATS: tuple[OutputFormat, ...] = ("pdf", "xlsx", "json")
 
 
 class _Strict(BaseModel):
@@ -70,7 +72,7 @@ class Factors(_Strict):
 
 class Output(_Strict):
     dir: str = "out"
-    formats: list[Literal["pdf", "xlsx", "json"]] = Field(default_factory=lambda: list(OUTPUT_FORMATS))
+    formats: list[OutputFormat] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
 
 
 class ReportConfig(_Strict):
@@ -155,9 +157,7 @@ def _bound(text: str, *, start: bool) -> date:
             return date(int(text), 1, 1) if start else date(int(text), 12, 31)
     except ValueError:
         pass
-    raise ConfigError(
-        f"period '{text}' is not a date, month or year (use 2026-10, 2026-01..2026-12 or 2026)"
-    )
+    raise ConfigError(f"period '{text}' is not a date, month or year (use 2026-10, 2026-01..2026-12 or 2026)")
 
 
 def _checked(period: Period) -> Period:

@@ -8,6 +8,7 @@ a file or glob named explicitly must be recognised. CodeCarbon `.bak` backups be
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,7 +46,22 @@ def plan_inputs(configs: list[InputConfig], base: Path) -> InputPlan:
         }
         for path, from_folder in _expand(config.path, base):
             _add(plan, seen, path, config.format, options, base, "folder" if from_folder else "named")
+    _shorten_outside(plan, base)
     return plan
+
+
+def _shorten_outside(plan: InputPlan, base: Path) -> None:
+    """Inputs outside the config and working folders are shown relative to their common folder."""
+    roots = (base.resolve(), Path.cwd().resolve())
+    outside = [p for p in plan.planned if not any(p.file.path.resolve().is_relative_to(r) for r in roots)]
+    if not outside:
+        return
+    paths = [str(p.file.path.resolve()) for p in outside]
+    common = Path(os.path.commonpath(paths))
+    if len(outside) == 1 or common == Path(paths[0]):
+        common = Path(paths[0]).parent
+    for planned in outside:
+        planned.display = planned.file.path.resolve().relative_to(common).as_posix()
 
 
 def _expand(pattern: str, base: Path) -> list[tuple[Path, bool]]:
@@ -85,8 +101,9 @@ def _add(
     display = _unique(_display(path, base), path, {p.display for p in plan.planned})
     with shown_as(display):
         source = InputFile.open(path, options)  # type: ignore[arg-type]
-    if origin == "folder" and (path.suffix.lower() in (".md", ".txt", ".toml", ".py")
-                               or path.stem.lower() in SKIPPED_NAMES):
+    if origin == "folder" and (
+        path.suffix.lower() in (".md", ".txt", ".toml", ".py") or path.stem.lower() in SKIPPED_NAMES
+    ):
         plan.skipped.append((display, "not an input file (documentation or configuration)"))
         return
     try:

@@ -115,8 +115,7 @@ def validate_readings(frame: pd.DataFrame) -> pd.DataFrame:
         value = first["failure_case"]
         value = value.item() if hasattr(value, "item") else value
         raise InputError(
-            f"invalid value {value!r} ({first['check']}); "
-            f"{len(cases)} problem(s) in all",
+            f"invalid value {value!r} ({first['check']}); {len(cases)} problem(s) in all",
             path=path,
             row=row,
             column=str(first["column"]),

@@ -26,11 +26,15 @@ def make_config(inputs: list[dict[str, Any] | str], period: str = "2026-11", **s
     return build_config(data, {}, origin="test")
 
 
-def run_inputs(inputs: list[dict[str, Any] | str], period: str = "2026-11", **sections: Any) -> PipelineResult:
+def run_inputs(
+    inputs: list[dict[str, Any] | str], period: str = "2026-11", **sections: Any
+) -> PipelineResult:
     return run(make_config(inputs, period, **sections))
 
 
-def context_for(inputs: list[dict[str, Any] | str], period: str = "2026-11", **sections: Any) -> ReportContext:
+def context_for(
+    inputs: list[dict[str, Any] | str], period: str = "2026-11", **sections: Any
+) -> ReportContext:
     return build_context(run_inputs(inputs, period, **sections))
 
 

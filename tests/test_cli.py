@@ -75,14 +75,18 @@ def write_config(folder: Path, body: str) -> Path:
 
 
 def test_config_unknown_key_is_named(runner: CliRunner, tmp_path: Path) -> None:
-    config = write_config(tmp_path, '[organization]\nname = "A"\n[period]\nmonth = "2026-11"\n[facilty]\npue = 1.2\n')
+    config = write_config(
+        tmp_path, '[organization]\nname = "A"\n[period]\nmonth = "2026-11"\n[facilty]\npue = 1.2\n'
+    )
     result = invoke(runner, ["report", "--config", str(config)], tmp_path)
     assert result.exit_code == 2
     assert result.stderr.strip() == f"error: {config}: unknown key 'facilty'"
 
 
 def test_config_bad_value_is_named(runner: CliRunner, tmp_path: Path) -> None:
-    config = write_config(tmp_path, '[organization]\nname = "A"\n[period]\nmonth = "2026-11"\n[facility]\npue = 0.5\n')
+    config = write_config(
+        tmp_path, '[organization]\nname = "A"\n[period]\nmonth = "2026-11"\n[facility]\npue = 0.5\n'
+    )
     result = invoke(runner, ["report", "--config", str(config)], tmp_path)
     assert result.exit_code == 2
     assert "'facility.pue'" in result.stderr and "greater than or equal to 1" in result.stderr
@@ -105,14 +109,31 @@ def test_config_and_command_line_combine(runner: CliRunner, tmp_path: Path) -> N
     assert document["breakdowns"]["team"][0]["key"] == "research"
     second = invoke(
         runner,
-        ["report", "--config", str(config), "other.csv", "--period", "2026-11", "--org", "New Org",
-         "--out", str(tmp_path / "o"), "--only", "json"],
+        [
+            "report",
+            "--config",
+            str(config),
+            "other.csv",
+            "--period",
+            "2026-11",
+            "--org",
+            "New Org",
+            "--out",
+            str(tmp_path / "o"),
+            "--only",
+            "json",
+        ],
         tmp_path,
     )
     assert second.exit_code == 0, second.output
     document = json.loads((tmp_path / "o" / "new-org-2026-11.json").read_text())
     assert [i["path"] for i in document["inputs"]] == ["other.csv"]
-    assert document["period"] == {"start": "2026-11-01", "end": "2026-11-30", "label": "2026-11", "months": ["2026-11"]}
+    assert document["period"] == {
+        "start": "2026-11-01",
+        "end": "2026-11-30",
+        "label": "2026-11",
+        "months": ["2026-11"],
+    }
 
 
 def test_report_without_config_needs_org_and_period(runner: CliRunner) -> None:

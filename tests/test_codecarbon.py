@@ -47,7 +47,9 @@ def test_pue_and_timestamps_from_named_columns() -> None:
     assert row["tracker_pue"] == 1.2
     assert row["project"] == "inference-svc"
     assert str(row["end_time"]) == "2026-11-22 06:23:07"
-    assert math.isclose((row["end_time"] - row["start_time"]).total_seconds(), 20.003145560999997, abs_tol=1e-6)
+    assert math.isclose(
+        (row["end_time"] - row["start_time"]).total_seconds(), 20.003145560999997, abs_tol=1e-6
+    )
 
 
 def test_flushed_run_counted_once_with_its_longest_row() -> None:
@@ -119,7 +121,10 @@ def test_columns_found_by_name_in_any_order(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("2026-11-02T10:00:00,r1,p,3600,0.1,abc,KOR\n", "row 2, column 'energy_consumed': 'abc' is not a number"),
+        (
+            "2026-11-02T10:00:00,r1,p,3600,0.1,abc,KOR\n",
+            "row 2, column 'energy_consumed': 'abc' is not a number",
+        ),
         ("2026-11-02T10:00:00,r1,p,3600,0.1,,KOR\n", "row 2, column 'energy_consumed': value is empty"),
         ("yesterday,r1,p,3600,0.1,1.0,KOR\n", "row 2, column 'timestamp': 'yesterday' is not a timestamp"),
         ("2026-11-02T10:00:00,r1,p,3600,0.1,-1,KOR\n", "row 2, column 'energy_consumed': -1.0 is below"),
@@ -127,7 +132,9 @@ def test_columns_found_by_name_in_any_order(tmp_path: Path) -> None:
 )
 def test_bad_cells_name_file_row_and_column(tmp_path: Path, body: str, message: str) -> None:
     path = tmp_path / "emissions.csv"
-    path.write_text("timestamp,run_id,project_name,duration,emissions,energy_consumed,country_iso_code\n" + body)
+    path.write_text(
+        "timestamp,run_id,project_name,duration,emissions,energy_consumed,country_iso_code\n" + body
+    )
     source = InputFile.open(path)
     with pytest.raises(InputFormatError) as info:
         detect(source).read(source)

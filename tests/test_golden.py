@@ -25,10 +25,26 @@ CASES = {
     "eco2ai-truncated-by-crash": ["eco2ai/emission-truncated-by-crash.csv"],
 }
 RECORD_FIELDS = [
-    "source_file", "source_row", "run_id", "project", "start_time", "end_time", "duration_s",
-    "country_iso3", "energy_reported_kwh", "tracker_pue", "energy_it_kwh", "pue", "energy_kwh",
-    "location_key", "location_status", "factor_id", "factor_g_per_kwh", "location_based_co2e_kg",
-    "tracker_co2e_kg", "flags",
+    "source_file",
+    "source_row",
+    "run_id",
+    "project",
+    "start_time",
+    "end_time",
+    "duration_s",
+    "country_iso3",
+    "energy_reported_kwh",
+    "tracker_pue",
+    "energy_it_kwh",
+    "pue",
+    "energy_kwh",
+    "location_key",
+    "location_status",
+    "factor_id",
+    "factor_g_per_kwh",
+    "location_based_co2e_kg",
+    "tracker_co2e_kg",
+    "flags",
 ]
 
 
@@ -55,7 +71,9 @@ def close(actual: Any, expected: Any) -> bool:
     if isinstance(expected, dict) and isinstance(actual, dict):
         return actual.keys() == expected.keys() and all(close(actual[k], expected[k]) for k in expected)
     if isinstance(expected, list) and isinstance(actual, list):
-        return len(actual) == len(expected) and all(close(a, e) for a, e in zip(actual, expected, strict=True))
+        return len(actual) == len(expected) and all(
+            close(a, e) for a, e in zip(actual, expected, strict=True)
+        )
     return bool(actual == expected)
 
 

@@ -12,7 +12,10 @@ from reporter.errors import ConfigError
 from reporter.factors import load_factor_table
 from tests.conftest import run_inputs
 
-HEADER = "timestamp,run_id,project_name,duration,emissions,energy_consumed,country_iso_code,region,cloud_provider,cloud_region\n"
+HEADER = (
+    "timestamp,run_id,project_name,duration,emissions,energy_consumed,"
+    "country_iso_code,region,cloud_provider,cloud_region\n"
+)
 
 
 def codecarbon(tmp_path: Path, *rows: str) -> Path:
@@ -33,7 +36,9 @@ def test_run_across_month_end_is_split_by_time(tmp_path: Path) -> None:
 
 
 def test_run_outside_period_is_excluded_with_reason(tmp_path: Path) -> None:
-    path = codecarbon(tmp_path, "2026-11-01T01:00:00,r1,p,3600,0,2.0,KOR,,,", "2026-12-05T00:00:00,r2,p,60,0,1.0,KOR,,,")
+    path = codecarbon(
+        tmp_path, "2026-11-01T01:00:00,r1,p,3600,0,2.0,KOR,,,", "2026-12-05T00:00:00,r2,p,60,0,1.0,KOR,,,"
+    )
     result = run_inputs([path], period="2026-12")
     ledger = result.ledgers[0]
     assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (2, 1, 1)
@@ -54,7 +59,9 @@ def test_run_outside_period_is_excluded_with_reason(tmp_path: Path) -> None:
 def test_factor_resolution_most_specific_first(
     tmp_path: Path, country: str, region: str, provider: str, cloud_region: str, key: str, value: float
 ) -> None:
-    path = codecarbon(tmp_path, f"2026-11-02T10:00:00,r1,p,3600,0,1.0,{country},{region},{provider},{cloud_region}")
+    path = codecarbon(
+        tmp_path, f"2026-11-02T10:00:00,r1,p,3600,0,1.0,{country},{region},{provider},{cloud_region}"
+    )
     item = run_inputs([path]).items.iloc[0]
     assert item["location_key"] == key
     assert math.isclose(item["factor_g_per_kwh"], value, rel_tol=1e-12)

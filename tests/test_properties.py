@@ -9,11 +9,11 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reporter.config import parse_period
 from reporter.core import aggregate
 from reporter.core.energy import apply_pue
 from reporter.core.period import month_shares
 from reporter.core.reconcile import deduplicate_runs
-from reporter.config import parse_period
 
 BASE = datetime(2026, 1, 1)
 
@@ -28,7 +28,9 @@ runs = st.lists(
     min_size=1,
     max_size=30,
 )
-periods = st.sampled_from(["2026-01", "2026-02..2026-06", "2026", "2025-12..2027-01", "2026-03-15..2026-04-10"])
+periods = st.sampled_from(
+    ["2026-01", "2026-02..2026-06", "2026", "2025-12..2027-01", "2026-03-15..2026-04-10"]
+)
 
 
 def frame(rows: list[tuple[int, float, float, float, str]]) -> pd.DataFrame:
@@ -90,7 +92,9 @@ def test_pue_policy_round_trips_and_is_never_applied_twice(rows) -> None:
     items = frame(rows)
     assert all(
         math.isclose(it * pue, rep, rel_tol=1e-12, abs_tol=1e-12)
-        for it, pue, rep in zip(items["energy_it_kwh"], items["tracker_pue"], items["energy_reported_kwh"], strict=True)
+        for it, pue, rep in zip(
+            items["energy_it_kwh"], items["tracker_pue"], items["energy_reported_kwh"], strict=True
+        )
     )
     facility = apply_pue(items[["energy_reported_kwh", "tracker_pue"]], 1.3)
     assert all(

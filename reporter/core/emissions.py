@@ -76,13 +76,16 @@ def attach_emissions(records: pd.DataFrame, table: FactorTable, fallback_key: st
     resolutions = []
     for values in keys.itertuples(index=False, name=None):
         if values not in cache:
-            cache[values] = resolve(table, *values, fallback_key=fallback_key)  # type: ignore[arg-type]
+            country, region, provider, cloud_region = values
+            cache[values] = resolve(table, country, region, provider, cloud_region, fallback_key)
         resolutions.append(cache[values])
     frame["country_iso3"] = [r.country_iso3 for r in resolutions]
     frame["location_key"] = [r.factor.key for r in resolutions]
     frame["location_status"] = [r.status for r in resolutions]
     frame["factor_id"] = [r.factor.factor_id for r in resolutions]
-    frame["factor_g_per_kwh"] = pd.Series([r.factor.value for r in resolutions], dtype="float64", index=frame.index)
+    frame["factor_g_per_kwh"] = pd.Series(
+        [r.factor.value for r in resolutions], dtype="float64", index=frame.index
+    )
     frame["location_based_co2e_kg"] = frame["energy_kwh"] * frame["factor_g_per_kwh"] / 1000.0
     extra = [r.flag for r in resolutions]
     frame["flags"] = [

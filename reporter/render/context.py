@@ -27,12 +27,38 @@ BREAKDOWNS = {
 }
 
 LINE_ITEM_COLUMNS = [
-    "source_format", "source_file", "source_sha256", "source_row", "method", "run_id",
-    "project", "team", "model", "start_time", "end_time", "duration_s", "country_iso3", "region",
-    "cloud_provider", "cloud_region", "hardware", "energy_reported_kwh", "tracker_pue",
-    "energy_it_kwh", "pue", "pue_basis", "energy_kwh", "in_period_share", "location_key",
-    "location_status", "factor_id", "factor_g_per_kwh", "location_based_co2e_kg",
-    "tracker_co2e_kg", "tool_version", "flags",
+    "source_format",
+    "source_file",
+    "source_sha256",
+    "source_row",
+    "method",
+    "run_id",
+    "project",
+    "team",
+    "model",
+    "start_time",
+    "end_time",
+    "duration_s",
+    "country_iso3",
+    "region",
+    "cloud_provider",
+    "cloud_region",
+    "hardware",
+    "energy_reported_kwh",
+    "tracker_pue",
+    "energy_it_kwh",
+    "pue",
+    "pue_basis",
+    "energy_kwh",
+    "in_period_share",
+    "location_key",
+    "location_status",
+    "factor_id",
+    "factor_g_per_kwh",
+    "location_based_co2e_kg",
+    "tracker_co2e_kg",
+    "tool_version",
+    "flags",
 ]
 
 
@@ -208,6 +234,9 @@ def _line_items(items: pd.DataFrame) -> list[dict[str, Any]]:
     for column in ("start_time", "end_time"):
         frame[column] = frame[column].map(lambda t: t.isoformat() if pd.notna(t) else None)
     frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / 1000.0
+    # The run's whole energy and emissions above; the part inside the reporting period here.
+    frame["energy_kwh_in_period"] = frame["energy_kwh"] * frame["in_period_share"]
+    frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
     return [_clean(row) for row in frame.to_dict(orient="records")]
 
 

@@ -12,5 +12,7 @@ SCHEMA_VERSION = "1"
 
 def render_json(context: ReportContext, path: Path) -> Path:
     document = {"schema_version": SCHEMA_VERSION, **context.to_dict()}
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8"
+    )
     return path

@@ -29,9 +29,7 @@ def detect(source: InputFile) -> Reader:
     """The one reader whose sniff scores highest; none or a tie is an error naming candidates."""
     if not source.head.strip():
         raise InputFormatError("file is empty", path=source.path)
-    scores = sorted(
-        ((reader.sniff(source), name) for name, reader in READERS.items()), reverse=True
-    )
+    scores = sorted(((reader.sniff(source), name) for name, reader in READERS.items()), reverse=True)
     best_score, best_name = scores[0]
     if best_score < MIN_SCORE:
         raise UnknownFormatError(

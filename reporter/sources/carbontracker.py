@@ -62,9 +62,11 @@ class CarbonTrackerReader:
                 return _unfinished(lines)
             raise InputFormatError("no 'Actual consumption' block found", source.path)
         rows = [_reading(source, stem, lines, index, companion) for index in blocks]
-        notes = [] if companion["found"] else [
-            "standard log not found beside the output log: PUE 1.58 assumed (carbontracker 2.x)"
-        ]
+        notes = (
+            []
+            if companion["found"]
+            else ["standard log not found beside the output log: PUE 1.58 assumed (carbontracker 2.x)"]
+        )
         return ReadResult(readings=frame_from_rows(rows), rows_read=len(rows), notes=notes)
 
 
@@ -73,8 +75,12 @@ def _unfinished(lines: list[str]) -> ReadResult:
     return ReadResult(
         readings=frame_from_rows([]),
         rows_read=1,
-        exclusions=[Exclusion(index + 1, "no 'Actual consumption' block (the run did not "
-                                         "finish); predicted figures are never used")],
+        exclusions=[
+            Exclusion(
+                index + 1,
+                "no 'Actual consumption' block (the run did not finish); predicted figures are never used",
+            )
+        ],
     )
 
 
@@ -124,8 +130,10 @@ def _reading(
     for line in lines[index + 1 : index + 8]:
         if match := DURATION.match(line):
             duration_s = (
-                int(match["d"] or 0) * 86400 + int(match["h"]) * 3600
-                + int(match["m"]) * 60 + float(match["s"])
+                int(match["d"] or 0) * 86400
+                + int(match["h"]) * 3600
+                + int(match["m"]) * 60
+                + float(match["s"])
             )
         elif match := ENERGY.match(line):
             energy = float(match["v"])
@@ -134,7 +142,9 @@ def _reading(
         elif LINE.match(line):
             break
     if energy is None:
-        raise InputFormatError("'Actual consumption' block has no 'Energy: … kWh' line", path, index + 1, "Energy")
+        raise InputFormatError(
+            "'Actual consumption' block has no 'Energy: … kWh' line", path, index + 1, "Energy"
+        )
     if duration_s is None:
         raise InputFormatError("'Actual consumption' block has no 'Time:' line", path, index + 1, "Time")
     start = end - timedelta(seconds=duration_s)

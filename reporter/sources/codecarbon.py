@@ -34,7 +34,7 @@ class CodeCarbonReader:
     def sniff(self, source: InputFile) -> float:
         header = set(split_header(source.first_line))
         keyed = bool({"run_id", "experiment_id"} & header)
-        if SIGNATURE <= header:
+        if header >= SIGNATURE:
             return 1.0 if keyed else 0.8
         # Recognisably CodeCarbon but incomplete: read it, so the missing column is named.
         return 0.6 if keyed and len(SIGNATURE & header) >= 3 else 0.0
@@ -71,20 +71,14 @@ class CodeCarbonReader:
         return ReadResult(readings=frame_from_rows(rows), rows_read=len(rows), notes=notes)
 
 
-def _align(
-    header: list[str], cells: list[str], path: Path, row: int
-) -> tuple[dict[str, str | None], bool]:
+def _align(header: list[str], cells: list[str], path: Path, row: int) -> tuple[dict[str, str | None], bool]:
     """Map a row's fields to header names, recovering rows shifted by the append bug."""
     if len(cells) == len(header):
         return dict(zip(header, cells, strict=True)), False
     if len(cells) > len(header):
-        raise InputFormatError(
-            f"row has {len(cells)} fields but the header has {len(header)}", path, row
-        )
+        raise InputFormatError(f"row has {len(cells)} fields but the header has {len(header)}", path, row)
     if LEFT_ANCHOR not in header:
-        raise InputFormatError(
-            f"row has {len(cells)} fields but the header has {len(header)}", path, row
-        )
+        raise InputFormatError(f"row has {len(cells)} fields but the header has {len(header)}", path, row)
     left = header.index(LEFT_ANCHOR) + 1
     values: dict[str, str | None] = dict.fromkeys(header)
     values.update(zip(header[:left], cells[:left], strict=False))
@@ -115,9 +109,7 @@ def _reading(
         if "pue" in values and not shifted:
             flags.append("pue_not_recorded")
     hardware = "; ".join(
-        part
-        for part in (fields.text(values.get("gpu_model")), fields.text(values.get("cpu_model")))
-        if part
+        part for part in (fields.text(values.get("gpu_model")), fields.text(values.get("cpu_model"))) if part
     )
     assert duration_s is not None and energy is not None
     return {

@@ -74,9 +74,7 @@ def _reading(
     start = fields.timestamp(values.get("start_time"), path, row, "start_time", TIME_FORMATS)
     duration_s = fields.number(values.get("duration(s)"), path, row, "duration(s)")
     energy = fields.number(values.get(energy_column), path, row, energy_column)
-    co2_kg = fields.number(
-        values.get("CO2_emissions(kg)"), path, row, "CO2_emissions(kg)", required=False
-    )
+    co2_kg = fields.number(values.get("CO2_emissions(kg)"), path, row, "CO2_emissions(kg)", required=False)
     assert duration_s is not None and energy is not None
     flags = [] if declared_pue is not None else ["pue_assumed_default"]
     pue = float(declared_pue) if declared_pue is not None else 1.0

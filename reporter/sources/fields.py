@@ -42,9 +42,7 @@ def number(
     if not math.isfinite(parsed):
         raise InputFormatError(f"'{value.strip()}' is not a finite number", path, row, column)
     if minimum is not None and parsed < minimum:
-        raise InputFormatError(
-            f"{parsed!r} is below the allowed minimum {minimum!r}", path, row, column
-        )
+        raise InputFormatError(f"{parsed!r} is below the allowed minimum {minimum!r}", path, row, column)
     return parsed
 
 

@@ -1,0 +1,460 @@
+"""Excel output: the report context laid out as a workbook a sustainability team can file.
+
+Every figure is a typed numeric cell at full precision; number formats only change how it is
+displayed. Dates are real date cells. Text from input files is always stored as a literal string,
+never as a formula (a project named `=HYPERLINK(...)` shows as that text). The file is
+deterministic: document timestamps come from the period end and the archive entries carry a
+fixed time, so the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_MEANINGS
+from reporter.render.context import LINE_ITEM_COLUMNS, ReportContext
+
+SHEETS = (
+    "Summary", "Monthly", "Breakdown", "Line items", "Factors", "PUE", "Inputs", "Exclusions",
+    "Data quality",
+)
+
+# Display formats (the stored value is never rounded).
+KWH = "#,##0.000"
+MWH = "#,##0.000000"
+TCO2E = "#,##0.000000"
+KG = "#,##0.000"
+SHARE = "0.0%"
+PUE = "0.00##"
+G_PER_KWH = "#,##0.00"
+SECONDS = "#,##0.0"
+INTEGER = "0"
+COUNT = "#,##0"
+DATE = "yyyy-mm-dd"
+DATETIME = "yyyy-mm-dd hh:mm:ss"
+GENERAL = "General"
+
+MAX_WIDTH = 70
+MIN_WIDTH = 8
+NOT_REPORTED = "not yet reported"
+
+# Characters openpyxl (and the file format) cannot store; shown as U+FFFD instead.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# A leading character that a spreadsheet could read as the start of a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    fmt: str = GENERAL
+    kind: str = "auto"  # "auto", "date", "datetime"
+
+
+def render_xlsx(context: ReportContext, path: Path) -> Path:
+    """Write the workbook for `context` to `path` and return `path`."""
+    stamp = _timestamp(context)
+    workbook = Workbook()
+    workbook.remove(workbook.active)  # type: ignore[arg-type]
+    builders = (
+        _summary, _monthly, _breakdown, _line_items, _factors, _pue, _inputs, _exclusions,
+        _quality,
+    )
+    for title, build in zip(SHEETS, builders, strict=True):
+        build(workbook.create_sheet(title), context)
+    _properties(workbook, context, stamp)
+    path.write_bytes(_save(workbook, stamp))
+    return path
+
+
+# --- sheets -----------------------------------------------------------------------------------
+
+
+def _summary(ws: Worksheet, context: ReportContext) -> None:
+    totals, quality = context.totals, context.data_quality
+    methodology = context.methodology
+    energy = totals.get("energy_kwh")
+    market = totals.get("market_based_tco2e")
+    tracker = totals.get("tracker_reported_tco2e")
+    methods = quality.get("method_energy_share") or {}
+    statuses = quality.get("location_status_energy_share") or {}
+    no_energy = "no energy in the period" if not methods else None
+    facility_pue = methodology.get("facility_pue")
+    rows: list[tuple[str, Any, str, str, str | None]] = [
+        ("Organisation", context.organization.get("name"), GENERAL, "", None),
+        ("Period", context.period.get("label"), GENERAL, "", None),
+        ("Period start", _date(context.period.get("start")), DATE, "", None),
+        ("Period end", _date(context.period.get("end")), DATE, "", None),
+        ("Energy (kWh)", energy, KWH, "kWh", "facility energy: IT energy × PUE"),
+        ("Energy (MWh)", None if energy is None else energy / 1000.0, MWH, "MWh", None),
+        ("Location-based emissions", totals.get("location_based_tco2e"), TCO2E, "tCO2e", None),
+        (
+            "Market-based emissions", market, TCO2E, "tCO2e",
+            NOT_REPORTED if market is None else None,
+        ),
+        (
+            "Trackers' own emissions (comparison only)", tracker, TCO2E, "tCO2e",
+            "no tracker figure for the line items" if tracker is None else
+            "sum of the trackers' own figures; not used in the totals",
+        ),
+        ("Line items", totals.get("line_items"), COUNT, "runs", None),
+        ("Rows read", quality.get("rows_read"), COUNT, "rows", None),
+        ("Rows used", quality.get("rows_used"), COUNT, "rows", None),
+        ("Rows excluded", quality.get("rows_excluded"), COUNT, "rows", "see the Exclusions sheet"),
+        ("Files skipped", len(context.skipped_files), COUNT, "files", "see the Inputs sheet"),
+        (
+            "Measured share", methods.get("measured", 0.0) if methods else None, SHARE,
+            "of energy", no_energy,
+        ),
+        (
+            "Fallback-location share", statuses.get("fallback", 0.0) if statuses else None, SHARE,
+            "of energy", no_energy or "energy whose location used the fallback grid factor",
+        ),
+        (
+            "Facility PUE", facility_pue, PUE, "",
+            "not set: each tracker's own PUE applies" if facility_pue is None else
+            "replaces every tracker's PUE",
+        ),
+        ("Fallback factor", methodology.get("fallback_factor_key"), GENERAL, "", None),
+        ("Month assignment", methodology.get("month_assignment"), GENERAL, "", None),
+        ("Timestamps", methodology.get("timestamps"), GENERAL, "", None),
+    ]
+    for key, value in sorted((methodology.get("overrides") or {}).items()):
+        rows.append((f"Factor override {key}", value, G_PER_KWH, "gCO2e/kWh", "from configuration"))
+    rows += [
+        ("Tool", context.tool.get("name"), GENERAL, "", None),
+        ("Tool version", context.tool.get("version"), GENERAL, "", None),
+    ]
+    columns = [Column("item"), Column("value"), Column("unit"), Column("note")]
+    _header(ws, columns)
+    for index, (item, value, fmt, unit, note) in enumerate(rows, start=2):
+        _put(ws.cell(index, 1), item)
+        _put(ws.cell(index, 2), value, fmt)
+        _put(ws.cell(index, 3), unit or None)
+        _put(ws.cell(index, 4), note)
+    _finish(ws, filter_=False)
+
+
+def _monthly(ws: Worksheet, context: ReportContext) -> None:
+    columns = [Column("month"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E)]
+    _table(ws, columns, context.by_month)
+
+
+def _breakdown(ws: Worksheet, context: ReportContext) -> None:
+    columns = [
+        Column("dimension"), Column("key"), Column("energy_kwh", KWH),
+        Column("location_based_tco2e", TCO2E), Column("energy_share", SHARE),
+        Column("emissions_share", SHARE),
+    ]
+    rows = [
+        {"dimension": dimension, **row}
+        for dimension, block in context.breakdowns.items()
+        for row in block
+    ]
+    _table(ws, columns, rows)
+
+
+_LINE_ITEM_FORMATS = {
+    "source_row": (INTEGER, "auto"),
+    "start_time": (DATETIME, "datetime"),
+    "end_time": (DATETIME, "datetime"),
+    "duration_s": (SECONDS, "auto"),
+    "energy_reported_kwh": (KWH, "auto"),
+    "tracker_pue": (PUE, "auto"),
+    "energy_it_kwh": (KWH, "auto"),
+    "pue": (PUE, "auto"),
+    "energy_kwh": (KWH, "auto"),
+    "in_period_share": (SHARE, "auto"),
+    "factor_g_per_kwh": (G_PER_KWH, "auto"),
+    "location_based_co2e_kg": (KG, "auto"),
+    "tracker_co2e_kg": (KG, "auto"),
+    "location_based_tco2e": (TCO2E, "auto"),
+    "energy_kwh_in_period": (KWH, "auto"),
+    "location_based_tco2e_in_period": (TCO2E, "auto"),
+}
+
+
+def _line_items(ws: Worksheet, context: ReportContext) -> None:
+    names: list[str] = []
+    for item in context.line_items:
+        names += [name for name in item if name not in names]
+    if not names:
+        names = [*LINE_ITEM_COLUMNS, "location_based_tco2e", "energy_kwh_in_period", "location_based_tco2e_in_period"]
+    columns = [Column(name, *_LINE_ITEM_FORMATS.get(name, (GENERAL, "auto"))) for name in names]
+    _table(ws, columns, context.line_items)
+
+
+def _factors(ws: Worksheet, context: ReportContext) -> None:
+    columns = [
+        Column("id"), Column("key"), Column("name"), Column("value", G_PER_KWH), Column("unit"),
+        Column("year", INTEGER), Column("basis"), Column("source"), Column("source_detail"),
+        Column("licence"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E),
+    ]
+    _table(ws, columns, context.factors)
+
+
+def _pue(ws: Worksheet, context: ReportContext) -> None:
+    columns = [
+        Column("source_file"), Column("format"), Column("tracker_pue_min", PUE),
+        Column("tracker_pue_max", PUE), Column("pue_applied_min", PUE),
+        Column("pue_applied_max", PUE), Column("basis"), Column("energy_it_kwh", KWH),
+        Column("energy_kwh", KWH),
+    ]
+    rows = []
+    for row in context.pue:
+        tracker, applied = row.get("tracker_pue") or [], row.get("pue_applied") or []
+        rows.append(
+            {
+                **row,
+                "tracker_pue_min": min(tracker, default=None),
+                "tracker_pue_max": max(tracker, default=None),
+                "pue_applied_min": min(applied, default=None),
+                "pue_applied_max": max(applied, default=None),
+            }
+        )
+    _table(ws, columns, rows)
+
+
+def _inputs(ws: Worksheet, context: ReportContext) -> None:
+    columns = [
+        Column("path"), Column("format"), Column("status"), Column("origin"), Column("sha256"),
+        Column("rows_read", COUNT), Column("rows_used", COUNT), Column("rows_excluded", COUNT),
+        Column("notes"),
+    ]
+    rows: list[dict[str, Any]] = [
+        {**ledger, "status": "read", "notes": "\n".join(ledger.get("notes") or []) or None}
+        for ledger in context.inputs
+    ]
+    rows += [
+        {"path": skipped["path"], "status": "skipped", "notes": skipped["reason"]}
+        for skipped in context.skipped_files
+    ]
+    _table(ws, columns, rows)
+
+
+def _exclusions(ws: Worksheet, context: ReportContext) -> None:
+    columns = [Column("file"), Column("format"), Column("row", INTEGER), Column("reason")]
+    rows = [
+        {"file": ledger["path"], "format": ledger["format"], **exclusion}
+        for ledger in context.inputs
+        for exclusion in ledger.get("exclusions") or []
+    ]
+    _table(ws, columns, rows)
+
+
+def _quality(ws: Worksheet, context: ReportContext) -> None:
+    quality = context.data_quality
+    rows: list[dict[str, Any]] = [
+        {"section": "rows", "item": "rows_read", "value": quality.get("rows_read"), "fmt": COUNT,
+         "meaning": "data rows read from the input files"},
+        {"section": "rows", "item": "rows_used", "value": quality.get("rows_used"), "fmt": COUNT,
+         "meaning": "rows that became line items"},
+        {"section": "rows", "item": "rows_excluded", "value": quality.get("rows_excluded"),
+         "fmt": COUNT, "meaning": "rows left out, each with its reason on the Exclusions sheet"},
+        {"section": "location", "item": "fallback_location_items",
+         "value": quality.get("fallback_location_items"), "fmt": COUNT,
+         "meaning": "line items whose location used the fallback grid factor"},
+        {"section": "location", "item": "fallback_location_energy_kwh",
+         "value": quality.get("fallback_location_energy_kwh"), "fmt": KWH,
+         "meaning": "period energy (kWh) of those line items"},
+    ]
+    counts = quality.get("flag_counts") or {}
+    for flag in [*FLAG_MEANINGS, *sorted(set(counts) - set(FLAG_MEANINGS))]:
+        rows.append({"section": "flag (line items)", "item": flag, "value": counts.get(flag, 0),
+                     "fmt": COUNT, "meaning": FLAG_MEANINGS.get(flag)})
+    for section, shares, meanings in (
+        ("method (share of energy)", quality.get("method_energy_share"), METHOD_MEANINGS),
+        ("location status (share of energy)", quality.get("location_status_energy_share"),
+         LOCATION_STATUS_MEANINGS),
+    ):
+        for key, share in (shares or {}).items():
+            rows.append({"section": section, "item": key, "value": share, "fmt": SHARE,
+                         "meaning": meanings.get(key)})
+    columns = [Column("section"), Column("item"), Column("value"), Column("meaning")]
+    _header(ws, columns)
+    for index, row in enumerate(rows, start=2):
+        _put(ws.cell(index, 1), row["section"])
+        _put(ws.cell(index, 2), row["item"])
+        _put(ws.cell(index, 3), row["value"], row["fmt"])
+        _put(ws.cell(index, 4), row["meaning"])
+    _finish(ws)
+
+
+# --- cells ------------------------------------------------------------------------------------
+
+
+def _table(ws: Worksheet, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> None:
+    _header(ws, columns)
+    for index, row in enumerate(rows, start=2):
+        for number, column in enumerate(columns, start=1):
+            value = row.get(column.name)
+            if column.kind in ("date", "datetime"):
+                value = _date(value) if column.kind == "date" else _datetime(value)
+            _put(ws.cell(index, number), value, column.fmt)
+    _finish(ws)
+
+
+def _header(ws: Worksheet, columns: Sequence[Column]) -> None:
+    bold = Font(bold=True)
+    for number, column in enumerate(columns, start=1):
+        cell = ws.cell(1, number)
+        _put(cell, column.name)
+        cell.font = bold
+
+
+def _put(cell: Any, value: Any, fmt: str = GENERAL) -> None:
+    """Store one value with its proper type; strings are always literal text."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()  # numpy scalar
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return
+    if isinstance(value, bool):
+        cell.value = value
+    elif isinstance(value, int | float | datetime | date):
+        cell.value = value
+        if fmt != GENERAL:
+            cell.number_format = fmt
+        elif isinstance(value, datetime):
+            cell.number_format = DATETIME
+        elif isinstance(value, date):
+            cell.number_format = DATE
+    else:
+        text = _ILLEGAL.sub("\ufffd", str(value))
+        cell.value = text
+        cell.data_type = "s"  # never a formula or an error code, whatever the text
+        if text.startswith(_FORMULA_START):
+            cell.quotePrefix = True  # Excel keeps it text even if the cell is edited
+        if "\n" in text:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _finish(ws: Worksheet, *, filter_: bool = True) -> None:
+    ws.freeze_panes = "A2"
+    if filter_ and ws.max_column:
+        ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{max(ws.max_row, 1)}"
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None:
+                length = _display_length(cell.value, cell.number_format)
+                widths[cell.column] = max(widths.get(cell.column, 0), length)
+    for number, width in widths.items():
+        ws.column_dimensions[get_column_letter(number)].width = min(
+            MAX_WIDTH, max(MIN_WIDTH, width + 2)
+        )
+
+
+def _display_length(value: Any, fmt: str) -> int:
+    if isinstance(value, str):
+        return max(len(line) for line in value.split("\n"))
+    if isinstance(value, datetime):
+        return 19
+    if isinstance(value, date):
+        return 10
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if fmt == SHARE:
+            return len(f"{value:.1%}")
+        decimals = len(fmt.split(".")[1]) if "." in fmt else 0
+        return len(f"{value:,.{decimals}f}") if fmt != GENERAL else len(repr(value))
+    return len(str(value))
+
+
+def _date(value: Any) -> Any:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+
+
+def _datetime(value: Any) -> Any:
+    if value is None or isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+    if parsed is not None and parsed.tzinfo is not None:
+        return parsed.isoformat()  # a spreadsheet date has no time zone: keep the text
+    return parsed
+
+
+# --- file -------------------------------------------------------------------------------------
+
+
+def _timestamp(context: ReportContext) -> datetime:
+    end = _date(context.period.get("end"))
+    return datetime.combine(end, time()) if isinstance(end, date) else datetime(2000, 1, 1)
+
+
+def _properties(workbook: Workbook, context: ReportContext, stamp: datetime) -> None:
+    name, label = context.organization.get("name", ""), context.period.get("label", "")
+    props = workbook.properties
+    props.title = _ILLEGAL.sub("\ufffd", f"AI energy and emissions report: {name}, {label}")
+    props.subject = "AI energy use and location-based emissions"
+    props.creator = "reporter"
+    props.lastModifiedBy = "reporter"
+    props.description = f"{context.tool.get('name')} {context.tool.get('version')}"
+    props.keywords = "energy; emissions; AI; disclosure"
+    props.created = stamp
+    props.modified = stamp
+
+
+def _save(workbook: Workbook, stamp: datetime) -> bytes:
+    """The workbook's bytes: floats written exactly, every archive entry at one fixed time."""
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()  # unlike Workbook.save, keeps props.modified
+    exact = {ws.path.lstrip("/"): _exact_floats(ws) for ws in workbook.worksheets}
+    zip_time = max(min(stamp, datetime(2107, 12, 31)), datetime(1980, 1, 1)).timetuple()[:6]
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if exact.get(info.filename):
+                data = _with_exact_floats(data, exact[info.filename])
+            entry = zipfile.ZipInfo(info.filename, date_time=zip_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, data)
+    return out.getvalue()
+
+
+# openpyxl writes numbers with 16 significant digits ("%.16g"), which does not always give back
+# the same double; Python's repr is the shortest text that does.
+_NUMBER_CELL = re.compile(rb'(<c r="([A-Z]+[0-9]+)"[^>]*>)<v>([^<]*)</v>')
+
+
+def _exact_floats(ws: Worksheet) -> dict[bytes, bytes]:
+    return {
+        cell.coordinate.encode(): repr(cell.value).encode()
+        for row in ws.iter_rows()
+        for cell in row
+        if type(cell.value) is float and cell.data_type == "n"
+    }
+
+
+def _with_exact_floats(xml: bytes, exact: dict[bytes, bytes]) -> bytes:
+    def replace(match: re.Match[bytes]) -> bytes:
+        text = exact.get(match[2])
+        return match[0] if text is None else match[1] + b"<v>" + text + b"</v>"
+
+    return _NUMBER_CELL.sub(replace, xml)
