@@ -1,0 +1,112 @@
+"""The demo report's headline figures, recomputed independently from the raw files.
+
+Plain csv/regex reading and hand-typed published factors (Ember 2024 country averages, EPA
+eGRID2023 Virginia, Google's 2024 europe-west1 figure), none of the package's code or data.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from pathlib import Path
+
+from reporter.config import load_config
+from reporter.pipeline import run
+from tests.conftest import SAMPLES
+
+ACME = SAMPLES / "synthetic-acme"
+TRACKERS = SAMPLES / "trackers"
+G_PER_KWH = {
+    "KOR": 415.65,  # Ember 2024
+    "FRA": 44.18,  # Ember 2024
+    "DEU": 342.06,  # Ember 2024
+    "IRL": 279.79,  # Ember 2024
+    "US-VA": 539.599 * 0.45359237,  # eGRID2023 Virginia, lb/MWh -> g/kWh
+    "gcp:europe-west1": 103.37,  # Google 2024
+    "WORLD": 472.94,  # Ember 2024 world
+}
+
+
+def codecarbon_energy(*paths: Path) -> float:
+    """Sum of energy_consumed, one row per run_id (the longest), across the given files."""
+    best: dict[str, tuple[float, float]] = {}
+    for path in paths:
+        with path.open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                duration, energy = float(row["duration"]), float(row["energy_consumed"])
+                if row["run_id"] not in best or duration > best[row["run_id"]][0]:
+                    best[row["run_id"]] = (duration, energy)
+    return sum(energy for _, energy in best.values())
+
+
+def eco2ai_energy(path: Path) -> float:
+    with path.open(newline="") as handle:
+        return sum(float(row["power_consumption(kWh)"]) for row in csv.DictReader(handle))
+
+
+def carbontracker_energy(folder: Path) -> float:
+    total = 0.0
+    for log in folder.glob("*_carbontracker_output.log"):
+        actual = log.read_text().split("Actual consumption")[1]
+        total += float(re.search(r"Energy:\s*([0-9.]+) kWh", actual).group(1))  # type: ignore[union-attr]
+    return total
+
+
+def expected_by_location() -> dict[str, float]:
+    seoul = ACME / "research" / "seoul-h100"
+    kwh = {
+        "KOR": codecarbon_energy(seoul / "emissions.csv", seoul / "emissions.csv.bak"),
+        "US-VA": codecarbon_energy(ACME / "research" / "virginia-a100" / "emissions.csv")
+        + codecarbon_energy(ACME / "platform" / "aws-us-east-1" / "emissions.csv"),
+        "IRL": codecarbon_energy(ACME / "platform" / "dublin-onprem" / "emissions.csv"),
+        "gcp:europe-west1": codecarbon_energy(ACME / "platform" / "gcp-europe-west1" / "emissions.csv"),
+        "FRA": eco2ai_energy(ACME / "applied" / "paris-eco2ai" / "emission.csv")
+        + carbontracker_energy(ACME / "applied" / "paris-carbontracker"),
+        "DEU": eco2ai_energy(ACME / "applied" / "munich-eco2ai" / "emission.csv"),
+    }
+    # The real sample logs: KOR/FRA runs of CodeCarbon and eco2ai, carbontracker with no location.
+    real_kor_fra = {"KOR": 0.0, "FRA": 0.0}
+    for path in (TRACKERS / "codecarbon" / "emissions.csv", TRACKERS / "codecarbon-3.3.0-append-bug" / "emissions.csv"):
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        for country in real_kor_fra:
+            real_kor_fra[country] += codecarbon_energy_rows([r for r in rows if r["country_iso_code"] == country])
+    for name in ("emission.csv", "emission-truncated-by-crash.csv"):
+        with (TRACKERS / "eco2ai" / name).open(newline="") as handle:
+            for row in csv.DictReader(handle):
+                real_kor_fra["KOR" if row["region/country"] == "KR" else "FRA"] += float(row["power_consumption(kWh)"])
+    kwh["KOR"] += real_kor_fra["KOR"]
+    kwh["FRA"] += real_kor_fra["FRA"]
+    kwh["WORLD"] = carbontracker_energy(TRACKERS / "carbontracker")
+    return kwh
+
+
+def codecarbon_energy_rows(rows: list[dict[str, str]]) -> float:
+    best: dict[str, tuple[float, float]] = {}
+    for row in rows:
+        duration, energy = float(row["duration"]), float(row["energy_consumed"])
+        if row["run_id"] not in best or duration > best[row["run_id"]][0]:
+            best[row["run_id"]] = (duration, energy)
+    return sum(e for _, e in best.values())
+
+
+def test_demo_totals_match_an_independent_recomputation() -> None:
+    result = run(load_config(SAMPLES / "report.toml"))
+    kwh = expected_by_location()
+    expected_kwh = sum(kwh.values())
+    expected_t = sum(kwh[k] * G_PER_KWH[k] for k in kwh) / 1e6
+    actual = result.allocated
+    assert math.isclose(actual["energy_kwh"].sum(), expected_kwh, rel_tol=1e-9)
+    assert math.isclose(actual["location_based_co2e_kg"].sum() / 1000, expected_t, rel_tol=1e-9)
+    by_location = actual.groupby("location_key")["energy_kwh"].sum().to_dict()
+    for key, value in kwh.items():
+        assert math.isclose(by_location[key], value, rel_tol=1e-9), key
+
+
+def test_demo_ledger_balances_for_every_input() -> None:
+    result = run(load_config(SAMPLES / "report.toml"))
+    for ledger in result.ledgers:
+        assert ledger.rows_read == ledger.rows_used + ledger.rows_excluded
+        assert all(e.reason for e in ledger.exclusions)
+    assert sum(ledger.rows_used for ledger in result.ledgers) == len(result.items)
