@@ -107,7 +107,7 @@ def report(
 ) -> None:
     """Write the PDF, Excel and JSON report for INPUTS (files, folders or globs)."""
     from reporter.pipeline import run
-    from reporter.render import write_outputs
+    from reporter.render import formatting, write_outputs
     from reporter.render.context import build_context
 
     config = _config(config_path, inputs, org, period, out, fmt)
@@ -121,7 +121,8 @@ def report(
     totals = context.totals
     click.echo(
         f"{context.organization['name']} {context.period['label']}: "
-        f"{totals['energy_kwh'] / 1000:,.3f} MWh, {totals['location_based_tco2e']:,.3f} tCO2e "
+        f"{formatting.energy_mwh(totals['energy_kwh'])} MWh, "
+        f"{formatting.tco2e(totals['location_based_tco2e'])} tCO2e "
         f"(location-based), {context.data_quality['rows_used']} of "
         f"{context.data_quality['rows_read']} input rows used"
     )

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 FLAG_MEANINGS = {
     "shifted_fields": (
-        "CodeCarbon 3.2.9/3.3.0 wrote the row with fewer fields than its header; energy and "
-        "emissions were kept, the fields between country_iso_code and ram_total_size are lost"
+        "The row has fewer fields than the file's header, written by the append bug of "
+        "CodeCarbon 3.2.9 and 3.3.0. Energy and the tracker's emissions were recovered by their "
+        "position; the fields between the country code and the RAM size (such as region, cloud "
+        "and hardware) could not be recovered and are left empty."
     ),
     "pue_assumed_default": (
-        "the tracker did not record the PUE it applied; its default PUE was assumed (set "
-        "tracker_pue for the input if the runs used another)"
+        "The tracker did not record the PUE it applied, so its documented default was assumed "
+        "(1.0 for eco2ai; 1.58 for carbontracker when its standard log is missing). Set "
+        "tracker_pue for the input if the runs used another value."
     ),
-    "pue_not_recorded": "the CodeCarbon row has an empty pue field; PUE 1.0 was assumed",
+    "pue_not_recorded": (
+        "The CodeCarbon file has a PUE column but this row leaves it empty; a PUE of 1.0, "
+        "CodeCarbon's default, was assumed."
+    ),
     "location_fallback": (
-        "the run's location could not be matched to a grid factor; the fallback factor was used"
+        "No grid factor could be matched to the run's location (none was recorded, or it is not "
+        "in the factor data), so the configured fallback factor was used."
     ),
-    "unknown_country": "the country code the tracker recorded is not recognised",
-    "unknown_cloud_region": "the cloud region the tracker recorded is not in the region table",
+    "unknown_country": (
+        "The tracker recorded a country code that is not in the country list; the run was "
+        "treated as having no known country."
+    ),
+    "unknown_cloud_region": (
+        "The tracker recorded a cloud region that is not in the region list; the factor was "
+        "resolved from the country, if known, or else the fallback."
+    ),
     "location_from_config": (
-        "the tracker recorded no location; the country given for the input in the configuration "
-        "was used"
+        "The tracker recorded no location; the country comes from the input's country option "
+        "in the report configuration."
     ),
     "interrupted": (
-        "the run was interrupted before it finished; its energy covers only the part that ran"
+        "The tracker's log says the run was interrupted before it finished; the energy measured "
+        "up to the interruption is counted."
     ),
 }
 
@@ -40,4 +54,14 @@ LOCATION_STATUS_MEANINGS = {
     "country": "factor for the country recorded by the tracker",
     "override": "factor given in the report configuration",
     "fallback": "location not resolved; fallback factor used",
+}
+
+LOCATION_STATUS_LABELS = {
+    "cloud_region": "Cloud region's own factor",
+    "cloud_region_state": "US state of the cloud region",
+    "cloud_region_country": "Country of the cloud region",
+    "us_state": "US state",
+    "country": "Country",
+    "override": "Factor set in the configuration",
+    "fallback": "Fallback factor",
 }

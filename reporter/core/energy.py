@@ -10,6 +10,7 @@ import pandas as pd
 
 PUE_BASIS_FACILITY = "facility (configuration)"
 PUE_BASIS_TRACKER = "tracker's own"
+PUE_BASIS_ASSUMED = "tracker's default, assumed (not recorded)"
 
 
 def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFrame:
@@ -18,7 +19,8 @@ def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFram
     frame["energy_it_kwh"] = frame["energy_reported_kwh"] / frame["tracker_pue"]
     if facility_pue is None:
         frame["pue"] = frame["tracker_pue"].astype("float64")
-        frame["pue_basis"] = PUE_BASIS_TRACKER
+        assumed = frame["flags"].str.contains("pue_assumed_default", regex=False)
+        frame["pue_basis"] = [PUE_BASIS_ASSUMED if a else PUE_BASIS_TRACKER for a in assumed]
     else:
         frame["pue"] = float(facility_pue)
         frame["pue_basis"] = PUE_BASIS_FACILITY

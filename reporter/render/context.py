@@ -203,7 +203,7 @@ def _pue(allocated: pd.DataFrame) -> list[dict[str, Any]]:
                 "format": fmt,
                 "tracker_pue": sorted({float(v) for v in group["tracker_pue"]}),
                 "pue_applied": sorted({float(v) for v in group["pue"]}),
-                "basis": sorted(set(group["pue_basis"]))[0],
+                "basis": "; ".join(sorted(set(group["pue_basis"]))),
                 "energy_it_kwh": float((group["energy_it_kwh"] * group["share"]).sum()),
                 "energy_kwh": float(group["energy_kwh"].sum()),
             }

@@ -1,0 +1,200 @@
+"""Display formatting: the one place figures are rounded for people to read.
+
+The report context keeps every figure at full precision; renderers call these functions to turn
+a figure into text. All functions are pure and return `MISSING` ("—") for None or NaN.
+
+Quantities use adaptive significant figures, so 1.83 kWh reads "0.00183" MWh rather than "0.000",
+while a large total keeps every integer digit ("12,345.6"). Values that would need more than six
+decimals switch to scientific notation ("6.80 × 10⁻⁷"), never to a bound such as "< 0.001", so
+no figure is hidden.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+MISSING = "—"
+MINUS = "−"  # U+2212, typographic minus sign
+TIMES = "\u00a0×\u00a0"  # "×" between no-break spaces, so "6.80 × 10⁻⁷" never splits across lines
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+_MONTHS = [
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+]
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _exponent(value: float, sig: int) -> int:
+    """Decimal exponent of `value` once rounded to `sig` significant figures."""
+    return int(f"{abs(value):.{sig - 1}e}".split("e")[1])
+
+
+def _signed(text: str) -> str:
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def scientific(value: float, sig: int = 3) -> str:
+    """`value` as "m.mm × 10ⁿ" with `sig` significant figures, e.g. 6.8e-7 → "6.80 × 10⁻⁷".
+
+    The spaces around "×" are no-break spaces (U+00A0).
+    """
+    mantissa, exponent = f"{value:.{sig - 1}e}".split("e")
+    return _signed(f"{mantissa}{TIMES}10{str(int(exponent)).translate(_SUPERSCRIPT)}")
+
+
+def number(
+    value: float | None,
+    sig: int = 3,
+    min_decimals: int = 0,
+    max_decimals: int = 6,
+) -> str:
+    """A quantity with at least `sig` significant figures and thousands separators.
+
+    Integer digits are never rounded away (12,345.678 with sig=3 → "12,346"). At least
+    `min_decimals` decimals are shown; when more than `max_decimals` would be needed the value
+    is written in scientific notation instead. Zero is "0" (padded to `min_decimals`).
+    """
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    if value == 0:
+        return f"{0:.{min_decimals}f}"
+    decimals = max(min_decimals, sig - 1 - _exponent(value, sig))
+    if decimals > max_decimals:
+        return scientific(value, sig)
+    return _signed(f"{value:,.{decimals}f}")
+
+
+def energy_mwh(kwh: float | None) -> str:
+    """Energy given in kWh, shown in MWh: 1 234 567 kWh → "1,234.6"; 1.8308 kWh → "0.00183"."""
+    if _missing(kwh):
+        return MISSING
+    assert kwh is not None
+    return number(kwh / 1000.0, sig=3, min_decimals=1)
+
+
+def energy_kwh(kwh: float | None) -> str:
+    """Energy in kWh, for small per-run figures: 0.000329 → "0.000329"; 1234.5 → "1,234.5"."""
+    return number(kwh, sig=3, min_decimals=1)
+
+
+def tco2e(value: float | None) -> str:
+    """Emissions in tonnes CO2e: 41.268 → "41.3"; 0.0123 → "0.0123"; 6.8e-7 → "6.80 × 10⁻⁷"."""
+    return number(value, sig=3, min_decimals=1)
+
+
+def percent(share: float | None) -> str:
+    """A share in [0, 1] as a percentage with one decimal, more for small shares.
+
+    0.5619 → "56.2%", 1.0 → "100.0%", 0.00234 → "0.23%", 0.0000234 → "0.0023%", 0 → "0.0%".
+    """
+    if _missing(share):
+        return MISSING
+    assert share is not None
+    return number(share * 100.0, sig=2, min_decimals=1, max_decimals=6) + "%"
+
+
+def factor(g_per_kwh: float | None) -> str:
+    """A grid emission factor in gCO2e/kWh, as precise as published sources give it.
+
+    At least four significant figures and two decimals, trailing zeros dropped:
+    415.65 → "415.65", 44.1 → "44.1", 1234.5678 → "1,234.57", 0.0123456 → "0.01235", 500 → "500".
+    """
+    if _missing(g_per_kwh):
+        return MISSING
+    assert g_per_kwh is not None
+    text = number(g_per_kwh, sig=4, min_decimals=2)
+    if "." in text and "×" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def pue(value: float | None) -> str:
+    """A power usage effectiveness ratio with two decimals: 1.58 → "1.58", 1.2 → "1.20"."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    return f"{value:.2f}"
+
+
+def pue_list(values: list[float] | None) -> str:
+    """Distinct PUE values of one source, e.g. [1.0, 1.2] → "1.00, 1.20"; [] → "—"."""
+    if not values:
+        return MISSING
+    return ", ".join(pue(v) for v in values)
+
+
+def integer(n: int | float | None) -> str:
+    """A count with thousands separators: 1234567 → "1,234,567"."""
+    if _missing(n):
+        return MISSING
+    assert n is not None
+    return _signed(f"{round(n):,d}")
+
+
+def tick(value: float, step: float) -> str:
+    """An axis tick label, with exactly the decimals the tick step needs.
+
+    tick(0.5, 0.25) → "0.50", tick(2000, 500) → "2,000", tick(1.5e-6, 5e-7) → "1.5 × 10⁻⁶".
+    """
+    if value == 0 or step <= 0:
+        return "0" if value == 0 else number(value)
+    step_exponent = math.floor(math.log10(step) + 1e-9)
+    mantissa = step / 10**step_exponent
+    extra = 0 if abs(mantissa - round(mantissa)) < 1e-9 else 1  # 2.5 × 10ⁿ needs one more digit
+    decimals = max(0, extra - step_exponent)
+    if decimals <= 6:
+        return _signed(f"{value:,.{decimals}f}")
+    value_exponent = math.floor(math.log10(abs(value)) + 1e-9)
+    digits = max(0, value_exponent - step_exponent + extra)
+    return scientific(value, digits + 1)
+
+
+def sha_short(sha256: str | None, length: int = 12) -> str:
+    """The first `length` hex digits of a SHA-256 digest, enough to identify a file."""
+    return sha256[:length] if sha256 else MISSING
+
+
+def month_short(month: str) -> str:
+    """'2026-11' → 'Nov'."""
+    return _MONTHS[int(month[5:7]) - 1][:3]
+
+
+def month_long(month: str) -> str:
+    """'2026-11' → 'November 2026'."""
+    return f"{_MONTHS[int(month[5:7]) - 1]} {month[:4]}"
+
+
+def day(iso: str) -> str:
+    """'2026-11-05' → '5 November 2026'."""
+    value = date.fromisoformat(iso)
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def period_label(start: str, end: str) -> str:
+    """A reporting period in words, from its first and last (inclusive) ISO dates.
+
+    ('2026-11-01', '2026-11-30') → "November 2026";
+    ('2026-01-01', '2026-12-31') → "January – December 2026";
+    ('2025-07-01', '2026-06-30') → "July 2025 – June 2026";
+    ('2026-01-15', '2026-03-10') → "15 January 2026 – 10 March 2026".
+    """
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    whole_months = first.day == 1 and (last.month != _next_day(last).month)
+    if not whole_months:
+        return day(start) if first == last else f"{day(start)} – {day(end)}"
+    start_month, end_month = start[:7], end[:7]
+    if start_month == end_month:
+        return month_long(start_month)
+    if first.year == last.year:
+        return f"{_MONTHS[first.month - 1]} – {month_long(end_month)}"
+    return f"{month_long(start_month)} – {month_long(end_month)}"
+
+
+def _next_day(value: date) -> date:
+    return date.fromordinal(value.toordinal() + 1)
