@@ -52,8 +52,9 @@ def _config(
     period: str | None,
     out: str | None,
     fmt: str | None,
+    db: str | None = None,
 ) -> ReportConfig:
-    overrides: dict[str, Any] = {"org": org, "period": period, "out": out}
+    overrides: dict[str, Any] = {"org": org, "period": period, "out": out, "db": db}
     if inputs:
         overrides["inputs"] = [{"path": str(Path(p).resolve()), "format": fmt} for p in inputs]
     if config_path is not None:
@@ -64,6 +65,15 @@ def _config(
     if org is None or period is None:
         raise click.UsageError("without --config, --org and --period are required")
     return build_config(data, overrides, origin="command line")
+
+
+def _db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        default=None,
+        help="History store URL (default: reporter.db beside the config file, or here; "
+        "any SQLAlchemy URL such as postgresql+psycopg://…).",
+    )(func)
 
 
 def _inputs_options(func: F) -> F:
@@ -95,6 +105,7 @@ def _inputs_options(func: F) -> F:
     type=click.Choice(OUTPUT_FORMATS),
     help="Write only these outputs (repeatable). Default: pdf, xlsx and json.",
 )
+@_db_option
 @_friendly
 def report(
     inputs: tuple[str, ...],
@@ -104,20 +115,49 @@ def report(
     period: str | None,
     out: str | None,
     only: tuple[str, ...],
+    db: str | None,
 ) -> None:
-    """Write the PDF, Excel and JSON report for INPUTS (files, folders or globs)."""
+    """Write the PDF, Excel and JSON report for INPUTS (files, folders or globs).
+
+    Closed months in the history store (if it exists) feed the year-to-date view.
+    """
+    from reporter.render import write_outputs
+
+    config = _config(config_path, inputs, org, period, out, fmt, db)
+    context = _context(config, config_path)
+    formats = list(only) or list(config.output.formats)
+    for path in write_outputs(context, _out_dir(config, config_path, out), formats):
+        click.echo(f"wrote {_shown(path)}")
+    _summary(context)
+
+
+def _context(config: ReportConfig, config_path: Path | None) -> Any:
+    from reporter.closing import history_view
+    from reporter.history import HistoryStore
     from reporter.pipeline import run
-    from reporter.render import formatting, write_outputs
     from reporter.render.context import build_context
 
-    config = _config(config_path, inputs, org, period, out, fmt)
-    context = build_context(run(config))
+    result = run(config)
+    store = HistoryStore.existing(_store_url(config, config_path))
+    return build_context(result, history_view(store, result.period, config.baseline))
+
+
+def _store_url(config: ReportConfig, config_path: Path | None) -> str:
+    from reporter.history import default_url
+
+    return config.history.url or default_url(config_path.parent if config_path else None)
+
+
+def _out_dir(config: ReportConfig, config_path: Path | None, out: str | None) -> Path:
     out_dir = Path(config.output.dir)
     if not out_dir.is_absolute() and config_path is not None and not out:
         out_dir = (config.base_path / out_dir).resolve()
-    formats = list(only) or list(config.output.formats)
-    for path in write_outputs(context, out_dir, formats):
-        click.echo(f"wrote {_shown(path)}")
+    return out_dir
+
+
+def _summary(context: Any) -> None:
+    from reporter.render import formatting
+
     totals = context.totals
     click.echo(
         f"{context.organization['name']} {context.period['label']}: "
@@ -152,6 +192,98 @@ def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None,
     flagged = result.items[result.items["flags"] != ""]
     for row in flagged.itertuples():
         click.echo(f"{row.source_file} row {row.source_row}: flagged {str(row.flags).replace(';', ', ')}")
+
+
+@main.command()
+@click.argument("month")
+@_inputs_options
+@click.option("--org", help="Organisation name shown in the report.")
+@click.option("--out", help="Output folder for the month's report files (default: out/).")
+@click.option("--restate", is_flag=True, help="Store a new version of an already closed month.")
+@click.option("--reason", help="Why the figures are restated (required with --restate).")
+@_db_option
+@_friendly
+def close(
+    month: str,
+    inputs: tuple[str, ...],
+    config_path: Path | None,
+    fmt: str | None,
+    org: str | None,
+    out: str | None,
+    restate: bool,
+    reason: str | None,
+    db: str | None,
+) -> None:
+    """Compute MONTH (YYYY-MM) from INPUTS, write its report and store it in the history.
+
+    Closing a month again with the same inputs and factors changes nothing. With different
+    ones it is refused unless --restate --reason "…" is given: a new version is stored and the
+    old one kept, with the old figure, the new figure, the difference and the reason.
+    """
+    import re
+
+    from reporter.closing import close_month
+    from reporter.history import HistoryStore
+    from reporter.render import formatting
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise click.BadParameter(f"'{month}' is not a month like 2026-10", param_hint="MONTH")
+    config = _config(config_path, inputs, org, month, out, fmt, db)
+    context = _context(config, config_path)
+    store = HistoryStore(_store_url(config, config_path))
+    outcome = close_month(
+        context, store, _out_dir(config, config_path, out), list(config.output.formats), restate=restate, reason=reason
+    )
+    record = outcome.record
+    if outcome.action == "unchanged":
+        click.echo(
+            f"{month} is already closed (version {record.version}) with the same inputs and factors; nothing changed"
+        )
+        return
+    for path in outcome.files:
+        click.echo(f"wrote {_shown(path)}")
+    figure = f"{formatting.tco2e(record.location_based_tco2e)} tCO2e"
+    if outcome.previous is None:
+        click.echo(
+            f"closed {month} (version {record.version}): {formatting.energy_mwh(record.energy_kwh)} MWh, {figure}"
+        )
+    else:
+        old = outcome.previous.location_based_tco2e
+        click.echo(
+            f"restated {month}: version {record.version} replaces version {outcome.previous.version}; "
+            f"old {formatting.tco2e(old)} tCO2e, new {figure}, "
+            f"difference {record.location_based_tco2e - old:+.6g} tCO2e; reason: {record.reason}"
+        )
+
+
+@main.command()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="TOML configuration whose [history] store to read (default: reporter.db here).",
+)
+@_db_option
+@_friendly
+def history(config_path: Path | None, db: str | None) -> None:
+    """List the closed months and every version, with restatement reasons."""
+    from reporter.history import HistoryStore, default_url
+    from reporter.render import formatting
+
+    url = db
+    if url is None and config_path is not None:
+        url = load_config(config_path).history.url or default_url(config_path.parent)
+    store = HistoryStore.existing(url or default_url(None))
+    if store is None:
+        click.echo("no months closed yet")
+        return
+    click.echo(f"{'month':8} {'ver':>3} {'status':10} {'energy MWh':>12} {'tCO2e':>12}  closed (UTC)         reason")
+    for record in store.versions():
+        click.echo(
+            f"{record.month:8} {record.version:>3} {record.status:10} "
+            f"{formatting.energy_mwh(record.energy_kwh):>12} {formatting.tco2e(record.location_based_tco2e):>12}  "
+            f"{record.closed_at:%Y-%m-%d %H:%M:%S}  {record.reason or ''}"
+        )
 
 
 def _shown(path: Path) -> str:

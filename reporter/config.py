@@ -70,6 +70,36 @@ class Factors(_Strict):
     location_based: dict[str, float] = Field(default_factory=dict)
 
 
+class Baseline(_Strict):
+    year: int = Field(ge=1990, le=2100)
+    location_based_tco2e: float = Field(ge=0)
+
+
+TargetKind = Literal["absolute_reduction", "sbti_1_5c", "carbon_neutral", "net_zero"]
+
+
+class TargetConfig(_Strict):
+    name: str = Field(min_length=1)
+    kind: TargetKind
+    target_year: int = Field(ge=1990, le=2100)
+    reduction_pct: float | None = Field(default=None, ge=0, le=100)
+    scope2_method: Literal["location_based"] = "location_based"
+
+
+class CreditConfig(_Strict):
+    year: int = Field(ge=1990, le=2100)
+    tco2e: float = Field(ge=0)
+    type: Literal["removal", "avoidance"]
+    registry_id: str = ""
+    registry: str = ""
+    project: str = ""
+    retired: bool = True
+
+
+class History(_Strict):
+    url: str | None = None
+
+
 class Output(_Strict):
     dir: str = "out"
     formats: list[OutputFormat] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
@@ -82,7 +112,24 @@ class ReportConfig(_Strict):
     facility: Facility = Field(default_factory=Facility)
     factors: Factors = Field(default_factory=Factors)
     output: Output = Field(default_factory=Output)
+    baseline: Baseline | None = None
+    targets: list[TargetConfig] = Field(default_factory=list)
+    credits: list[CreditConfig] = Field(default_factory=list)
+    history: History = Field(default_factory=History)
     base_dir: str = "."
+
+    @model_validator(mode="after")
+    def _targets_need_a_baseline(self) -> ReportConfig:
+        if self.targets and self.baseline is None:
+            raise ValueError("targets need a [baseline] with 'year' and 'location_based_tco2e'")
+        for target in self.targets:
+            assert self.baseline is not None
+            if target.target_year <= self.baseline.year:
+                raise ValueError(
+                    f"target '{target.name}': target_year {target.target_year} is not after "
+                    f"the base year {self.baseline.year}"
+                )
+        return self
 
     @property
     def base_path(self) -> Path:
@@ -114,6 +161,8 @@ def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -
         merged["period"] = {"month": overrides["period"]}
     if overrides.get("out"):
         merged["output"] = {**merged.get("output", {}), "dir": overrides["out"]}
+    if overrides.get("db"):
+        merged["history"] = {"url": overrides["db"]}
     try:
         return ReportConfig.model_validate(merged)
     except ValidationError as exc:

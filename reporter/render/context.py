@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from reporter import __version__
-from reporter.config import slugify
+from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
+from reporter.core.period import Period
+from reporter.core.targets import Credit, make_target, progress
 from reporter.pipeline import PipelineResult
 
 BREAKDOWNS = {
@@ -76,6 +79,10 @@ class ReportContext:
     pue: list[dict[str, Any]]
     data_quality: dict[str, Any]
     methodology: dict[str, Any]
+    targets: list[dict[str, Any]]
+    credits: list[dict[str, Any]]
+    history: dict[str, Any]
+    year_to_date: dict[str, Any]
     line_items: list[dict[str, Any]]
 
     @property
@@ -87,10 +94,13 @@ class ReportContext:
         return _clean(asdict(self))
 
 
-def build_context(result: PipelineResult) -> ReportContext:
+def build_context(result: PipelineResult, history: dict[str, Any] | None = None) -> ReportContext:
+    """The context for one report; `history` is the store's view (see reporter.closing.history_view)."""
     config, allocated, items = result.config, result.allocated, result.items
     totals = aggregate.totals(allocated)
     period = result.period
+    history = history or _no_history(config)
+    monthly = aggregate.by_month(allocated, period.months())
     return ReportContext(
         tool={"name": "reporter", "version": __version__},
         organization={
@@ -116,7 +126,7 @@ def build_context(result: PipelineResult) -> ReportContext:
                 "energy_kwh": float(row.energy_kwh),
                 "location_based_tco2e": float(row.location_based_co2e_kg) / 1000.0,
             }
-            for row in aggregate.by_month(allocated, period.months()).itertuples()
+            for row in monthly.itertuples()
         ],
         breakdowns={name: _breakdown(allocated, column, totals) for name, column in BREAKDOWNS.items()},
         inputs=[_ledger(ledger) for ledger in result.ledgers],
@@ -131,8 +141,84 @@ def build_context(result: PipelineResult) -> ReportContext:
             "month_assignment": "pro rata by time between the run's start and end",
             "timestamps": "trackers' naive local times, read as the organisation's local time",
         },
+        targets=_targets(config, period, totals["location_based_co2e_kg"] / 1000.0),
+        credits=[credit.model_dump() for credit in sorted(config.credits, key=lambda c: (c.year, c.registry_id))],
+        history=history,
+        year_to_date=_year_to_date(period, monthly, history),
         line_items=_line_items(items),
     )
+
+
+def _no_history(config: ReportConfig) -> dict[str, Any]:
+    baseline = config.baseline
+    return {
+        "closed_months": [],
+        "previous_year": {"year": None, "months_closed": 0, "location_based_tco2e": None, "energy_kwh": None},
+        "base_year": (
+            {"year": baseline.year, "location_based_tco2e": baseline.location_based_tco2e} if baseline else None
+        ),
+        "restatements": [],
+    }
+
+
+def _targets(config: ReportConfig, period: Period, actual_tco2e: float) -> list[dict[str, Any]]:
+    if config.baseline is None:
+        return []
+    year = period.end.year
+    days_in_year = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    fraction = min(1.0, ((period.end - period.start).days + 1) / days_in_year)
+    credits = [Credit(**c.model_dump()) for c in config.credits]
+    results = []
+    for spec in config.targets:
+        target = make_target(
+            spec.name,
+            spec.kind,
+            config.baseline.year,
+            config.baseline.location_based_tco2e,
+            spec.target_year,
+            spec.reduction_pct,
+        )
+        results.append(progress(target, year, fraction, actual_tco2e, credits))
+    return results
+
+
+def _year_to_date(period: Period, monthly: pd.DataFrame, history: dict[str, Any]) -> dict[str, Any]:
+    """The report year month by month: closed months from the store, then this report's months."""
+    year = period.end.year
+    closed = {m["month"]: m for m in history["closed_months"]}
+    current = {row.month: row for row in monthly.itertuples()}
+    months = []
+    for number in range(1, 13):
+        key = f"{year}-{number:02d}"
+        if key in current:
+            row = current[key]
+            months.append(
+                {
+                    "month": key,
+                    "source": "this report",
+                    "energy_kwh": float(row.energy_kwh),
+                    "location_based_tco2e": float(row.location_based_co2e_kg) / 1000.0,
+                }
+            )
+        elif key in closed:
+            months.append(
+                {
+                    "month": key,
+                    "source": f"closed (version {closed[key]['version']})",
+                    "energy_kwh": closed[key]["energy_kwh"],
+                    "location_based_tco2e": closed[key]["location_based_tco2e"],
+                }
+            )
+        else:
+            months.append({"month": key, "source": None, "energy_kwh": None, "location_based_tco2e": None})
+    known = [m for m in months if m["source"] is not None]
+    return {
+        "year": year,
+        "months": months,
+        "months_with_data": len(known),
+        "energy_kwh": sum(m["energy_kwh"] for m in known),
+        "location_based_tco2e": sum(m["location_based_tco2e"] for m in known),
+    }
 
 
 def _tracker_total(items: pd.DataFrame) -> float | None:

@@ -1,0 +1,164 @@
+"""Monthly close: compute a month, store it in the history, restate it with a reason.
+
+Closing the same month again with the same lineage (inputs, factors, settings and results) is a
+no-op; with a different lineage it is refused unless it is a restatement, which stores a new
+version and keeps the old one (ESRS: old figure, new figure, difference, reason).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from reporter import __version__
+from reporter.config import ReportConfig
+from reporter.core.period import Period
+from reporter.history import CURRENT, ClosedMonth, HistoryError, HistoryStore, now
+from reporter.render import write_outputs
+from reporter.render.context import ReportContext
+
+
+@dataclass(frozen=True)
+class CloseOutcome:
+    action: str  # "closed", "unchanged" or "restated"
+    record: ClosedMonth
+    previous: ClosedMonth | None
+    files: list[Path]
+
+
+def factor_data_version() -> str:
+    """Short sha256 over the vendored factor tables."""
+    digest = hashlib.sha256()
+    folder = resources.files("reporter.data.factors")
+    for name in sorted(p.name for p in folder.iterdir() if p.name.endswith(".csv")):
+        digest.update(name.encode())
+        digest.update(folder.joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def lineage(context: ReportContext) -> dict[str, Any]:
+    """What a month's figures depend on: inputs, factors, settings, code — and the results."""
+    return {
+        "inputs": [{"path": i["path"], "sha256": i["sha256"], "format": i["format"]} for i in context.inputs],
+        "factor_data_version": factor_data_version(),
+        "factors": [{"id": f["id"], "value": f["value"]} for f in context.factors],
+        "methodology": context.methodology,
+        "code_version": __version__,
+        "totals": context.totals,
+    }
+
+
+def digest(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def month_period(month: str) -> Period:
+    year, number = (int(part) for part in month.split("-"))
+    start = date(year, number, 1)
+    end = date(year + number // 12, number % 12 + 1, 1)
+    return Period(start, date.fromordinal(end.toordinal() - 1))
+
+
+def close_month(
+    context: ReportContext,
+    store: HistoryStore,
+    out_dir: Path,
+    formats: list[str],
+    *,
+    restate: bool = False,
+    reason: str | None = None,
+) -> CloseOutcome:
+    month = context.period["label"]
+    store.create()
+    existing = store.current(month)
+    data = lineage(context)
+    key = digest(data)
+    if existing is not None and existing.lineage_digest == key:
+        return CloseOutcome("unchanged", existing, None, [])
+    if existing is not None and not restate:
+        raise HistoryError(
+            f"{month} is already closed (version {existing.version}, "
+            f"{existing.location_based_tco2e:.6g} tCO2e) and these inputs, factors or results differ; "
+            'to store a new version run again with --restate --reason "…"'
+        )
+    if restate and existing is None:
+        raise HistoryError(f"{month} has not been closed yet, so there is nothing to restate")
+    if restate and not (reason and reason.strip()):
+        raise HistoryError('a restatement needs --reason "…" saying why the figures changed')
+    files = write_outputs(context, out_dir, formats)
+    record = ClosedMonth(
+        month=month,
+        version=(max((v.version for v in store.versions(month)), default=0) + 1),
+        status=CURRENT,
+        lineage_digest=key,
+        energy_kwh=context.totals["energy_kwh"],
+        location_based_tco2e=context.totals["location_based_tco2e"],
+        document={
+            "lineage": data,
+            "by_month": context.by_month,
+            "breakdowns": context.breakdowns,
+            "data_quality": context.data_quality,
+        },
+        files={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
+        reason=reason.strip() if restate and reason else None,
+        restates_version=existing.version if existing is not None else None,
+        closed_at=now(),
+    )
+    store.store(record)
+    return CloseOutcome("restated" if existing else "closed", record, existing, files)
+
+
+def history_view(store: HistoryStore | None, period: Period, baseline: Any) -> dict[str, Any]:
+    """Closed months before the report period (its year and the year before) and restatements."""
+    year = period.end.year
+    first = period.start.strftime("%Y-%m")
+    closed = store.current_months() if store is not None else {}
+    shown = {m: c for m, c in closed.items() if m < first and m[:4] in (str(year), str(year - 1))}
+    versions = store.versions() if store is not None else []
+    restatements = []
+    for record in versions:
+        if record.restates_version is None or record.month not in shown:
+            continue
+        old = next(v for v in versions if v.month == record.month and v.version == record.restates_version)
+        restatements.append(
+            {
+                "month": record.month,
+                "old_version": old.version,
+                "new_version": record.version,
+                "old_tco2e": old.location_based_tco2e,
+                "new_tco2e": record.location_based_tco2e,
+                "difference_tco2e": record.location_based_tco2e - old.location_based_tco2e,
+                "reason": record.reason,
+            }
+        )
+    months = [
+        {"month": m, "version": c.version, "energy_kwh": c.energy_kwh, "location_based_tco2e": c.location_based_tco2e}
+        for m, c in sorted(shown.items())
+    ]
+    previous = [m for m in months if str(m["month"]).startswith(str(year - 1))]
+    return {
+        "closed_months": months,
+        "previous_year": {
+            "year": year - 1,
+            "months_closed": len(previous),
+            "location_based_tco2e": sum(m["location_based_tco2e"] for m in previous) if previous else None,
+            "energy_kwh": sum(m["energy_kwh"] for m in previous) if previous else None,
+        },
+        "base_year": (
+            {"year": baseline.year, "location_based_tco2e": baseline.location_based_tco2e}
+            if baseline is not None
+            else None
+        ),
+        "restatements": restatements,
+    }
+
+
+def config_store_url(config: ReportConfig, config_dir: Path | None) -> str:
+    from reporter.history import default_url
+
+    return config.history.url or default_url(config_dir)
