@@ -18,7 +18,7 @@ from reporter.core.reconcile import deduplicate_runs
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
 from reporter.records import frame_from_rows, validate_readings
-from reporter.sources.base import Exclusion
+from reporter.sources.base import Exclusion, ExclusionGroup
 
 
 @dataclass
@@ -32,10 +32,11 @@ class InputLedger:
     rows_read: int
     exclusions: list[Exclusion] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    exclusion_groups: list[ExclusionGroup] = field(default_factory=list)
 
     @property
     def rows_excluded(self) -> int:
-        return len(self.exclusions)
+        return len(self.exclusions) + sum(group.rows for group in self.exclusion_groups)
 
     @property
     def rows_used(self) -> int:
@@ -68,7 +69,8 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     shares = aggregate.month_shares_for(items, period)
     items["in_period_share"] = aggregate.in_period_share(items, shares)
     outside = items[items["in_period_share"] == 0.0]
-    _record(by_path, _outside_exclusions(outside, period))
+    _record(by_path, _outside_exclusions(outside[outside["row_count"] == 1], period))
+    _record_groups(by_path, _outside_groups(outside[outside["row_count"] > 1], period))
     items = items[items["in_period_share"] > 0.0]
     for ledger in ledgers:
         ledger.exclusions.sort(key=lambda e: e.row)
@@ -92,6 +94,7 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:
                 rows_read=result.rows_read,
                 exclusions=list(result.exclusions),
                 notes=list(result.notes),
+                exclusion_groups=list(result.exclusion_groups),
             )
         )
         if not readings.empty:
@@ -120,6 +123,21 @@ def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame
 def _record(by_path: dict[str, InputLedger], exclusions: dict[str, list[Exclusion]]) -> None:
     for path, items in exclusions.items():
         by_path[path].exclusions.extend(items)
+
+
+def _record_groups(by_path: dict[str, InputLedger], groups: dict[str, list[ExclusionGroup]]) -> None:
+    for path, items in groups.items():
+        by_path[path].exclusion_groups.extend(items)
+
+
+def _outside_groups(outside: pd.DataFrame, period: Period) -> dict[str, list[ExclusionGroup]]:
+    """Aggregated bill rows outside the period: one group per file."""
+    result: dict[str, list[ExclusionGroup]] = {}
+    reason = f"outside the reporting period {period.start}..{period.end}"
+    for path, group in outside.groupby("source_file", sort=True):
+        examples = tuple(int(r) for r in sorted(group["source_row"])[:5])
+        result[str(path)] = [ExclusionGroup(reason, int(group["row_count"].sum()), examples)]
+    return result
 
 
 def _outside_exclusions(outside: pd.DataFrame, period: Period) -> dict[str, list[Exclusion]]:

@@ -46,7 +46,26 @@ READING_COLUMNS: dict[str, str] = {
     "tracker_co2e_kg": "float64",
     "tool_version": "object",
     "flags": "str",
+    # Cloud bills (None for trackers): the billing dimensions, in FOCUS terms.
+    "row_count": "int64",
+    "billing_account_id": "object",
+    "sub_account_id": "object",
+    "service_name": "object",
+    "service_category": "object",
+    "usage_type": "object",
+    "instance_type": "object",
+    "consumed_quantity": "float64",
+    "consumed_unit": "object",
+    "billed_cost": "float64",
+    "billing_currency": "object",
+    "vcpus": "float64",
+    "gpus": "float64",
+    "memory_gb": "float64",
+    "tags": "object",
 }
+
+# Defaults for reading columns a reader leaves out (trackers leave out every billing column).
+READING_DEFAULTS: dict[str, object] = {"row_count": 1}
 
 ENERGY_COLUMNS = ["energy_it_kwh", "pue", "pue_basis", "energy_kwh"]
 EMISSION_COLUMNS = [
@@ -71,8 +90,9 @@ READING_SCHEMA = pa.DataFrameSchema(
         "start_time": pa.Column("datetime64[us]", nullable=True),
         "end_time": pa.Column("datetime64[us]"),
         "duration_s": pa.Column("float64", _non_negative),
-        "energy_reported_kwh": pa.Column("float64", _non_negative),
-        "tracker_pue": pa.Column("float64", pa.Check.ge(1.0)),
+        "energy_reported_kwh": pa.Column("float64", _non_negative, nullable=True),
+        "tracker_pue": pa.Column("float64", pa.Check.ge(1.0), nullable=True),
+        "row_count": pa.Column("int64", pa.Check.ge(1)),
         "tracker_co2e_kg": pa.Column("float64", nullable=True),
         "flags": pa.Column(str),
     },
@@ -89,6 +109,8 @@ def empty_readings() -> pd.DataFrame:
 def frame_from_rows(rows: list[dict[str, object]]) -> pd.DataFrame:
     """Build a typed reading frame from reader rows (dicts keyed by READING_COLUMNS)."""
     frame = pd.DataFrame(rows, columns=list(READING_COLUMNS))
+    for column, default in READING_DEFAULTS.items():
+        frame[column] = frame[column].fillna(default)
     for column, dtype in READING_COLUMNS.items():
         if dtype == "str":
             frame[column] = frame[column].astype(str)

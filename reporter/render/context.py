@@ -252,6 +252,10 @@ def _ledger(ledger: Any) -> dict[str, Any]:
         "rows_used": ledger.rows_used,
         "rows_excluded": ledger.rows_excluded,
         "exclusions": [{"row": e.row, "reason": e.reason} for e in ledger.exclusions],
+        "exclusion_groups": [
+            {"reason": g.reason, "rows": g.rows, "example_rows": list(g.example_rows)}
+            for g in ledger.exclusion_groups
+        ],
         "notes": list(ledger.notes),
     }
 

@@ -27,14 +27,27 @@ class Exclusion:
     reason: str
 
 
+@dataclass(frozen=True)
+class ExclusionGroup:
+    """Many input rows left out for the same reason (cloud bills): their count and a few row numbers."""
+
+    reason: str
+    rows: int
+    example_rows: tuple[int, ...] = ()
+
+
 @dataclass
 class ReadResult:
-    """What one reader made of one file."""
+    """What one reader made of one file.
+
+    rows_read = rows in readings (summed over `row_count`) + len(exclusions) + Σ group rows.
+    """
 
     readings: pd.DataFrame
     rows_read: int
     exclusions: list[Exclusion] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    exclusion_groups: list[ExclusionGroup] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
