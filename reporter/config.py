@@ -65,6 +65,17 @@ class Facility(_Strict):
     pue: float | None = Field(default=None, ge=1.0, le=5.0)
 
 
+class Method(_Strict):
+    energy_model: Literal["default", "ccf"] = "default"
+
+
+class Cloud(_Strict):
+    tag_keys: list[str] = Field(default_factory=lambda: ["team", "project", "model"])
+    team_tag: str | None = "team"
+    project_tag: str | None = "project"
+    model_tag: str | None = "model"
+
+
 class Factors(_Strict):
     fallback: str = "WORLD"
     location_based: dict[str, float] = Field(default_factory=dict)
@@ -110,6 +121,8 @@ class ReportConfig(_Strict):
     period: PeriodConfig
     inputs: list[InputConfig] = Field(default_factory=list)
     facility: Facility = Field(default_factory=Facility)
+    method: Method = Field(default_factory=Method)
+    cloud: Cloud = Field(default_factory=Cloud)
     factors: Factors = Field(default_factory=Factors)
     output: Output = Field(default_factory=Output)
     baseline: Baseline | None = None

@@ -35,15 +35,16 @@ class InputPlan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def plan_inputs(configs: list[InputConfig], base: Path) -> InputPlan:
+def plan_inputs(configs: list[InputConfig], base: Path, tag_keys: list[str] | None = None) -> InputPlan:
     plan = InputPlan()
     seen: set[Path] = set()
     for config in configs:
-        options = {
+        options: dict[str, object] = {
             key: value
             for key, value in config.model_dump(exclude={"path", "format"}).items()
             if value is not None
         }
+        options["tag_keys"] = list(tag_keys or [])
         for path, from_folder in _expand(config.path, base):
             _add(plan, seen, path, config.format, options, base, "folder" if from_folder else "named")
     _shorten_outside(plan, base)

@@ -11,8 +11,9 @@ import pandas as pd
 
 from reporter.config import ReportConfig
 from reporter.core import aggregate
+from reporter.core.attribute import assign_scope, owners_from_tags, tag_columns
 from reporter.core.emissions import attach_emissions
-from reporter.core.energy import apply_pue
+from reporter.core.energy import estimate_energy
 from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
 from reporter.factors import FactorTable, load_factor_table
@@ -56,15 +57,17 @@ class PipelineResult:
 
 def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
     period = config.period.resolve()
-    table = (factors or load_factor_table()).with_overrides(
-        config.factors.location_based, origin="configuration"
-    )
-    plan = plan_inputs(config.inputs, config.base_path)
+    table = (factors or load_factor_table()).with_overrides(config.factors.location_based, origin="configuration")
+    plan = plan_inputs(config.inputs, config.base_path, tag_keys=config.cloud.tag_keys)
     ledgers, readings = _read_all(plan)
     by_path = {ledger.path: ledger for ledger in ledgers}
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
-    items = apply_pue(kept, config.facility.pue)
+    items = estimate_energy(kept, config.facility.pue, config.method.energy_model)
+    items = assign_scope(items)
+    tag_for = {"team": config.cloud.team_tag, "project": config.cloud.project_tag, "model": config.cloud.model_tag}
+    items = owners_from_tags(items, {column: key for column, key in tag_for.items() if key})
+    items = tag_columns(items, config.cloud.tag_keys)
     items = attach_emissions(items, table, table.normalise_key(config.factors.fallback))
     shares = aggregate.month_shares_for(items, period)
     items["in_period_share"] = aggregate.in_period_share(items, shares)

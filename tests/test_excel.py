@@ -11,7 +11,10 @@ from typing import Any
 import openpyxl
 import pytest
 
+from reporter.closing import close_month, history_view
 from reporter.config import build_config
+from reporter.core.targets import make_target
+from reporter.history import HistoryStore
 from reporter.pipeline import run
 from reporter.render.context import ReportContext, build_context
 from reporter.render.excel import SHEETS, render_xlsx
@@ -48,18 +51,40 @@ NUMERIC_COLUMNS = {
 }
 
 
-def _context(period: str = "2026-11") -> ReportContext:
-    inputs = [
-        {"path": str(DATA / "codecarbon" / "emissions.csv")},
-        {"path": str(DATA / "eco2ai" / "emission.csv")},
-        {"path": str(DATA / "injection" / "emissions.csv")},
-    ]
-    config = build_config(
-        {"base_dir": str(DATA)},
-        {"inputs": inputs, "org": "Acme AI", "period": period},
-        origin="test",
-    )
-    return build_context(run(config))
+INPUTS = [
+    {"path": str(DATA / "codecarbon" / "emissions.csv")},
+    {"path": str(DATA / "eco2ai" / "emission.csv")},
+    {"path": str(DATA / "injection" / "emissions.csv")},
+]
+# Base year 2022 = 10,000 t, -42 % by 2030: the pathway falls 525 t a year (2025: 8,425 t).
+TARGETS_CONFIG: dict[str, Any] = {
+    "baseline": {"year": 2022, "location_based_tco2e": 10_000.0},
+    "targets": [
+        {"name": "SBTi near-term (-42% by 2030)", "kind": "absolute_reduction", "target_year": 2030,
+         "reduction_pct": 42.0},
+        {"name": "Carbon neutral 2030", "kind": "carbon_neutral", "target_year": 2030},
+        {"name": "Net zero 2040", "kind": "net_zero", "target_year": 2040},
+    ],
+    "credits": [
+        {"year": 2026, "tco2e": 20.0, "type": "avoidance", "registry": "Verra VCS",
+         "registry_id": "VCS-0002", "project": HOSTILE_PROJECT},
+        {"year": 2026, "tco2e": 0.000123456789012345, "type": "removal", "registry": "Puro.earth",
+         "registry_id": "PURO-0001", "project": "Biochar, Finland"},
+        {"year": 2025, "tco2e": 3.0, "type": "removal", "registry_id": "PURO-0000", "retired": False},
+    ],
+}
+
+
+def _config(month: str | None = "2026-11", **sections: Any) -> Any:
+    """The test inputs with `sections` of a configuration file; `month` overrides its period."""
+    overrides: dict[str, Any] = {"inputs": INPUTS, "org": "Acme AI"}
+    if month is not None:
+        overrides["period"] = month
+    return build_config({"base_dir": str(DATA), **sections}, overrides, origin="test")
+
+
+def _context(month: str | None = "2026-11", **sections: Any) -> ReportContext:
+    return build_context(run(_config(month, **sections)))
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +123,10 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
         "Summary",
         "Monthly",
+        "Targets",
+        "Pathways",
+        "Credits",
+        "History",
         "Breakdown",
         "Line items",
         "Factors",
@@ -186,6 +215,10 @@ def test_text_from_inputs_is_never_a_formula(workbook: openpyxl.Workbook) -> Non
     assert (error_like.value, error_like.data_type) == ("#N/A", "s")
     projects = {row["key"] for row in _rows(workbook["Breakdown"]) if row["dimension"] == "project"}
     assert {HOSTILE_PROJECT, "+SUM(1,2)", "#N/A"} <= projects
+    _assert_no_formulas(workbook)
+
+
+def _assert_no_formulas(workbook: openpyxl.Workbook) -> None:
     formulas = [
         f"{ws.title}!{cell.coordinate}"
         for ws in workbook
@@ -226,6 +259,10 @@ def _looks_numeric(text: str) -> bool:
 
 
 def test_layout_header_frozen_and_filtered(workbook: openpyxl.Workbook) -> None:
+    _assert_layout(workbook)
+
+
+def _assert_layout(workbook: openpyxl.Workbook) -> None:
     for ws in workbook:
         assert ws.freeze_panes == "A2", ws.title
         assert all(cell.font.bold for cell in ws[1] if cell.value is not None), ws.title
@@ -292,3 +329,298 @@ def test_awkward_text_and_empty_period(context: ReportContext, tmp_path: Path) -
     assert summary["Energy (kWh)"]["value"] == 0
     assert summary["Measured share"]["value"] is None
     assert summary["Period start"]["value"].date() == date(2025, 1, 1)
+
+
+# --- targets, credits and history -------------------------------------------------------------
+
+TARGET_FIELDS = [
+    "name",
+    "kind",
+    "scope2_method",
+    "base_year",
+    "base_tco2e",
+    "target_year",
+    "target_reduction_pct",
+    "target_tco2e",
+    "report_year",
+    "year_fraction",
+    "pro_rata",
+    "pathway_tco2e",
+    "actual_tco2e",
+    "reduction_pct",
+    "achieved_pct",
+    "gap_tco2e",
+    "on_track",
+    "annual_target_pct_of_base",
+    "required_annual_reduction_tco2e",
+    "required_annual_reduction_pct",
+    "remaining_budget_tco2e",
+]
+NEUTRALITY_FIELDS = [
+    "gross_tco2e",
+    "credits_removal_tco2e",
+    "credits_avoidance_tco2e",
+    "credits_eligible_tco2e",
+    "uncovered_tco2e",
+    "credit_coverage_pct",
+    "claim_possible",
+    "claim_note",
+]
+PERCENT_POINTS = '0.00"%"'
+
+
+def _table_cells(ws: Any, header_row: int = 1) -> list[dict[str, Any]]:
+    """The table whose header is `header_row`, down to the first empty row."""
+    header = [cell.value for cell in ws[header_row] if cell.value is not None]
+    rows = []
+    for row in ws.iter_rows(min_row=header_row + 1, max_col=len(header)):
+        if all(cell.value is None for cell in row):
+            break
+        rows.append(dict(zip(header, row, strict=True)))
+    return rows
+
+
+def _table_values(ws: Any, header_row: int = 1) -> list[dict[str, Any]]:
+    return [{key: cell.value for key, cell in row.items()} for row in _table_cells(ws, header_row)]
+
+
+def _block(ws: Any, title: str) -> list[dict[str, Any]]:
+    """A titled table further down a sheet: the title row, then its header, then its rows."""
+    (row,) = [cell.row for cell in ws["A"] if cell.value == title]
+    return _table_values(ws, row + 1)
+
+
+def _notes(ws: Any) -> list[str]:
+    return [cell.value for cell in ws["A"] if cell.font.italic and isinstance(cell.value, str)]
+
+
+@pytest.fixture(scope="module")
+def target_context() -> ReportContext:
+    return _context(**TARGETS_CONFIG)
+
+
+@pytest.fixture(scope="module")
+def target_workbook(target_context: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> openpyxl.Workbook:
+    path = tmp_path_factory.mktemp("targets") / "targets.xlsx"
+    return openpyxl.load_workbook(render_xlsx(target_context, path))
+
+
+def _assert_targets_sheet(ws: Any, context: ReportContext) -> None:
+    header = [cell.value for cell in ws[1]]
+    assert header == TARGET_FIELDS + NEUTRALITY_FIELDS
+    rows = _table_cells(ws)
+    assert len(rows) == len(context.targets) == 3
+    for row, target in zip(rows, context.targets, strict=True):
+        assert set(target) <= set(row)
+        for key in header:
+            cell, value = row[key], target.get(key)
+            assert cell.value == value, key  # full precision: exactly the context's number
+            assert type(cell.value) is type(value), key
+            if isinstance(value, bool):
+                assert cell.data_type == "b", key
+            elif isinstance(value, int | float):
+                assert cell.data_type == "n", key
+                if key.endswith("_pct") or "_pct_" in key:
+                    assert cell.number_format == PERCENT_POINTS, key
+                elif key.endswith("_tco2e"):
+                    assert cell.number_format == "#,##0.000000", key
+    assert any("percent units: 42.0 means 42 %" in note for note in _notes(ws))
+    assert any("never subtracted" in note for note in _notes(ws))
+
+
+def test_targets_sheet_is_every_progress_field_at_full_precision(
+    target_workbook: openpyxl.Workbook, target_context: ReportContext
+) -> None:
+    _assert_targets_sheet(target_workbook["Targets"], target_context)
+    rows = {row["name"]: row for row in _table_values(target_workbook["Targets"])}
+    sbti = rows["SBTi near-term (-42% by 2030)"]
+    assert sbti["target_reduction_pct"] == 42.0  # percent units, not 0.42
+    assert sbti["pro_rata"] is True and sbti["year_fraction"] == 30 / 365
+    assert sbti["on_track"] is True  # a few kg against a 10,000 t baseline
+    assert sbti["gross_tco2e"] is None  # neutrality columns only for neutrality targets
+    neutral = rows["Carbon neutral 2030"]
+    assert neutral["target_reduction_pct"] is None and neutral["on_track"] is None
+    assert neutral["claim_possible"] is False
+    assert neutral["credits_avoidance_tco2e"] == 20.0
+    assert neutral["credits_removal_tco2e"] == 0.000123456789012345  # 2025's 3 t: another year, not retired
+    assert rows["Net zero 2040"]["target_reduction_pct"] == 90.0
+
+
+def test_targets_sheet_for_a_whole_year(tmp_path: Path) -> None:
+    context = _context(None, period={"start": "2026-01-01", "end": "2026-12-31"}, **TARGETS_CONFIG)
+    assert all(target["pro_rata"] is False for target in context.targets)
+    book = openpyxl.load_workbook(render_xlsx(context, tmp_path / "year.xlsx"))
+    _assert_targets_sheet(book["Targets"], context)
+    assert [row["year_fraction"] for row in _table_values(book["Targets"])] == [1.0, 1.0, 1.0]
+
+
+def test_pathways_are_linear_from_base_year_to_target_year(
+    target_workbook: openpyxl.Workbook, target_context: ReportContext
+) -> None:
+    rows = _table_values(target_workbook["Pathways"])
+    sbti = [row for row in rows if row["name"] == "SBTi near-term (-42% by 2030)"]
+    assert [row["year"] for row in sbti] == list(range(2022, 2031))
+    # worked by hand: 10,000 t less 4,200 t × (year − 2022) / 8
+    expected = [10_000, 9_475, 8_950, 8_425, 7_900, 7_375, 6_850, 6_325, 5_800]
+    assert [row["pathway_tco2e"] for row in sbti] == pytest.approx(expected, rel=1e-12)
+    assert sbti[3] == {"name": sbti[3]["name"], "kind": "absolute_reduction", "year": 2025,
+                       "pathway_tco2e": pytest.approx(8_425.0, rel=1e-12)}
+    # the same numbers as the targets module, bit for bit
+    for spec in TARGETS_CONFIG["targets"]:
+        made = make_target(spec["name"], spec["kind"], 2022, 10_000.0, spec["target_year"], spec.get("reduction_pct"))
+        shown = [(row["year"], row["pathway_tco2e"]) for row in rows if row["name"] == spec["name"]]
+        if made.target_tco2e is None:
+            assert shown == []  # a plain neutrality pledge has no pathway
+        else:
+            assert shown == [(year, made.pathway(year)) for year in range(2022, spec["target_year"] + 1)]
+    net_zero = [row for row in rows if row["name"] == "Net zero 2040"]
+    assert len(net_zero) == 19 and net_zero[-1]["pathway_tco2e"] == target_context.targets[2]["target_tco2e"]
+    # the report year's pathway, pro rata, is the pathway_tco2e on the Targets sheet
+    for target in target_context.targets:
+        year = {row["year"]: row["pathway_tco2e"] for row in rows if row["name"] == target["name"]}
+        if target["pathway_tco2e"] is not None:
+            assert year[2026] * target["year_fraction"] == target["pathway_tco2e"]
+    for cell in (c for row in _table_cells(target_workbook["Pathways"]) for c in row.values()):
+        if cell.column_letter in "CD":
+            assert cell.data_type == "n" and cell.number_format in ("0", "#,##0.000000")
+
+
+def test_credits_sheet_lists_every_credit_and_says_they_are_never_netted(
+    target_workbook: openpyxl.Workbook, target_context: ReportContext
+) -> None:
+    ws = target_workbook["Credits"]
+    assert [cell.value for cell in ws[1]] == [
+        "year", "type", "tco2e", "registry", "registry_id", "project", "retired",
+    ]
+    rows = _table_cells(ws)
+    assert [{key: cell.value for key, cell in row.items()} for row in rows] == [
+        {key: (value if value != "" else None) for key, value in credit.items()}
+        for credit in target_context.credits
+    ]
+    assert [row["registry_id"].value for row in rows] == ["PURO-0000", "PURO-0001", "VCS-0002"]
+    assert rows[1]["tco2e"].value == 0.000123456789012345
+    assert rows[1]["tco2e"].data_type == "n" and rows[1]["tco2e"].number_format == "#,##0.000000"
+    assert rows[0]["retired"].value is False and rows[0]["retired"].data_type == "b"
+    hostile = rows[2]["project"]
+    assert (hostile.value, hostile.data_type) == (HOSTILE_PROJECT, "s")
+    assert any("never netted" in note for note in _notes(ws))
+    # gross totals: the credits change nothing in the emissions
+    summary = _summary(target_workbook)
+    assert summary["Location-based emissions"]["value"] == target_context.totals["location_based_tco2e"]
+    assert target_context.targets[0]["actual_tco2e"] == target_context.totals["location_based_tco2e"]
+
+
+@pytest.fixture(scope="module")
+def history_context(tmp_path_factory: pytest.TempPathFactory) -> ReportContext:
+    return _history_context(tmp_path_factory.mktemp("history"))
+
+
+def _history_context(folder: Path) -> ReportContext:
+    """November's report after closing Dec 2025 and Oct 2026, then restating October."""
+    folder.mkdir(parents=True, exist_ok=True)
+    store = HistoryStore(f"sqlite:///{folder / 'history.db'}")
+    for month in ("2025-12", "2026-10"):
+        outcome = close_month(_context(month, **TARGETS_CONFIG), store, folder / "out", [])
+        assert outcome.action == "closed"
+    restated = _context("2026-10", facility={"pue": 1.5}, **TARGETS_CONFIG)
+    outcome = close_month(restated, store, folder / "out", [], restate=True, reason="=facility PUE measured")
+    assert outcome.action == "restated"
+    config = _config("2026-11", **TARGETS_CONFIG)
+    result = run(config)
+    return build_context(result, history_view(store, result.period, config.baseline))
+
+
+def test_history_sheet_year_to_date_totals_and_restatement(
+    history_context: ReportContext, tmp_path: Path
+) -> None:
+    history, ytd = history_context.history, history_context.year_to_date
+    (restatement,) = history["restatements"]
+    assert restatement["difference_tco2e"] != 0.0
+    book = openpyxl.load_workbook(render_xlsx(history_context, tmp_path / "history.xlsx"))
+    ws = book["History"]
+    assert ws.auto_filter.ref == "A1:D13"
+    months = _table_values(ws)
+    assert months == [
+        {key: month[key] for key in ("month", "source", "energy_kwh", "location_based_tco2e")}
+        for month in ytd["months"]
+    ]
+    by_month = {row["month"]: row for row in months}
+    assert by_month["2026-10"]["source"] == "closed (version 2)"
+    assert by_month["2026-10"]["location_based_tco2e"] == restatement["new_tco2e"]
+    assert by_month["2026-11"]["source"] == "this report"
+    assert by_month["2026-11"]["energy_kwh"] == history_context.by_month[0]["energy_kwh"]
+    assert by_month["2026-01"] == {"month": "2026-01", "source": None, "energy_kwh": None,
+                                   "location_based_tco2e": None}
+
+    totals = {row["item"]: row for row in _block(ws, "Totals")}
+    assert totals["year to date"]["year"] == 2026
+    assert totals["year to date"]["energy_kwh"] == ytd["energy_kwh"]
+    assert totals["year to date"]["location_based_tco2e"] == ytd["location_based_tco2e"]
+    assert totals["year to date"]["months"] == ytd["months_with_data"] == 2
+    previous = history["previous_year"]
+    assert totals["previous year (closed months)"]["year"] == 2025
+    assert totals["previous year (closed months)"]["months"] == previous["months_closed"] == 1
+    assert totals["previous year (closed months)"]["location_based_tco2e"] == previous["location_based_tco2e"]
+    assert totals["base year"]["year"] == 2022
+    assert totals["base year"]["location_based_tco2e"] == 10_000.0
+
+    (row,) = _block(ws, "Restatements")
+    assert row == restatement
+    assert row["old_version"] == 1 and row["new_version"] == 2
+    assert row["reason"] == "=facility PUE measured"
+    assert row["difference_tco2e"] == row["new_tco2e"] - row["old_tco2e"]
+    reason = next(cell for cell in ws["G"] if cell.value == "=facility PUE measured")
+    assert reason.data_type == "s"
+    _assert_no_formulas(book)
+    _assert_layout(book)
+
+
+def test_empty_states_still_give_every_sheet_its_headers(workbook: openpyxl.Workbook) -> None:
+    assert [cell.value for cell in workbook["Targets"][1]] == TARGET_FIELDS + NEUTRALITY_FIELDS
+    assert _table_values(workbook["Targets"]) == []
+    assert any(note.startswith("No targets") for note in _notes(workbook["Targets"]))
+    assert [cell.value for cell in workbook["Pathways"][1]] == ["name", "kind", "year", "pathway_tco2e"]
+    assert _table_values(workbook["Pathways"]) == []
+    assert [cell.value for cell in workbook["Credits"][1]][:3] == ["year", "type", "tco2e"]
+    assert _table_values(workbook["Credits"]) == []
+    assert any(note.startswith("No credits") for note in _notes(workbook["Credits"]))
+    ws = workbook["History"]
+    months = _table_values(ws)
+    assert [row["month"] for row in months] == [f"2026-{n:02d}" for n in range(1, 13)]
+    assert [row["source"] for row in months].count("this report") == 1
+    totals = {row["item"]: row for row in _block(ws, "Totals")}
+    assert totals["previous year (closed months)"]["months"] == 0
+    assert totals["previous year (closed months)"]["location_based_tco2e"] is None
+    assert totals["base year"]["location_based_tco2e"] is None
+    assert totals["base year"]["note"] == "no baseline configured"
+    assert _block(ws, "Restatements") == []
+    header = [cell.value for cell in ws[[c.row for c in ws["A"] if c.value == "Restatements"][0] + 1]]
+    assert header == ["month", "old_version", "new_version", "old_tco2e", "new_tco2e", "difference_tco2e", "reason"]
+    assert "No restatements of the months shown." in _notes(ws)
+
+
+def test_new_sheets_have_typed_cells_layout_and_no_formulas(target_workbook: openpyxl.Workbook) -> None:
+    _assert_no_formulas(target_workbook)
+    _assert_layout(target_workbook)
+    for title in ("Targets", "Pathways", "Credits", "History"):
+        ws = target_workbook[title]
+        assert ws.auto_filter.ref and ws.freeze_panes == "A2"
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert not _looks_numeric(cell.value), f"{title}!{cell.coordinate}"
+    widths = target_workbook["Targets"].column_dimensions
+    assert all(8 <= dimension.width <= 70 for dimension in widths.values())
+
+
+def test_output_with_targets_and_history_is_deterministic(
+    target_context: ReportContext, history_context: ReportContext, tmp_path: Path
+) -> None:
+    first = render_xlsx(target_context, tmp_path / "a.xlsx").read_bytes()
+    second = render_xlsx(_context(**TARGETS_CONFIG), tmp_path / "b.xlsx").read_bytes()
+    assert first == second
+    again = _history_context(tmp_path / "store")  # a new store, closed at other times
+    assert (
+        render_xlsx(history_context, tmp_path / "c.xlsx").read_bytes()
+        == render_xlsx(again, tmp_path / "d.xlsx").read_bytes()
+    )

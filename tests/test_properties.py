@@ -28,9 +28,7 @@ runs = st.lists(
     min_size=1,
     max_size=30,
 )
-periods = st.sampled_from(
-    ["2026-01", "2026-02..2026-06", "2026", "2025-12..2027-01", "2026-03-15..2026-04-10"]
-)
+periods = st.sampled_from(["2026-01", "2026-02..2026-06", "2026", "2025-12..2027-01", "2026-03-15..2026-04-10"])
 
 
 def frame(rows: list[tuple[int, float, float, float, str]]) -> pd.DataFrame:
@@ -52,7 +50,11 @@ def frame(rows: list[tuple[int, float, float, float, str]]) -> pd.DataFrame:
         }
     )
     items = apply_pue(data, None)
-    items["location_based_co2e_kg"] = items["energy_kwh"] * 0.4
+    items["energy_kwh_low"] = items["energy_kwh"] * 0.9
+    items["energy_kwh_high"] = items["energy_kwh"] * 1.2
+    for suffix in ("", "_low", "_high"):
+        items[f"location_based_co2e_kg{suffix}"] = items[f"energy_kwh{suffix or ''}"] * 0.4
+    items["embodied_co2e_kg"] = items["energy_kwh"] * 0.01
     return items
 
 
@@ -69,6 +71,8 @@ def test_conservation_months_breakdowns_and_totals(rows, period_text) -> None:
     expected = (items["energy_kwh"] * aggregate.in_period_share(items, shares)).sum()
     for value in (monthly, by_team):
         assert math.isclose(value, total, rel_tol=1e-9, abs_tol=1e-9)
+    sums = aggregate.totals(allocated)
+    assert sums["energy_kwh_low"] <= total + 1e-9 and total <= sums["energy_kwh_high"] + 1e-9
     assert math.isclose(total, expected, rel_tol=1e-9, abs_tol=1e-9)
     assert set(shares["month"]) <= set(period.months())
 
@@ -92,9 +96,7 @@ def test_pue_policy_round_trips_and_is_never_applied_twice(rows) -> None:
     items = frame(rows)
     assert all(
         math.isclose(it * pue, rep, rel_tol=1e-12, abs_tol=1e-12)
-        for it, pue, rep in zip(
-            items["energy_it_kwh"], items["tracker_pue"], items["energy_reported_kwh"], strict=True
-        )
+        for it, pue, rep in zip(items["energy_it_kwh"], items["tracker_pue"], items["energy_reported_kwh"], strict=True)
     )
     facility = apply_pue(items[["energy_reported_kwh", "tracker_pue"]], 1.3)
     assert all(

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-MEASURES = ["energy_kwh", "location_based_co2e_kg"]
+MEASURES = [
+    "energy_kwh",
+    "location_based_co2e_kg",
+    "energy_kwh_low",
+    "energy_kwh_high",
+    "location_based_co2e_kg_low",
+    "location_based_co2e_kg_high",
+    "embodied_co2e_kg",
+]
 UNASSIGNED = "(not recorded)"
 
 

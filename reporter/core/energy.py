@@ -1,7 +1,9 @@
-"""Energy stage: undo each tracker's PUE, then apply one PUE policy.
+"""Energy stage: measured energy from trackers, estimated energy from bills — never both.
 
-IT energy = reported energy / the PUE the tracker applied. A facility PUE from the configuration
-replaces every tracker's; without one, each tracker's own PUE stands. Pure: frames in, frame out.
+Trackers: IT energy = reported energy / the PUE the tracker applied. A facility PUE from the
+configuration replaces every tracker's; without one, each tracker's own PUE stands.
+Bills: the cloud energy model (`reporter.cloud`) estimates IT energy, a low–high range, the
+provider's PUE and embodied emissions (kept apart from energy). Pure: frames in, frame out.
 """
 
 from __future__ import annotations
@@ -26,3 +28,33 @@ def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFram
         frame["pue_basis"] = PUE_BASIS_FACILITY
     frame["energy_kwh"] = frame["energy_it_kwh"] * frame["pue"]
     return frame
+
+
+RANGE_COLUMNS = ["energy_kwh_low", "energy_kwh_high", "embodied_co2e_kg"]
+
+
+def estimate_energy(readings: pd.DataFrame, facility_pue: float | None, energy_model: str) -> pd.DataFrame:
+    """Measured rows through the PUE policy, estimated (billed) rows through the cloud model."""
+    measured = readings[readings["method"] != "estimated"]
+    billed = readings[readings["method"] == "estimated"]
+    parts = []
+    if not measured.empty or billed.empty:
+        tracked = apply_pue(measured, facility_pue)
+        tracked["energy_kwh_low"] = tracked["energy_kwh"]
+        tracked["energy_kwh_high"] = tracked["energy_kwh"]
+        tracked["embodied_co2e_kg"] = 0.0
+        tracked["usage_category"] = "measured"
+        tracked["estimate_basis"] = None
+        parts.append(tracked)
+    if not billed.empty:
+        from reporter.cloud.estimate import estimate_usage
+
+        estimated = estimate_usage(billed, mode=energy_model)
+        estimated["pue_basis"] = f"cloud provider ({energy_model} model)"
+        flags = estimated["model_flags"].fillna("")
+        estimated["flags"] = [
+            ";".join(f for f in (old, new) if f) for old, new in zip(estimated["flags"], flags, strict=True)
+        ]
+        parts.append(estimated)
+    frame = pd.concat(parts) if len(parts) > 1 else parts[0]
+    return frame.loc[readings.index]

@@ -38,9 +38,7 @@ class Period:
     def label(self) -> str:
         """`2026-10` for one whole month, `2026-01..2026-12` for whole months, else the dates."""
         months = self.months()
-        whole = self.start.day == 1 and self.end_time == _next_month(
-            datetime.combine(self.end, datetime.min.time())
-        )
+        whole = self.start.day == 1 and self.end_time == _next_month(datetime.combine(self.end, datetime.min.time()))
         if whole:
             return months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
         return f"{self.start.isoformat()}..{self.end.isoformat()}"

@@ -16,17 +16,24 @@ import pandas as pd
 from reporter import __version__
 from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
+from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.core.period import Period
 from reporter.core.targets import Credit, make_target, progress
 from reporter.pipeline import PipelineResult
 
 BREAKDOWNS = {
+    "scope": "scope",
     "team": "team",
     "project": "project",
     "model": "model",
     "country": "country_iso3",
     "location": "location_key",
     "source": "source_format",
+    "provider": "cloud_provider",
+    "service": "service_name",
+    "region": "cloud_region",
+    "account": "sub_account_id",
+    "category": "usage_category",
 }
 
 LINE_ITEM_COLUMNS = [
@@ -71,6 +78,8 @@ class ReportContext:
     organization: dict[str, str]
     period: dict[str, Any]
     totals: dict[str, Any]
+    by_scope: list[dict[str, Any]]
+    unclassified: dict[str, Any]
     by_month: list[dict[str, Any]]
     breakdowns: dict[str, list[dict[str, Any]]]
     inputs: list[dict[str, Any]]
@@ -115,11 +124,20 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
         },
         totals={
             "energy_kwh": totals["energy_kwh"],
+            "energy_kwh_low": totals["energy_kwh_low"],
+            "energy_kwh_high": totals["energy_kwh_high"],
             "location_based_tco2e": totals["location_based_co2e_kg"] / 1000.0,
+            "location_based_tco2e_low": totals["location_based_co2e_kg_low"] / 1000.0,
+            "location_based_tco2e_high": totals["location_based_co2e_kg_high"] / 1000.0,
             "market_based_tco2e": None,
+            "embodied_tco2e": totals["embodied_co2e_kg"] / 1000.0,
+            "own_operations_energy_kwh": _scope_sum(allocated, SCOPE2, "energy_kwh"),
+            "cloud_energy_kwh": _scope_sum(allocated, SCOPE3_CLOUD, "energy_kwh"),
             "tracker_reported_tco2e": _tracker_total(items),
             "line_items": int(len(items)),
         },
+        by_scope=_by_scope(allocated),
+        unclassified=_unclassified(items),
         by_month=[
             {
                 "month": row.month,
@@ -128,7 +146,14 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             }
             for row in monthly.itertuples()
         ],
-        breakdowns={name: _breakdown(allocated, column, totals) for name, column in BREAKDOWNS.items()},
+        breakdowns={
+            **{name: _breakdown(allocated, column, totals) for name, column in BREAKDOWNS.items()},
+            **{
+                f"tag:{key}": _breakdown(allocated, f"tag:{key}", totals)
+                for key in config.cloud.tag_keys
+                if f"tag:{key}" in allocated
+            },
+        },
         inputs=[_ledger(ledger) for ledger in result.ledgers],
         skipped_files=[{"path": path, "reason": reason} for path, reason in result.skipped],
         factors=_factors(result, allocated),
@@ -147,6 +172,61 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
         year_to_date=_year_to_date(period, monthly, history),
         line_items=_line_items(items),
     )
+
+
+SCOPE_LABELS = {
+    SCOPE2: "Scope 2: electricity of own or colocated hardware (ESRS E1-5 energy, own operations)",
+    SCOPE3_CLOUD: "Scope 3 category 1: cloud computing and data centre services (energy outside the organisation)",
+}
+
+
+def _scope_sum(allocated: pd.DataFrame, scope: str, column: str) -> float:
+    return float(allocated.loc[allocated["scope"] == scope, column].sum())
+
+
+def _by_scope(allocated: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = []
+    for scope in (SCOPE2, SCOPE3_CLOUD):
+        part = allocated[allocated["scope"] == scope]
+        rows.append(
+            {
+                "scope": scope,
+                "label": SCOPE_LABELS[scope],
+                "energy_kwh": float(part["energy_kwh"].sum()),
+                "energy_kwh_low": float(part["energy_kwh_low"].sum()),
+                "energy_kwh_high": float(part["energy_kwh_high"].sum()),
+                "location_based_tco2e": float(part["location_based_co2e_kg"].sum()) / 1000.0,
+                "location_based_tco2e_low": float(part["location_based_co2e_kg_low"].sum()) / 1000.0,
+                "location_based_tco2e_high": float(part["location_based_co2e_kg_high"].sum()) / 1000.0,
+                "embodied_tco2e": float(part["embodied_co2e_kg"].sum()) / 1000.0,
+                "line_items": int(part["record"].nunique()),
+            }
+        )
+    return rows
+
+
+def _unclassified(items: pd.DataFrame) -> dict[str, Any]:
+    """Billed usage the energy model could not classify: counted and shown, never defaulted."""
+    status = items["estimate_status"] if "estimate_status" in items else pd.Series(index=items.index, dtype=object)
+    part = items[status.isin(["unclassified", "unsupported"])]
+    groups = []
+    if not part.empty:
+        keys = ["estimate_status", "cloud_provider", "service_name", "usage_type", "consumed_unit", "billing_currency"]
+        filled = part[keys].astype(object).where(part[keys].notna(), "")
+        grouped = part.assign(**{k: filled[k] for k in keys}).groupby(keys, sort=True)
+        summed = grouped.agg(
+            rows=("row_count", "sum"), quantity=("consumed_quantity", "sum"), cost=("billed_cost", "sum")
+        )
+        summed = summed.reset_index().sort_values(["cost", "rows"], ascending=False)
+        groups = [_clean(row) for row in summed.to_dict(orient="records")]
+    return {
+        "line_items": int(len(part)),
+        "rows": int(part["row_count"].sum()) if not part.empty else 0,
+        "cost_by_currency": {
+            str(k): float(v) for k, v in part.groupby(part["billing_currency"].fillna(""))["billed_cost"].sum().items()
+        },
+        "groups": groups,
+    }
 
 
 def _no_history(config: ReportConfig) -> dict[str, Any]:
@@ -253,8 +333,7 @@ def _ledger(ledger: Any) -> dict[str, Any]:
         "rows_excluded": ledger.rows_excluded,
         "exclusions": [{"row": e.row, "reason": e.reason} for e in ledger.exclusions],
         "exclusion_groups": [
-            {"reason": g.reason, "rows": g.rows, "example_rows": list(g.example_rows)}
-            for g in ledger.exclusion_groups
+            {"reason": g.reason, "rows": g.rows, "example_rows": list(g.example_rows)} for g in ledger.exclusion_groups
         ],
         "notes": list(ledger.notes),
     }

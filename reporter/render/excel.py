@@ -5,6 +5,11 @@ displayed. Dates are real date cells. Text from input files is always stored as 
 never as a formula (a project named `=HYPERLINK(...)` shows as that text). The file is
 deterministic: document timestamps come from the period end and the archive entries carry a
 fixed time, so the same inputs give the same bytes.
+
+Shares (Breakdown, Summary, Data quality) are fractions shown with Excel's percent format. The
+targets' `*_pct` fields keep the context's percent units (42.0 is 42 %) and are shown with a
+literal % sign (`0.00"%"`); the Targets sheet says so in a note. Notes sit below a sheet's table,
+one blank row apart, outside its filter.
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_ME
 from reporter.render.context import LINE_ITEM_COLUMNS, ReportContext
 
 SHEETS = (
-    "Summary", "Monthly", "Breakdown", "Line items", "Factors", "PUE", "Inputs", "Exclusions",
-    "Data quality",
+    "Summary", "Monthly", "Targets", "Pathways", "Credits", "History", "Breakdown", "Line items",
+    "Factors", "PUE", "Inputs", "Exclusions", "Data quality",
 )
 
 # Display formats (the stored value is never rounded).
@@ -39,6 +44,9 @@ MWH = "#,##0.000000"
 TCO2E = "#,##0.000000"
 KG = "#,##0.000"
 SHARE = "0.0%"
+# A value already in percent units (42.0 shows as 42.00%); used for the targets' *_pct fields.
+PERCENT_POINTS = '0.00"%"'
+FRACTION = "0.000000"
 PUE = "0.00##"
 G_PER_KWH = "#,##0.00"
 SECONDS = "#,##0.0"
@@ -70,8 +78,8 @@ def render_xlsx(context: ReportContext, path: Path) -> Path:
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     builders = (
-        _summary, _monthly, _breakdown, _line_items, _factors, _pue, _inputs, _exclusions,
-        _quality,
+        _summary, _monthly, _targets, _pathways, _credits, _history, _breakdown, _line_items,
+        _factors, _pue, _inputs, _exclusions, _quality,
     )
     for title, build in zip(SHEETS, builders, strict=True):
         build(workbook.create_sheet(title), context)
@@ -151,6 +159,172 @@ def _summary(ws: Worksheet, context: ReportContext) -> None:
 def _monthly(ws: Worksheet, context: ReportContext) -> None:
     columns = [Column("month"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E)]
     _table(ws, columns, context.by_month)
+
+
+TARGET_COLUMNS = (
+    Column("name"), Column("kind"), Column("scope2_method"), Column("base_year", INTEGER),
+    Column("base_tco2e", TCO2E), Column("target_year", INTEGER),
+    Column("target_reduction_pct", PERCENT_POINTS), Column("target_tco2e", TCO2E),
+    Column("report_year", INTEGER), Column("year_fraction", FRACTION), Column("pro_rata"),
+    Column("pathway_tco2e", TCO2E), Column("actual_tco2e", TCO2E),
+    Column("reduction_pct", PERCENT_POINTS), Column("achieved_pct", PERCENT_POINTS),
+    Column("gap_tco2e", TCO2E), Column("on_track"),
+    Column("annual_target_pct_of_base", PERCENT_POINTS),
+    Column("required_annual_reduction_tco2e", TCO2E),
+    Column("required_annual_reduction_pct", PERCENT_POINTS),
+    Column("remaining_budget_tco2e", TCO2E),
+    # carbon-neutral and net-zero targets only
+    Column("gross_tco2e", TCO2E), Column("credits_removal_tco2e", TCO2E),
+    Column("credits_avoidance_tco2e", TCO2E), Column("credits_eligible_tco2e", TCO2E),
+    Column("uncovered_tco2e", TCO2E), Column("credit_coverage_pct", PERCENT_POINTS),
+    Column("claim_possible"), Column("claim_note"),
+)
+
+
+def _targets(ws: Worksheet, context: ReportContext) -> None:
+    columns = list(TARGET_COLUMNS)
+    known = {column.name for column in columns}
+    for target in context.targets:  # a field the columns above do not know yet still shows
+        for name in target:
+            if name not in known:
+                known.add(name)
+                fmt = TCO2E if name.endswith("_tco2e") else PERCENT_POINTS if "_pct" in name else GENERAL
+                columns.append(Column(name, fmt))
+    _table(ws, columns, context.targets)
+    notes = [
+        "Columns with _pct in their name are in percent units: 42.0 means 42 % (not a fraction "
+        "of 1).",
+        "Targets are gross: credits (Credits sheet) are shown beside them and never subtracted "
+        "from emissions.",
+        "pro_rata TRUE: the period is shorter than a year, so the base, target and pathway values "
+        "are taken pro rata (year_fraction) before they are compared with actual_tco2e; "
+        "base_tco2e and target_tco2e are full-year values.",
+        "gap_tco2e = actual − pathway (positive: above the pathway). The year-by-year pathway is "
+        "on the Pathways sheet.",
+    ]
+    if not context.targets:
+        notes.insert(0, "No targets: the configuration sets no [baseline] with [[targets]].")
+    _notes(ws, notes)
+
+
+def _pathways(ws: Worksheet, context: ReportContext) -> None:
+    columns = [Column("name"), Column("kind"), Column("year", INTEGER), Column("pathway_tco2e", TCO2E)]
+    rows = [
+        {"name": target.get("name"), "kind": target.get("kind"), "year": year, "pathway_tco2e": value}
+        for target in context.targets
+        for year, value in _pathway(target)
+    ]
+    _table(ws, columns, rows)
+    _notes(
+        ws,
+        [
+            "Linear pathway in full-year tCO2e: base_tco2e in the base year to target_tco2e in the "
+            "target year (Targets sheet).",
+            "A target without a reduction commitment (a plain neutrality pledge) has no pathway.",
+        ],
+    )
+
+
+def _pathway(target: dict[str, Any]) -> list[tuple[int, float]]:
+    """(year, tCO2e) from the base year to the target year; the same formula as the targets."""
+    base, goal = target.get("base_tco2e"), target.get("target_tco2e")
+    first, last = target.get("base_year"), target.get("target_year")
+    if base is None or goal is None or first is None or last is None or last <= first:
+        return []
+    rows = []
+    for year in range(first, last + 1):
+        if year == first:
+            value = base
+        elif year == last:
+            value = goal
+        else:
+            value = base - (base - goal) * ((year - first) / (last - first))
+        rows.append((year, value))
+    return rows
+
+
+def _credits(ws: Worksheet, context: ReportContext) -> None:
+    columns = [
+        Column("year", INTEGER), Column("type"), Column("tco2e", TCO2E), Column("registry"),
+        Column("registry_id"), Column("project"), Column("retired"),
+    ]
+    _table(ws, columns, context.credits)
+    notes = [
+        "Credits are reported separately and never netted: every emissions figure in this "
+        "workbook is gross, before any credit.",
+        "The Targets sheet sets the report year's retired credits beside gross emissions for "
+        "carbon-neutral and net-zero targets (net zero counts removals only).",
+    ]
+    if not context.credits:
+        notes.insert(0, "No credits: the configuration lists no [[credits]].")
+    _notes(ws, notes)
+
+
+def _history(ws: Worksheet, context: ReportContext) -> None:
+    ytd, history = context.year_to_date or {}, context.history or {}
+    months = ytd.get("months") or []
+    columns = [
+        Column("month"), Column("source"), Column("energy_kwh", KWH),
+        Column("location_based_tco2e", TCO2E),
+    ]
+    _header(ws, columns)
+    _rows_at(ws, 2, columns, months)
+    filter_range = f"A1:{get_column_letter(len(columns))}{len(months) + 1}"
+
+    previous = history.get("previous_year") or {}
+    base = history.get("base_year")
+    year = ytd.get("year")
+    closed_previous = previous.get("months_closed") or 0
+    totals = [
+        {
+            "item": "year to date", "year": year, "energy_kwh": ytd.get("energy_kwh"),
+            "location_based_tco2e": ytd.get("location_based_tco2e"),
+            "months": ytd.get("months_with_data"),
+            "note": "months of the report year in this report or closed in the history",
+        },
+        {
+            "item": "previous year (closed months)", "year": previous.get("year"),
+            "energy_kwh": previous.get("energy_kwh"),
+            "location_based_tco2e": previous.get("location_based_tco2e"),
+            "months": closed_previous,
+            "note": "sum of the closed months only" if closed_previous else
+            "no month of the previous year is closed in the history",
+        },
+        {
+            "item": "base year", "year": base.get("year") if base else None,
+            "location_based_tco2e": base.get("location_based_tco2e") if base else None,
+            "note": "baseline from the configuration" if base else "no baseline configured",
+        },
+    ]
+    total_columns = [
+        Column("item"), Column("year", INTEGER), Column("energy_kwh", KWH),
+        Column("location_based_tco2e", TCO2E), Column("months", COUNT), Column("note"),
+    ]
+    row = len(months) + 3
+    _title(ws, row, "Totals")
+    _header(ws, total_columns, row + 1)
+    row = _rows_at(ws, row + 2, total_columns, totals)
+
+    restatements = history.get("restatements") or []
+    restatement_columns = [
+        Column("month"), Column("old_version", INTEGER), Column("new_version", INTEGER),
+        Column("old_tco2e", TCO2E), Column("new_tco2e", TCO2E), Column("difference_tco2e", TCO2E),
+        Column("reason"),
+    ]
+    row += 1
+    _title(ws, row, "Restatements")
+    _header(ws, restatement_columns, row + 1)
+    _rows_at(ws, row + 2, restatement_columns, restatements)
+    _finish(ws, filter_range=filter_range)
+    notes = [
+        "source: \"this report\" is this report's figure; \"closed (version N)\" is the month's "
+        "current version in the history store; empty: no figure (neither in this report nor "
+        "closed).",
+        "A restatement keeps the old version: difference_tco2e = new_tco2e − old_tco2e.",
+    ]
+    if not restatements:
+        notes.insert(0, "No restatements of the months shown.")
+    _notes(ws, notes)
 
 
 def _breakdown(ws: Worksheet, context: ReportContext) -> None:
@@ -298,21 +472,45 @@ def _quality(ws: Worksheet, context: ReportContext) -> None:
 
 def _table(ws: Worksheet, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> None:
     _header(ws, columns)
-    for index, row in enumerate(rows, start=2):
+    _rows_at(ws, 2, columns, rows)
+    _finish(ws)
+
+
+def _rows_at(ws: Worksheet, first: int, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
+    """Write `rows` from row `first` on; return the row after the last one written."""
+    index = first
+    for row in rows:
         for number, column in enumerate(columns, start=1):
             value = row.get(column.name)
             if column.kind in ("date", "datetime"):
                 value = _date(value) if column.kind == "date" else _datetime(value)
             _put(ws.cell(index, number), value, column.fmt)
-    _finish(ws)
+        index += 1
+    return index
 
 
-def _header(ws: Worksheet, columns: Sequence[Column]) -> None:
+def _header(ws: Worksheet, columns: Sequence[Column], row: int = 1) -> None:
     bold = Font(bold=True)
     for number, column in enumerate(columns, start=1):
-        cell = ws.cell(1, number)
+        cell = ws.cell(row, number)
         _put(cell, column.name)
         cell.font = bold
+
+
+def _title(ws: Worksheet, row: int, text: str) -> None:
+    cell = ws.cell(row, 1)
+    _put(cell, text)
+    cell.font = Font(bold=True, size=12)
+
+
+def _notes(ws: Worksheet, lines: Sequence[str]) -> None:
+    """Notes below everything else, one blank row apart; written after the widths are set."""
+    start = ws.max_row + 2
+    italic = Font(italic=True)
+    for index, line in enumerate(lines, start=start):
+        cell = ws.cell(index, 1)
+        _put(cell, line)
+        cell.font = italic
 
 
 def _put(cell: Any, value: Any, fmt: str = GENERAL) -> None:
@@ -341,9 +539,11 @@ def _put(cell: Any, value: Any, fmt: str = GENERAL) -> None:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
-def _finish(ws: Worksheet, *, filter_: bool = True) -> None:
+def _finish(ws: Worksheet, *, filter_: bool = True, filter_range: str | None = None) -> None:
     ws.freeze_panes = "A2"
-    if filter_ and ws.max_column:
+    if filter_range is not None:
+        ws.auto_filter.ref = filter_range
+    elif filter_ and ws.max_column:
         ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{max(ws.max_row, 1)}"
     widths: dict[int, int] = {}
     for row in ws.iter_rows():
@@ -367,8 +567,12 @@ def _display_length(value: Any, fmt: str) -> int:
     if isinstance(value, int | float) and not isinstance(value, bool):
         if fmt == SHARE:
             return len(f"{value:.1%}")
-        decimals = len(fmt.split(".")[1]) if "." in fmt else 0
-        return len(f"{value:,.{decimals}f}") if fmt != GENERAL else len(repr(value))
+        if fmt == GENERAL:
+            return len(repr(value))
+        tail = fmt.split(".", 1)[1] if "." in fmt else ""
+        decimals = len(tail) - len(tail.lstrip("0#"))
+        suffix = 1 if fmt.endswith('"%"') else 0
+        return len(f"{value:,.{decimals}f}") + suffix
     return len(str(value))
 
 

@@ -1,0 +1,44 @@
+"""Attribution stage: scope and ownership of each line item.
+
+Scope: usage on a cloud provider's hardware (billed, or measured by a tracker on a cloud VM) is
+the organisation's Scope 3 category 1 ("cloud computing and data centre services", ESRS E1
+AR 51); everything else measured on own or colocated hardware is Scope 2 electricity.
+Ownership: team / project / model come from the tracker or input options, else from the bill's
+tags under the configured tag keys. Pure: frames in, frame out.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+SCOPE2 = "scope2"
+SCOPE3_CLOUD = "scope3_cat1"
+
+
+def assign_scope(items: pd.DataFrame) -> pd.DataFrame:
+    frame = items.copy()
+    on_cloud = frame["cloud_provider"].notna() | (frame["method"] == "estimated")
+    frame["scope"] = [SCOPE3_CLOUD if cloud else SCOPE2 for cloud in on_cloud]
+    return frame
+
+
+def owners_from_tags(items: pd.DataFrame, tag_for: dict[str, str]) -> pd.DataFrame:
+    """Fill team/project/model from the tags JSON where the item has none (tag_for: column → tag key)."""
+    frame = items.copy()
+    parsed = [json.loads(t) if isinstance(t, str) and t else {} for t in frame["tags"]]
+    for column, key in tag_for.items():
+        values = [tags.get(key) for tags in parsed]
+        filled = pd.Series(values, index=frame.index, dtype=object)
+        frame[column] = frame[column].where(frame[column].notna(), filled)
+    return frame
+
+
+def tag_columns(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One `tag:<key>` column per configured tag key, for breakdowns."""
+    frame = items.copy()
+    parsed = [json.loads(t) if isinstance(t, str) and t else {} for t in frame["tags"]]
+    for key in keys:
+        frame[f"tag:{key}"] = pd.Series([tags.get(key) for tags in parsed], index=frame.index, dtype=object)
+    return frame
