@@ -1,8 +1,10 @@
-"""The PDF report: display formatting, the monthly chart, and the rendered document's text.
+"""The PDF report: display formatting, the charts, and the rendered document's text.
 
 The report is built by running the pipeline on real tracker files copied into tests/data/pdf/
 (CodeCarbon with a superseded flush row, eco2ai, and a carbontracker log trio with no location),
-then rendered and read back with pypdf.
+then rendered and read back with pypdf. Targets, credits and history come from the same
+pipeline with a baseline, targets and credits in the configuration and, for the history, months
+closed and restated in a temporary SQLite store.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ import dataclasses
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
+from reporter.closing import close_month, history_view
 from reporter.config import build_config
 from reporter.errors import RenderError
 from reporter.glossary import FLAG_MEANINGS as FLAG_EXPLANATIONS
+from reporter.history import HistoryStore
 from reporter.pipeline import run
 from reporter.render import charts, formatting
 from reporter.render.context import ReportContext, build_context
-from reporter.render.pdf import render_html, render_pdf
+from reporter.render.pdf import TARGET_KINDS, render_html, render_pdf
 
 DATA = Path(__file__).resolve().parent / "data" / "pdf"
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,8 +34,8 @@ DEMO = ROOT / "sample_inputs" / "synthetic-acme"
 NBSP = "\u00a0"
 
 
-def _context(period: str = "2026-10..2026-11", org: str = "Fjord & Fell AI") -> ReportContext:
-    config = build_config(
+def _config(period: str = "2026-10..2026-11", org: str = "Fjord & Fell AI", **sections: Any) -> Any:
+    return build_config(
         {
             "organization": {"name": org},
             "period": {"month": period},
@@ -40,11 +45,15 @@ def _context(period: str = "2026-10..2026-11", org: str = "Fjord & Fell AI") -> 
                 {"path": str(DATA / "carbontracker"), "team": "applied"},
             ],
             "base_dir": str(DATA),
+            **sections,
         },
         {},
         origin="test",
     )
-    return build_context(run(config))
+
+
+def _context(period: str = "2026-10..2026-11", org: str = "Fjord & Fell AI", **sections: Any) -> ReportContext:
+    return build_context(run(_config(period, org, **sections)))
 
 
 def _squash(text: str) -> str:
@@ -343,3 +352,280 @@ def test_pdf_of_the_demo_organisation(tmp_path: Path) -> None:
     for factor in context.factors:
         assert factor["id"] in text
     assert _squash(formatting.tco2e(context.totals["location_based_tco2e"])) in _squash(text)
+
+
+# ------------------------------------------------------------ targets, credits, history
+
+# The test runs emit 4.70 × 10⁻⁷ tCO2e (all in November 2026), so the baselines are that small.
+# Part-year (October–November, 61 of 365 days): base 2.4 × 10⁻⁶ t a year, 4.01 × 10⁻⁷ t pro
+# rata, so the period's emissions are 17% above the base year. Full year: base 1.0 × 10⁻⁶ t,
+# 53% below it and ahead of a 42% target.
+TARGETS: list[dict[str, Any]] = [
+    {"name": "Near-term cut (-42% by 2030)", "kind": "absolute_reduction", "target_year": 2030,
+     "reduction_pct": 42.0},
+    {"name": "Science-based 1.5C", "kind": "sbti_1_5c", "target_year": 2030},
+    {"name": "Carbon neutral operations", "kind": "carbon_neutral", "target_year": 2030},
+    {"name": "Net zero by 2040", "kind": "net_zero", "target_year": 2040},
+]
+CREDITS: list[dict[str, Any]] = [
+    {"year": 2026, "tco2e": 1.0e-7, "type": "removal", "registry": "Puro.earth",
+     "registry_id": "PURO-PDF-0001", "project": "Biochar, Finland"},
+    {"year": 2026, "tco2e": 3.0e-7, "type": "avoidance", "registry": "Verra VCS",
+     "registry_id": "VCS-PDF-0002", "project": "Wind & solar <India>"},
+    {"year": 2025, "tco2e": 2.0e-7, "type": "removal", "registry_id": "GS-PDF-0003", "retired": False},
+]
+NEVER_SUBTRACTED = (
+    "Targets are gross: carbon credits are reported beside them and never subtracted from emissions."
+)
+REASON = "facility PUE measured on site"
+
+
+def _targets_context(period: str, base_tco2e: float) -> ReportContext:
+    return _context(
+        period,
+        baseline={"year": 2023, "location_based_tco2e": base_tco2e},
+        targets=TARGETS,
+        credits=CREDITS,
+    )
+
+
+@pytest.fixture(scope="module")
+def part_year() -> ReportContext:
+    return _targets_context("2026-10..2026-11", 2.4e-6)
+
+
+@pytest.fixture(scope="module")
+def full_year() -> ReportContext:
+    return _targets_context("2026-01..2026-12", 1.0e-6)
+
+
+@pytest.fixture(scope="module")
+def part_year_text(part_year: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _pdf_text(render_pdf(part_year, tmp_path_factory.mktemp("pdf") / "part-year.pdf"))[1]
+
+
+@pytest.fixture(scope="module")
+def full_year_text(full_year: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _pdf_text(render_pdf(full_year, tmp_path_factory.mktemp("pdf") / "full-year.pdf"))[1]
+
+
+@pytest.mark.parametrize(
+    ("function", "value", "expected"),
+    [
+        (formatting.percentage, 4.336, "4.3%"),
+        (formatting.percentage, -38.94, "−38.9%"),
+        (formatting.percentage, 0.0234, "0.023%"),
+        (formatting.commitment, 42.0, "42%"),
+        (formatting.commitment, 5.25, "5.25%"),
+        (formatting.commitment, 5.294117647, "5.29%"),
+        (formatting.change_from_base, 4.336, "4.3% below the base year"),
+        (formatting.change_from_base, -16.356, "16.4% above the base year"),
+        (formatting.change_from_base, 0.0, "equal to the base year"),
+        (formatting.achieved, 10.32, "10.3% of the planned reduction"),
+        (formatting.achieved, -38.9, "none: emissions are above the base year"),
+        (formatting.achieved, 126.4, "126.4% of the planned reduction (beyond the target)"),
+        (formatting.gap_to_pathway, 1.1322, "1.13 tCO2e above the pathway"),
+        (formatting.gap_to_pathway, -0.5, "0.500 tCO2e below the pathway"),
+        (formatting.gap_to_pathway, 0.0, "on the pathway"),
+        (formatting.tco2e_change, -0.1096566, "−0.110"),
+        (formatting.tco2e_change, 1.5, "+1.50"),
+        (formatting.tco2e_change, 0.0, "0.0"),
+        (formatting.yes_no, True, "yes"),
+        (formatting.yes_no, None, "—"),
+    ],
+)
+def test_target_formatting(function: Any, value: Any, expected: str) -> None:
+    assert function(value) == expected
+
+
+def _svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return [el.text or "" for el in root.iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_pathway_chart_annualises_a_part_year_and_shows_the_previous_year(part_year: ReportContext) -> None:
+    target = part_year.targets[0]
+    assert target["pro_rata"]
+    previous = {"year": 2025, "months_closed": 7, "location_based_tco2e": 2.1e-6, "energy_kwh": 1.0}
+    texts = _svg_texts(charts.pathway_chart(target, previous))
+    annualised = formatting.tco2e(target["actual_tco2e"] / target["year_fraction"])
+    assert f"2026 actual, annualised: {annualised} tCO2e" in texts
+    assert f"Base year 2023: {formatting.tco2e(target['base_tco2e'])} tCO2e" in texts
+    assert f"Target 2030: {formatting.tco2e(target['target_tco2e'])} tCO2e" in texts
+    assert f"2025 closed (7 of 12 months): {formatting.tco2e(2.1e-6)} tCO2e" in texts
+    for year in ("2023", "2026", "2030"):
+        assert year in texts
+
+
+def test_pathway_chart_of_a_full_year_and_after_the_target_year(full_year: ReportContext) -> None:
+    target = full_year.targets[0]
+    texts = _svg_texts(charts.pathway_chart(target, full_year.history["previous_year"]))
+    assert f"2026 actual: {formatting.tco2e(target['actual_tco2e'])} tCO2e" in texts
+    assert not any("annualised" in text or "closed" in text for text in texts)
+    late = dict(target, report_year=2032, on_track=True)
+    root = ET.fromstring(charts.pathway_chart(late))
+    dashed = [el for el in root.iter("{http://www.w3.org/2000/svg}line") if el.get("stroke-dasharray") == "4,3"]
+    assert dashed, "the pathway continues flat, dashed, after the target year"
+    assert "2032" in _svg_texts(charts.pathway_chart(late))
+
+
+def test_monthly_chart_leaves_months_without_figures_empty() -> None:
+    months = [{"month": f"2026-{m:02d}", "location_based_tco2e": None} for m in range(1, 13)]
+    months[8]["location_based_tco2e"] = 5.25
+    svg = charts.monthly_bar_chart(
+        months, fills=[charts.BAR_CLOSED] * 12, legend=[(f"bar:{charts.BAR_CLOSED}", "closed months")]
+    )
+    root = ET.fromstring(svg)
+    svg_ns = "{http://www.w3.org/2000/svg}"
+    bars = [el for el in root.iter(f"{svg_ns}rect") if el.find(f"{svg_ns}title") is not None]
+    assert len(bars) == 1 and bars[0].get("fill") == charts.BAR_CLOSED
+    texts = _svg_texts(svg)
+    assert texts.count(formatting.MISSING) == 11
+    assert "closed months" in texts and "5.25" in texts
+
+
+def test_pdf_shows_every_target_with_its_figures(part_year: ReportContext, part_year_text: str) -> None:
+    squashed = _squash(part_year_text)
+    assert "Targets and progress" in part_year_text
+    assert len(part_year.targets) == len(TARGETS)
+    for target in part_year.targets:
+        assert target["name"] in part_year_text
+        assert _squash(TARGET_KINDS[target["kind"]][0]) in squashed
+        assert _squash(formatting.tco2e(target["actual_tco2e"])) in squashed
+        assert _squash(formatting.change_from_base(target["reduction_pct"])) in squashed
+        if target["target_tco2e"] is None:
+            assert target["kind"] == "carbon_neutral"
+            assert "no reduction commitment" in part_year_text
+            continue
+        for key in ("pathway_tco2e", "target_tco2e", "remaining_budget_tco2e", "required_annual_reduction_tco2e"):
+            assert _squash(formatting.tco2e(target[key])) in squashed, key
+        assert _squash(formatting.achieved(target["achieved_pct"])) in squashed
+        assert _squash(formatting.gap_to_pathway(target["gap_tco2e"])) in squashed
+        assert _squash(formatting.commitment(target["annual_target_pct_of_base"])) in squashed
+        assert _squash(formatting.percentage(target["required_annual_reduction_pct"])) in squashed
+    sbti = part_year.targets[1]
+    assert sbti["target_reduction_pct"] == pytest.approx(4.2 * 7)
+    assert _squash(f"{formatting.commitment(sbti['target_reduction_pct'])} below the base year") in squashed
+
+
+def test_pdf_emissions_above_the_base_year_read_as_an_increase(
+    part_year: ReportContext, part_year_text: str
+) -> None:
+    target = part_year.targets[0]
+    assert target["reduction_pct"] < 0 and target["achieved_pct"] < 0 and not target["on_track"]
+    squashed = _squash(part_year_text)
+    assert _squash(f"{formatting.percentage(-target['reduction_pct'])} above the base year") in squashed
+    assert _squash(formatting.percentage(target["reduction_pct"])) not in squashed  # no "−17.3%"
+    assert _squash("none: emissions are above the base year") in squashed
+    assert "OFF TRACK" in part_year_text.upper()
+
+
+def test_pdf_says_a_part_year_is_taken_pro_rata(part_year: ReportContext, part_year_text: str) -> None:
+    target = part_year.targets[0]
+    assert target["pro_rata"] and target["year_fraction"] == pytest.approx(61 / 365)
+    squashed = _squash(part_year_text)
+    assert "Part-year period" in part_year_text
+    assert _squash(f"taken pro rata, × {formatting.percent(target['year_fraction'])}") in squashed
+    assert _squash(f"Pathway 2026, pro rata {formatting.tco2e(target['pathway_tco2e'])} tCO2e") in squashed
+    assert "annualised" in part_year_text
+
+
+def test_pdf_of_a_full_year_is_not_pro_rata(full_year: ReportContext, full_year_text: str) -> None:
+    squashed = _squash(full_year_text)
+    target = full_year.targets[0]
+    assert not target["pro_rata"] and target["on_track"] and target["achieved_pct"] > 100
+    assert "Part-year period" not in full_year_text
+    assert "Pathway 2026, pro rata" not in full_year_text
+    assert _squash(f"Pathway 2026 {formatting.tco2e(target['pathway_tco2e'])} tCO2e") in squashed
+    assert _squash(formatting.achieved(target["achieved_pct"])) in squashed
+    assert _squash("beyond the target") in squashed
+    assert "ON TRACK" in full_year_text.upper()
+    assert _squash(formatting.change_from_base(target["reduction_pct"])).endswith("belowthebaseyear")
+
+
+def test_pdf_sets_credits_beside_gross_emissions_never_subtracted(
+    full_year: ReportContext, full_year_text: str
+) -> None:
+    squashed = _squash(full_year_text)
+    assert _squash(NEVER_SUBTRACTED) in squashed
+    neutral, net_zero = full_year.targets[2], full_year.targets[3]
+    assert neutral["credits_eligible_tco2e"] == pytest.approx(4.0e-7)  # removals and avoidance
+    assert net_zero["credits_eligible_tco2e"] == pytest.approx(1.0e-7)  # removals only
+    for target in (neutral, net_zero):
+        assert target["gross_tco2e"] == full_year.totals["location_based_tco2e"]
+        for key in ("credits_eligible_tco2e", "uncovered_tco2e"):
+            assert _squash(formatting.tco2e(target[key])) in squashed, key
+        assert _squash(formatting.percentage(target["credit_coverage_pct"])) in squashed
+        assert _squash(target["claim_note"]) in squashed
+        assert not target["claim_possible"]
+    assert _squash("Eligible (removals only)") in squashed
+    assert _squash("the target year 2030 has not been reached") in squashed
+    # the headline total is still the gross figure
+    assert _squash(f"{formatting.tco2e(full_year.totals['location_based_tco2e'])} tCO2e") in squashed
+
+
+def test_pdf_lists_every_credit_in_its_own_table(full_year: ReportContext, full_year_text: str) -> None:
+    squashed = _squash(full_year_text)
+    assert "Carbon credits" in full_year_text
+    assert len(full_year.credits) == len(CREDITS)
+    for credit in full_year.credits:
+        assert credit["registry_id"] in full_year_text
+        assert _squash(formatting.tco2e(credit["tco2e"])) in squashed
+    for text in ("Puro.earth", "Verra VCS", "Biochar, Finland", "Wind & solar <India>", "Removal", "Avoidance"):
+        assert _squash(text) in squashed
+    assert "never combined" in full_year_text
+
+
+def test_pdf_without_targets_or_credits_says_so(rendered: tuple[PdfReader, str]) -> None:
+    _, text = rendered
+    assert "No targets are configured" in text
+    assert "No carbon credits are recorded" in text
+    assert "Year to date and history" in text
+    assert "No month shown here has been restated" in text
+    assert "no closed months" in text
+
+
+@pytest.fixture(scope="module")
+def history_context(tmp_path_factory: pytest.TempPathFactory) -> ReportContext:
+    """December 2026 after closing December 2025 and November 2026, then restating November."""
+    folder = tmp_path_factory.mktemp("history")
+    store = HistoryStore(f"sqlite:///{folder / 'history.db'}")
+    sections: dict[str, Any] = {"baseline": {"year": 2023, "location_based_tco2e": 2.4e-6}, "targets": TARGETS}
+    for month in ("2025-12", "2026-11"):
+        assert close_month(_context(month, **sections), store, folder / "out", []).action == "closed"
+    restated = _context("2026-11", facility={"pue": 1.5}, **sections)
+    outcome = close_month(restated, store, folder / "out", [], restate=True, reason=REASON)
+    assert outcome.action == "restated"
+    config = _config("2026-12", **sections)
+    result = run(config)
+    return build_context(result, history_view(store, result.period, config.baseline))
+
+
+def test_pdf_shows_year_to_date_history_and_restatements(
+    history_context: ReportContext, tmp_path: Path
+) -> None:
+    _, text = _pdf_text(render_pdf(history_context, tmp_path / "history.pdf"))
+    squashed = _squash(text)
+    history, ytd = history_context.history, history_context.year_to_date
+    (restatement,) = history["restatements"]
+    assert restatement["difference_tco2e"] != 0.0 and restatement["reason"] == REASON
+    assert "Year to date and history" in text
+    assert REASON in text
+    assert _squash(f"{restatement['old_version']} → {restatement['new_version']}") in squashed
+    for key in ("old_tco2e", "new_tco2e"):
+        assert _squash(formatting.tco2e(restatement[key])) in squashed
+    difference = formatting.tco2e_change(restatement["difference_tco2e"])
+    assert difference[0] in "+−"
+    assert _squash(difference) in squashed
+    months = {m["month"]: m for m in ytd["months"]}
+    assert months["2026-11"]["source"] == "closed (version 2)"
+    assert months["2026-12"]["source"] == "this report"
+    assert "closed (version 2)" in text and "this report" in text
+    assert _squash(f"Year to date 2 months {formatting.energy_mwh(ytd['energy_kwh'])}") in squashed
+    assert _squash(formatting.tco2e(ytd["location_based_tco2e"])) in squashed
+    previous = history["previous_year"]
+    assert previous["year"] == 2025 and previous["months_closed"] == 1
+    assert _squash(f"Previous year 2025 {formatting.tco2e(previous['location_based_tco2e'])} tCO2e") in squashed
+    assert "1 of 12 months closed" in text
+    assert _squash(f"Base year 2023 {formatting.tco2e(2.4e-6)} tCO2e") in squashed
+    assert "not closed" in text

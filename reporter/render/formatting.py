@@ -198,3 +198,80 @@ def period_label(start: str, end: str) -> str:
 
 def _next_day(value: date) -> date:
     return date.fromordinal(value.toordinal() + 1)
+
+
+# ------------------------------------------------------------------ targets and history
+
+
+def percentage(value: float | None) -> str:
+    """A figure already in percent, like `percent` for a share: 4.336 → "4.3%"; 0.0234 → "0.023%"."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    return number(value, sig=2, min_decimals=1, max_decimals=6) + "%"
+
+
+def commitment(value: float | None) -> str:
+    """A configured target percentage, as given, up to two decimals: 42 → "42%"; 5.25 → "5.25%"."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return _signed(text) + "%"
+
+
+def change_from_base(reduction_pct: float | None) -> str:
+    """A reduction since the base year in words; a negative reduction is an increase.
+
+    4.336 → "4.3% below the base year"; −16.36 → "16.4% above the base year"; 0 → "equal to the
+    base year".
+    """
+    if _missing(reduction_pct):
+        return MISSING
+    assert reduction_pct is not None
+    text = percentage(abs(reduction_pct))
+    if text == percentage(0.0):
+        return "equal to the base year"
+    return f"{text} {'below' if reduction_pct > 0 else 'above'} the base year"
+
+
+def achieved(achieved_pct: float | None) -> str:
+    """The share of the planned reduction achieved so far, in words.
+
+    10.32 → "10.3% of the planned reduction"; −38.9 → "none: emissions are above the base year";
+    112.0 → "112.0% of the planned reduction (beyond the target)".
+    """
+    if _missing(achieved_pct):
+        return MISSING
+    assert achieved_pct is not None
+    if achieved_pct < 0:
+        return "none: emissions are above the base year"
+    suffix = " (beyond the target)" if achieved_pct > 100 else ""
+    return f"{percentage(achieved_pct)} of the planned reduction{suffix}"
+
+
+def gap_to_pathway(gap_tco2e: float | None) -> str:
+    """Actual minus pathway in words: 1.132 → "1.13 tCO2e above the pathway"; −0.5 → "0.50 … below"."""
+    if _missing(gap_tco2e):
+        return MISSING
+    assert gap_tco2e is not None
+    text = tco2e(abs(gap_tco2e))
+    if text == tco2e(0.0):
+        return "on the pathway"
+    return f"{text} tCO2e {'above' if gap_tco2e > 0 else 'below'} the pathway"
+
+
+def tco2e_change(value: float | None) -> str:
+    """A signed difference in tCO2e: −0.10966 → "−0.110"; 1.5 → "+1.50"; 0 → "0.0"."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    text = tco2e(value)
+    return text if value <= 0 or text == tco2e(0.0) else "+" + text
+
+
+def yes_no(value: bool | None) -> str:
+    """True → "yes", False → "no", None → "—"."""
+    if value is None:
+        return MISSING
+    return "yes" if value else "no"
