@@ -228,6 +228,7 @@ def close(
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise click.BadParameter(f"'{month}' is not a month like 2026-10", param_hint="MONTH")
+    _require_ended(month)
     config = _config(config_path, inputs, org, month, out, fmt, db)
     context = _context(config, config_path)
     store = HistoryStore(_store_url(config, config_path))
@@ -284,6 +285,18 @@ def history(config_path: Path | None, db: str | None) -> None:
             f"{formatting.energy_mwh(record.energy_kwh):>12} {formatting.tco2e(record.location_based_tco2e):>12}  "
             f"{record.closed_at:%Y-%m-%d %H:%M:%S}  {record.reason or ''}"
         )
+
+
+def _require_ended(month: str) -> None:
+    """A month can be closed only once it is over."""
+    from datetime import date
+
+    from reporter.closing import month_period
+    from reporter.history import HistoryError
+
+    last_day = month_period(month).end
+    if last_day >= date.today():
+        raise HistoryError(f"{month} has not ended yet (it ends {last_day}); close it once it is over")
 
 
 def _shown(path: Path) -> str:
