@@ -140,3 +140,10 @@ def test_postgresql_store(workspace: Path) -> None:
     assert "nothing changed" in again.output
     listing = cli(workspace, "history", "--db", url)
     assert listing.output.splitlines()[1].startswith("2026-09    1 current")
+
+
+def test_a_month_that_has_not_ended_cannot_be_closed(workspace: Path) -> None:
+    result = cli(workspace, "close", "2999-01", "--config", "report.toml")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: 2999-01 has not ended yet (it ends 2999-01-31); close it once it is over"
+    assert not (workspace / "reporter.db").exists()
