@@ -101,7 +101,7 @@ def _add(
     seen.add(resolved)
     display = _unique(_display(path, base), path, {p.display for p in plan.planned})
     with shown_as(display):
-        source = InputFile.open(path, options)  # type: ignore[arg-type]
+        source = InputFile.open(path, options)
     if origin == "folder" and (
         path.suffix.lower() in (".md", ".txt", ".toml", ".py") or path.stem.lower() in SKIPPED_NAMES
     ):

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from reporter.errors import AmbiguousFormatError, InputFormatError, UnknownFormatError
+from reporter.sources.aws_cur import AwsCurReader
+from reporter.sources.azure_cost import AzureCostReader
 from reporter.sources.base import InputFile, Reader, ReadResult
 from reporter.sources.carbontracker import CarbonTrackerReader
 from reporter.sources.codecarbon import CodeCarbonReader
 from reporter.sources.eco2ai import Eco2aiReader
+from reporter.sources.focus import FocusReader
+from reporter.sources.gcp_billing import GcpBillingReader
 
 READERS: dict[str, Reader] = {
-    reader.name: reader for reader in (CodeCarbonReader(), CarbonTrackerReader(), Eco2aiReader())
+    reader.name: reader
+    for reader in (
+        CodeCarbonReader(),
+        CarbonTrackerReader(),
+        Eco2aiReader(),
+        FocusReader(),
+        AwsCurReader(),
+        GcpBillingReader(),
+        AzureCostReader(),
+    )
 }
 
 MIN_SCORE = 0.5

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import pandas as pd
 
@@ -57,10 +57,10 @@ class InputFile:
     path: Path
     sha256: str
     head: str
-    options: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @classmethod
-    def open(cls, path: Path, options: dict[str, str] | None = None) -> InputFile:
+    def open(cls, path: Path, options: dict[str, Any] | None = None) -> InputFile:
         if not path.exists():
             raise InputError("file not found", path=path)
         if not path.is_file():

@@ -1,0 +1,739 @@
+"""Shared machinery of the cloud-bill readers: header sniffing and one DuckDB pass over the file.
+
+A bill can hold tens of millions of rows, so it is never loaded into pandas. Each reader describes
+its format as SQL expressions over the file's columns (a `BillMapping`); `read_bill` then runs one
+aggregate query in DuckDB (two threads, a memory limit, spilling to a temporary folder) that
+
+* sorts every row into usage or a reason for leaving it out (tax, credits, fees, ...),
+* sums usage rows per day of the usage start and per billing dimension (provider, billing account,
+  sub-account, service, region, usage type, instance type, unit, currency, vCPUs, GPUs, memory and
+  the values of the configured tag keys) with their row count and first row number,
+* counts the left-out rows per reason with up to five example row numbers, and
+* notes the first malformed quantity, cost or time in a usage row, which is reported as an error.
+
+Row numbers: in a CSV file (plain or gzip) a row's number is its record number counting the header
+as row 1, which is its line number unless a quoted field spans lines; in a Parquet file it is the
+row index + 1. A CSV is read with every column as text and cast explicitly; an empty cell and the
+text NULL (as some exports write it) are both empty. Times are UTC (zoned values are converted;
+unzoned values are taken as UTC).
+Numbers are kept as the bill states them: quantities in the bill's unit, memory in the provider's
+GiB figure.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import tempfile
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from reporter.errors import InputFormatError
+from reporter.records import READING_COLUMNS, READING_DEFAULTS, Method
+from reporter.sources.base import ExclusionGroup, InputFile, ReadResult
+
+PARQUET_MAGIC = b"PAR1"
+GZIP_MAGIC = b"\x1f\x8b"
+HEADER_LIMIT = 1 << 20  # the longest header line looked at (bytes, decompressed)
+CHUNK = 1024
+THREADS = 2
+MEMORY_LIMIT = "1GB"
+EXAMPLE_ROWS = 5
+NULL_STRINGS = ("", "NULL")
+# Text dates that are not ISO 8601: Azure EA/MCA write month-first dates, some exports YYYYMMDD.
+DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%Y%m%d", "%d.%m.%Y")
+# An instance type such as m5.large, g3.4xlarge, db.r5.large, ml.p3.2xlarge or r5.large.search.
+INSTANCE_TYPE = (
+    r"((?:[a-z]+\.)?[a-z][a-z0-9-]*\."
+    r"(?:nano|micro|small|medium|large|[0-9]*xlarge|metal(?:-[0-9a-z]+)?)"
+    r"(?:\.search|\.elasticsearch)?)"
+)
+INSTANCE_IN_TEXT = r"(?:^|[^a-z0-9.])" + INSTANCE_TYPE + r"(?:[^a-z0-9.]|$)"
+INSTANCE_AFTER_COLON = ":" + INSTANCE_TYPE + "$"
+DIMENSIONS = (
+    "provider",
+    "billing_account_id",
+    "sub_account_id",
+    "service_name",
+    "service_category",
+    "region",
+    "usage_type",
+    "instance_type",
+    "unit",
+    "currency",
+    "vcpus",
+    "gpus",
+    "memory_gb",
+    "flags",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Headers
+
+
+def file_kind(path: Path) -> str:
+    """'parquet', 'gzip' (gzip-compressed CSV) or 'csv', from the file's first bytes."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(4)
+    except OSError:
+        return "csv"
+    if start == PARQUET_MAGIC:
+        return "parquet"
+    if start[:2] == GZIP_MAGIC:
+        return "gzip"
+    return "csv"
+
+
+def header_columns(source: InputFile) -> list[str]:
+    """Column names of a bill: the CSV header (plain or gzip) or the Parquet schema.
+
+    Parquet struct fields are listed twice: as the struct and as `struct.field` (the names a
+    flattened CSV export uses). Unreadable files give an empty list (sniffing never fails).
+    """
+    return list(_header(source.path, source.sha256))
+
+
+def header_names(source: InputFile) -> set[str]:
+    """The header's column names in lower case, for sniffing."""
+    return {name.lower() for name in header_columns(source)}
+
+
+@lru_cache(maxsize=128)
+def _header(path: Path, sha256: str) -> tuple[str, ...]:
+    try:
+        kind = file_kind(path)
+        if kind == "parquet":
+            return tuple(column.name for column in _parquet_columns(path))
+        line = _gzip_first_line(path) if kind == "gzip" else _plain_first_line(path)
+    except Exception:  # a damaged file is simply not a bill; reading it reports the problem
+        return ()
+    text = line.decode("utf-8-sig", errors="replace").rstrip("\r\n")
+    if not text.strip():
+        return ()
+    cells = next(csv.reader([text]), [])
+    return tuple(cell.strip() for cell in cells)
+
+
+def _plain_first_line(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.readline(HEADER_LIMIT)
+
+
+def _gzip_first_line(path: Path) -> bytes:
+    """The first line of a gzip file, decompressing a kilobyte at a time until it ends."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    data = b""
+    with path.open("rb") as handle:
+        while b"\n" not in data and len(data) < HEADER_LIMIT:
+            chunk = handle.read(CHUNK)
+            if not chunk:
+                data += inflater.flush()
+                break
+            data += inflater.decompress(chunk)
+    return data.split(b"\n", 1)[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Columns as SQL
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the scanned file: its name there, a SQL expression and a kind.
+
+    kind: 'text', 'number', 'timestamp', 'map', 'list', 'struct' or 'other'.
+    """
+
+    name: str
+    sql: str
+    kind: str = "text"
+
+
+class Columns:
+    """The columns of a bill, found by name without regard to case."""
+
+    def __init__(self, columns: Sequence[Column], path: Path) -> None:
+        self.all = list(columns)
+        self.path = path
+        self._by_name: dict[str, Column] = {}
+        for column in columns:
+            self._by_name.setdefault(column.name.lower(), column)
+
+    def get(self, *names: str) -> Column | None:
+        """The first of `names` the file has."""
+        for name in names:
+            column = self._by_name.get(name.lower())
+            if column is not None:
+                return column
+        return None
+
+    def present(self, *names: str) -> list[Column]:
+        """Every one of `names` the file has, in the order given."""
+        found = [self._by_name.get(name.lower()) for name in names]
+        return [column for column in found if column is not None]
+
+    def require(self, *names: str) -> Column:
+        """The first of `names` the file has; an error naming the first when it has none."""
+        column = self.get(*names)
+        if column is None:
+            raise InputFormatError(f"required column '{names[0]}' is missing from the header", self.path, 1, names[0])
+        return column
+
+
+def _parquet_columns(path: Path) -> list[Column]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns: list[Column] = []
+
+    def visit(name: str, sql: str, kind_of: pa.DataType) -> None:
+        if pa.types.is_struct(kind_of):
+            columns.append(Column(name, sql, "struct"))
+            for index in range(kind_of.num_fields):
+                child = kind_of.field(index)
+                visit(f"{name}.{child.name}", f"struct_extract({sql}, {literal(child.name)})", child.type)
+            return
+        if pa.types.is_map(kind_of):
+            kind = "map"
+        elif pa.types.is_list(kind_of) or pa.types.is_large_list(kind_of):
+            kind = "list"
+        elif pa.types.is_timestamp(kind_of) or pa.types.is_date(kind_of):
+            kind = "timestamp"
+        elif pa.types.is_integer(kind_of) or pa.types.is_floating(kind_of) or pa.types.is_decimal(kind_of):
+            kind = "number"
+        elif pa.types.is_string(kind_of) or pa.types.is_large_string(kind_of):
+            kind = "text"
+        else:
+            kind = "other"
+        columns.append(Column(name, sql, kind))
+
+    schema = pq.read_schema(path)
+    for item in schema:
+        visit(item.name, ident(item.name), item.type)
+    return columns
+
+
+def ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def text(column: Column | None) -> str:
+    """A trimmed text value, NULL when empty."""
+    if column is None:
+        return "NULL"
+    return f"NULLIF(trim(CAST({column.sql} AS VARCHAR)), '')"
+
+
+def first_text(*columns: Column | None) -> str:
+    """The first non-empty text among the columns."""
+    parts = [text(column) for column in columns if column is not None]
+    if not parts:
+        return "NULL"
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def number(sql: str) -> str:
+    """A number from text or a numeric column; NULL when it is not one."""
+    return f"TRY_CAST({sql} AS DOUBLE)"
+
+
+def leading_number(sql: str) -> str:
+    """The number at the start of a text such as '8 GiB' or '16'."""
+    return f"TRY_CAST(NULLIF(regexp_extract(CAST({sql} AS VARCHAR), '^\\s*([0-9]+(\\.[0-9]+)?)', 1), '') AS DOUBLE)"
+
+
+def coalesce(*parts: str) -> str:
+    parts = tuple(part for part in parts if part != "NULL")
+    if not parts:
+        return "NULL"
+    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+
+
+def timestamp(column: Column, sql: str) -> str:
+    """A UTC timestamp from a timestamp column or from ISO / month-first / compact text."""
+    if column.kind == "timestamp":
+        return f"CAST({sql} AS TIMESTAMP)"
+    formats = ", ".join(literal(fmt) for fmt in DATE_FORMATS)
+    value = f"trim(CAST({sql} AS VARCHAR))"
+    return f"coalesce(TRY_CAST(TRY_CAST({value} AS TIMESTAMPTZ) AS TIMESTAMP), try_strptime({value}, [{formats}]))"
+
+
+def provider_id(sql: str) -> str:
+    """A provider name as a short lower-case id: aws, azure, gcp, oracle, else the name."""
+    low = f"lower(trim({sql}))"
+    return (
+        f"CASE WHEN {sql} IS NULL THEN NULL "
+        f"WHEN {low} LIKE '%amazon%' OR {low} = 'aws' OR {low} LIKE 'aws %' THEN 'aws' "
+        f"WHEN {low} LIKE '%microsoft%' OR {low} LIKE '%azure%' THEN 'azure' "
+        f"WHEN {low} LIKE '%google%' OR {low} = 'gcp' THEN 'gcp' "
+        f"WHEN {low} LIKE '%oracle%' OR {low} = 'oci' THEN 'oracle' "
+        f"ELSE {low} END"
+    )
+
+
+def region_id(sql: str) -> str:
+    """A region as a lower-case id without spaces ('East US' -> 'eastus', 'us-east-1' unchanged)."""
+    return f"NULLIF(replace(lower(trim({sql})), ' ', ''), '')"
+
+
+def instance_in(sql: str, *, after_colon: bool = False) -> str:
+    """An instance type named in a text: after the colon of a usage type, or anywhere in a description."""
+    pattern = INSTANCE_AFTER_COLON if after_colon else INSTANCE_IN_TEXT
+    return f"NULLIF(regexp_extract(lower(CAST({sql} AS VARCHAR)), {literal(pattern)}, 1), '')"
+
+
+def json_document(sql: str) -> str:
+    """A JSON text, repaired where exports bend JSON: a key list without braces, single quotes."""
+    braced = f"'{{' || {sql} || '}}'"
+    quoted = f"replace({sql}, '''', '\"')"
+    return (
+        f"CASE WHEN {sql} IS NULL THEN NULL WHEN json_valid({sql}) THEN {sql} "
+        f"WHEN json_valid({braced}) THEN {braced} WHEN json_valid({quoted}) THEN {quoted} END"
+    )
+
+
+def json_of(column: Column) -> str:
+    """A column as JSON text: nested Parquet values converted, text repaired (see json_document)."""
+    if column.kind in ("map", "struct", "list"):
+        return f"CAST(to_json({column.sql}) AS VARCHAR)"
+    return json_document(text(column))
+
+
+def json_value(document: str, *keys: str) -> str:
+    """The text at the first of `keys` present in a JSON object (NULL when it is not an object)."""
+    parts = [f"json_extract_string({document}, {literal('$.' + _json_key(key))})" for key in keys]
+    return f"CASE WHEN json_type({document}) = 'OBJECT' THEN {coalesce(*parts)} END"
+
+
+def _json_key(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Key/value pairs (tags, labels, product attributes) as aligned lists in helper columns.
+
+    `keys`, `values` and `normalised` (the keys trimmed and in lower case) name columns that
+    `derived` defines; `prepare` holds the columns those need first (the parsed JSON text).
+    """
+
+    keys: str
+    values: str
+    normalised: str
+    prepare: dict[str, str] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
+
+
+def entries(column: Column, alias: str) -> Entries:
+    """The pairs of a map column, a list of {key, value} structs, or a JSON text of either shape."""
+    prepare: dict[str, str] = {}
+    if column.kind == "map":
+        keys = f"map_keys({column.sql})"
+        values = f"CAST(map_values({column.sql}) AS VARCHAR[])"
+    else:
+        document = f"__json_{alias}"
+        prepare[document] = json_of(column)
+        keys = (
+            f"CASE json_type({document}) WHEN 'OBJECT' THEN json_keys({document}) "
+            f"WHEN 'ARRAY' THEN json_extract_string({document}, '$[*].key') END"
+        )
+        values = (
+            f"CASE json_type({document}) WHEN 'OBJECT' THEN json_extract_string({document}, '$.*') "
+            f"WHEN 'ARRAY' THEN json_extract_string({document}, '$[*].value') END"
+        )
+    normalised = "lower(trim(k))"
+    names = (f"__keys_{alias}", f"__values_{alias}", f"__normalised_{alias}")
+    derived = {
+        names[0]: keys,
+        names[1]: values,
+        names[2]: f"list_transform({keys}, {_lambda('k', normalised)})",
+    }
+    return Entries(*names, prepare=prepare, derived=derived)
+
+
+def entry(pairs: Entries, *keys: str) -> str:
+    """The value of the first of `keys` (exact match) among the pairs."""
+    parts = [f"NULLIF(trim({pairs.values}[list_position({pairs.keys}, {literal(key)})]), '')" for key in keys]
+    return coalesce(*parts)
+
+
+def normalise_key(key: str) -> str:
+    """A tag key compared loosely: lower case, runs of other characters as one underscore."""
+    return re.sub(r"[^a-z0-9]+", "_", key.lower()).strip("_")
+
+
+def tag_candidates(key: str) -> list[str]:
+    """The lower-case spellings a tag key may have in a bill: as configured, with punctuation as
+    underscores (how AWS rewrites tag keys in column names), and with AWS's 'user:' / 'user_'
+    prefix for user-defined tags."""
+    plain = key.strip().lower()
+    for prefix in ("user:", "user_"):
+        if plain.startswith(prefix) and len(plain) > len(prefix):
+            plain = plain[len(prefix) :]
+    spellings = dict.fromkeys([plain, normalise_key(plain)])
+    return list(dict.fromkeys(f"{prefix}{s}" for prefix in ("", "user:", "user_") for s in spellings))
+
+
+def tag_lookup(pairs: Entries, key: str) -> str:
+    """The value of a tag among the pairs, its key matched loosely (see `tag_candidates`)."""
+    parts = [
+        f"NULLIF(trim({pairs.values}[list_position({pairs.normalised}, {literal(c)})]), '')"
+        for c in tag_candidates(key)
+    ]
+    return coalesce(*parts)
+
+
+def _lambda(argument: str, body: str) -> str:
+    version = tuple(int(part) for part in re.findall(r"\d+", duckdb.__version__)[:2])
+    return f"lambda {argument}: {body}" if version >= (1, 3) else f"{argument} -> {body}"
+
+
+def option_tag_keys(source: InputFile) -> list[str]:
+    """The tag keys to keep (option `tag_keys`: a list, or a comma-separated text)."""
+    raw: Any = source.options.get("tag_keys")
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    if not isinstance(raw, list | tuple):
+        return []
+    keys: list[str] = []
+    for key in raw:
+        cleaned = str(key).strip()
+        if cleaned and cleaned not in keys:
+            keys.append(cleaned)
+    return keys
+
+
+# --------------------------------------------------------------------------------------------
+# The scan
+
+
+@dataclass
+class BillMapping:
+    """How one bill format's columns become the canonical billing fields (SQL over the file).
+
+    `reason` is NULL for a usage row and otherwise says why the row is left out. `dimensions`
+    maps names in DIMENSIONS to SQL (absent = NULL). `end` None means the usage day's end.
+    """
+
+    reason: str
+    quantity: Column
+    start: Column
+    end: Column | None = None
+    cost: Column | None = None
+    dimensions: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    prepare: dict[str, str] = field(default_factory=dict)  # helper columns computed first
+    derived: dict[str, str] = field(default_factory=dict)  # helper columns computed from those
+    notes: list[str] = field(default_factory=list)
+    flag_notes: dict[str, str] = field(default_factory=dict)  # flag -> note when any reading has it
+
+    def use(self, pairs: Entries) -> Entries:
+        """Register the helper columns the pairs need, and return them."""
+        self.prepare.update(pairs.prepare)
+        self.derived.update(pairs.derived)
+        return pairs
+
+
+@contextmanager
+def connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with two threads, a memory limit and its own spill folder."""
+    spill = tempfile.mkdtemp(prefix="reporter-bill-")
+    try:
+        con = duckdb.connect(
+            ":memory:",
+            config={
+                "threads": THREADS,
+                "memory_limit": MEMORY_LIMIT,
+                "temp_directory": spill,
+                "preserve_insertion_order": True,
+            },
+        )
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute("SET enable_progress_bar = false")
+            yield con
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def scan_columns(source: InputFile) -> tuple[str, Columns]:
+    """The FROM clause over the file (with its row number `__row`) and the file's columns."""
+    path = source.path
+    kind = file_kind(path)
+    if kind == "parquet":
+        try:
+            columns = _parquet_columns(path)
+        except Exception as exc:
+            raise InputFormatError(f"not a readable Parquet file ({_first_line(exc)})", path) from None
+        scan = (
+            f"(SELECT *, file_row_number + 1 AS __row FROM read_parquet({literal(str(path))}, file_row_number = true))"
+        )
+        return scan, Columns(columns, path)
+    names = header_columns(source)
+    if not names:
+        raise InputFormatError("the file has no header row", path, 1)
+    unique: list[str] = []
+    for index, name in enumerate(names, start=1):
+        candidate = name or f"column{index}"
+        while candidate in unique:
+            candidate = f"{candidate}_{index}"
+        unique.append(candidate)
+    declared = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in unique)
+    nulls = ", ".join(literal(value) for value in NULL_STRINGS)
+    options = (
+        f"auto_detect = false, header = true, columns = {{{declared}}}, delim = ',', quote = '\"', "
+        f"escape = '\"', nullstr = [{nulls}], compression = '{'gzip' if kind == 'gzip' else 'none'}'"
+    )
+    scan = f"(SELECT *, row_number() OVER () + 1 AS __row FROM read_csv({literal(str(path))}, {options}))"
+    return scan, Columns([Column(name, ident(name), "text") for name in unique], path)
+
+
+def read_bill(
+    source: InputFile,
+    format_name: str,
+    build: Callable[[Columns, list[str]], BillMapping],
+) -> ReadResult:
+    """Read one bill with the reader's mapping: aggregated readings and grouped exclusions."""
+    path = source.path
+    keys = option_tag_keys(source)
+    scan, columns = scan_columns(source)
+    mapping = build(columns, keys)
+    sql = _aggregate_sql(scan, mapping, keys)
+    with connection() as con:
+        try:
+            groups = con.execute(sql).df()
+        except duckdb.Error as exc:
+            raise _read_error(exc, path) from None
+    _check_values(groups, mapping, path)
+    usage = groups[groups["reason"].isna()]
+    excluded = groups[groups["reason"].notna()].sort_values("first_row")
+    readings = _readings(usage, source, format_name)
+    exclusion_groups = [
+        ExclusionGroup(str(row.reason), int(row.rows), tuple(int(r) for r in list(row.examples)[:EXAMPLE_ROWS]))
+        for row in excluded.itertuples()
+    ]
+    rows_read = int(groups["rows"].sum()) if not groups.empty else 0
+    notes = list(mapping.notes)
+    if len(usage):
+        notes.append(
+            f"{int(usage['rows'].sum())} usage row(s) summed into {len(usage)} reading(s): one per day of usage "
+            "start, account, service, region, usage type, instance type, unit and kept tag values (times UTC)"
+        )
+    flags = set(";".join(readings["flags"]).split(";")) - {""}
+    notes += [note for flag, note in mapping.flag_notes.items() if flag in flags]
+    return ReadResult(
+        readings=readings,
+        rows_read=rows_read,
+        notes=notes,
+        exclusion_groups=exclusion_groups,
+    )
+
+
+CHECKS = (  # (alias of the quantity, cost, start and end values in the query, what is wrong)
+    ("q", "is not a number"),
+    ("c", "is not a number"),
+    ("s", "is not a date or time"),
+    ("e", "is not a date or time"),
+)
+
+
+def _aggregate_sql(scan: str, mapping: BillMapping, tag_keys: list[str]) -> str:
+    quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
+    dims = {name: mapping.dimensions.get(name, "NULL") for name in DIMENSIONS}
+    tags = [mapping.tags.get(key, "NULL") for key in tag_keys]
+    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
+    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
+    raw = ",\n    ".join(
+        [
+            f"{mapping.reason} AS __reason0",
+            f"{quantity.sql} AS __q_raw",
+            f"{cost.sql if cost else 'NULL'} AS __c_raw",
+            f"{start.sql} AS __s_raw",
+            f"{end.sql if end else 'NULL'} AS __e_raw",
+        ]
+        + [f"{sql} AS d_{name}" for name, sql in dims.items()]
+        + [f"{sql} AS t_{index}" for index, sql in enumerate(tags)]
+    )
+    no_quantity = literal(f"usage row without a quantity ({quantity.name} is empty)")
+    keep = "CASE WHEN __reason IS NULL THEN {} END"
+    keys = [keep.format("CAST(__s AS DATE)") + " AS day"]
+    keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
+    keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tags))]
+    checks = []
+    for alias, _ in CHECKS:
+        checks.append(f"min(__row) FILTER (WHERE __bad_{alias}) AS bad_{alias}_row")
+        checks.append(
+            f"arg_min(CAST(__{alias}_raw AS VARCHAR), __row) FILTER (WHERE __bad_{alias}) AS bad_{alias}_value"
+        )
+    key_text = ", ".join(
+        ["coalesce(CAST(day AS VARCHAR), '')"]
+        + [f"coalesce(CAST({name} AS VARCHAR), '')" for name in DIMENSIONS]
+        + [f"coalesce(t_{index}, '')" for index in range(len(tags))]
+    )
+    tag_parts = [
+        f"CASE WHEN t_{i} IS NOT NULL THEN {literal(_json_text(key) + ':')} || CAST(to_json(t_{i}) AS VARCHAR) END"
+        for i, key in sorted(enumerate(tag_keys), key=lambda item: item[1])
+    ]
+    tags_json = f"'{{' || concat_ws(',', {', '.join(tag_parts)}) || '}}'" if tag_parts else "NULL"
+    return f"""
+WITH prepared AS (SELECT *{prepare} FROM {scan}),
+src AS (SELECT *{derived} FROM prepared),
+raw AS (
+  SELECT __row,
+    {raw}
+  FROM src
+),
+typed AS (
+  SELECT *,
+    CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __q_raw IS NULL THEN {no_quantity} END AS __reason,
+    TRY_CAST(__q_raw AS DOUBLE) AS __q,
+    TRY_CAST(__c_raw AS DOUBLE) AS __c,
+    {timestamp(start, "__s_raw")} AS __s,
+    {timestamp(end, "__e_raw") if end else "NULL"} AS __e_parsed
+  FROM raw
+),
+checked AS (
+  SELECT *,
+    coalesce(__e_parsed, date_trunc('day', __s) + INTERVAL 1 DAY) AS __e,
+    __reason IS NULL AND (__q IS NULL OR NOT isfinite(__q)) AS __bad_q,
+    __reason IS NULL AND __c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c)) AS __bad_c,
+    __reason IS NULL AND __s IS NULL AS __bad_s,
+    __reason IS NULL AND __e_raw IS NOT NULL AND __e_parsed IS NULL AS __bad_e
+  FROM typed
+),
+grouped AS (
+  SELECT __reason AS reason,
+    {", ".join(keys)},
+    count(*) AS rows,
+    min(__row) AS first_row,
+    min(__row, {EXAMPLE_ROWS}) FILTER (WHERE __reason IS NOT NULL) AS examples,
+    fsum(__q) AS quantity,
+    fsum(__c) AS cost,
+    min(__s) AS start_time,
+    max(__e) AS end_time,
+    {", ".join(checks)}
+  FROM checked
+  GROUP BY ALL
+)
+SELECT *,
+  md5(concat_ws(chr(31), {key_text})) AS group_hash,
+  {tags_json} AS tags
+FROM grouped
+"""
+
+
+def _json_text(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _check_values(groups: pd.DataFrame, mapping: BillMapping, path: Path) -> None:
+    """Raise for the first malformed quantity, cost or time in a usage row."""
+    columns = {"q": mapping.quantity, "c": mapping.cost, "s": mapping.start, "e": mapping.end}
+    worst: tuple[int, str, str, str] | None = None
+    for alias, message in CHECKS:
+        rows = groups[f"bad_{alias}_row"].dropna()
+        if rows.empty:
+            continue
+        index = rows.idxmin()
+        row = int(rows[index])
+        if worst is None or row < worst[0]:
+            column = columns[alias]
+            worst = (row, str(groups.at[index, f"bad_{alias}_value"]), column.name if column else alias, message)
+    if worst is not None:
+        row, value, column_name, message = worst
+        raise InputFormatError(f"'{value}' {message}", path, row, column_name)
+
+
+def _readings(usage: pd.DataFrame, source: InputFile, format_name: str) -> pd.DataFrame:
+    """The reading frame (READING_COLUMNS, typed as `frame_from_rows` types them)."""
+    count = len(usage)
+    start = pd.to_datetime(usage["start_time"]).astype("datetime64[us]")
+    end = pd.to_datetime(usage["end_time"]).astype("datetime64[us]")
+    end = end.where(end >= start, start)
+    data: dict[str, Any] = {
+        "source_format": [format_name] * count,
+        "source_file": [str(source.path)] * count,
+        "source_sha256": [source.sha256] * count,
+        "source_row": usage["first_row"],
+        "method": [Method.ESTIMATED.value] * count,
+        "run_id": format_name + ":" + usage["group_hash"].str.slice(0, 16),
+        "start_time": start,
+        "end_time": end,
+        "duration_s": (end - start).dt.total_seconds(),
+        "cloud_provider": usage["provider"],
+        "cloud_region": usage["region"],
+        "hardware": usage["instance_type"],
+        "flags": usage["flags"].fillna(""),
+        "row_count": usage["rows"],
+        "billing_account_id": usage["billing_account_id"],
+        "sub_account_id": usage["sub_account_id"],
+        "service_name": usage["service_name"],
+        "service_category": usage["service_category"],
+        "usage_type": usage["usage_type"],
+        "instance_type": usage["instance_type"],
+        "consumed_quantity": usage["quantity"],
+        "consumed_unit": usage["unit"],
+        "billed_cost": usage["cost"],
+        "billing_currency": usage["currency"],
+        "vcpus": usage["vcpus"],
+        "gpus": usage["gpus"],
+        "memory_gb": usage["memory_gb"],
+        "tags": usage["tags"],
+    }
+    frame = pd.DataFrame({name: _values(data.get(name), count) for name in READING_COLUMNS})
+    frame = frame.sort_values("source_row", kind="stable").reset_index(drop=True)
+    for column, default in READING_DEFAULTS.items():
+        frame[column] = frame[column].fillna(default)
+    for column, dtype in READING_COLUMNS.items():
+        if dtype == "str":
+            frame[column] = frame[column].astype(str)
+        elif dtype == "object":
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        else:
+            frame[column] = frame[column].astype(dtype)
+    return frame
+
+
+def _values(value: Any, count: int) -> list[Any]:
+    if value is None:
+        return [None] * count
+    if isinstance(value, pd.Series):
+        return value.tolist()
+    return list(value)
+
+
+def _read_error(exc: duckdb.Error, path: Path) -> InputFormatError:
+    message = str(exc)
+    row = None
+    found = re.search(r"CSV Error on Line: (\d+)", message)
+    if found:
+        row = int(found.group(1))
+    summary = _first_line(exc)
+    if found:
+        # DuckDB explains a CSV error on the line after the offending line's text.
+        skip = ("Invalid Input Error", "Original Line", "Possible", "*", "file =")
+        lines = [line.strip() for line in message.splitlines()]
+        summary = next((line for line in lines if line and not line.startswith(skip)), summary)
+    return InputFormatError(f"cannot read the file as a bill ({summary})", path, row)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__

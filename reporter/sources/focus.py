@@ -1,0 +1,138 @@
+"""FOCUS cost-and-usage exports, versions 1.0 to 1.3 (CSV, gzip CSV or Parquet).
+
+Only ChargeCategory "Usage" rows consume resources; Purchase, Tax, Credit and Adjustment rows are
+left out with their category as the reason, as are corrections of earlier billing periods
+(ChargeClass "Correction") and unused commitments (CommitmentDiscountStatus "Unused").
+
+Columns used: ServiceProviderName (1.3), else ProviderName (1.0-1.2), as a provider id (aws, azure,
+gcp, oracle, else the lower-cased name); BillingAccountId; SubAccountId; ServiceName;
+ServiceCategory; RegionId; ConsumedQuantity and ConsumedUnit (the unit kept as billed);
+BilledCost and BillingCurrency; ChargePeriodStart/End; Tags (JSON). The usage type is SkuMeter
+(1.1+; for AWS the usage type such as "EUW2-BoxUsage:t3.xlarge"), else ChargeDescription. The
+instance type comes from SkuPriceDetails.InstanceType (1.2+), else Microsoft's x_SkuDetails, else
+the instance named in SkuMeter, else one named in ChargeDescription ("$0.34 per On Demand Linux
+c5.2xlarge Instance Hour", flagged). vCPUs, GPUs and memory (GiB) come from SkuPriceDetails
+CoreCount, GpuCount and MemorySize, vCPUs also from x_SkuDetails VCPUs.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from reporter.sources import bills
+from reporter.sources.base import InputFile, ReadResult
+
+SIGNATURE = {"chargecategory", "chargeperiodstart", "billedcost"}
+DESCRIPTION_FLAG = "instance_type_from_description"
+
+
+class FocusReader:
+    name: ClassVar[str] = "focus"
+    label: ClassVar[str] = "FOCUS cost and usage export (1.0-1.3; CSV, CSV.gz or Parquet)"
+
+    def sniff(self, source: InputFile) -> float:
+        header = bills.header_names(source)
+        if not header >= SIGNATURE:
+            return 0.0
+        if "consumedquantity" in header and header & {"serviceprovidername", "providername"}:
+            return 1.0
+        return 0.7
+
+    def read(self, source: InputFile) -> ReadResult:
+        return bills.read_bill(source, self.name, _mapping)
+
+
+def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
+    category = columns.require("ChargeCategory")
+    quantity = columns.require("ConsumedQuantity")
+    start = columns.require("ChargePeriodStart")
+    charge_class = columns.get("ChargeClass")
+    commitment = columns.get("CommitmentDiscountStatus")
+
+    reasons = [
+        f"WHEN lower(trim({category.sql})) IS DISTINCT FROM 'usage' THEN 'ChargeCategory ''' || "
+        f"coalesce(trim({category.sql}), '(empty)') || ''': not a usage charge, no resource consumed'"
+    ]
+    if charge_class is not None:
+        reasons.append(
+            f"WHEN lower(trim({charge_class.sql})) = 'correction' THEN 'ChargeClass ''Correction'': "
+            "corrects a previously invoiced billing period, not new usage'"
+        )
+    if commitment is not None:
+        reasons.append(
+            f"WHEN lower(trim({commitment.sql})) = 'unused' THEN 'CommitmentDiscountStatus ''Unused'': "
+            "a commitment paid for but not used, no resource consumed'"
+        )
+    mapping = bills.BillMapping(
+        reason=f"CASE {' '.join(reasons)} END",
+        quantity=quantity,
+        start=start,
+        end=columns.get("ChargePeriodEnd"),
+        cost=columns.get("BilledCost"),
+    )
+
+    price_details = columns.get("SkuPriceDetails")
+    sku_details = columns.get("x_SkuDetails")
+    documents = {}
+    for alias, column in (("spd", price_details), ("xsku", sku_details)):
+        if column is not None:
+            name = f"__json_{alias}"
+            mapping.prepare[name] = bills.json_of(column)
+            documents[alias] = name
+    spd = documents.get("spd")
+    xsku = documents.get("xsku")
+    meter = columns.get("SkuMeter")
+    description = columns.get("ChargeDescription")
+
+    declared = bills.coalesce(
+        bills.json_value(spd, "InstanceType", "x_InstanceType") if spd else "NULL",
+        _vm_size(xsku, columns.get("ServiceCategory")) if xsku else "NULL",
+        bills.instance_in(bills.text(meter), after_colon=True) if meter else "NULL",
+    )
+    described = bills.instance_in(bills.text(description)) if description else "NULL"
+    instance = bills.coalesce(declared, described)
+    flag = (
+        f"CASE WHEN {declared} IS NULL AND {described} IS NOT NULL THEN '{DESCRIPTION_FLAG}' END"
+        if described != "NULL"
+        else "NULL"
+    )
+    provider = bills.first_text(*columns.present("ServiceProviderName", "ProviderName"))
+    mapping.dimensions = {
+        "provider": bills.provider_id(provider),
+        "billing_account_id": bills.text(columns.get("BillingAccountId")),
+        "sub_account_id": bills.text(columns.get("SubAccountId")),
+        "service_name": bills.text(columns.get("ServiceName")),
+        "service_category": bills.text(columns.get("ServiceCategory")),
+        "region": bills.region_id(bills.text(columns.get("RegionId"))),
+        "usage_type": bills.first_text(meter, description),
+        "instance_type": instance,
+        "unit": bills.text(columns.get("ConsumedUnit")),
+        "currency": bills.text(columns.get("BillingCurrency")),
+        "vcpus": bills.coalesce(
+            bills.number(bills.json_value(spd, "CoreCount", "x_CoreCount")) if spd else "NULL",
+            bills.number(bills.json_value(xsku, "VCPUs", "vCores")) if xsku else "NULL",
+        ),
+        "gpus": bills.number(bills.json_value(spd, "GpuCount", "x_GpuCount")) if spd else "NULL",
+        "memory_gb": bills.number(bills.json_value(spd, "MemorySize", "x_MemorySize")) if spd else "NULL",
+        "flags": flag,
+    }
+    tags = columns.get("Tags")
+    if tags is not None and tag_keys:
+        pairs = mapping.use(bills.entries(tags, "tags"))
+        mapping.tags = {key: bills.tag_lookup(pairs, key) for key in tag_keys}
+    elif tag_keys:
+        mapping.notes.append("the file has no Tags column: no tag values kept")
+    mapping.flag_notes[DESCRIPTION_FLAG] = (
+        "some instance types were read from ChargeDescription (the file has no SkuPriceDetails "
+        "instance type or SkuMeter for them); such readings are flagged"
+    )
+    return mapping
+
+
+def _vm_size(document: str, category: bills.Column | None) -> str:
+    """Microsoft's x_SkuDetails: VMSize, or ServiceType on Compute rows (elsewhere it can name a
+    storage tier such as Standard_LRS)."""
+    service_type = bills.json_value(document, "ServiceType")
+    if category is not None:
+        service_type = f"CASE WHEN lower({bills.text(category)}) = 'compute' THEN {service_type} END"
+    return bills.coalesce(bills.json_value(document, "VMSize"), service_type)

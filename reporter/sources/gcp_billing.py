@@ -1,0 +1,109 @@
+"""Google Cloud billing export (the BigQuery detailed or standard export, saved as CSV, gzip CSV or
+Parquet).
+
+A Parquet file keeps BigQuery's records (`service.description` is a field of the `service` struct,
+`system_labels` a list of {key, value} structs); a CSV export has them flattened (`service.description`
+or `service_description`) with list columns written as JSON text. Both are read.
+
+Rows with cost_type "regular" (or none) are usage; "tax", "adjustment" and "rounding_error" rows are
+left out with their cost type as the reason.
+
+Columns used: billing_account_id; project.id (sub-account); service.description (service);
+sku.description (usage type, e.g. "N2 Instance Core running in Americas"); location.region, else
+location.location (region); usage.amount and usage.unit (seconds, byte-seconds, bytes, requests;
+kept as billed); cost (before credits: the credits column is not subtracted) and currency;
+usage_start_time and usage_end_time. From system_labels:
+compute.googleapis.com/machine_spec (instance type, e.g. n2-standard-8),
+compute.googleapis.com/cores (vCPUs) and compute.googleapis.com/memory (MiB, recorded in GiB). Tags:
+labels, else project.labels.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from reporter.sources import bills
+from reporter.sources.base import InputFile, ReadResult
+
+MACHINE_SPEC = "compute.googleapis.com/machine_spec"
+CORES = "compute.googleapis.com/cores"
+MEMORY = "compute.googleapis.com/memory"
+REASONS = {
+    "tax": "cost_type 'tax': a tax, not usage",
+    "adjustment": "cost_type 'adjustment': a billing adjustment, not usage",
+    "rounding_error": "cost_type 'rounding_error': a rounding correction, not usage",
+}
+
+
+def _names(*dotted: str) -> tuple[str, ...]:
+    """Each dotted name and its underscore-flattened spelling."""
+    return tuple(name for item in dotted for name in (item, item.replace(".", "_")))
+
+
+AMOUNT = _names("usage.amount")
+SKU = _names("sku.description")
+
+
+class GcpBillingReader:
+    name: ClassVar[str] = "gcp_billing"
+    label: ClassVar[str] = "Google Cloud billing export (BigQuery export as CSV, CSV.gz or Parquet)"
+
+    def sniff(self, source: InputFile) -> float:
+        header = bills.header_names(source)
+        has_amount = bool(header & set(AMOUNT))
+        has_sku = bool(header & set(SKU))
+        has_start = "usage_start_time" in header
+        if has_amount and has_sku and has_start and "cost" in header:
+            return 1.0
+        return 0.6 if has_start and (has_amount or has_sku) else 0.0
+
+    def read(self, source: InputFile) -> ReadResult:
+        return bills.read_bill(source, self.name, _mapping)
+
+
+def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
+    quantity = columns.require(*AMOUNT)
+    start = columns.require("usage_start_time")
+    cost_type = columns.get("cost_type")
+    if cost_type is not None:
+        low = f"lower(trim({cost_type.sql}))"
+        known = " ".join(f"WHEN {bills.literal(k)} THEN {bills.literal(v)}" for k, v in REASONS.items())
+        reason = (
+            f"CASE WHEN {cost_type.sql} IS NULL OR {low} IN ('', 'regular') THEN NULL "
+            f"ELSE coalesce(CASE {low} {known} END, "
+            f"'cost_type ''' || trim({cost_type.sql}) || ''': not usage') END"
+        )
+    else:
+        reason = "NULL"
+    mapping = bills.BillMapping(
+        reason=reason,
+        quantity=quantity,
+        start=start,
+        end=columns.get("usage_end_time"),
+        cost=columns.get("cost"),
+    )
+    system = columns.get("system_labels")
+    system_pairs = mapping.use(bills.entries(system, "system")) if system is not None else None
+    machine = bills.entry(system_pairs, MACHINE_SPEC) if system_pairs else "NULL"
+    cores = bills.number(bills.entry(system_pairs, CORES)) if system_pairs else "NULL"
+    memory = f"({bills.number(bills.entry(system_pairs, MEMORY))} / 1024.0)" if system_pairs else "NULL"
+    mapping.dimensions = {
+        "provider": "'gcp'",
+        "billing_account_id": bills.text(columns.get("billing_account_id")),
+        "sub_account_id": bills.text(columns.get(*_names("project.id"))),
+        "service_name": bills.text(columns.get(*_names("service.description"))),
+        "region": bills.region_id(bills.first_text(*columns.present(*_names("location.region", "location.location")))),
+        "usage_type": bills.text(columns.get(*SKU)),
+        "instance_type": machine,
+        "unit": bills.text(columns.get(*_names("usage.unit"))),
+        "currency": bills.text(columns.get("currency")),
+        "vcpus": cores,
+        "memory_gb": memory,
+    }
+    if tag_keys:
+        sources = [columns.get("labels"), columns.get(*_names("project.labels"))]
+        pairs = [mapping.use(bills.entries(c, f"labels{i}")) for i, c in enumerate(sources) if c is not None]
+        if not pairs:
+            mapping.notes.append("the file has no labels column: no tag values kept")
+        mapping.tags = {key: bills.coalesce(*(bills.tag_lookup(p, key) for p in pairs)) for key in tag_keys}
+    return mapping
