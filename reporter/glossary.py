@@ -40,6 +40,45 @@ FLAG_MEANINGS = {
     ),
 }
 
+# Flags of billed cloud usage (energy estimated by the cloud model).
+FLAG_MEANINGS.update(
+    {
+        "instance_type_from_description": (
+            "The bill gives no instance type in a structured column; it was read from the charge "
+            "description text."
+        ),
+        "instance_type_from_meter": (
+            "The bill gives no virtual machine size; it was derived from the Azure meter name."
+        ),
+        "instance_type_unknown": (
+            "The instance type is not in the instance table; with no vCPU count on the bill the line "
+            "could not be estimated and is shown as unclassified."
+        ),
+        "instance_from_ccf_table": (
+            "The instance type is not in the current instance table; its vCPUs, memory, GPUs and "
+            "processor come from Cloud Carbon Footprint's older AWS instance table."
+        ),
+        "cpu_architecture_unknown": (
+            "The processor generation is unknown; the provider's fleet-average watts per vCPU were used."
+        ),
+        "gpu_power_assumed": (
+            "No power figure is published for this accelerator; the assumption stated in the line's "
+            "estimate basis was used."
+        ),
+        "burstable_baseline": (
+            "Burstable instance: its baseline CPU share was taken as the central utilisation."
+        ),
+        "embodied_unknown": (
+            "No manufacturing (embodied) emissions figure exists for this hardware; embodied emissions "
+            "for the line are counted as zero."
+        ),
+        "cost_based_estimate": (
+            "Energy was estimated from cost (Cloud Carbon Footprint's ratio for unknown usage, ccf mode "
+            "only), not from a physical quantity."
+        ),
+    }
+)
+
 METHOD_MEANINGS = {
     "measured": "energy measured by a tracker during the run",
     "estimated": "energy estimated from hardware power and run time",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 DATA_PACKAGE = "reporter.data.cloud"
@@ -185,9 +185,36 @@ def _instances() -> dict[tuple[str, str], InstanceSpec]:
 
 
 def instance(provider: str, instance_type: str | None) -> InstanceSpec | None:
+    """The default table's row, else (AWS) the row of CCF's instance table, marked as such in `source`."""
     if not instance_type:
         return None
-    return _instances().get((provider, instance_type.strip().lower()))
+    key = instance_type.strip().lower()
+    found = _instances().get((provider, key))
+    if found is None and provider == "aws":
+        found = _ccf_aws_fallback().get(key)
+    return found
+
+
+_CCF_ARCH_NAMES = {"AWS Graviton": "Graviton2", "AWS Graviton2": "Graviton2", "AMD EPYC 1st Gen": "EPYC 1st Gen",
+                   "AMD EPYC 2nd Gen": "EPYC 2nd Gen", "AMD EPYC 3rd Gen": "EPYC 3rd Gen"}
+
+
+@cache
+def _ccf_aws_fallback() -> dict[str, InstanceSpec]:
+    """CCF's AWS instance table (older families the default table lacks), in the default table's terms."""
+    from reporter.cloud.default import accelerator_from_text
+
+    table = {}
+    for name, r in ccf_aws_instances().items():
+        archs = tuple(_CCF_ARCH_NAMES.get(a, a) for a in r["processors"].split(";") if a and a != "Unknown")
+        embodied_t = _num(r["embodied_tco2e"])
+        table[name.lower()] = InstanceSpec(
+            "aws", name, r["family"], _num(r["vcpus"]), _num(r["memory_gb"]), archs,
+            accelerator_from_text(r["gpu_processors"]) if r["gpu_processors"] else "", _num(r["gpus"]),
+            _num(r["family_last_vcpus"]), embodied_t * 1000 if embodied_t is not None else None,
+            "CCF AWSInstanceTypes table (instance not in the default table)",
+        )
+    return table
 
 
 @lru_cache(maxsize=512)

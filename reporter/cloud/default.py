@@ -41,6 +41,7 @@ ACCELERATOR_NAMES: list[tuple[str, str]] = [
     (r"H100 80GB Mega|H100 80GB|H100", "H100-SXM"), (r"H200", "H200"), (r"B200", "B200"),
     (r"A100 80GB", "A100-SXM-80GB"), (r"A100", "A100-SXM-40GB"), (r"L40S", "L40S"), (r"\bL4\b", "L4"),
     (r"\bT4\b", "T4"), (r"V100", "V100-SXM2"), (r"P100", "P100"), (r"\bP4\b", "P4"), (r"K80", "K80"),
+    (r"M60", "M60"), (r"K520", "K520"), (r"A10G", "A10G"), (r"Radeon Pro V520", "Radeon Pro V520"),
     (r"TPU ?v6e|Trillium", "TPU v6e"), (r"TPU ?v5p", "TPU v5p"), (r"TPU ?v5e|TPU ?v5 ?lite", "TPU v5e"),
     (r"TPU ?v4", "TPU v4"), (r"TPU", "TPU"),
 ]
@@ -147,6 +148,8 @@ def instance_hours(line: Line, cls: Classification, pue: float) -> Estimate:
         return zero(COMPUTE, STATUS_UNCLASSIFIED, f"instance type '{name or cls.usage_type}' not in the table and"
                     " no vCPU count on the bill", ["instance_type_unknown"])
     flags: list[str] = [] if spec else ["instance_type_unknown"]
+    if spec and spec.source.startswith("CCF"):
+        flags.append("instance_from_ccf_table")
     utils = _util("cpu_utilisation")
     burst = cf.ccf_aws_burstable().get(name) if line.provider == "aws" else None
     if burst is not None:
