@@ -618,6 +618,10 @@ def test_no_reader_claims_another_format(built: dict[str, Path]) -> None:
     files = [p for root in (SAMPLES, DATA) for p in sorted(root.rglob("*")) if p.is_file()]
     assert len(files) > 40
     bill_files = {FOCUS_SAMPLE: "focus", CUR_SAMPLE: "aws_cur", AZURE_SAMPLE: "azure_cost"}
+    acme_bills = SAMPLES / "synthetic-acme" / "cloud-bills"
+    bill_files.update(
+        {acme_bills / "aws-cur2-2026.parquet": "aws_cur", acme_bills / "gcp-billing-export-2026.csv": "gcp_billing"}
+    )
     bill_files.update({path: BUILT_FORMAT[name] for name, path in built.items()})
     for path in files + list(built.values()):
         claimed = claimed_by(path)

@@ -64,7 +64,8 @@ def test_format_override_and_unknown_format(runner: CliRunner) -> None:
     bad = invoke(runner, ["validate", "--format", "nope", "eco2ai/emission.csv"], TRACKERS)
     assert bad.exit_code == 2
     assert bad.stderr.strip() == (
-        "error: unknown format 'nope' (known formats: aws_cur, azure_cost, carbontracker, codecarbon, eco2ai, focus, gcp_billing)"
+        "error: unknown format 'nope' (known formats: aws_cur, azure_cost, carbontracker, "
+        "codecarbon, eco2ai, focus, gcp_billing)"
     )
 
 

@@ -91,12 +91,12 @@ def codecarbon_energy_rows(rows: list[dict[str, str]]) -> float:
     return sum(e for _, e in best.values())
 
 
-def test_demo_totals_match_an_independent_recomputation() -> None:
+def test_demo_tracker_totals_match_an_independent_recomputation() -> None:
     result = run(load_config(SAMPLES / "report.toml"))
     kwh = expected_by_location()
     expected_kwh = sum(kwh.values())
     expected_t = sum(kwh[k] * G_PER_KWH[k] for k in kwh) / 1e6
-    actual = result.allocated
+    actual = result.allocated[result.allocated["method"] == "measured"]
     assert math.isclose(actual["energy_kwh"].sum(), expected_kwh, rel_tol=1e-9)
     assert math.isclose(actual["location_based_co2e_kg"].sum() / 1000, expected_t, rel_tol=1e-9)
     by_location = actual.groupby("location_key")["energy_kwh"].sum().to_dict()
@@ -110,3 +110,26 @@ def test_demo_ledger_balances_for_every_input() -> None:
         assert ledger.rows_read == ledger.rows_used + ledger.rows_excluded
         assert all(e.reason for e in ledger.exclusions)
     assert sum(ledger.rows_used for ledger in result.ledgers) == len(result.items)
+
+
+def test_demo_bill_p5_hours_at_the_hand_worked_rate() -> None:
+    """The synthetic CUR's p5.48xlarge hours, summed with pyarrow, times the hand-worked hourly figure.
+
+    p5.48xlarge, default model, 1 h: 192 vCPU Sapphire Rapids at 50 % (231.64 W) + 8 x H100 SXM at
+    50 % between 60 and 700 W (8 x 380 = 3,040 W) + memory above the per-chip baseline (695.30 W)
+    = 3,966.94 W -> 3.96694 kWh IT; x AWS us-east-1 PUE 1.15 = 4.56198 kWh.
+    """
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(ACME / "cloud-bills" / "aws-cur2-2026.parquet").to_pylist()
+    hours = sum(
+        r["line_item_usage_amount"]
+        for r in table
+        if r["line_item_usage_type"] == "USE1-BoxUsage:p5.48xlarge"
+        and r["line_item_line_item_type"] in ("Usage", "SavingsPlanCoveredUsage", "DiscountedUsage")
+    )
+    result = run(load_config(SAMPLES / "report.toml"))
+    p5 = result.allocated[result.allocated["instance_type"] == "p5.48xlarge"]
+    assert hours > 0
+    assert math.isclose(p5["energy_kwh"].sum(), hours * 3.96694 * 1.15, rel_tol=1e-4)
+    assert set(p5["scope"]) == {"scope3_cat1"} and set(p5["team"]) == {"research"}
