@@ -42,7 +42,7 @@ COPY (
     CAST(round(random() * 2, 6) AS VARCHAR) AS line_item_usage_amount,
     CAST(round(random() * 3, 6) AS VARCHAR) AS line_item_unblended_cost,
     'USD' AS line_item_currency_code,
-    '{"user_team": "' || (['research','platform','applied'])[1 + i % 3] || '"}' AS resource_tags
+    '{{"user_team": "' || (['research','platform','applied'])[1 + i % 3] || '"}}' AS resource_tags
   FROM range({rows}) t(i)
 ) TO '{path}' ({options});
 """

@@ -69,6 +69,25 @@ LINE_ITEM_COLUMNS = [
     "tracker_co2e_kg",
     "tool_version",
     "flags",
+    # cloud bills (empty for trackers)
+    "scope",
+    "row_count",
+    "billing_account_id",
+    "sub_account_id",
+    "service_name",
+    "usage_type",
+    "instance_type",
+    "consumed_quantity",
+    "consumed_unit",
+    "billed_cost",
+    "billing_currency",
+    "tags",
+    "usage_category",
+    "estimate_status",
+    "energy_kwh_low",
+    "energy_kwh_high",
+    "embodied_co2e_kg",
+    "estimate_basis",
 ]
 
 
@@ -399,7 +418,7 @@ def _quality(result: PipelineResult, allocated: pd.DataFrame) -> dict[str, Any]:
 
 
 def _line_items(items: pd.DataFrame) -> list[dict[str, Any]]:
-    frame = items[LINE_ITEM_COLUMNS].copy()
+    frame = items.reindex(columns=LINE_ITEM_COLUMNS).copy()
     for column in ("start_time", "end_time"):
         frame[column] = frame[column].map(lambda t: t.isoformat() if pd.notna(t) else None)
     frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / 1000.0
