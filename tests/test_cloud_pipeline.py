@@ -7,6 +7,9 @@ import math
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
+from reporter.cloud.classify import aws_usage_type_from_description
 from tests.conftest import SAMPLES, context_for, run_inputs
 
 FOCUS = SAMPLES / "cloud" / "focus" / "focus-1.0-sample.csv"
@@ -76,3 +79,31 @@ def test_tags_become_owners_and_breakdowns(tmp_path: Path) -> None:
     assert math.isclose(
         sum(row["energy_kwh"] for row in context.breakdowns["provider"]), context.totals["energy_kwh"], rel_tol=1e-9
     )
+
+
+@pytest.mark.parametrize(
+    ("description", "usage_type"),
+    [
+        ("$0.114 per GB-month of General Purpose SSD (gp2) provisioned storage - Asia Pacific (Mumbai)",
+         "EBS:VolumeUsage.gp2"),
+        ("$0.08 per GB-month of General Purpose (gp3) provisioned storage - US East (N. Virginia)",
+         "EBS:VolumeUsage.gp3"),
+        ("USD0.0595 per GB-Mo for EBS:SnapshotUsage in Africa (Cape Town)", "EBS:SnapshotUsage"),
+        ("$0.02 per GB - US West (Oregon) data transfer to EU (Ireland)", "AWS-Out-Bytes"),
+        ("$0.01 per GB - regional data transfer - in/out/between EC2 AZs or using elastic IPs or ELB",
+         "DataTransfer-Regional-Bytes"),
+        ("$0.005 per In-use public IPv4 address per hour", None),
+    ],
+)
+def test_focus_charge_descriptions_map_to_aws_usage_types(description: str, usage_type: str | None) -> None:
+    assert aws_usage_type_from_description(description) == usage_type
+
+
+def test_focus_sample_ebs_and_transfer_lines_are_estimated() -> None:
+    items = run_inputs([FOCUS], period="2024-09").items
+    ebs = items[items["usage_type"].str.contains(r"\(gp[23]\) provisioned storage", na=False)]
+    aws = items[items["cloud_provider"] == "aws"]
+    transfer = aws[aws["usage_type"].str.contains("data transfer", na=False, case=False)]
+    assert len(ebs) and set(ebs["usage_category"]) == {"storage_ssd"} and (ebs["energy_kwh"] > 0).all()
+    assert set(transfer["usage_category"]) == {"networking"}
+    assert int(items.loc[items["estimate_status"] == "estimated", "row_count"].sum()) >= 700

@@ -47,7 +47,17 @@ NUMERIC_COLUMNS = {
         "energy_kwh",
     ],
     "Inputs": ["rows_read", "rows_used", "rows_excluded"],
-    "Exclusions": ["row"],
+    "Exclusions": ["row", "rows"],
+    "Scopes": [
+        "energy_kwh",
+        "energy_kwh_low",
+        "energy_kwh_high",
+        "location_based_tco2e",
+        "location_based_tco2e_low",
+        "location_based_tco2e_high",
+        "embodied_tco2e",
+        "line_items",
+    ],
 }
 
 
@@ -122,6 +132,8 @@ def _summary(workbook: openpyxl.Workbook) -> dict[str, Any]:
 def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
     assert workbook.sheetnames == [
         "Summary",
+        "Scopes",
+        "ESRS E1",
         "Monthly",
         "Targets",
         "Pathways",
@@ -129,6 +141,7 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
         "History",
         "Breakdown",
         "Line items",
+        "Unclassified",
         "Factors",
         "PUE",
         "Inputs",
@@ -624,3 +637,375 @@ def test_output_with_targets_and_history_is_deterministic(
         render_xlsx(history_context, tmp_path / "c.xlsx").read_bytes()
         == render_xlsx(again, tmp_path / "d.xlsx").read_bytes()
     )
+
+
+# --- cloud bills: scopes, ranges, unclassified usage, grouped exclusions, ESRS E1 ---------------
+
+BILLS = DATA / "bills"
+# Tracker logs (November 2026) with a slice of the FOCUS 1.0 sample (September 2024) and the Azure
+# EA sample (September 2023): one period covers all three.
+CLOUD_INPUTS = [
+    *INPUTS,
+    {"path": str(BILLS / "focus-1.0-sample-slice.csv")},
+    {"path": str(BILLS / "ea-cost-details-anonymized.csv")},
+]
+CLOUD_PERIOD = {"start": "2023-09-01", "end": "2026-11-30"}
+ESRS_TSV = DATA / "esrs_e1_xbrl_elements.tsv"
+CLOUD_MEMBER = "esrs:Category11CloudComputingAndDataCentreServicesMember"
+SCOPE3_AXIS = "esrs:Scope3GHGEmissionsCategoryGHGProtocolAxis"
+# Identifiers are text even when they are all digits (an AWS account id keeps its leading zeros).
+ID_COLUMNS = {"billing_account_id", "sub_account_id", "key", "run_id", "resource_id"}
+
+
+def _cloud_context() -> ReportContext:
+    config = build_config(
+        {"base_dir": str(DATA), "period": CLOUD_PERIOD},
+        {"inputs": CLOUD_INPUTS, "org": "Acme AI"},
+        origin="test",
+    )
+    return build_context(run(config))
+
+
+@pytest.fixture(scope="module")
+def cloud_context() -> ReportContext:
+    return _cloud_context()
+
+
+@pytest.fixture(scope="module")
+def cloud_path(cloud_context: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render_xlsx(cloud_context, tmp_path_factory.mktemp("cloud") / "cloud.xlsx")
+
+
+@pytest.fixture(scope="module")
+def cloud_workbook(cloud_path: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(cloud_path)
+
+
+def test_the_cloud_inputs_cover_both_scopes_and_both_kinds_of_exclusion(cloud_context: ReportContext) -> None:
+    scopes = {row["scope"]: row for row in cloud_context.by_scope}
+    assert scopes["scope2"]["energy_kwh"] > 0 and scopes["scope3_cat1"]["energy_kwh"] > 0
+    assert cloud_context.totals["embodied_tco2e"] > 0
+    assert cloud_context.totals["energy_kwh_low"] < cloud_context.totals["energy_kwh_high"]
+    statuses = {group["estimate_status"] for group in cloud_context.unclassified["groups"]}
+    assert statuses == {"unclassified", "unsupported"}
+    assert any(ledger["exclusions"] for ledger in cloud_context.inputs)
+    assert any(ledger["exclusion_groups"] for ledger in cloud_context.inputs)
+
+
+def test_summary_ranges_embodied_and_scopes_are_the_context_totals(
+    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+) -> None:
+    summary, totals = _summary(cloud_workbook), cloud_context.totals
+    expected = {
+        "Energy (kWh)": totals["energy_kwh"],
+        "Energy, low end of range (kWh)": totals["energy_kwh_low"],
+        "Energy, high end of range (kWh)": totals["energy_kwh_high"],
+        "Own-operations energy, Scope 2 (kWh)": totals["own_operations_energy_kwh"],
+        "Cloud energy, Scope 3 category 1 (kWh)": totals["cloud_energy_kwh"],
+        "Location-based emissions": totals["location_based_tco2e"],
+        "Location-based emissions, low end of range": totals["location_based_tco2e_low"],
+        "Location-based emissions, high end of range": totals["location_based_tco2e_high"],
+        "Embodied emissions (separate)": totals["embodied_tco2e"],
+        "Unclassified bill rows": cloud_context.unclassified["rows"],
+    }
+    for item, value in expected.items():
+        assert summary[item]["value"] == value, item  # exactly: full precision
+    for item in expected:
+        assert summary[item]["unit"] in ("kWh", "tCO2e", "rows"), item
+    assert "not added" in summary["Embodied emissions (separate)"]["note"]
+    assert "ESRS E1-5" in summary["Own-operations energy, Scope 2 (kWh)"]["note"]
+    cloud_note = summary["Cloud energy, Scope 3 category 1 (kWh)"]["note"]
+    assert "outside the organisation" in cloud_note and "not part of ESRS E1-5" in cloud_note
+    # the two scopes make up the energy; embodied is in neither
+    parts = totals["own_operations_energy_kwh"] + totals["cloud_energy_kwh"]
+    assert math.isclose(parts, summary["Energy (kWh)"]["value"], rel_tol=1e-12)
+
+
+def test_scopes_sheet_is_by_scope_at_full_precision(
+    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+) -> None:
+    ws = cloud_workbook["Scopes"]
+    rows = _table_cells(ws)
+    assert [{key: cell.value for key, cell in row.items()} for row in rows] == cloud_context.by_scope
+    assert [row["scope"].value for row in rows] == ["scope2", "scope3_cat1"]
+    for row in rows:
+        for key, cell in row.items():
+            if key in ("scope", "label"):
+                assert cell.data_type == "s"
+                continue
+            assert cell.data_type == "n", key
+            assert type(cell.value) is type(cloud_context.by_scope[0][key]), key
+            if key.startswith("energy_kwh"):
+                assert cell.number_format == "#,##0.000", key
+            elif key.endswith(("_tco2e", "_tco2e_low", "_tco2e_high")):
+                assert cell.number_format == "#,##0.000000", key
+    assert any("not in energy_kwh and not in location_based_tco2e" in note for note in _notes(ws))
+    # the same scopes as the Summary
+    by_scope = {row["scope"].value: row for row in rows}
+    summary = _summary(cloud_workbook)
+    assert by_scope["scope2"]["energy_kwh"].value == summary["Own-operations energy, Scope 2 (kWh)"]["value"]
+    assert by_scope["scope3_cat1"]["energy_kwh"].value == summary["Cloud energy, Scope 3 category 1 (kWh)"]["value"]
+
+
+def test_unclassified_sheet_lists_the_groups_with_totals(
+    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+) -> None:
+    ws = cloud_workbook["Unclassified"]
+    header = [cell.value for cell in ws[1]]
+    assert header == [
+        "estimate_status", "cloud_provider", "service_name", "usage_type", "consumed_unit",
+        "billing_currency", "rows", "quantity", "cost",
+    ]
+    unclassified = cloud_context.unclassified
+    groups = unclassified["groups"]
+    assert _table_values(ws) == [
+        {key: (value if value != "" else None) for key, value in group.items()} for group in groups
+    ]
+    assert ws.auto_filter.ref == f"A1:I{len(groups) + 1}"
+    for row in _table_cells(ws):
+        assert row["rows"].data_type == "n" and row["rows"].number_format == "#,##0"
+        assert row["quantity"].number_format == "#,##0.000###"
+        assert row["cost"].number_format == "#,##0.00####"
+    assert sum(row["rows"] for row in _table_values(ws)) == unclassified["rows"]
+    totals = _block(ws, "Totals")
+    assert totals[:2] == [
+        {"item": "line items", "value": unclassified["line_items"], "unit": "items"},
+        {"item": "bill rows", "value": unclassified["rows"], "unit": "rows"},
+    ]
+    assert {row["unit"]: row["value"] for row in totals[2:]} == unclassified["cost_by_currency"]
+    assert {"CAD", "USD"} <= set(unclassified["cost_by_currency"])
+    assert any("never given a default energy" in note for note in _notes(ws))
+
+
+def test_unclassified_sheet_empty_state(workbook: openpyxl.Workbook) -> None:
+    ws = workbook["Unclassified"]
+    assert [cell.value for cell in ws[1]][:3] == ["estimate_status", "cloud_provider", "service_name"]
+    assert _table_values(ws) == []
+    assert any(note.startswith("No unclassified usage") for note in _notes(ws))
+    assert {row["item"]: row["value"] for row in _block(ws, "Totals")} == {"line items": 0, "bill rows": 0}
+
+
+def _balance(book: openpyxl.Workbook) -> dict[str, tuple[int, int, int]]:
+    """Per file, from the sheets alone: (rows_read, rows_used, Σ rows on the Exclusions sheet)."""
+    excluded: dict[str, int] = {}
+    for row in _table_values(book["Exclusions"]):
+        excluded[row["file"]] = excluded.get(row["file"], 0) + row["rows"]
+    return {
+        row["path"]: (row["rows_read"], row["rows_used"], excluded.get(row["path"], 0))
+        for row in _table_values(book["Inputs"])
+        if row["status"] == "read"
+    }
+
+
+def test_exclusions_hold_single_rows_and_groups_and_balance_per_file(
+    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+) -> None:
+    ws = cloud_workbook["Exclusions"]
+    assert [cell.value for cell in ws[1]] == ["file", "format", "row", "rows", "example_rows", "reason"]
+    rows = _table_values(ws)
+    assert ws.auto_filter.ref == f"A1:F{len(rows) + 1}"
+    flush = [row for row in rows if row["file"] == "codecarbon/emissions.csv"]
+    assert [(row["row"], row["rows"], row["example_rows"]) for row in flush] == [(7, 1, None)]
+    focus = {row["reason"].split(":")[0]: row for row in rows if row["format"] == "focus"}
+    # the slice's Credit row (a group of one: shown as a single row) and its two Adjustment rows
+    assert focus["ChargeCategory 'Credit'"] | {"reason": None} == {
+        "file": "bills/focus-1.0-sample-slice.csv", "format": "focus", "row": 103, "rows": 1,
+        "example_rows": None, "reason": None,
+    }
+    adjustment = focus["ChargeCategory 'Adjustment'"]
+    assert (adjustment["row"], adjustment["rows"], adjustment["example_rows"]) == (None, 2, "rows 128, 129")
+    assert adjustment["reason"].endswith("not a usage charge, no resource consumed")
+    # every exclusion of the context, counted once
+    for ledger in cloud_context.inputs:
+        shown = sum(row["rows"] for row in rows if row["file"] == ledger["path"])
+        assert shown == ledger["rows_excluded"], ledger["path"]
+    balance = _balance(cloud_workbook)
+    assert set(balance) == {ledger["path"] for ledger in cloud_context.inputs}
+    for path, (read, used, excluded) in balance.items():
+        assert read == used + excluded, path
+    assert balance["bills/focus-1.0-sample-slice.csv"] == (179, 176, 3)
+    assert any("rows_read = rows_used + the sum of rows here" in note for note in _notes(ws))
+
+
+def test_a_large_group_names_its_first_rows(cloud_context: ReportContext, tmp_path: Path) -> None:
+    ledgers = [dict(ledger) for ledger in cloud_context.inputs]
+    azure = next(ledger for ledger in ledgers if ledger["format"] == "azure_cost")
+    azure.update(
+        rows_used=21, rows_excluded=6,
+        exclusion_groups=[{"reason": "outside the reporting period", "rows": 6, "example_rows": [7, 17, 19]}],
+    )
+    book = openpyxl.load_workbook(
+        render_xlsx(dataclasses.replace(cloud_context, inputs=ledgers), tmp_path / "groups.xlsx")
+    )
+    (row,) = [row for row in _table_values(book["Exclusions"]) if row["format"] == "azure_cost"]
+    assert (row["row"], row["rows"], row["example_rows"]) == (None, 6, "rows 7, 17, 19 (first 3 of 6)")
+    assert _balance(book)[azure["path"]] == (27, 21, 6)
+
+
+def _esrs_elements() -> dict[str, dict[str, str]]:
+    """The EFRAG ESRS E1 elements (a copy of the reference list), keyed by element name."""
+    lines = ESRS_TSV.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    assert header[:3] == ["element", "dtr_type", "label_en"]
+    rows = [dict(zip(header, line.split("\t"), strict=False)) for line in lines[1:] if line]
+    return {row["element"]: row for row in rows}
+
+
+def test_esrs_e1_sheet_uses_the_taxonomy_names_and_the_context_figures(
+    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+) -> None:
+    ws = cloud_workbook["ESRS E1"]
+    assert [cell.value for cell in ws[1]] == [
+        "datapoint_id", "paragraph", "element", "label", "axis", "member", "value", "unit", "note",
+    ]
+    cells = _table_cells(ws)
+    rows = [{key: cell.value for key, cell in row.items()} for row in cells]
+    elements = _esrs_elements()
+    for row in rows:  # every element, label and datapoint id exactly as in the taxonomy list
+        official = elements[row["element"]]
+        assert row["label"] == official["label_en"], row["element"]
+        datapoints = official["datapoint_ids(section para; mandatory-status)"]
+        assert datapoints.startswith(row["datapoint_id"] + " "), row["element"]
+        assert f"{row['paragraph'].split(',')[0]};" in datapoints, row["element"]
+        assert official["dtr_type"] == {"MWh": "energy", "tCO2e": "ghgEmissions"}[row["unit"]]
+    by_id = {row["datapoint_id"]: row for row in rows}
+    assert list(by_id) == ["E1-5_01", "E1-6_09", "E1-6_10", "E1-6_11"]
+    totals = cloud_context.totals
+    scopes = {row["scope"]: row for row in cloud_context.by_scope}
+
+    energy = by_id["E1-5_01"]
+    assert energy["element"] == "esrs:EnergyConsumptionRelatedToOwnOperations"
+    assert energy["value"] == totals["own_operations_energy_kwh"] / 1000.0
+    assert energy["unit"] == "MWh"
+    assert energy["note"].startswith("AI workloads only: energy from tracker-measured own or colocated hardware")
+    assert "not included" in energy["note"]
+
+    scope2 = by_id["E1-6_09"]
+    assert scope2["element"] == "esrs:GrossLocationBasedScope2GreenhouseGasEmissions"
+    assert scope2["value"] == scopes["scope2"]["location_based_tco2e"]
+    assert scope2["unit"] == "tCO2e" and scope2["axis"] is None and scope2["member"] is None
+
+    market = by_id["E1-6_10"]
+    assert market["element"] == "esrs:GrossMarketBasedScope2GreenhouseGasEmissions"
+    assert market["value"] is None and market["note"].startswith("not yet computed")
+
+    cloud = by_id["E1-6_11"]
+    assert cloud["element"] == "esrs:GrossScope3GreenhouseGasEmissions"
+    assert (cloud["axis"], cloud["member"]) == (SCOPE3_AXIS, CLOUD_MEMBER)
+    assert cloud["value"] == scopes["scope3_cat1"]["location_based_tco2e"]
+    assert "embodied" in cloud["note"] and "Not the total Scope 3" in cloud["note"]
+    # embodied emissions are in no ESRS figure here
+    assert totals["embodied_tco2e"] not in [row["value"] for row in rows]
+
+    for row in cells:
+        value = row["value"]
+        if value.value is not None:
+            assert value.data_type == "n"
+            assert value.number_format == "#,##0.000000"
+    assert any("EFRAG ESRS Set 1 XBRL taxonomy (2023-12-22)" in note for note in _notes(ws))
+
+
+def test_breakdown_covers_the_bill_dimensions_with_readable_names(
+    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+) -> None:
+    rows = _table_values(cloud_workbook["Breakdown"])
+    names = {
+        "scope": "scope", "project": "project", "location": "grid location", "source": "source format",
+        "provider": "cloud provider", "service": "cloud service", "region": "cloud region",
+        "account": "cloud sub-account", "category": "usage category", "tag:project": "tag: project",
+    }
+    assert set(names) <= set(cloud_context.breakdowns)
+    for name, block in cloud_context.breakdowns.items():
+        shown = [
+            {key: row[key] for key in row if key != "dimension"}
+            for row in rows
+            if row["dimension"] == names.get(name, name.replace("tag:", "tag: "))
+        ]
+        assert shown == block, name
+    assert len(rows) == sum(len(block) for block in cloud_context.breakdowns.values())
+    scope = {row["key"]: row for row in rows if row["dimension"] == "scope"}
+    assert scope["scope2"]["energy_kwh"] == cloud_context.totals["own_operations_energy_kwh"]
+    assert scope["scope3_cat1"]["energy_kwh"] == cloud_context.totals["cloud_energy_kwh"]
+
+
+BILL_ITEM = {
+    "scope": "scope3_cat1",
+    "row_count": 12,
+    "billing_account_id": "012345678901",
+    "sub_account_id": "000000000042",
+    "service_name": "Amazon Elastic Compute Cloud",
+    "usage_type": "USW2-BoxUsage:p5.48xlarge",
+    "instance_type": "p5.48xlarge",
+    "consumed_quantity": 12.000000000000002,
+    "consumed_unit": "Hours",
+    "billed_cost": 1179.9361234567891,
+    "billing_currency": "USD",
+    "tags": '{"team": "research", "project": "=1+1"}',
+    "usage_category": "compute",
+    "energy_kwh_low": 0.12345678901234567,
+    "energy_kwh_high": 98.76543210987654,
+    "embodied_co2e_kg": 0.0123456789,
+    "estimate_basis": "p5.48xlarge: 192 vCPU × Sapphire Rapids 0.56-4.21 W, 8 × H100 SXM 700 W; " * 5,
+}
+BILL_FORMATS = {
+    "row_count": "#,##0",
+    "consumed_quantity": "#,##0.000###",
+    "billed_cost": "#,##0.00####",
+    "energy_kwh_low": "#,##0.000",
+    "energy_kwh_high": "#,##0.000",
+    "embodied_co2e_kg": "#,##0.000",
+}
+
+
+def test_line_items_give_the_bill_columns_their_formats(context: ReportContext, tmp_path: Path) -> None:
+    item = {**context.line_items[0], **BILL_ITEM}
+    bill = dataclasses.replace(context, line_items=[item])
+    ws = openpyxl.load_workbook(render_xlsx(bill, tmp_path / "bill.xlsx"))["Line items"]
+    (row,) = _cells(ws)
+    for key, value in BILL_ITEM.items():
+        assert row[key].value == value, key  # full precision, and text stays text
+    for key, fmt in BILL_FORMATS.items():
+        assert row[key].data_type == "n" and row[key].number_format == fmt, key
+    for key in ("billing_account_id", "sub_account_id", "tags", "estimate_basis"):
+        assert row[key].data_type == "s", key
+    widths = {cell.value: ws.column_dimensions[cell.column_letter].width for cell in ws[1]}
+    assert widths["estimate_basis"] == 70  # wide, capped
+    assert all(8 <= width <= 70 for width in widths.values())
+
+
+def test_line_items_of_the_bills_read_back(
+    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+) -> None:
+    header = [cell.value for cell in cloud_workbook["Line items"][1]]
+    assert all(name in header for name in cloud_context.line_items[0])
+    for row, item in zip(_cells(cloud_workbook["Line items"]), cloud_context.line_items, strict=True):
+        for key, value in item.items():
+            cell = row[key]
+            if isinstance(value, bool):
+                assert cell.value is value, key
+            elif isinstance(value, int | float):
+                assert cell.value == value and cell.data_type == "n", key
+                if key in BILL_FORMATS:
+                    assert cell.number_format == BILL_FORMATS[key], key
+            elif key not in ("start_time", "end_time"):
+                assert cell.value == (value or None), key
+
+
+def test_cloud_workbook_typed_cells_layout_and_no_formulas(cloud_workbook: openpyxl.Workbook) -> None:
+    _assert_no_formulas(cloud_workbook)
+    _assert_layout(cloud_workbook)
+    for title in ("Scopes", "ESRS E1", "Unclassified", "Exclusions", "Summary", "Breakdown"):
+        ws = cloud_workbook[title]
+        header = [cell.value for cell in ws[1]]
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                column = header[cell.column - 1] if cell.column <= len(header) else None
+                if isinstance(cell.value, str) and column not in ID_COLUMNS:
+                    assert not _looks_numeric(cell.value), f"{title}!{cell.coordinate}"
+        widths = ws.column_dimensions
+        assert all(dimension.width <= 70 for dimension in widths.values()), title
+
+
+def test_cloud_workbook_is_deterministic(cloud_path: Path, tmp_path: Path) -> None:
+    again = render_xlsx(_cloud_context(), tmp_path / "again.xlsx")
+    assert cloud_path.read_bytes() == again.read_bytes()

@@ -78,6 +78,48 @@ def aws_ccf_instance_key(usage_type: str) -> str:
     return usage_type.split(":")[-1]
 
 
+_AWS_TOKEN = re.compile(r"\bfor\s+([A-Za-z0-9]+-)*?([A-Za-z][A-Za-z0-9:.]*(?:-[A-Za-z0-9:.]+)*)\s+in\b")
+_AWS_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(p, re.I), usage)
+    for p, usage in (
+        (r"\(gp2\) provisioned storage", "EBS:VolumeUsage.gp2"),
+        (r"\(gp3\) provisioned storage", "EBS:VolumeUsage.gp3"),
+        (r"\(io1\) provisioned storage|provisioned iops ssd", "EBS:VolumeUsage.piops"),
+        (r"\(io2\) provisioned storage", "EBS:VolumeUsage.io2"),
+        (r"\(st1\) provisioned storage|throughput optimized hdd", "EBS:VolumeUsage.st1"),
+        (r"\(sc1\) provisioned storage|cold hdd", "EBS:VolumeUsage.sc1"),
+        (r"magnetic provisioned storage", "EBS:VolumeUsage"),
+        (r"snapshot data stored", "EBS:SnapshotUsage"),
+        (r"regional data transfer", "DataTransfer-Regional-Bytes"),
+        (r"data processed by nat gateway", "NatGateway-Bytes"),
+        (r"data transfer in\b|data transfer .*\bfrom\b", "DataTransfer-In-Bytes"),
+        (r"data transfer out of .* to cloudfront", "AWS-Out-Bytes"),  # region to CloudFront edge: within AWS
+        (r"data transfer to (us|eu|asia|south america|canada|africa|middle east|israel|mexico)", "AWS-Out-Bytes"),
+        (r"data transfer out|data transfer to", "DataTransfer-Out-Bytes"),
+    )
+]
+
+
+def aws_usage_type_from_description(text: str) -> str | None:
+    """An AWS usage type for a FOCUS 1.0 line that carries only its charge description.
+
+    'USD 0.05 per GB-Mo for EBS:SnapshotUsage in …' names it; otherwise the wording of EC2/EBS
+    storage and data-transfer descriptions maps to the usage type CUR would show.
+    """
+    if match := _AWS_TOKEN.search(text):
+        token = match.group(2)
+        if ":" in token or token.endswith(("Bytes", "ByteHrs")) or "Usage" in token:
+            return token
+    for pattern, usage in _AWS_DESCRIPTIONS:
+        if pattern.search(text):
+            return usage
+    return None
+
+
+def _looks_like_usage_type(text: str) -> bool:
+    return " " not in text.strip()
+
+
 def _aws_network_type(usage_type: str, mode: str) -> str:
     if mode == "ccf":
         return "unspecified"
@@ -89,7 +131,8 @@ def _aws_network_type(usage_type: str, mode: str) -> str:
 
 def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type: str, mode: str) -> Classification:
     service = cf.aws_product_code(service_raw)
-    usage_type = aws_usage_type(usage_raw)
+    derived = None if _looks_like_usage_type(usage_raw) else aws_usage_type_from_description(usage_raw)
+    usage_type = aws_usage_type(derived or usage_raw)
     unit_text = unit_raw
     if "Fargate-GB-Hours" in usage_type and mode == "ccf":
         unit_text = "GB-Hours"  # CCF cleans this unit, then treats the line as SSD storage

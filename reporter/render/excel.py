@@ -10,6 +10,12 @@ Shares (Breakdown, Summary, Data quality) are fractions shown with Excel's perce
 targets' `*_pct` fields keep the context's percent units (42.0 is 42 %) and are shown with a
 literal % sign (`0.00"%"`); the Targets sheet says so in a note. Notes sit below a sheet's table,
 one blank row apart, outside its filter.
+
+Energy is split by scope: Scope 2 (own or colocated hardware) is the organisation's own-operations
+energy, the ESRS E1-5 figure; Scope 3 category 1 (cloud computing and data centre services) is
+energy outside the organisation. Embodied emissions are always shown on their own, never added to
+an energy or location-based figure. The ESRS E1 sheet lists only the datapoints the report can
+fill, under their EFRAG taxonomy element names.
 """
 
 from __future__ import annotations
@@ -34,8 +40,9 @@ from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_ME
 from reporter.render.context import LINE_ITEM_COLUMNS, ReportContext
 
 SHEETS = (
-    "Summary", "Monthly", "Targets", "Pathways", "Credits", "History", "Breakdown", "Line items",
-    "Factors", "PUE", "Inputs", "Exclusions", "Data quality",
+    "Summary", "Scopes", "ESRS E1", "Monthly", "Targets", "Pathways", "Credits", "History",
+    "Breakdown", "Line items", "Unclassified", "Factors", "PUE", "Inputs", "Exclusions",
+    "Data quality",
 )
 
 # Display formats (the stored value is never rounded).
@@ -49,6 +56,9 @@ PERCENT_POINTS = '0.00"%"'
 FRACTION = "0.000000"
 PUE = "0.00##"
 G_PER_KWH = "#,##0.00"
+# Billed quantities and costs span many magnitudes: at least 3 (2) decimals, up to 6.
+QUANTITY = "#,##0.000###"
+COST = "#,##0.00####"
 SECONDS = "#,##0.0"
 INTEGER = "0"
 COUNT = "#,##0"
@@ -58,6 +68,8 @@ GENERAL = "General"
 
 MAX_WIDTH = 70
 MIN_WIDTH = 8
+# The most characters a spreadsheet cell holds; longer text is cut and ends with an ellipsis.
+MAX_TEXT = 32767
 NOT_REPORTED = "not yet reported"
 
 # Characters openpyxl (and the file format) cannot store; shown as U+FFFD instead.
@@ -78,8 +90,8 @@ def render_xlsx(context: ReportContext, path: Path) -> Path:
     workbook = Workbook()
     workbook.remove(workbook.active)  # type: ignore[arg-type]
     builders = (
-        _summary, _monthly, _targets, _pathways, _credits, _history, _breakdown, _line_items,
-        _factors, _pue, _inputs, _exclusions, _quality,
+        _summary, _scopes, _esrs_e1, _monthly, _targets, _pathways, _credits, _history,
+        _breakdown, _line_items, _unclassified, _factors, _pue, _inputs, _exclusions, _quality,
     )
     for title, build in zip(SHEETS, builders, strict=True):
         build(workbook.create_sheet(title), context)
@@ -91,9 +103,19 @@ def render_xlsx(context: ReportContext, path: Path) -> Path:
 # --- sheets -----------------------------------------------------------------------------------
 
 
+RANGE_LOW = (
+    "cloud estimates at low utilisation and low coefficients; measured energy at its measured "
+    "value"
+)
+RANGE_HIGH = (
+    "cloud estimates at high utilisation and high coefficients; measured energy at its measured "
+    "value"
+)
+
+
 def _summary(ws: Worksheet, context: ReportContext) -> None:
     totals, quality = context.totals, context.data_quality
-    methodology = context.methodology
+    methodology, unclassified = context.methodology, context.unclassified or {}
     energy = totals.get("energy_kwh")
     market = totals.get("market_based_tco2e")
     tracker = totals.get("tracker_reported_tco2e")
@@ -108,7 +130,31 @@ def _summary(ws: Worksheet, context: ReportContext) -> None:
         ("Period end", _date(context.period.get("end")), DATE, "", None),
         ("Energy (kWh)", energy, KWH, "kWh", "facility energy: IT energy × PUE"),
         ("Energy (MWh)", None if energy is None else energy / 1000.0, MWH, "MWh", None),
+        ("Energy, low end of range (kWh)", totals.get("energy_kwh_low"), KWH, "kWh", RANGE_LOW),
+        ("Energy, high end of range (kWh)", totals.get("energy_kwh_high"), KWH, "kWh", RANGE_HIGH),
+        (
+            "Own-operations energy, Scope 2 (kWh)", totals.get("own_operations_energy_kwh"), KWH,
+            "kWh", "own or colocated hardware: the ESRS E1-5 energy (in MWh on the ESRS E1 sheet)",
+        ),
+        (
+            "Cloud energy, Scope 3 category 1 (kWh)", totals.get("cloud_energy_kwh"), KWH, "kWh",
+            "cloud computing and data centre services: energy outside the organisation, not part "
+            "of ESRS E1-5",
+        ),
         ("Location-based emissions", totals.get("location_based_tco2e"), TCO2E, "tCO2e", None),
+        (
+            "Location-based emissions, low end of range", totals.get("location_based_tco2e_low"),
+            TCO2E, "tCO2e", RANGE_LOW,
+        ),
+        (
+            "Location-based emissions, high end of range", totals.get("location_based_tco2e_high"),
+            TCO2E, "tCO2e", RANGE_HIGH,
+        ),
+        (
+            "Embodied emissions (separate)", totals.get("embodied_tco2e"), TCO2E, "tCO2e",
+            "hardware manufacturing share of the cloud usage: shown separately, not added to the "
+            "energy or to the location-based emissions",
+        ),
         (
             "Market-based emissions", market, TCO2E, "tCO2e",
             NOT_REPORTED if market is None else None,
@@ -118,7 +164,12 @@ def _summary(ws: Worksheet, context: ReportContext) -> None:
             "no tracker figure for the line items" if tracker is None else
             "sum of the trackers' own figures; not used in the totals",
         ),
-        ("Line items", totals.get("line_items"), COUNT, "runs", None),
+        ("Line items", totals.get("line_items"), COUNT, "items", "tracker runs and bill lines"),
+        (
+            "Unclassified bill rows", unclassified.get("rows"), COUNT, "rows",
+            "billed usage without an energy estimate: counted and shown on the Unclassified "
+            "sheet, never given a default energy",
+        ),
         ("Rows read", quality.get("rows_read"), COUNT, "rows", None),
         ("Rows used", quality.get("rows_used"), COUNT, "rows", None),
         ("Rows excluded", quality.get("rows_excluded"), COUNT, "rows", "see the Exclusions sheet"),
@@ -154,6 +205,145 @@ def _summary(ws: Worksheet, context: ReportContext) -> None:
         _put(ws.cell(index, 3), unit or None)
         _put(ws.cell(index, 4), note)
     _finish(ws, filter_=False)
+
+
+SCOPE_COLUMNS = (
+    Column("scope"), Column("label"), Column("energy_kwh", KWH), Column("energy_kwh_low", KWH),
+    Column("energy_kwh_high", KWH), Column("location_based_tco2e", TCO2E),
+    Column("location_based_tco2e_low", TCO2E), Column("location_based_tco2e_high", TCO2E),
+    Column("embodied_tco2e", TCO2E), Column("line_items", COUNT),
+)
+
+
+def _scopes(ws: Worksheet, context: ReportContext) -> None:
+    columns = list(SCOPE_COLUMNS)
+    known = {column.name for column in columns}
+    for row in context.by_scope:  # a field the columns above do not know yet still shows
+        for name in row:
+            if name not in known:
+                known.add(name)
+                columns.append(Column(name, _format_for(name)))
+    _table(ws, columns, context.by_scope)
+    _notes(
+        ws,
+        [
+            "scope2: electricity of own or colocated hardware measured by trackers; this is the "
+            "organisation's own-operations energy, the ESRS E1-5 figure.",
+            "scope3_cat1: cloud computing and data centre services (Scope 3 category 1, ESRS E1 "
+            "AR 51): energy outside the organisation, not part of ESRS E1-5.",
+            "_low / _high: the range of the cloud estimates (low and high utilisation); measured "
+            "energy has no range, so its low and high equal its value.",
+            "embodied_tco2e is shown on its own: it is not in energy_kwh and not in "
+            "location_based_tco2e.",
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Datapoint:
+    """One ESRS E1 datapoint: its EFRAG taxonomy element (ESRS Set 1, 2023-12-22)."""
+
+    datapoint_id: str
+    paragraph: str
+    element: str
+    label: str
+    unit: str
+    fmt: str
+    axis: str | None = None
+    member: str | None = None
+
+
+ENERGY_OWN_OPERATIONS = Datapoint(
+    "E1-5_01", "E1-5 §37", "esrs:EnergyConsumptionRelatedToOwnOperations",
+    "Total energy consumption related to own operations", "MWh", MWH,
+)
+SCOPE2_LOCATION_BASED = Datapoint(
+    "E1-6_09", "E1-6 §49(a)", "esrs:GrossLocationBasedScope2GreenhouseGasEmissions",
+    "Gross location-based Scope 2 greenhouse gas emissions", "tCO2e", TCO2E,
+)
+SCOPE2_MARKET_BASED = Datapoint(
+    "E1-6_10", "E1-6 §49(b)", "esrs:GrossMarketBasedScope2GreenhouseGasEmissions",
+    "Gross market-based Scope 2 greenhouse gas emissions", "tCO2e", TCO2E,
+)
+SCOPE3_CLOUD = Datapoint(
+    "E1-6_11", "E1-6 §51, AR 51", "esrs:GrossScope3GreenhouseGasEmissions",
+    "Gross Scope 3 greenhouse gas emissions", "tCO2e", TCO2E,
+    axis="esrs:Scope3GHGEmissionsCategoryGHGProtocolAxis",
+    member="esrs:Category11CloudComputingAndDataCentreServicesMember",
+)
+ESRS_DATAPOINTS = (ENERGY_OWN_OPERATIONS, SCOPE2_LOCATION_BASED, SCOPE2_MARKET_BASED, SCOPE3_CLOUD)
+
+
+def _esrs_e1(ws: Worksheet, context: ReportContext) -> None:
+    totals, unclassified = context.totals, context.unclassified or {}
+    scopes = {row.get("scope"): row for row in context.by_scope}
+    own, cloud = scopes.get("scope2") or {}, scopes.get("scope3_cat1") or {}
+    own_kwh, cloud_kwh = totals.get("own_operations_energy_kwh"), totals.get("cloud_energy_kwh")
+    cloud_mwh = "" if cloud_kwh is None else f" ({cloud_kwh / 1000.0:,.6f} MWh)"
+    embodied, unclassified_rows = cloud.get("embodied_tco2e"), unclassified.get("rows") or 0
+    left_out = [
+        "the cloud hardware's embodied emissions"
+        + ("" if embodied is None else f" ({embodied:,.6f} tCO2e, shown separately)")
+    ]
+    if unclassified_rows:
+        left_out.append(f"{unclassified_rows:,} billed rows without an energy estimate (Unclassified sheet)")
+    values: dict[Datapoint, tuple[Any, str]] = {
+        ENERGY_OWN_OPERATIONS: (
+            None if own_kwh is None else own_kwh / 1000.0,
+            "AI workloads only: energy from tracker-measured own or colocated hardware (Scope 2), "
+            f"facility energy (IT energy × PUE). Cloud energy{cloud_mwh} is outside the "
+            "organisation and not included. Not split into fossil, nuclear and renewable "
+            "sources.",
+        ),
+        SCOPE2_LOCATION_BASED: (
+            own.get("location_based_tco2e"),
+            "AI workloads only: the own-operations energy above × location-based grid factors "
+            "(Factors sheet).",
+        ),
+        SCOPE2_MARKET_BASED: (
+            None,
+            "not yet computed: market-based Scope 2 needs contractual instruments (energy "
+            "attribute certificates, PPAs, supplier-specific factors), which the report does not "
+            "read yet.",
+        ),
+        SCOPE3_CLOUD: (
+            cloud.get("location_based_tco2e"),
+            "Category 1.1 subset only, AI workloads only: billed cloud usage and tracker runs on "
+            "cloud instances, central estimate × location-based grid factors of the provider "
+            f"regions (range on the Scopes sheet). Not included: {' and '.join(left_out)}. Not "
+            "the total Scope 3: other categories are outside this report.",
+        ),
+    }
+    columns = [
+        Column("datapoint_id"), Column("paragraph"), Column("element"), Column("label"),
+        Column("axis"), Column("member"), Column("value"), Column("unit"), Column("note"),
+    ]
+    _header(ws, columns)
+    for index, point in enumerate(ESRS_DATAPOINTS, start=2):
+        value, note = values[point]
+        cells = (
+            point.datapoint_id, point.paragraph, point.element, point.label, point.axis,
+            point.member,
+        )
+        for number, text in enumerate(cells, start=1):
+            _put(ws.cell(index, number), text)
+        _put(ws.cell(index, 7), value, point.fmt)
+        _put(ws.cell(index, 8), point.unit)
+        _put(ws.cell(index, 9), note)
+    _finish(ws)
+    period = context.period
+    _notes(
+        ws,
+        [
+            "Element names and labels: EFRAG ESRS Set 1 XBRL taxonomy (2023-12-22); units "
+            "utr:MWh and utr:tCO2e. A row with an axis and member is tagged with that dimension.",
+            f"Values are for the report period {period.get('start')} to {period.get('end')} "
+            "at full precision; ESRS figures are for the financial year.",
+            "Only the datapoints this report can fill are listed. Not here: Scope 1, total GHG "
+            "emissions (they need Scope 1 and every Scope 3 category), the E1-5 split by source, "
+            "and intensities per net revenue.",
+        ],
+    )
 
 
 def _monthly(ws: Worksheet, context: ReportContext) -> None:
@@ -334,11 +524,40 @@ def _breakdown(ws: Worksheet, context: ReportContext) -> None:
         Column("emissions_share", SHARE),
     ]
     rows = [
-        {"dimension": dimension, **row}
-        for dimension, block in context.breakdowns.items()
+        {**row, "dimension": _dimension(name)}
+        for name, block in context.breakdowns.items()
         for row in block
     ]
     _table(ws, columns, rows)
+    _notes(
+        ws,
+        [
+            "Each dimension splits the whole period's energy and location-based emissions; its "
+            "shares add up to 100 %. \"(not recorded)\": line items without that value.",
+            "scope: scope2 is own or colocated hardware (ESRS E1-5 energy), scope3_cat1 is cloud "
+            "computing and data centre services (energy outside the organisation).",
+            "tag: <key> splits by the cloud bills' tag of that key; grid location is the key of "
+            "the grid factor used (Factors sheet).",
+        ],
+    )
+
+
+DIMENSION_NAMES = {
+    "location": "grid location",
+    "source": "source format",
+    "provider": "cloud provider",
+    "service": "cloud service",
+    "region": "cloud region",
+    "account": "cloud sub-account",
+    "category": "usage category",
+}
+
+
+def _dimension(name: str) -> str:
+    """The Breakdown sheet's wording of a context breakdown name (`tag:team` reads `tag: team`)."""
+    if name.startswith("tag:"):
+        return f"tag: {name[4:]}"
+    return DIMENSION_NAMES.get(name, name)
 
 
 _LINE_ITEM_FORMATS = {
@@ -358,7 +577,27 @@ _LINE_ITEM_FORMATS = {
     "location_based_tco2e": (TCO2E, "auto"),
     "energy_kwh_in_period": (KWH, "auto"),
     "location_based_tco2e_in_period": (TCO2E, "auto"),
+    "row_count": (COUNT, "auto"),
+    "consumed_quantity": (QUANTITY, "auto"),
+    "billed_cost": (COST, "auto"),
+    "energy_kwh_low": (KWH, "auto"),
+    "energy_kwh_high": (KWH, "auto"),
+    "embodied_co2e_kg": (KG, "auto"),
 }
+
+
+def _format_for(name: str) -> str:
+    """A display format from a field name's unit suffix, for fields no table lists."""
+    base = name.removesuffix("_low").removesuffix("_high").removesuffix("_in_period")
+    if base.endswith("_kwh"):
+        return KWH
+    if base.endswith("_tco2e"):
+        return TCO2E
+    if base.endswith(("_co2e_kg", "_kg")):
+        return KG
+    if base.endswith("_share"):
+        return SHARE
+    return GENERAL
 
 
 def _line_items(ws: Worksheet, context: ReportContext) -> None:
@@ -367,8 +606,53 @@ def _line_items(ws: Worksheet, context: ReportContext) -> None:
         names += [name for name in item if name not in names]
     if not names:
         names = [*LINE_ITEM_COLUMNS, "location_based_tco2e", "energy_kwh_in_period", "location_based_tco2e_in_period"]
-    columns = [Column(name, *_LINE_ITEM_FORMATS.get(name, (GENERAL, "auto"))) for name in names]
+    columns = [
+        Column(name, *_LINE_ITEM_FORMATS.get(name, (_format_for(name), "auto"))) for name in names
+    ]
     _table(ws, columns, context.line_items)
+
+
+UNCLASSIFIED_COLUMNS = (
+    Column("estimate_status"), Column("cloud_provider"), Column("service_name"),
+    Column("usage_type"), Column("consumed_unit"), Column("billing_currency"),
+    Column("rows", COUNT), Column("quantity", QUANTITY), Column("cost", COST),
+)
+
+
+def _unclassified(ws: Worksheet, context: ReportContext) -> None:
+    unclassified = context.unclassified or {}
+    groups = unclassified.get("groups") or []
+    columns = list(UNCLASSIFIED_COLUMNS)
+    _header(ws, columns)
+    _rows_at(ws, 2, columns, groups)
+    filter_range = f"A1:{get_column_letter(len(columns))}{len(groups) + 1}"
+    totals: list[tuple[str, Any, str, str | None]] = [
+        ("line items", unclassified.get("line_items", 0), COUNT, "items"),
+        ("bill rows", unclassified.get("rows", 0), COUNT, "rows"),
+    ]
+    totals += [
+        ("cost", cost, COST, currency or None)
+        for currency, cost in sorted((unclassified.get("cost_by_currency") or {}).items())
+    ]
+    row = len(groups) + 3
+    _title(ws, row, "Totals")
+    _header(ws, [Column("item"), Column("value"), Column("unit")], row + 1)
+    for index, (item, value, fmt, unit) in enumerate(totals, start=row + 2):
+        _put(ws.cell(index, 1), item)
+        _put(ws.cell(index, 2), value, fmt)
+        _put(ws.cell(index, 3), unit)
+    _finish(ws, filter_range=filter_range)
+    notes = [
+        "Billed usage the energy model could not classify (unclassified) or does not estimate "
+        "(unsupported: support, fees, licences, providers without a model): counted and shown "
+        "here, never given a default energy. It adds no energy and no emissions to any total.",
+        "One row per status, provider, service, usage type, unit and currency: rows are the bill "
+        "rows, quantity is in consumed_unit and cost in billing_currency, as billed.",
+    ]
+    if not groups:
+        notes.insert(0, "No unclassified usage: every billed line has an energy estimate, or there "
+                        "are no cloud bills.")
+    _notes(ws, notes)
 
 
 def _factors(ws: Worksheet, context: ReportContext) -> None:
@@ -420,13 +704,45 @@ def _inputs(ws: Worksheet, context: ReportContext) -> None:
 
 
 def _exclusions(ws: Worksheet, context: ReportContext) -> None:
-    columns = [Column("file"), Column("format"), Column("row", INTEGER), Column("reason")]
-    rows = [
-        {"file": ledger["path"], "format": ledger["format"], **exclusion}
-        for ledger in context.inputs
-        for exclusion in ledger.get("exclusions") or []
+    columns = [
+        Column("file"), Column("format"), Column("row", INTEGER), Column("rows", COUNT),
+        Column("example_rows"), Column("reason"),
     ]
+    rows: list[dict[str, Any]] = []
+    for ledger in context.inputs:
+        where = {"file": ledger["path"], "format": ledger["format"]}
+        rows += [
+            {**where, "row": exclusion["row"], "rows": 1, "reason": exclusion["reason"]}
+            for exclusion in ledger.get("exclusions") or []
+        ]
+        for group in ledger.get("exclusion_groups") or []:
+            examples = list(group.get("example_rows") or [])
+            if group["rows"] == 1 and len(examples) == 1:  # a group of one row is a single row
+                rows.append({**where, "row": examples[0], "rows": 1, "reason": group["reason"]})
+            else:
+                rows.append(
+                    {
+                        **where, "rows": group["rows"], "reason": group["reason"],
+                        "example_rows": _example_rows(examples, group["rows"]),
+                    }
+                )
     _table(ws, columns, rows)
+    _notes(
+        ws,
+        [
+            "rows: how many data rows the reason leaves out. A single row has rows 1 and its "
+            "number in row; a group of bill rows lists its first rows in example_rows.",
+            "For each file, rows_read = rows_used + the sum of rows here (Inputs sheet).",
+        ],
+    )
+
+
+def _example_rows(numbers: Sequence[int], total: int) -> str | None:
+    """`rows 949, 950` or `rows 7, 17, 19 (first 3 of 6)`: text, never a bare number."""
+    if not numbers:
+        return None
+    text = ("row " if len(numbers) == 1 else "rows ") + ", ".join(str(n) for n in numbers)
+    return text if len(numbers) >= total else f"{text} (first {len(numbers)} of {total:,})"
 
 
 def _quality(ws: Worksheet, context: ReportContext) -> None:
@@ -531,6 +847,8 @@ def _put(cell: Any, value: Any, fmt: str = GENERAL) -> None:
             cell.number_format = DATE
     else:
         text = _ILLEGAL.sub("\ufffd", str(value))
+        if len(text) > MAX_TEXT:
+            text = text[: MAX_TEXT - 1] + "…"
         cell.value = text
         cell.data_type = "s"  # never a formula or an error code, whatever the text
         if text.startswith(_FORMULA_START):
