@@ -72,6 +72,15 @@ FLAG_MEANINGS.update(
             "No manufacturing (embodied) emissions figure exists for this hardware; embodied emissions "
             "for the line are counted as zero."
         ),
+        "negative_quantity": (
+            "The bill line has a negative usage quantity (a correction of usage billed earlier); its "
+            "estimate is negative and reduces the total, as the bill does."
+        ),
+        "provider_unsupported": (
+            "The energy model has no coefficients for this cloud provider; its usage is shown as "
+            "unclassified with its cost, never given a default."
+        ),
+        "non_finite_guarded": "A calculation produced no finite number; the line's energy is counted as zero.",
         "cost_based_estimate": (
             "Energy was estimated from cost (Cloud Carbon Footprint's ratio for unknown usage, ccf mode "
             "only), not from a physical quantity."

@@ -4,7 +4,9 @@ The report is built by running the pipeline on real tracker files copied into te
 (CodeCarbon with a superseded flush row, eco2ai, and a carbontracker log trio with no location),
 then rendered and read back with pypdf. Targets, credits and history come from the same
 pipeline with a baseline, targets and credits in the configuration and, for the history, months
-closed and restated in a temporary SQLite store.
+closed and restated in a temporary SQLite store. Cloud bills (a FOCUS slice and an Azure export,
+real and anonymised, in tests/data/pdf/bills/) are read beside the CodeCarbon file for the
+scope split, ranges, embodied emissions, unclassified usage and grouped exclusions.
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ def _context(period: str = "2026-10..2026-11", org: str = "Fjord & Fell AI", **s
 def _squash(text: str) -> str:
     """Text without any whitespace: PDF extraction breaks lines where the layout wrapped them."""
     return "".join(text.split())
+
+
+def _between(text: str, start: str, end: str) -> str:
+    """The part of `text` from `start` up to `end`, without whitespace (both must occur, in order)."""
+    squashed = _squash(text)
+    first = squashed.index(_squash(start))
+    return squashed[first : squashed.index(_squash(end), first)]
 
 
 def _pdf_text(path: Path) -> tuple[PdfReader, str]:
@@ -283,14 +292,23 @@ def test_pdf_lists_every_factor_and_every_exclusion(
         assert _squash(reason) in squashed
 
 
-def test_pdf_explains_every_flag_and_shows_quality_sections(
+def test_pdf_explains_the_flags_that_occur_and_shows_quality_sections(
     context: ReportContext, rendered: tuple[PdfReader, str]
 ) -> None:
     _, text = rendered
     squashed = _squash(text)
+    counts = context.data_quality["flag_counts"]
+    assert counts, "the test data should raise at least one flag"
+    assert set(counts) <= set(FLAG_EXPLANATIONS)
+    table = _between(text, "Flags mark line items", "Every file read for this report")
     for flag in FLAG_EXPLANATIONS:
-        assert flag in text
-    assert set(context.data_quality["flag_counts"]) <= set(FLAG_EXPLANATIONS)
+        if counts.get(flag):
+            assert flag in table
+            assert _squash(FLAG_EXPLANATIONS[flag]) in table
+        else:
+            assert flag not in table  # only flags that occur are listed
+    others = sum(1 for flag in FLAG_EXPLANATIONS if not counts.get(flag))
+    assert _squash(f"The other {others} flags defined did not occur in this report.") in squashed
     for heading in ("Power usage effectiveness", "Methodology", "Emission factors", "Data quality",
                     "Inputs ledger", "Excluded rows", "By team", "By project", "By country"):
         assert heading in text
@@ -629,3 +647,224 @@ def test_pdf_shows_year_to_date_history_and_restatements(
     assert "1 of 12 months closed" in text
     assert _squash(f"Base year 2023 {formatting.tco2e(2.4e-6)} tCO2e") in squashed
     assert "not closed" in text
+
+
+# ------------------------------------------------------------------- cloud bills
+
+# Real anonymised bills (a FOCUS 1.0 slice and an Azure EA export, moved to November 2026, see
+# tests/data/pdf/bills/SOURCES.md) beside the CodeCarbon file of the tracker tests.
+BILLS = DATA / "bills"
+CREDIT = "ChargeCategory 'Credit': not a usage charge, no resource consumed"
+ADJUSTMENT = "ChargeCategory 'Adjustment': not a usage charge, no resource consumed"
+
+
+def _cloud_context(**sections: Any) -> ReportContext:
+    config = build_config(
+        {
+            "organization": {"name": "Fjord & Fell AI"},
+            "period": {"month": "2026-10..2026-11"},
+            "inputs": [
+                {"path": str(DATA / "emissions.csv"), "team": "research"},
+                {"path": str(BILLS / "focus-1.0-sample-slice.csv")},
+                {"path": str(BILLS / "ea-cost-details-anonymized.csv")},
+            ],
+            "cloud": {"tag_keys": ["business_unit", "team"]},
+            "base_dir": str(DATA),
+            **sections,
+        },
+        {},
+        origin="test",
+    )
+    return build_context(run(config))
+
+
+@pytest.fixture(scope="module")
+def cloud() -> ReportContext:
+    return _cloud_context()
+
+
+@pytest.fixture(scope="module")
+def cloud_text(cloud: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _pdf_text(render_pdf(cloud, tmp_path_factory.mktemp("pdf") / "cloud.pdf"))[1]
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "expected"),
+    [
+        (formatting.energy_mwh_range, (147_784.19, 156_814.84), f"147.8{NBSP}– 156.8"),
+        (formatting.energy_mwh_range, (0.000302, 0.000715), f"3.02{NBSP}×{NBSP}10⁻⁷{NBSP}– 7.15{NBSP}×{NBSP}10⁻⁷"),
+        (formatting.energy_mwh_range, (141_522.8, 141_522.8), "141.5"),  # no range: one value
+        (formatting.tco2e_range, (1.2826, 3.3571), f"1.28{NBSP}– 3.36"),
+        (formatting.money, (1.58088, "USD"), f"1.58{NBSP}USD"),
+        (formatting.money, (0.479357, "CAD"), f"0.479{NBSP}CAD"),
+        (formatting.money, (0.0, "USD"), f"0.00{NBSP}USD"),
+        (formatting.money, (6.65679e-09, "CAD"), f"6.66{NBSP}×{NBSP}10⁻⁹{NBSP}CAD"),  # never "0.00"
+        (formatting.money, (None, "USD"), "—"),
+        (formatting.quantity, (168.0,), "168"),
+        (formatting.quantity, (0.00084771,), "0.000848"),
+        (formatting.quantity, (2660.0,), "2,660"),
+        (formatting.pue_summary, ([1.0, 1.2],), "1.00, 1.20"),
+        (formatting.pue_summary, ([1.0 + i / 100 for i in range(17)],), f"1.00{NBSP}– 1.16 (17 values)"),
+    ],
+)
+def test_range_and_bill_formatting(function: Any, args: tuple[Any, ...], expected: str) -> None:
+    assert function(*args) == expected
+
+
+def test_pdf_summary_splits_energy_into_own_operations_and_cloud(cloud: ReportContext, cloud_text: str) -> None:
+    squashed = _squash(cloud_text)
+    totals = cloud.totals
+    own, bills = cloud.by_scope
+    assert (own["scope"], bills["scope"]) == ("scope2", "scope3_cat1")
+    assert own["energy_kwh"] > 0 and bills["energy_kwh"] > 0 and totals["embodied_tco2e"] > 0
+    summary = _between(cloud_text, "1 Summary", "Location-based emissions by month")
+    for row in (own, bills):
+        assert _squash(row["label"]) in summary
+        assert _squash(formatting.energy_mwh(row["energy_kwh"])) in summary
+        assert _squash(formatting.tco2e(row["location_based_tco2e"])) in summary
+        assert _squash(formatting.tco2e(row["embodied_tco2e"])) in summary
+    # the cloud estimate's range under its central value; measured energy has none
+    assert bills["energy_kwh_low"] < bills["energy_kwh"] < bills["energy_kwh_high"]
+    assert _squash(formatting.energy_mwh_range(bills["energy_kwh_low"], bills["energy_kwh_high"])) in summary
+    assert _squash(
+        formatting.tco2e_range(bills["location_based_tco2e_low"], bills["location_based_tco2e_high"])
+    ) in summary
+    assert own["energy_kwh_low"] == own["energy_kwh_high"]
+    # the headline cards: central value, then "range low – high"
+    energy_range = formatting.energy_mwh_range(totals["energy_kwh_low"], totals["energy_kwh_high"])
+    emissions_range = formatting.tco2e_range(totals["location_based_tco2e_low"], totals["location_based_tco2e_high"])
+    assert _squash(f"{formatting.energy_mwh(totals['energy_kwh'])} MWh range {energy_range} MWh") in summary
+    assert _squash(f"{formatting.tco2e(totals['location_based_tco2e'])} tCO2e range {emissions_range} tCO2e") in summary
+    assert _squash(formatting.tco2e(totals["embodied_tco2e"])) in summary
+    # the lead: own operations and cloud energy in words
+    own_mwh = formatting.energy_mwh(totals["own_operations_energy_kwh"])
+    cloud_mwh = formatting.energy_mwh(totals["cloud_energy_kwh"])
+    lead = f"{own_mwh} MWh on own or colocated hardware (Scope 2) and {cloud_mwh} MWh in cloud services"
+    assert _squash(lead) in squashed
+
+
+def test_pdf_says_cloud_energy_is_outside_e1_5_and_embodied_is_apart(cloud_text: str) -> None:
+    squashed = _squash(cloud_text)
+    for sentence in (
+        "it is reported as energy consumed outside the organisation (GRI 302-2), not in ESRS E1-5 total energy",
+        "Embodied emissions, from manufacturing the cloud hardware, are estimated separately: they are not "
+        "added to energy or to the location-based total.",
+    ):
+        assert _squash(sentence) in squashed
+
+
+def test_pdf_breakdowns_by_provider_service_region_account_category_and_tag(
+    cloud: ReportContext, cloud_text: str
+) -> None:
+    squashed = _squash(cloud_text)
+    for title in ("By cloud provider", "By cloud service", "By cloud region", "By billing account",
+                  "By usage category", "By tag: business_unit"):
+        assert title in cloud_text
+
+    def row_text(name: str, key: str, label: str) -> str:
+        (row,) = [r for r in cloud.breakdowns[name] if r["key"] == key]
+        assert row["energy_kwh"] > 0
+        return _squash(
+            f"{label} {formatting.energy_mwh(row['energy_kwh'])} {formatting.percent(row['energy_share'])} "
+            f"{formatting.tco2e(row['location_based_tco2e'])} {formatting.percent(row['emissions_share'])}"
+        )
+
+    assert row_text("provider", "aws", "AWS") in squashed
+    assert row_text("service", "Amazon Elastic Compute Cloud", "Amazon Elastic Compute Cloud") in squashed
+    assert row_text("service", "Virtual Machines", "Virtual Machines") in squashed
+    assert row_text("category", "compute", "Compute") in squashed
+    # "model" and the "team" tag record nothing here: left out, and said so in one line
+    for name in ("model", "tag:team"):
+        assert {row["key"] for row in cloud.breakdowns[name]} == {"(not recorded)"}
+    assert "By model" not in cloud_text and "By tag: team" not in cloud_text
+    assert _squash("Not shown, as no line item records a value for them: by model, by tag: team.") in squashed
+    # keys with zero energy (unclassified usage only) are named under the table, not given a row
+    zero = [r["key"] for r in cloud.breakdowns["service"] if r["energy_kwh"] == 0 and r["location_based_tco2e"] == 0]
+    assert zero, "the test bills should have a service with unclassified usage only"
+    note = "Also recorded, with zero energy and emissions (billed usage without an energy estimate, section 9): "
+    assert _squash(f"{note}{', '.join(zero)}.") in squashed
+
+
+def test_pdf_lists_every_unclassified_group_with_its_cost(cloud: ReportContext, cloud_text: str) -> None:
+    unclassified = cloud.unclassified
+    groups = unclassified["groups"]
+    assert {g["estimate_status"] for g in groups} == {"unclassified", "unsupported"}
+    section = _between(cloud_text, "Billed usage without an energy estimate", "10 Inputs ledger")
+    for group in groups:
+        assert _squash(group["usage_type"]) in section, group["usage_type"]
+    top = groups[0]  # largest cost first
+    assert _squash(
+        f"{top['consumed_unit']} {formatting.integer(top['rows'])} {formatting.quantity(top['quantity'])} "
+        f"{formatting.money(top['cost'], top['billing_currency'])}"
+    ) in section
+    rows, lines = formatting.integer(unclassified["rows"]), formatting.integer(unclassified["line_items"])
+    assert _squash(f"{rows} bill rows ({lines} bill lines)") in section
+    for currency, cost in unclassified["cost_by_currency"].items():
+        assert _squash(formatting.money(cost, currency)) in section
+    assert "Not supported" in cloud_text and "oracle" in cloud_text
+
+
+def test_pdf_shows_cloud_energy_by_estimate(cloud: ReportContext, cloud_text: str) -> None:
+    section = _between(cloud_text, "Cloud energy by estimate", "Flags mark line items")
+    billed = [i for i in cloud.line_items if i["method"] == "estimated"]
+    estimated = len(billed) - cloud.unclassified["line_items"]
+    energy = sum(i["energy_kwh_in_period"] for i in billed)
+    assert energy == pytest.approx(cloud.by_scope[1]["energy_kwh"])
+    usage = f"Estimated from billed usage {formatting.integer(estimated)} {formatting.energy_mwh(energy)} 100.0%"
+    assert _squash(usage) in section
+    none = f"no energy estimated {formatting.integer(cloud.unclassified['line_items'])} 0.0 0.0%"
+    assert _squash(none) in section
+
+
+def test_pdf_shows_grouped_bill_exclusions_beside_single_tracker_rows(cloud: ReportContext, cloud_text: str) -> None:
+    squashed = _squash(cloud_text)
+    (focus,) = [e for e in cloud.inputs if e["format"] == "focus"]
+    assert focus["rows_read"] == focus["rows_used"] + focus["rows_excluded"]
+    groups = {g["reason"]: g for g in focus["exclusion_groups"]}
+    assert set(groups) == {CREDIT, ADJUSTMENT} and groups[ADJUSTMENT]["rows"] == 2
+    ledger = _between(cloud_text, "10 Inputs ledger", "11 Excluded rows")
+    excluded = squashed[squashed.index(_squash("11 Excluded rows")) :]
+    for reason, group in groups.items():
+        rows = ", ".join(str(r) for r in group["example_rows"])
+        assert _squash(f"excluded: {reason}") in ledger
+        assert _squash(f"{group['rows']} {reason} {rows}") in excluded
+    # the tracker file's superseded flush row is still listed on its own
+    (tracker,) = [e for e in cloud.inputs if e["format"] == "codecarbon"]
+    (single,) = tracker["exclusions"]
+    assert _squash(f"{single['row']} {single['reason']}") in excluded
+    assert _squash("Rows of tracker files are listed one by one.") in excluded
+
+
+def test_pdf_methodology_describes_the_cloud_bills(cloud: ReportContext, cloud_text: str) -> None:
+    section = _between(cloud_text, "Cloud bills", "PUE normalisation")
+    bases = {i["pue_basis"] for i in cloud.line_items if i["method"] == "estimated"}
+    assert bases == {"cloud provider (default model)"}
+    for text in (
+        "Only usage rows.",
+        "The default model",
+        "vCPU-hours × (min + utilisation × (max − min)) W per vCPU",
+        "10%, 50% and 90%",
+        "never as energy",
+        "never given a default value",
+        "estimate_basis",
+        "FOCUS",
+        "Azure cost details",
+    ):
+        assert _squash(text) in section, text
+
+
+def test_html_names_the_ccf_model_when_the_bills_used_it(cloud: ReportContext) -> None:
+    items = [
+        dict(i, pue_basis="cloud provider (ccf model)") if i["method"] == "estimated" else i
+        for i in cloud.line_items
+    ]
+    html = render_html(dataclasses.replace(cloud, line_items=items))
+    assert "The ccf model" in html and "The default model" not in html
+    assert "cost_based_estimate" in html
+
+
+def test_pdf_of_trackers_only_has_no_cloud_sections(rendered: tuple[PdfReader, str]) -> None:
+    _, text = rendered
+    assert "Cloud bills" not in text and "Billed usage without an energy estimate" not in text
+    assert "By cloud provider" not in text  # nothing recorded a provider
+    assert _squash("not in ESRS E1-5 total energy") in _squash(text)  # the scope table is always there

@@ -99,11 +99,15 @@ def _assemble(usage: pd.DataFrame, results: list[Estimate], mode: str) -> pd.Dat
     out = usage.copy()
     columns: dict[str, list[object]] = {name: [] for name in OUTPUT_COLUMNS}
     ccf_extra: list[float] = []
-    for est in results:
+    quantities = pd.to_numeric(usage["consumed_quantity"], errors="coerce").fillna(0.0).tolist()
+    for est, quantity in zip(results, quantities, strict=True):
         guarded = not all(math.isfinite(v) for v in (*est.totals(), est.it_low, est.it_central, est.it_high))
         if guarded:
             est.flags.append("non_finite_guarded")
+        if quantity < 0:
+            est.flags.append("negative_quantity")
         low, central, high = (_finite(v) for v in est.totals())
+        low, high = min(low, high), max(low, high)  # a negative (corrected) quantity flips the bounds
         columns["usage_category"].append(est.category)
         columns["energy_it_kwh"].append(_finite(est.it_central))
         columns["energy_it_kwh_low"].append(_finite(est.it_low))

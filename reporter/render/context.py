@@ -389,7 +389,7 @@ def _pue(allocated: pd.DataFrame) -> list[dict[str, Any]]:
             {
                 "source_file": path,
                 "format": fmt,
-                "tracker_pue": sorted({float(v) for v in group["tracker_pue"]}),
+                "tracker_pue": sorted({float(v) for v in group["tracker_pue"].dropna()}),
                 "pue_applied": sorted({float(v) for v in group["pue"]}),
                 "basis": "; ".join(sorted(set(group["pue_basis"]))),
                 "energy_it_kwh": float((group["energy_it_kwh"] * group["share"]).sum()),

@@ -12,6 +12,7 @@ no figure is hidden.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 
 MISSING = "—"
@@ -275,3 +276,52 @@ def yes_no(value: bool | None) -> str:
     if value is None:
         return MISSING
     return "yes" if value else "no"
+
+
+# ------------------------------------------------------------------ ranges and bills
+
+RANGE_DASH = "\u00a0– "  # an en dash, kept on the line of the low value
+
+
+def value_range(low: float | None, high: float | None, fmt: Callable[[float | None], str]) -> str:
+    """A low–high range, both ends formatted by `fmt`: (6261.4, 15292.0, energy_mwh) → "6.26 – 15.3".
+
+    When both ends read the same once formatted, the range is that one value.
+    """
+    first, last = fmt(low), fmt(high)
+    return first if first == last else f"{first}{RANGE_DASH}{last}"
+
+
+def energy_mwh_range(low_kwh: float | None, high_kwh: float | None) -> str:
+    """An energy range given in kWh, shown in MWh: (147784.2, 156814.8) → "147.8 – 156.8"."""
+    return value_range(low_kwh, high_kwh, energy_mwh)
+
+
+def tco2e_range(low: float | None, high: float | None) -> str:
+    """An emissions range in tCO2e: (1.2826, 3.3571) → "1.28 – 3.36"."""
+    return value_range(low, high, tco2e)
+
+
+def quantity(value: float | None) -> str:
+    """A billed quantity in the bill's own unit: 168.0 → "168"; 0.00084771 → "0.000848"."""
+    return number(value, sig=3)
+
+
+def money(value: float | None, currency: str | None = None) -> str:
+    """A billed cost with at least two decimals, and its currency when known.
+
+    (1.58088, "USD") → "1.58 USD"; (0.4793, "CAD") → "0.479 CAD"; (0.0, "USD") → "0.00 USD";
+    (6.65679e-09, "CAD") → "6.66 × 10⁻⁹ CAD". A small cost keeps its significant figures.
+    """
+    text = number(value, sig=3, min_decimals=2)
+    return f"{text}\u00a0{currency}" if currency and text != MISSING else text
+
+
+def pue_summary(values: list[float] | None, most: int = 4) -> str:
+    """Distinct PUE values of one source, as a list when there are few, else their span.
+
+    [1.0, 1.2] → "1.00, 1.20"; seventeen regional values from 1.0 to 1.46 → "1.00 – 1.46 (17 values)".
+    """
+    if not values or len(values) <= most:
+        return pue_list(values)
+    return f"{pue(min(values))}{RANGE_DASH}{pue(max(values))} ({len(values)} values)"

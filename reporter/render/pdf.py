@@ -8,6 +8,8 @@ Numbers are formatted only through `reporter.render.formatting`.
 
 from __future__ import annotations
 
+import math
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from reporter.core.attribute import SCOPE3_CLOUD
 from reporter.core.targets import NET_ZERO_MIN_PCT, SBTI_MIN_ANNUAL_PCT
 from reporter.errors import RenderError
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_LABELS
@@ -25,27 +28,67 @@ TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 TITLE = "AI energy and emissions report"
 
+# (context breakdown, title, column header); `tag:<key>` breakdowns follow, titled "By tag: <key>".
 BREAKDOWN_SECTIONS = [
     ("team", "By team", "Team"),
     ("project", "By project", "Project"),
     ("model", "By model", "Model"),
     ("country", "By country", "Country"),
     ("location", "By grid location", "Factor key"),
-    ("source", "By tracker format", "Format"),
+    ("source", "By input format", "Format"),
+    ("provider", "By cloud provider", "Provider"),
+    ("service", "By cloud service", "Service"),
+    ("region", "By cloud region", "Region"),
+    ("account", "By billing account", "Account"),
+    ("category", "By usage category", "Usage category"),
 ]
+NOT_RECORDED = "(not recorded)"
 
-
-FORMAT_LABELS = {
+TRACKER_FORMATS = {
     "codecarbon": "CodeCarbon",
     "carbontracker": "carbontracker",
     "eco2ai": "eco2ai",
 }
+BILL_FORMATS = {
+    "aws_cur": "AWS Cost and Usage Report",
+    "focus": "FOCUS",
+    "gcp_billing": "Google Cloud billing export",
+    "azure_cost": "Azure cost details",
+}
+FORMAT_LABELS = {**TRACKER_FORMATS, **BILL_FORMATS}
+
+PROVIDER_LABELS = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}
+
+USAGE_CATEGORY_LABELS = {
+    "measured": "Measured by trackers",
+    "compute": "Compute",
+    "storage_ssd": "Storage, SSD",
+    "storage_hdd": "Storage, HDD",
+    "memory": "Memory",
+    "networking": "Networking",
+    "unclassified": "Unclassified",
+    "unsupported": "Not supported",
+}
+
+# How a breakdown's keys read in the report (keys not listed stay as recorded).
+KEY_LABELS = {"source": FORMAT_LABELS, "provider": PROVIDER_LABELS, "category": USAGE_CATEGORY_LABELS}
+
+STATUS_LABELS = {"unclassified": "Unclassified", "unsupported": "Not supported"}
 
 METHOD_LABELS = {
     "measured": "Measured by an energy tracker",
-    "estimated": "Estimated",
+    "estimated": "Estimated from cloud bills",
     "provider_reported": "Reported by the cloud provider",
 }
+
+# The cloud energy model named in the bill lines' PUE basis, e.g. "cloud provider (default model)".
+ENERGY_MODEL = re.compile(r"\((\w+) model\)")
+
+UNEXPLAINED_FLAG = "No explanation is recorded for this flag."
+
+# Up to a year of months, the summary sets the monthly chart beside its table, drawn narrower.
+SIDE_BY_SIDE_MONTHS = 12
+SIDE_CHART = (380.0, 235.0)  # width and height in the chart's design units
 
 FILTERS = {
     "mwh": formatting.energy_mwh,
@@ -55,6 +98,7 @@ FILTERS = {
     "factor": formatting.factor,
     "pue": formatting.pue,
     "pue_list": formatting.pue_list,
+    "pue_summary": formatting.pue_summary,
     "integer": formatting.integer,
     "sha": formatting.sha_short,
     "month_short": formatting.month_short,
@@ -67,6 +111,10 @@ FILTERS = {
     "gap": formatting.gap_to_pathway,
     "tco2e_change": formatting.tco2e_change,
     "yes_no": formatting.yes_no,
+    "mwh_range": formatting.energy_mwh_range,
+    "tco2e_range": formatting.tco2e_range,
+    "quantity": formatting.quantity,
+    "money": formatting.money,
 }
 
 # Each target kind in plain words: a short label and one sentence on what it commits to.
@@ -130,15 +178,36 @@ def view(context: ReportContext) -> dict[str, Any]:
     """Everything the template shows: the context itself plus labels and the charts."""
     quality = context.data_quality
     flag_counts: dict[str, int] = quality["flag_counts"]
+    line_methods = {item.get("method") for item in context.line_items}
+    bill_inputs = [entry for entry in context.inputs if entry["format"] in BILL_FORMATS]
+    breakdowns, skipped = _breakdowns(context)
+    side_by_side = len(context.by_month) <= SIDE_BY_SIDE_MONTHS
     return {
         "ctx": context,
         "title": TITLE,
         "period_text": formatting.period_label(context.period["start"], context.period["end"]),
-        "monthly_chart": Markup(charts.monthly_bar_chart(context.by_month)),
-        "breakdowns": [
-            {"title": title, "header": header, "rows": context.breakdowns.get(name, [])}
-            for name, title, header in BREAKDOWN_SECTIONS
-            if name in context.breakdowns
+        "monthly_chart": Markup(
+            charts.monthly_bar_chart(context.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1])
+            if side_by_side
+            else charts.monthly_bar_chart(context.by_month)
+        ),
+        "monthly_side_by_side": side_by_side,
+        "breakdowns": breakdowns,
+        "skipped_breakdowns": skipped,
+        "scopes": [_scope_view(row) for row in context.by_scope],
+        "has_range": _has_range(context.totals),
+        "counts": _counts(context),
+        "has_bills": bool(bill_inputs) or "estimated" in line_methods,
+        "bill_formats": sorted({BILL_FORMATS[entry["format"]] for entry in bill_inputs}, key=str.lower),
+        "energy_models": _energy_models(context.line_items),
+        "cloud_bases": _cloud_bases(context),
+        "unclassified_groups": [
+            {
+                **group,
+                "status_label": STATUS_LABELS.get(group["estimate_status"], group["estimate_status"]),
+                "provider_label": PROVIDER_LABELS.get(group["cloud_provider"], group["cloud_provider"]),
+            }
+            for group in context.unclassified.get("groups", [])
         ],
         "methods": [
             {"label": METHOD_LABELS.get(key, key), "share": share}
@@ -151,27 +220,154 @@ def view(context: ReportContext) -> dict[str, Any]:
             )
         ],
         "flags": [
-            {
-                "name": name,
-                "count": flag_counts.get(name, 0),
-                "explanation": FLAG_MEANINGS[name],
-            }
-            for name in FLAG_MEANINGS
-        ]
-        + [
-            {"name": name, "count": count, "explanation": "No explanation is recorded for this flag."}
+            {"name": name, "count": count, "explanation": FLAG_MEANINGS.get(name, UNEXPLAINED_FLAG)}
             for name, count in flag_counts.items()
-            if name not in FLAG_MEANINGS
+            if count
         ],
+        "flags_not_seen": sum(1 for name in FLAG_MEANINGS if not flag_counts.get(name)),
         "formats": sorted(
-            {FORMAT_LABELS.get(entry["format"], entry["format"]) for entry in context.inputs},
+            {TRACKER_FORMATS[entry["format"]] for entry in context.inputs if entry["format"] in TRACKER_FORMATS},
             key=str.lower,
         ),
-        "excluded_inputs": [entry for entry in context.inputs if entry["exclusions"]],
+        "pue_rows": [
+            {**row, "tracker_pue": sorted({v for v in row["tracker_pue"] if not _missing(v)})}
+            for row in context.pue
+        ],
+        "excluded_inputs": [
+            entry for entry in context.inputs if entry["exclusions"] or entry.get("exclusion_groups")
+        ],
         "targets": [_target_view(target, context.history) for target in context.targets],
         "credit_types": CREDIT_TYPES,
         "ytd": _year_to_date_view(context),
     }
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _has_range(row: dict[str, Any]) -> bool:
+    """Whether a row's estimate has a range, i.e. its low and high ends differ."""
+    return bool(
+        row.get("energy_kwh_low") != row.get("energy_kwh_high")
+        or row.get("location_based_tco2e_low") != row.get("location_based_tco2e_high")
+    )
+
+
+def _scope_view(row: dict[str, Any]) -> dict[str, Any]:
+    """One scope of the summary's scope table: its label split into name and description."""
+    name, _, description = str(row["label"]).partition(": ")
+    return {**row, "name": name, "description": description, "has_range": _has_range(row)}
+
+
+def _counts(context: ReportContext) -> dict[str, int]:
+    """How many line items are tracker runs and how many are lines of cloud bills."""
+    billed = sum(1 for item in context.line_items if item.get("method") == "estimated")
+    return {"runs": len(context.line_items) - billed, "bill_lines": billed}
+
+
+def _energy_models(line_items: list[dict[str, Any]]) -> list[str]:
+    """The cloud energy model(s) behind the bill lines, read from their PUE basis."""
+    models = set()
+    for item in line_items:
+        found = ENERGY_MODEL.search(str(item.get("pue_basis") or ""))
+        if item.get("method") == "estimated" and found:
+            models.add(found.group(1))
+    return sorted(models)
+
+
+def _is_cloud(item: dict[str, Any]) -> bool:
+    """Scope 3 category 1: billed usage, or a tracker run on a cloud provider's machine."""
+    if item.get("scope"):
+        return bool(item["scope"] == SCOPE3_CLOUD)
+    return item.get("method") == "estimated" or not _missing(item.get("cloud_provider"))
+
+
+CLOUD_BASES = {
+    "measured": "Measured by an energy tracker on a cloud machine",
+    "usage": "Estimated from billed usage",
+    "cost": "Estimated from billed cost (ccf model only)",
+    "none": "Unclassified or not supported: no energy estimated",
+}
+NOT_ESTIMATED = ("unclassified", "unsupported")
+
+
+def _cloud_basis(item: dict[str, Any]) -> str:
+    if item.get("method") != "estimated":
+        return "measured"
+    if item.get("estimate_status") in NOT_ESTIMATED:
+        return "none"
+    if "cost_based_estimate" in str(item.get("flags") or "").split(";"):
+        return "cost"
+    return "usage"
+
+
+def _cloud_bases(context: ReportContext) -> dict[str, Any]:
+    """The period's cloud line items and energy by how the energy was obtained.
+
+    Measured by a tracker on a cloud machine, estimated from billed usage, estimated from billed
+    cost (ccf model only), or not estimated at all (unclassified and unsupported bill lines, which
+    carry no energy). Rows with no line items are left out, except "estimated from billed usage".
+    """
+    counts = dict.fromkeys(CLOUD_BASES, 0)
+    energy = dict.fromkeys(CLOUD_BASES, 0.0)
+    for item in context.line_items:
+        if not _is_cloud(item):
+            continue
+        key = _cloud_basis(item)
+        value = item.get("energy_kwh_in_period")
+        counts[key] += 1
+        energy[key] += float(value) if value is not None and not _missing(value) else 0.0
+    total = sum(energy.values())
+    rows = [
+        {
+            "label": label,
+            "count": counts[key],
+            "energy_kwh": energy[key],
+            "share": energy[key] / total if total else 0.0,
+        }
+        for key, label in CLOUD_BASES.items()
+        if counts[key] > 0 or key == "usage"
+    ]
+    return {"rows": rows, "count": sum(counts.values()), "energy_kwh": total}
+
+
+def _zero(row: dict[str, Any]) -> bool:
+    return row["energy_kwh"] == 0 and row["location_based_tco2e"] == 0
+
+
+def _breakdowns(context: ReportContext) -> tuple[list[dict[str, Any]], list[str]]:
+    """The breakdown tables to show, and what those left out are by ("model", "tag: team").
+
+    A breakdown whose only key is "(not recorded)" says nothing, and one with no rows has no
+    energy to break down: both are left out, and the report names them in one line. Keys with
+    zero energy and emissions (billed usage without an energy estimate, say) are named under the
+    table rather than given a row each.
+    """
+    sections = list(BREAKDOWN_SECTIONS)
+    sections += [
+        (name, f"By tag: {name[4:]}", "Tag value") for name in context.breakdowns if name.startswith("tag:")
+    ]
+    shown, skipped = [], []
+    for name, title, header in sections:
+        if name not in context.breakdowns:
+            continue
+        rows = context.breakdowns[name]
+        if not rows or all(row["key"] == NOT_RECORDED for row in rows):
+            skipped.append(title.removeprefix("By "))
+            continue
+        labels = KEY_LABELS.get(name, {})
+        labelled = [{**row, "key": labels.get(row["key"], row["key"])} for row in rows]
+        shown.append(
+            {
+                "name": name,
+                "title": title,
+                "header": header,
+                "rows": [row for row in labelled if not _zero(row)],
+                "zero_keys": [row["key"] for row in labelled if _zero(row)],
+            }
+        )
+    return shown, skipped
 
 
 def _target_view(target: dict[str, Any], history: dict[str, Any]) -> dict[str, Any]:
