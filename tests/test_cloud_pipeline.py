@@ -107,3 +107,16 @@ def test_focus_sample_ebs_and_transfer_lines_are_estimated() -> None:
     assert len(ebs) and set(ebs["usage_category"]) == {"storage_ssd"} and (ebs["energy_kwh"] > 0).all()
     assert set(transfer["usage_category"]) == {"networking"}
     assert int(items.loc[items["estimate_status"] == "estimated", "row_count"].sum()) >= 700
+
+
+def test_cloud_cost_is_carried_per_currency_for_context() -> None:
+    expected: dict[str, float] = {}
+    with FOCUS.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["ChargeCategory"] == "Usage" and row["BilledCost"] not in ("", "NULL"):
+                expected[row["BillingCurrency"]] = expected.get(row["BillingCurrency"], 0.0) + float(row["BilledCost"])
+    context = context_for([FOCUS], period="2024-09")
+    actual = {row["currency"]: row["billed_cost"] for row in context.cloud_cost}
+    assert actual.keys() == expected.keys()
+    for currency, value in expected.items():
+        assert math.isclose(actual[currency], value, rel_tol=1e-9)

@@ -98,6 +98,7 @@ class ReportContext:
     period: dict[str, Any]
     totals: dict[str, Any]
     by_scope: list[dict[str, Any]]
+    cloud_cost: list[dict[str, Any]]
     unclassified: dict[str, Any]
     by_month: list[dict[str, Any]]
     breakdowns: dict[str, list[dict[str, Any]]]
@@ -156,6 +157,7 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             "line_items": int(len(items)),
         },
         by_scope=_by_scope(allocated),
+        cloud_cost=_cloud_cost(allocated),
         unclassified=_unclassified(items),
         by_month=[
             {
@@ -219,6 +221,27 @@ def _by_scope(allocated: pd.DataFrame) -> list[dict[str, Any]]:
                 "location_based_tco2e_high": float(part["location_based_co2e_kg_high"].sum()) / 1000.0,
                 "embodied_tco2e": float(part["embodied_co2e_kg"].sum()) / 1000.0,
                 "line_items": int(part["record"].nunique()),
+            }
+        )
+    return rows
+
+
+def _cloud_cost(allocated: pd.DataFrame) -> list[dict[str, Any]]:
+    """Billed cost of the period per currency beside the emissions of the same lines (context only)."""
+    billed = allocated[allocated["billed_cost"].notna()].assign(
+        cost=lambda f: f["billed_cost"] * f["share"], currency=lambda f: f["billing_currency"].fillna("")
+    )
+    rows = []
+    for currency, group in billed.groupby("currency", sort=True):
+        tco2e = float(group["location_based_co2e_kg"].sum()) / 1000.0
+        cost = float(group["cost"].sum())
+        rows.append(
+            {
+                "currency": str(currency),
+                "billed_cost": cost,
+                "energy_kwh": float(group["energy_kwh"].sum()),
+                "location_based_tco2e": tco2e,
+                "cost_per_tco2e": cost / tco2e if tco2e else None,
             }
         )
     return rows
