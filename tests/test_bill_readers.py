@@ -1070,3 +1070,109 @@ def test_many_rows_are_summed_in_groups(tmp_path: Path) -> None:
     assert set(readings["duration_s"]) == {86400.0}
     assert set(readings["instance_type"]) == {"p5.48xlarge"}
     assert by_reason(result)["line item type 'Tax': a tax, not usage"] == hours
+
+
+# ----------------------------------------------------------------------------------------------
+# Two-stage aggregation: rows grouped on raw values first, the mapping evaluated per group
+
+
+CUR_HEADER = [
+    "line_item_line_item_type",
+    "line_item_usage_account_id",
+    "line_item_usage_start_date",
+    "line_item_usage_end_date",
+    "line_item_usage_type",
+    "line_item_usage_amount",
+    "pricing_unit",
+    "line_item_unblended_cost",
+    "product_region_code",
+]
+
+
+def write_cur_csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(CUR_HEADER)
+        writer.writerows(rows)
+    return path
+
+
+def cur_row(kind: str, account: str, start: str, end: str, amount: str = "1", usage: str = "USE1-BoxUsage:m5.large"):
+    return [kind, account, start, end, usage, amount, "Hrs", "0.1", "us-east-1"]
+
+
+def test_first_bad_value_is_the_first_bad_usage_row_of_the_file(tmp_path: Path) -> None:
+    """Bad values in left-out rows are ignored; among usage rows the lowest row number is reported,
+    even when its group's first row comes after the first row of another bad group."""
+    t1, t2 = "2025-03-01T00:00:00Z", "2025-03-01T01:00:00Z"
+    rows = [
+        cur_row("Tax", "a", "never", "never", amount="abc"),  # row 2: left out, not an error
+        cur_row("Usage", "a", t1, t2),  # row 3: first row of account a's group
+        cur_row("Usage", "b", t1, t2, amount="bad-b"),  # row 4: the first bad usage row
+        cur_row("Usage", "a", t1, t2, amount="bad-a"),  # row 5: bad, in the group that starts first
+    ]
+    with pytest.raises(InputFormatError) as caught:
+        read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
+    assert (caught.value.row, caught.value.column) == (4, "line_item_usage_amount")
+    assert "'bad-b' is not a number" in str(caught.value)
+
+    rows[2][5] = "1"  # only row 5 is bad now
+    with pytest.raises(InputFormatError) as caught:
+        read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
+    assert (caught.value.row, caught.value.column) == (5, "line_item_usage_amount")
+
+    rows[3][5] = "1"  # the bad start, end and quantity of the Tax row alone are no error
+    result = read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
+    assert result.rows_read == 4 and int(result.readings["row_count"].sum()) == 3
+
+
+def test_bad_times_in_usage_rows_name_the_first_row(tmp_path: Path) -> None:
+    t1, t2 = "2025-03-01T00:00:00Z", "2025-03-01T01:00:00Z"
+    rows = [
+        cur_row("Usage", "a", t1, t2),
+        cur_row("Usage", "a", t1, "later"),  # row 3: bad end
+        cur_row("Usage", "b", "soon", t2),  # row 4: bad start
+        cur_row("Usage", "a", "soon", t2),  # row 5: bad start (the same text as row 4)
+    ]
+    with pytest.raises(InputFormatError) as caught:
+        read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
+    assert (caught.value.row, caught.value.column) == (3, "line_item_usage_end_date")
+    assert "'later' is not a date or time" in str(caught.value)
+    rows[1][3] = t2
+    with pytest.raises(InputFormatError) as caught:
+        read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
+    assert (caught.value.row, caught.value.column) == (4, "line_item_usage_start_date")
+
+
+def test_times_with_offsets_and_other_formats_group_by_their_utc_day(tmp_path: Path) -> None:
+    """ISO text is read fast, text with an offset or in another format the zone-aware way; both
+    land on the same UTC day and give the same start and end."""
+    rows = [
+        cur_row("Usage", "a", "2025-03-02T00:00:00Z", "2025-03-02T01:00:00Z"),
+        cur_row("Usage", "a", "2025-03-01T23:30:00-02:00", "2025-03-02T00:30:00-02:00"),  # 01:30-02:30 UTC
+        cur_row("Usage", "a", "2025-03-02 05:00:00 UTC", "2025-03-02 06:00:00+00:00"),
+        cur_row("Usage", "a", "03/02/2025 07:00:00 PM", ""),  # no end: the end of its day
+        cur_row("Usage", "a", "2025-03-02T01:00:00+05:00", "2025-03-02T02:00:00+05:00"),  # 1 March, UTC
+    ]
+    readings = read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur").readings
+    assert len(readings) == 2
+    day2 = one(readings, start_time=datetime(2025, 3, 2))
+    assert (day2.row_count, day2.source_row, day2.end_time) == (4, 2, datetime(2025, 3, 3))
+    day1 = one(readings, start_time=datetime(2025, 3, 1, 20))
+    assert (day1.row_count, day1.source_row, day1.end_time) == (1, 6, datetime(2025, 3, 1, 21))
+
+
+def test_exclusion_examples_are_the_first_rows_across_all_their_groups(tmp_path: Path) -> None:
+    """Left-out rows of one reason spread over many raw groups: the examples are still the five
+    lowest row numbers of the reason, in order."""
+    rows = []
+    for index in range(40):
+        start = f"2025-03-{1 + index % 3:02d}T00:00:00Z"
+        kind = "Tax" if index % 4 == 1 else "Usage"
+        rows.append(cur_row(kind, f"acct-{index % 5}", start, "", usage=f"type-{index % 7}"))
+    result = read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
+    balanced(result)
+    (group,) = result.exclusion_groups
+    tax_rows = [index + 2 for index in range(40) if index % 4 == 1]
+    assert group.rows == len(tax_rows) == 10
+    assert list(group.example_rows) == tax_rows[:5]

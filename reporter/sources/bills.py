@@ -11,6 +11,15 @@ aggregate query in DuckDB (two threads, a memory limit, spilling to a temporary 
 * counts the left-out rows per reason with up to five example row numbers, and
 * notes the first malformed quantity, cost or time in a usage row, which is reported as an error.
 
+The query has two stages (see `_aggregate_sql`). The first, the only one that sees every row, groups
+the rows on the raw values of the columns the mapping reads and the day of the usage start, so the
+mapping's costly expressions (JSON tags, regular expressions, provider and region names, unusual
+time formats) run once per distinct combination instead of once per row; the second evaluates them
+and combines the groups. Sums are added up per group first (compensated), so a total can differ
+from a single running sum in its last bit. Numbering CSV rows as they arrive (`row_number() OVER
+()`) keeps the first stage of a CSV on one thread; a Parquet file numbers its own rows and is read
+on both.
+
 Row numbers: in a CSV file (plain or gzip) a row's number is its record number counting the header
 as row 1, which is its line number unless a quoted field spans lines; in a Parquet file it is the
 row index + 1. A CSV is read with every column as text and cast explicitly; an empty cell and the
@@ -51,6 +60,10 @@ EXAMPLE_ROWS = 5
 NULL_STRINGS = ("", "NULL")
 # Text dates that are not ISO 8601: Azure EA/MCA write month-first dates, some exports YYYYMMDD.
 DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%Y%m%d", "%d.%m.%Y")
+# ISO 8601 text without a zone, or in UTC ('Z', ' UTC'): a plain TIMESTAMP cast reads it exactly as
+# the zone-aware cast does (a plain cast ignores offsets, zone names and text after a space, so
+# nothing else may pass).
+PLAIN_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z| UTC)?)?"
 # An instance type such as m5.large, g3.4xlarge, db.r5.large, ml.p3.2xlarge or r5.large.search.
 INSTANCE_TYPE = (
     r"((?:[a-z]+\.)?[a-z][a-z0-9-]*\."
@@ -268,8 +281,22 @@ def timestamp(column: Column, sql: str) -> str:
     """A UTC timestamp from a timestamp column or from ISO / month-first / compact text."""
     if column.kind == "timestamp":
         return f"CAST({sql} AS TIMESTAMP)"
+    return f"coalesce({plain_timestamp(column, sql)}, {text_timestamp(f'CAST({sql} AS VARCHAR)')})"
+
+
+def plain_timestamp(column: Column, sql: str) -> str:
+    """`timestamp` for a timestamp column and for text in the usual ISO shapes (PLAIN_ISO), NULL
+    for other text: a plain TIMESTAMP cast, several times faster than the zone-aware one."""
+    if column.kind == "timestamp":
+        return f"CAST({sql} AS TIMESTAMP)"
+    value = f"CAST({sql} AS VARCHAR)"
+    return f"CASE WHEN regexp_full_match({value}, {literal(PLAIN_ISO)}) THEN TRY_CAST({value} AS TIMESTAMP) END"
+
+
+def text_timestamp(sql: str) -> str:
+    """`timestamp` for any text: the zone-aware cast (offsets, zone names), then DATE_FORMATS."""
     formats = ", ".join(literal(fmt) for fmt in DATE_FORMATS)
-    value = f"trim(CAST({sql} AS VARCHAR))"
+    value = f"trim({sql})"
     return f"coalesce(TRY_CAST(TRY_CAST({value} AS TIMESTAMPTZ) AS TIMESTAMP), try_strptime({value}, [{formats}]))"
 
 
@@ -450,8 +477,12 @@ class BillMapping:
 
 
 @contextmanager
-def connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    """A DuckDB connection with two threads, a memory limit and its own spill folder."""
+def connection(preserve_order: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection with two threads, a memory limit and its own spill folder.
+
+    `preserve_order` keeps rows in file order where row numbers are counted as rows arrive
+    (`row_number() OVER ()` over a CSV); a Parquet scan numbers its rows itself.
+    """
     spill = tempfile.mkdtemp(prefix="reporter-bill-")
     try:
         con = duckdb.connect(
@@ -460,7 +491,7 @@ def connection() -> Iterator[duckdb.DuckDBPyConnection]:
                 "threads": THREADS,
                 "memory_limit": MEMORY_LIMIT,
                 "temp_directory": spill,
-                "preserve_insertion_order": True,
+                "preserve_insertion_order": preserve_order,
             },
         )
         try:
@@ -515,8 +546,8 @@ def read_bill(
     keys = option_tag_keys(source)
     scan, columns = scan_columns(source)
     mapping = build(columns, keys)
-    sql = _aggregate_sql(scan, mapping, keys)
-    with connection() as con:
+    sql = _aggregate_sql(scan, columns, mapping, keys)
+    with connection(preserve_order=file_kind(path) != "parquet") as con:
         try:
             groups = con.execute(sql).df()
         except duckdb.Error as exc:
@@ -552,36 +583,88 @@ CHECKS = (  # (alias of the quantity, cost, start and end values in the query, w
     ("s", "is not a date or time"),
     ("e", "is not a date or time"),
 )
+# What stage 1 computes per group of raw rows, for stage 2 to combine.
+CARRIED = (
+    "__s_text",
+    "__e_text",
+    "__no_quantity",
+    "__rows",
+    "__first_row",
+    "__examples",
+    "__quantity",
+    "__cost",
+    "__plain_start",
+    "__plain_end",
+    "__ends",
+    "__bad_q_row",
+    "__bad_q_value",
+    "__bad_c_row",
+    "__bad_c_value",
+)
 
 
-def _aggregate_sql(scan: str, mapping: BillMapping, tag_keys: list[str]) -> str:
+def _aggregate_sql(scan: str, columns: Columns, mapping: BillMapping, tag_keys: list[str]) -> str:
+    """The query, in two stages.
+
+    Stage 1 is the only part that sees every row. It groups the rows on the raw values of the
+    columns the mapping's expressions read, the day of the usage start and whether the quantity is
+    empty, and aggregates: row count, first row, first example rows, sums of the quantity and cost,
+    earliest start and latest end, and the first malformed quantity and cost. Times in the usual
+    ISO shapes are parsed there (plain_timestamp); a time in any other shape is kept as text in
+    the group key (`__s_text`, `__e_text`) and parsed in stage 2, once per group.
+
+    Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
+    (reason, dimensions, tags and their helper columns) once per stage-1 group and combines the
+    groups into readings and exclusions, exactly as one pass over the rows would: a bad value
+    only counts in a usage group, and the first bad row is the smallest row number.
+    """
     quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
-    dims = {name: mapping.dimensions.get(name, "NULL") for name in DIMENSIONS}
-    tags = [mapping.tags.get(key, "NULL") for key in tag_keys]
-    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
-    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
+    keys = _referenced(columns, mapping)
+    key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
     raw = ",\n    ".join(
-        [
-            f"{mapping.reason} AS __reason0",
+        ["__row"]
+        + [f"{column.sql} AS {key_names[column.sql]}" for column in keys]
+        + [
             f"{quantity.sql} AS __q_raw",
             f"{cost.sql if cost else 'NULL'} AS __c_raw",
             f"{start.sql} AS __s_raw",
             f"{end.sql if end else 'NULL'} AS __e_raw",
         ]
+    )
+    group_keys = "".join(f"{name}, " for name in key_names.values())
+    bad_q = "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))"
+    bad_c = "__c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c))"
+
+    dims = {name: mapping.dimensions.get(name, "NULL") for name in DIMENSIONS}
+    tags = [mapping.tags.get(key, "NULL") for key in tag_keys]
+    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
+    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
+    mapped = ",\n    ".join(
+        [f"{mapping.reason} AS __reason0"]
         + [f"{sql} AS d_{name}" for name, sql in dims.items()]
         + [f"{sql} AS t_{index}" for index, sql in enumerate(tags)]
+        + list(CARRIED)
     )
     no_quantity = literal(f"usage row without a quantity ({quantity.name} is empty)")
     keep = "CASE WHEN __reason IS NULL THEN {} END"
-    keys = [keep.format("CAST(__s AS DATE)") + " AS day"]
-    keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
-    keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tags))]
-    checks = []
-    for alias, _ in CHECKS:
-        checks.append(f"min(__row) FILTER (WHERE __bad_{alias}) AS bad_{alias}_row")
-        checks.append(
-            f"arg_min(CAST(__{alias}_raw AS VARCHAR), __row) FILTER (WHERE __bad_{alias}) AS bad_{alias}_value"
-        )
+    final_keys = [keep.format("CAST(__start AS DATE)") + " AS day"]
+    final_keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
+    final_keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tags))]
+    usage = "FILTER (WHERE __reason IS NULL)"
+    # A start or end kept as text is the same in every row of its group: all its rows are bad or none.
+    bad_s = "__start IS NULL"
+    bad_e = "__e_text IS NOT NULL AND __text_end IS NULL"
+    checks = [
+        f"min(__bad_q_row) {usage} AS bad_q_row",
+        f"arg_min(__bad_q_value, __bad_q_row) {usage} AS bad_q_value",
+        f"min(__bad_c_row) {usage} AS bad_c_row",
+        f"arg_min(__bad_c_value, __bad_c_row) {usage} AS bad_c_value",
+        f"min(CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_row",
+        # (an empty start is bad too, but the value reported is the first non-empty bad one)
+        f"arg_min(__s_text, CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_value",
+        f"min(CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_row",
+        f"arg_min(__e_text, CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_value",
+    ]
     key_text = ", ".join(
         ["coalesce(CAST(day AS VARCHAR), '')"]
         + [f"coalesce(CAST({name} AS VARCHAR), '')" for name in DIMENSIONS]
@@ -592,44 +675,75 @@ def _aggregate_sql(scan: str, mapping: BillMapping, tag_keys: list[str]) -> str:
         for i, key in sorted(enumerate(tag_keys), key=lambda item: item[1])
     ]
     tags_json = f"'{{' || concat_ws(',', {', '.join(tag_parts)}) || '}}'" if tag_parts else "NULL"
+    rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
     return f"""
-WITH prepared AS (SELECT *{prepare} FROM {scan}),
-src AS (SELECT *{derived} FROM prepared),
-raw AS (
-  SELECT __row,
-    {raw}
-  FROM src
+WITH raw AS (
+  SELECT {raw}
+  FROM {scan}
 ),
 typed AS (
   SELECT *,
-    CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __q_raw IS NULL THEN {no_quantity} END AS __reason,
     TRY_CAST(__q_raw AS DOUBLE) AS __q,
     TRY_CAST(__c_raw AS DOUBLE) AS __c,
-    {timestamp(start, "__s_raw")} AS __s,
-    {timestamp(end, "__e_raw") if end else "NULL"} AS __e_parsed
+    {plain_timestamp(start, "__s_raw")} AS __s,
+    {plain_timestamp(end, "__e_raw") if end else "NULL"} AS __e
   FROM raw
 ),
-checked AS (
-  SELECT *,
-    coalesce(__e_parsed, date_trunc('day', __s) + INTERVAL 1 DAY) AS __e,
-    __reason IS NULL AND (__q IS NULL OR NOT isfinite(__q)) AS __bad_q,
-    __reason IS NULL AND __c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c)) AS __bad_c,
-    __reason IS NULL AND __s IS NULL AS __bad_s,
-    __reason IS NULL AND __e_raw IS NOT NULL AND __e_parsed IS NULL AS __bad_e
+stage1 AS (
+  SELECT {group_keys}CAST(__s AS DATE) AS __day,
+    CASE WHEN __s IS NULL THEN CAST(__s_raw AS VARCHAR) END AS __s_text,
+    CASE WHEN __e IS NULL THEN CAST(__e_raw AS VARCHAR) END AS __e_text,
+    __q_raw IS NULL AS __no_quantity,
+    count(*) AS __rows,
+    min(__row) AS __first_row,
+    min(__row, {EXAMPLE_ROWS}) AS __examples,
+    fsum(__q) AS __quantity,
+    fsum(__c) AS __cost,
+    min(__s) AS __plain_start,
+    max(__e) AS __plain_end,
+    count(__e) AS __ends,
+    min(__row) FILTER (WHERE {bad_q}) AS __bad_q_row,
+    arg_min(CAST(__q_raw AS VARCHAR), __row) FILTER (WHERE {bad_q}) AS __bad_q_value,
+    min(__row) FILTER (WHERE {bad_c}) AS __bad_c_row,
+    arg_min(CAST(__c_raw AS VARCHAR), __row) FILTER (WHERE {bad_c}) AS __bad_c_value
   FROM typed
+  GROUP BY ALL
+),
+rebuilt AS (SELECT {rebuilt}{", ".join(CARRIED)} FROM stage1),
+prepared AS (SELECT *{prepare} FROM rebuilt),
+src AS (SELECT *{derived} FROM prepared),
+mapped AS (
+  SELECT {mapped}
+  FROM src
+),
+timed AS (
+  SELECT *,
+    CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __no_quantity THEN {no_quantity} END AS __reason,
+    coalesce(__plain_start, {text_timestamp("__s_text")}) AS __start,
+    {text_timestamp("__e_text")} AS __text_end
+  FROM mapped
+),
+ended AS (
+  SELECT *,
+    greatest(
+      __plain_end,
+      CASE WHEN __ends < __rows THEN coalesce(__text_end, date_trunc('day', __start) + INTERVAL 1 DAY) END
+    ) AS __end
+  FROM timed
 ),
 grouped AS (
   SELECT __reason AS reason,
-    {", ".join(keys)},
-    count(*) AS rows,
-    min(__row) AS first_row,
-    min(__row, {EXAMPLE_ROWS}) FILTER (WHERE __reason IS NOT NULL) AS examples,
-    fsum(__q) AS quantity,
-    fsum(__c) AS cost,
-    min(__s) AS start_time,
-    max(__e) AS end_time,
+    {", ".join(final_keys)},
+    CAST(sum(__rows) AS BIGINT) AS rows,
+    min(__first_row) AS first_row,
+    list_slice(list_sort(flatten(list(__examples) FILTER (WHERE __reason IS NOT NULL))), 1, {EXAMPLE_ROWS})
+      AS examples,
+    fsum(__quantity ORDER BY __first_row) AS quantity,
+    fsum(__cost ORDER BY __first_row) AS cost,
+    min(__start) AS start_time,
+    max(__end) AS end_time,
     {", ".join(checks)}
-  FROM checked
+  FROM ended
   GROUP BY ALL
 )
 SELECT *,
@@ -637,6 +751,90 @@ SELECT *,
   {tags_json} AS tags
 FROM grouped
 """
+
+
+def _referenced(columns: Columns, mapping: BillMapping) -> list[Column]:
+    """The file's columns that the mapping's reason, dimensions, tags and helper columns read.
+
+    A column counts when its SQL occurs in those expressions, longest first (so a struct whose
+    fields are read is not counted for them). A column inside a struct that is itself read is left
+    out: the struct carries it. Extra columns found by chance only make stage 1 finer.
+    """
+    text = "\n".join(
+        [
+            mapping.reason,
+            *mapping.dimensions.values(),
+            *mapping.tags.values(),
+            *mapping.prepare.values(),
+            *mapping.derived.values(),
+        ]
+    )
+    found: set[str] = set()
+    for column in sorted(columns.all, key=lambda item: len(item.sql), reverse=True):
+        if column.sql in text:
+            found.add(column.sql)
+            text = text.replace(column.sql, " ")
+    parents = _struct_parents(columns)
+
+    def inside_found(column: Column) -> bool:
+        parent = parents.get(column.sql)
+        while parent is not None:
+            if parent.sql in found:
+                return True
+            parent = parents.get(parent.sql)
+        return False
+
+    keys: list[Column] = []
+    for column in columns.all:
+        if column.sql in found and not inside_found(column) and column not in keys:
+            keys.append(column)
+    return keys
+
+
+def _struct_parents(columns: Columns) -> dict[str, Column]:
+    """The struct column each struct field column (a Parquet `struct.field`) belongs to, by SQL."""
+    parents: dict[str, Column] = {}
+    structs = [column for column in columns.all if column.kind == "struct"]
+    for column in columns.all:
+        for struct in structs:
+            name = column.name[len(struct.name) + 1 :]
+            if column.name.startswith(struct.name + ".") and column.sql == _field_sql(struct, name):
+                parents[column.sql] = struct
+                break
+    return parents
+
+
+def _field_sql(struct: Column, name: str) -> str:
+    return f"struct_extract({struct.sql}, {literal(name)})"
+
+
+def _rebuild(columns: Columns, keys: list[Column], key_names: dict[str, str]) -> list[tuple[str, str]]:
+    """(name, SQL) of the columns stage 2 reads, rebuilt from the stage-1 keys: a top-level column
+    under its own name, a struct as a struct of just the fields that were read."""
+    parents = _struct_parents(columns)
+    children: dict[str, list[Column]] = {}
+    for column in columns.all:
+        parent = parents.get(column.sql)
+        if parent is not None:
+            children.setdefault(parent.sql, []).append(column)
+    needed: set[str] = set()
+    for column in keys:
+        node: Column | None = column
+        while node is not None:
+            needed.add(node.sql)
+            node = parents.get(node.sql)
+
+    def value(column: Column) -> str:
+        if column.sql in key_names:
+            return key_names[column.sql]
+        fields = [
+            f"{literal(child.name[len(column.name) + 1 :])}: {value(child)}"
+            for child in children.get(column.sql, [])
+            if child.sql in needed
+        ]
+        return "{" + ", ".join(fields) + "}"
+
+    return [(column.sql, value(column)) for column in columns.all if column.sql not in parents and column.sql in needed]
 
 
 def _json_text(key: str) -> str:
