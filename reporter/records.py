@@ -108,7 +108,12 @@ def empty_readings() -> pd.DataFrame:
 
 def frame_from_rows(rows: list[dict[str, object]]) -> pd.DataFrame:
     """Build a typed reading frame from reader rows (dicts keyed by READING_COLUMNS)."""
-    frame = pd.DataFrame(rows, columns=list(READING_COLUMNS))
+    return typed_readings(pd.DataFrame(rows, columns=list(READING_COLUMNS)))
+
+
+def typed_readings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Fill the defaults and give every reading column its type (a frame with READING_COLUMNS)."""
+    frame = frame.copy()
     for column, default in READING_DEFAULTS.items():
         frame[column] = frame[column].fillna(default)
     for column, dtype in READING_COLUMNS.items():

@@ -99,12 +99,7 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
         "vcpus": bills.number(bills.json_value(document, "VCPUs", "vCores")) if document else "NULL",
         "flags": flag,
     }
-    tags = columns.get("Tags")
-    if tags is not None and tag_keys:
-        pairs = mapping.use(bills.entries(tags, "tags"))
-        mapping.tags = {key: bills.tag_lookup(pairs, key) for key in tag_keys}
-    elif tag_keys:
-        mapping.notes.append("the file has no Tags column: no tag values kept")
+    bills.keep_tags(mapping, columns.get("Tags"), tag_keys)
     mapping.flag_notes[METER_FLAG] = (
         "some virtual machine sizes were derived from the meter name (AdditionalInfo names none); "
         "such readings are flagged"

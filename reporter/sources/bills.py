@@ -47,7 +47,7 @@ import duckdb
 import pandas as pd
 
 from reporter.errors import InputFormatError
-from reporter.records import READING_COLUMNS, READING_DEFAULTS, Method
+from reporter.records import READING_COLUMNS, Method, typed_readings
 from reporter.sources.base import ExclusionGroup, InputFile, ReadResult
 
 PARQUET_MAGIC = b"PAR1"
@@ -896,17 +896,16 @@ def _readings(usage: pd.DataFrame, source: InputFile, format_name: str) -> pd.Da
         "tags": usage["tags"],
     }
     frame = pd.DataFrame({name: _values(data.get(name), count) for name in READING_COLUMNS})
-    frame = frame.sort_values("source_row", kind="stable").reset_index(drop=True)
-    for column, default in READING_DEFAULTS.items():
-        frame[column] = frame[column].fillna(default)
-    for column, dtype in READING_COLUMNS.items():
-        if dtype == "str":
-            frame[column] = frame[column].astype(str)
-        elif dtype == "object":
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-        else:
-            frame[column] = frame[column].astype(dtype)
-    return frame
+    return typed_readings(frame.sort_values("source_row", kind="stable").reset_index(drop=True))
+
+
+def keep_tags(mapping: BillMapping, column: Column | None, tag_keys: list[str], name: str = "Tags") -> None:
+    """Map each configured tag key to its value in a JSON/map tags column, or note its absence."""
+    if column is not None and tag_keys:
+        pairs = mapping.use(entries(column, "tags"))
+        mapping.tags = {key: tag_lookup(pairs, key) for key in tag_keys}
+    elif tag_keys:
+        mapping.notes.append(f"the file has no {name} column: no tag values kept")
 
 
 def _values(value: Any, count: int) -> list[Any]:

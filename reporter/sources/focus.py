@@ -116,12 +116,7 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
         "memory_gb": bills.number(bills.json_value(spd, "MemorySize", "x_MemorySize")) if spd else "NULL",
         "flags": flag,
     }
-    tags = columns.get("Tags")
-    if tags is not None and tag_keys:
-        pairs = mapping.use(bills.entries(tags, "tags"))
-        mapping.tags = {key: bills.tag_lookup(pairs, key) for key in tag_keys}
-    elif tag_keys:
-        mapping.notes.append("the file has no Tags column: no tag values kept")
+    bills.keep_tags(mapping, columns.get("Tags"), tag_keys)
     mapping.flag_notes[DESCRIPTION_FLAG] = (
         "some instance types were read from ChargeDescription (the file has no SkuPriceDetails "
         "instance type or SkuMeter for them); such readings are flagged"
