@@ -101,11 +101,6 @@ READING_SCHEMA = pa.DataFrameSchema(
 )
 
 
-def empty_readings() -> pd.DataFrame:
-    """An empty frame with the reading columns and their types."""
-    return frame_from_rows([])
-
-
 def frame_from_rows(rows: list[dict[str, object]]) -> pd.DataFrame:
     """Build a typed reading frame from reader rows (dicts keyed by READING_COLUMNS)."""
     return typed_readings(pd.DataFrame(rows, columns=list(READING_COLUMNS)))

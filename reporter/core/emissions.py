@@ -14,6 +14,7 @@ import pandas as pd
 
 from reporter.errors import ReferenceDataError
 from reporter.factors import Factor, FactorTable
+from reporter.units import G_PER_KG
 
 LOCATION_COLUMNS = ["country_code", "region", "cloud_provider", "cloud_region"]
 
@@ -84,9 +85,9 @@ def attach_emissions(records: pd.DataFrame, table: FactorTable, fallback_key: st
     frame["location_status"] = [r.status for r in resolutions]
     frame["factor_id"] = [r.factor.factor_id for r in resolutions]
     frame["factor_g_per_kwh"] = pd.Series([r.factor.value for r in resolutions], dtype="float64", index=frame.index)
-    frame["location_based_co2e_kg"] = frame["energy_kwh"] * frame["factor_g_per_kwh"] / 1000.0
+    frame["location_based_co2e_kg"] = frame["energy_kwh"] * frame["factor_g_per_kwh"] / G_PER_KG
     for bound in ("low", "high"):
-        frame[f"location_based_co2e_kg_{bound}"] = frame[f"energy_kwh_{bound}"] * frame["factor_g_per_kwh"] / 1000.0
+        frame[f"location_based_co2e_kg_{bound}"] = frame[f"energy_kwh_{bound}"] * frame["factor_g_per_kwh"] / G_PER_KG
     extra = [r.flag for r in resolutions]
     frame["flags"] = [";".join(x for x in (old, new) if x) for old, new in zip(frame["flags"], extra, strict=True)]
     return frame

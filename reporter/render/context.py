@@ -20,6 +20,7 @@ from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.core.period import Period
 from reporter.core.targets import Credit, make_target, progress
 from reporter.pipeline import PipelineResult
+from reporter.units import KG_PER_T
 
 BREAKDOWNS = {
     "scope": "scope",
@@ -146,11 +147,11 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             "energy_kwh": totals["energy_kwh"],
             "energy_kwh_low": totals["energy_kwh_low"],
             "energy_kwh_high": totals["energy_kwh_high"],
-            "location_based_tco2e": totals["location_based_co2e_kg"] / 1000.0,
-            "location_based_tco2e_low": totals["location_based_co2e_kg_low"] / 1000.0,
-            "location_based_tco2e_high": totals["location_based_co2e_kg_high"] / 1000.0,
+            "location_based_tco2e": totals["location_based_co2e_kg"] / KG_PER_T,
+            "location_based_tco2e_low": totals["location_based_co2e_kg_low"] / KG_PER_T,
+            "location_based_tco2e_high": totals["location_based_co2e_kg_high"] / KG_PER_T,
             "market_based_tco2e": None,
-            "embodied_tco2e": totals["embodied_co2e_kg"] / 1000.0,
+            "embodied_tco2e": totals["embodied_co2e_kg"] / KG_PER_T,
             "own_operations_energy_kwh": _scope_sum(allocated, SCOPE2, "energy_kwh"),
             "cloud_energy_kwh": _scope_sum(allocated, SCOPE3_CLOUD, "energy_kwh"),
             "tracker_reported_tco2e": _tracker_total(items),
@@ -163,7 +164,7 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             {
                 "month": row.month,
                 "energy_kwh": float(row.energy_kwh),
-                "location_based_tco2e": float(row.location_based_co2e_kg) / 1000.0,
+                "location_based_tco2e": float(row.location_based_co2e_kg) / KG_PER_T,
             }
             for row in monthly.itertuples()
         ],
@@ -187,7 +188,7 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             "month_assignment": "pro rata by time between the run's start and end",
             "timestamps": "trackers' naive local times, read as the organisation's local time",
         },
-        targets=_targets(config, period, totals["location_based_co2e_kg"] / 1000.0),
+        targets=_targets(config, period, totals["location_based_co2e_kg"] / KG_PER_T),
         credits=[credit.model_dump() for credit in sorted(config.credits, key=lambda c: (c.year, c.registry_id))],
         history=history,
         year_to_date=_year_to_date(period, monthly, history),
@@ -216,10 +217,10 @@ def _by_scope(allocated: pd.DataFrame) -> list[dict[str, Any]]:
                 "energy_kwh": float(part["energy_kwh"].sum()),
                 "energy_kwh_low": float(part["energy_kwh_low"].sum()),
                 "energy_kwh_high": float(part["energy_kwh_high"].sum()),
-                "location_based_tco2e": float(part["location_based_co2e_kg"].sum()) / 1000.0,
-                "location_based_tco2e_low": float(part["location_based_co2e_kg_low"].sum()) / 1000.0,
-                "location_based_tco2e_high": float(part["location_based_co2e_kg_high"].sum()) / 1000.0,
-                "embodied_tco2e": float(part["embodied_co2e_kg"].sum()) / 1000.0,
+                "location_based_tco2e": float(part["location_based_co2e_kg"].sum()) / KG_PER_T,
+                "location_based_tco2e_low": float(part["location_based_co2e_kg_low"].sum()) / KG_PER_T,
+                "location_based_tco2e_high": float(part["location_based_co2e_kg_high"].sum()) / KG_PER_T,
+                "embodied_tco2e": float(part["embodied_co2e_kg"].sum()) / KG_PER_T,
                 "line_items": int(part["record"].nunique()),
             }
         )
@@ -233,7 +234,7 @@ def _cloud_cost(allocated: pd.DataFrame) -> list[dict[str, Any]]:
     )
     rows = []
     for currency, group in billed.groupby("currency", sort=True):
-        tco2e = float(group["location_based_co2e_kg"].sum()) / 1000.0
+        tco2e = float(group["location_based_co2e_kg"].sum()) / KG_PER_T
         cost = float(group["cost"].sum())
         rows.append(
             {
@@ -319,7 +320,7 @@ def _year_to_date(period: Period, monthly: pd.DataFrame, history: dict[str, Any]
                     "month": key,
                     "source": "this report",
                     "energy_kwh": float(row.energy_kwh),
-                    "location_based_tco2e": float(row.location_based_co2e_kg) / 1000.0,
+                    "location_based_tco2e": float(row.location_based_co2e_kg) / KG_PER_T,
                 }
             )
         elif key in closed:
@@ -345,7 +346,7 @@ def _year_to_date(period: Period, monthly: pd.DataFrame, history: dict[str, Any]
 
 def _tracker_total(items: pd.DataFrame) -> float | None:
     weighted = (items["tracker_co2e_kg"] * items["in_period_share"]).dropna()
-    return float(weighted.sum()) / 1000.0 if len(weighted) else None
+    return float(weighted.sum()) / KG_PER_T if len(weighted) else None
 
 
 def _breakdown(allocated: pd.DataFrame, column: str, totals: dict[str, float]) -> list[dict[str, Any]]:
@@ -356,7 +357,7 @@ def _breakdown(allocated: pd.DataFrame, column: str, totals: dict[str, float]) -
         {
             "key": str(row.key),
             "energy_kwh": float(row.energy_kwh),
-            "location_based_tco2e": float(row.location_based_co2e_kg) / 1000.0,
+            "location_based_tco2e": float(row.location_based_co2e_kg) / KG_PER_T,
             "energy_share": float(row.energy_kwh) / total_kwh if total_kwh else 0.0,
             "emissions_share": float(row.location_based_co2e_kg) / total_co2 if total_co2 else 0.0,
         }
@@ -399,7 +400,7 @@ def _factors(result: PipelineResult, allocated: pd.DataFrame) -> list[dict[str, 
                 "source_detail": factor.source_detail,
                 "licence": factor.licence,
                 "energy_kwh": float(used["energy_kwh"]),
-                "location_based_tco2e": float(used["location_based_co2e_kg"]) / 1000.0,
+                "location_based_tco2e": float(used["location_based_co2e_kg"]) / KG_PER_T,
             }
         )
     return rows
@@ -444,7 +445,7 @@ def _line_items(items: pd.DataFrame) -> list[dict[str, Any]]:
     frame = items.reindex(columns=LINE_ITEM_COLUMNS).copy()
     for column in ("start_time", "end_time"):
         frame[column] = frame[column].map(lambda t: t.isoformat() if pd.notna(t) else None)
-    frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / 1000.0
+    frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / KG_PER_T
     # The run's whole energy and emissions above; the part inside the reporting period here.
     frame["energy_kwh_in_period"] = frame["energy_kwh"] * frame["in_period_share"]
     frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
