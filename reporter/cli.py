@@ -185,13 +185,20 @@ def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None,
         )
         for exclusion in ledger.exclusions:
             click.echo(f"  row {exclusion.row}: excluded, {exclusion.reason}")
+        for group in ledger.exclusion_groups:
+            examples = ", ".join(str(r) for r in group.example_rows)
+            click.echo(f"  {group.rows} row(s) excluded (e.g. rows {examples}): {group.reason}")
         for note in ledger.notes:
             click.echo(f"  note: {note}")
     for path, reason in result.skipped:
         click.echo(f"{path}: skipped, {reason}")
-    flagged = result.items[result.items["flags"] != ""]
-    for row in flagged.itertuples():
-        click.echo(f"{row.source_file} row {row.source_row}: flagged {str(row.flags).replace(';', ', ')}")
+    flagged: dict[tuple[str, str], list[int]] = {}
+    for row in result.items[result.items["flags"] != ""].itertuples():
+        for flag in str(row.flags).split(";"):
+            flagged.setdefault((str(row.source_file), flag), []).append(int(row.source_row))
+    for (path, flag), numbers in sorted(flagged.items()):
+        shown = ", ".join(str(r) for r in sorted(numbers)[:5]) + (", …" if len(numbers) > 5 else "")
+        click.echo(f"{path}: {len(numbers)} line item(s) flagged {flag} (rows {shown})")
 
 
 @main.command()

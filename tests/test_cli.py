@@ -141,3 +141,11 @@ def test_report_without_config_needs_org_and_period(runner: CliRunner) -> None:
     result = invoke(runner, ["report", "codecarbon/emissions.csv"], TRACKERS)
     assert result.exit_code == 2
     assert "--org and --period are required" in result.output
+
+
+def test_validate_shows_grouped_bill_exclusions(runner: CliRunner) -> None:
+    result = invoke(runner, ["validate", "aws_cur/legacy-cur-anonymized.csv"], TRACKERS.parent / "cloud")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "aws_cur/legacy-cur-anonymized.csv: aws_cur; 1281 rows read, 1269 usable, 12 excluded"
+    assert any(line.startswith("  12 row(s) excluded (e.g. rows ") and "Tax" in line for line in lines)
