@@ -149,3 +149,12 @@ def test_validate_shows_grouped_bill_exclusions(runner: CliRunner) -> None:
     lines = result.output.splitlines()
     assert lines[0] == "aws_cur/legacy-cur-anonymized.csv: aws_cur; 1281 rows read, 1269 usable, 12 excluded"
     assert any(line.startswith("  12 row(s) excluded (e.g. rows ") and "Tax" in line for line in lines)
+
+
+def test_validate_summarises_flags_per_file(runner: CliRunner) -> None:
+    result = invoke(runner, ["validate", "codecarbon-3.3.0-append-bug/emissions.csv"], TRACKERS)
+    assert result.exit_code == 0
+    assert (
+        "codecarbon-3.3.0-append-bug/emissions.csv: 2 line item(s) flagged shifted_fields (rows 3, 4)"
+        in result.output.splitlines()
+    )
