@@ -24,21 +24,18 @@ def assign_scope(items: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def owners_from_tags(items: pd.DataFrame, tag_for: dict[str, str]) -> pd.DataFrame:
-    """Fill team/project/model from the tags JSON where the item has none (tag_for: column → tag key)."""
+def tag_columns(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One `tag:<key>` column per tag key (the tags JSON is parsed once per item)."""
     frame = items.copy()
     parsed = [json.loads(t) if isinstance(t, str) and t else {} for t in frame["tags"]]
-    for column, key in tag_for.items():
-        values = [tags.get(key) for tags in parsed]
-        filled = pd.Series(values, index=frame.index, dtype=object)
-        frame[column] = frame[column].where(frame[column].notna(), filled)
+    for key in dict.fromkeys(keys):
+        frame[f"tag:{key}"] = pd.Series([tags.get(key) for tags in parsed], index=frame.index, dtype=object)
     return frame
 
 
-def tag_columns(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """One `tag:<key>` column per configured tag key, for breakdowns."""
+def owners_from_tags(items: pd.DataFrame, tag_for: dict[str, str]) -> pd.DataFrame:
+    """Fill team/project/model from the `tag:<key>` columns where the item has none (column → tag key)."""
     frame = items.copy()
-    parsed = [json.loads(t) if isinstance(t, str) and t else {} for t in frame["tags"]]
-    for key in keys:
-        frame[f"tag:{key}"] = pd.Series([tags.get(key) for tags in parsed], index=frame.index, dtype=object)
+    for column, key in tag_for.items():
+        frame[column] = frame[column].where(frame[column].notna(), frame[f"tag:{key}"])
     return frame

@@ -18,7 +18,7 @@ from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.core.period import Period
-from reporter.core.targets import Credit, make_target, progress
+from reporter.core.targets import Credit, Target, make_target, progress
 from reporter.pipeline import PipelineResult
 from reporter.units import KG_PER_T
 
@@ -110,6 +110,7 @@ class ReportContext:
     data_quality: dict[str, Any]
     methodology: dict[str, Any]
     targets: list[dict[str, Any]]
+    pathways: list[dict[str, Any]]
     credits: list[dict[str, Any]]
     history: dict[str, Any]
     year_to_date: dict[str, Any]
@@ -189,6 +190,7 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             "timestamps": "trackers' naive local times, read as the organisation's local time",
         },
         targets=_targets(config, period, totals["location_based_co2e_kg"] / KG_PER_T),
+        pathways=_pathways(config),
         credits=[credit.model_dump() for credit in sorted(config.credits, key=lambda c: (c.year, c.registry_id))],
         history=history,
         year_to_date=_year_to_date(period, monthly, history),
@@ -291,9 +293,14 @@ def _targets(config: ReportConfig, period: Period, actual_tco2e: float) -> list[
     days_in_year = (date(year + 1, 1, 1) - date(year, 1, 1)).days
     fraction = min(1.0, ((period.end - period.start).days + 1) / days_in_year)
     credits = [Credit(**c.model_dump()) for c in config.credits]
-    results = []
-    for spec in config.targets:
-        target = make_target(
+    return [progress(target, year, fraction, actual_tco2e, credits) for target in _target_specs(config)]
+
+
+def _target_specs(config: ReportConfig) -> list[Target]:
+    if config.baseline is None:
+        return []
+    return [
+        make_target(
             spec.name,
             spec.kind,
             config.baseline.year,
@@ -301,8 +308,18 @@ def _targets(config: ReportConfig, period: Period, actual_tco2e: float) -> list[
             spec.target_year,
             spec.reduction_pct,
         )
-        results.append(progress(target, year, fraction, actual_tco2e, credits))
-    return results
+        for spec in config.targets
+    ]
+
+
+def _pathways(config: ReportConfig) -> list[dict[str, Any]]:
+    """Each target's full-year pathway, year by year from the base year to the target year."""
+    return [
+        {"name": target.name, "kind": target.kind, "year": year, "pathway_tco2e": target.pathway(year)}
+        for target in _target_specs(config)
+        if target.target_tco2e is not None
+        for year in range(target.base_year, target.target_year + 1)
+    ]
 
 
 def _year_to_date(period: Period, monthly: pd.DataFrame, history: dict[str, Any]) -> dict[str, Any]:

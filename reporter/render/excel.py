@@ -399,12 +399,7 @@ def _targets(ws: Worksheet, context: ReportContext) -> None:
 
 def _pathways(ws: Worksheet, context: ReportContext) -> None:
     columns = [Column("name"), Column("kind"), Column("year", INTEGER), Column("pathway_tco2e", TCO2E)]
-    rows = [
-        {"name": target.get("name"), "kind": target.get("kind"), "year": year, "pathway_tco2e": value}
-        for target in context.targets
-        for year, value in _pathway(target)
-    ]
-    _table(ws, columns, rows)
+    _table(ws, columns, context.pathways)
     _notes(
         ws,
         [
@@ -413,24 +408,6 @@ def _pathways(ws: Worksheet, context: ReportContext) -> None:
             "A target without a reduction commitment (a plain neutrality pledge) has no pathway.",
         ],
     )
-
-
-def _pathway(target: dict[str, Any]) -> list[tuple[int, float]]:
-    """(year, tCO2e) from the base year to the target year; the same formula as the targets."""
-    base, goal = target.get("base_tco2e"), target.get("target_tco2e")
-    first, last = target.get("base_year"), target.get("target_year")
-    if base is None or goal is None or first is None or last is None or last <= first:
-        return []
-    rows = []
-    for year in range(first, last + 1):
-        if year == first:
-            value = base
-        elif year == last:
-            value = goal
-        else:
-            value = base - (base - goal) * ((year - first) / (last - first))
-        rows.append((year, value))
-    return rows
 
 
 def _credits(ws: Worksheet, context: ReportContext) -> None:
