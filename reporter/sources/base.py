@@ -8,6 +8,7 @@ canonical readings plus the rows it could not use, each with its reason.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -17,6 +18,10 @@ import pandas as pd
 from reporter.errors import InputError
 
 HEAD_BYTES = 8192
+HASH_CHUNK = 1 << 20
+# Files are hashed in the background, one at a time, while the pipeline goes on (hashlib releases
+# the GIL): a reader scanning a big bill overlaps with hashing it. `InputFile.sha256` waits.
+_HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reporter-sha256")
 
 
 @dataclass(frozen=True)
@@ -52,10 +57,13 @@ class ReadResult:
 
 @dataclass(frozen=True)
 class InputFile:
-    """An input file as the pipeline sees it: where it is and what it holds."""
+    """An input file as the pipeline sees it: where it is, what it starts with, and its sha256.
+
+    The sha256 is computed in the background from `open` on; reading `sha256` waits for it.
+    """
 
     path: Path
-    sha256: str
+    digest: Future[str] = field(repr=False, compare=False)
     head: str
     options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
@@ -65,17 +73,17 @@ class InputFile:
             raise InputError("file not found", path=path)
         if not path.is_file():
             raise InputError("not a regular file", path=path)
-        digest = hashlib.sha256()
         try:
             with path.open("rb") as handle:
                 first = handle.read(HEAD_BYTES)
-                digest.update(first)
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
         except OSError as exc:
             raise InputError(f"cannot read file ({exc.strerror})", path=path) from None
         head = first.decode("utf-8-sig", errors="replace")
-        return cls(path=path, sha256=digest.hexdigest(), head=head, options=dict(options or {}))
+        return cls(path=path, digest=_HASHER.submit(_sha256, path), head=head, options=dict(options or {}))
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.result()
 
     @property
     def first_line(self) -> str:
@@ -95,6 +103,17 @@ class Reader(Protocol):
     def read(self, source: InputFile) -> ReadResult:
         """Read the whole file into canonical readings and exclusions."""
         ...
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", path=path) from None
+    return digest.hexdigest()
 
 
 def split_header(line: str) -> list[str]:
