@@ -12,13 +12,13 @@ aggregate query in DuckDB (two threads, a memory limit, spilling to a temporary 
 * notes the first malformed quantity, cost or time in a usage row, which is reported as an error.
 
 The query has two stages (see `_aggregate_sql`). The first, the only one that sees every row, groups
-the rows on the raw values of the columns the mapping reads and the day of the usage start, so the
-mapping's costly expressions (JSON tags, regular expressions, provider and region names, unusual
-time formats) run once per distinct combination instead of once per row; the second evaluates them
-and combines the groups. Sums are added up per group first (compensated), so a total can differ
-from a single running sum in its last bit. Numbering CSV rows as they arrive (`row_number() OVER
-()`) keeps the first stage of a CSV on one thread; a Parquet file numbers its own rows and is read
-on both.
+the rows on the raw values of the columns the mapping reads and of the usage start and end, so the
+mapping's costly expressions (JSON tags, regular expressions, provider and region names, time
+formats) run once per distinct combination instead of once per row; the second evaluates them and
+combines the groups. Sums are added up per group first (compensated), so a total can differ from a
+single running sum in its last bit. DuckDB numbers CSV rows as they arrive (`row_number() OVER
+()`), on one thread per stream, so a big plain CSV is read as two pieces at once
+(reporter.sources.pieces); a Parquet file numbers its own rows and is read on both threads.
 
 Row numbers: in a CSV file (plain or gzip) a row's number is its record number counting the header
 as row 1, which is its line number unless a quoted field spans lines; in a Parquet file it is the
@@ -48,6 +48,7 @@ import pandas as pd
 
 from reporter.errors import InputFormatError
 from reporter.records import READING_COLUMNS, Method, typed_readings
+from reporter.sources import pieces
 from reporter.sources.base import ExclusionGroup, InputFile, ReadResult
 
 PARQUET_MAGIC = b"PAR1"
@@ -55,6 +56,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 HEADER_LIMIT = 1 << 20  # the longest header line looked at (bytes, decompressed)
 CHUNK = 1024
 THREADS = 2
+PIECES = THREADS  # a big plain CSV is read in this many pieces at once
 MEMORY_LIMIT = "1GB"
 EXAMPLE_ROWS = 5
 NULL_STRINGS = ("", "NULL")
@@ -114,7 +116,8 @@ def header_columns(source: InputFile) -> list[str]:
     Parquet struct fields are listed twice: as the struct and as `struct.field` (the names a
     flattened CSV export uses). Unreadable files give an empty list (sniffing never fails).
     """
-    return list(_header(source.path, source.sha256))
+    stat = source.path.stat()
+    return list(_header(source.path, stat.st_size, stat.st_mtime_ns))
 
 
 def header_names(source: InputFile) -> set[str]:
@@ -123,7 +126,7 @@ def header_names(source: InputFile) -> set[str]:
 
 
 @lru_cache(maxsize=128)
-def _header(path: Path, sha256: str) -> tuple[str, ...]:
+def _header(path: Path, size: int, mtime_ns: int) -> tuple[str, ...]:
     try:
         kind = file_kind(path)
         if kind == "parquet":
@@ -504,8 +507,44 @@ def connection(preserve_order: bool = True) -> Iterator[duckdb.DuckDBPyConnectio
         shutil.rmtree(spill, ignore_errors=True)
 
 
-def scan_columns(source: InputFile) -> tuple[str, Columns]:
-    """The FROM clause over the file (with its row number `__row`) and the file's columns."""
+@dataclass(frozen=True)
+class Scan:
+    """How to read a bill: its kind, and a FROM clause per piece of the file.
+
+    Every clause yields the file's columns plus `__row` (the record's number within its piece,
+    from 1) and `__piece`. `header_rows` is how many rows come before the first record (the CSV
+    header; none in Parquet), so a record's row number is header_rows + the records of the pieces
+    before its own + `__row`.
+    """
+
+    kind: str
+    path: Path
+    csv_options: str = ""
+
+    @property
+    def header_rows(self) -> int:
+        return 0 if self.kind == "parquet" else 1
+
+    def whole(self) -> str:
+        """The whole file as one piece."""
+        if self.kind == "parquet":
+            return (
+                f"(SELECT *, file_row_number + 1 AS __row, 0 AS __piece "
+                f"FROM read_parquet({literal(str(self.path))}, file_row_number = true))"
+            )
+        return self.csv_piece(str(self.path), 0)
+
+    def csv_piece(self, location: str, piece: int) -> str:
+        """Piece `piece` of a CSV, read from `location`; only piece 0 starts with the header."""
+        header = "true" if piece == 0 else "false"
+        return (
+            f"(SELECT *, row_number() OVER () AS __row, {piece} AS __piece "
+            f"FROM read_csv({literal(location)}, header = {header}, {self.csv_options}))"
+        )
+
+
+def scan_columns(source: InputFile) -> tuple[Scan, Columns]:
+    """How to scan the file, and the file's columns."""
     path = source.path
     kind = file_kind(path)
     if kind == "parquet":
@@ -513,10 +552,7 @@ def scan_columns(source: InputFile) -> tuple[str, Columns]:
             columns = _parquet_columns(path)
         except Exception as exc:
             raise InputFormatError(f"not a readable Parquet file ({_first_line(exc)})", path) from None
-        scan = (
-            f"(SELECT *, file_row_number + 1 AS __row FROM read_parquet({literal(str(path))}, file_row_number = true))"
-        )
-        return scan, Columns(columns, path)
+        return Scan(kind, path), Columns(columns, path)
     names = header_columns(source)
     if not names:
         raise InputFormatError("the file has no header row", path, 1)
@@ -529,11 +565,10 @@ def scan_columns(source: InputFile) -> tuple[str, Columns]:
     declared = ", ".join(f"{literal(name)}: 'VARCHAR'" for name in unique)
     nulls = ", ".join(literal(value) for value in NULL_STRINGS)
     options = (
-        f"auto_detect = false, header = true, columns = {{{declared}}}, delim = ',', quote = '\"', "
-        f"escape = '\"', nullstr = [{nulls}], compression = '{'gzip' if kind == 'gzip' else 'none'}'"
+        f"auto_detect = false, columns = {{{declared}}}, delim = ',', quote = '\"', escape = '\"', "
+        f"strict_mode = true, nullstr = [{nulls}], compression = '{'gzip' if kind == 'gzip' else 'none'}'"
     )
-    scan = f"(SELECT *, row_number() OVER () + 1 AS __row FROM read_csv({literal(str(path))}, {options}))"
-    return scan, Columns([Column(name, ident(name), "text") for name in unique], path)
+    return Scan(kind, path, options), Columns([Column(name, ident(name), "text") for name in unique], path)
 
 
 def read_bill(
@@ -546,12 +581,7 @@ def read_bill(
     keys = option_tag_keys(source)
     scan, columns = scan_columns(source)
     mapping = build(columns, keys)
-    sql = _aggregate_sql(scan, columns, mapping, keys)
-    with connection(preserve_order=file_kind(path) != "parquet") as con:
-        try:
-            groups = con.execute(sql).df()
-        except duckdb.Error as exc:
-            raise _read_error(exc, path) from None
+    groups = _run(scan, lambda clause: _aggregate_sql(clause, scan.header_rows, columns, mapping, keys))
     _check_values(groups, mapping, path)
     usage = groups[groups["reason"].isna()]
     excluded = groups[groups["reason"].notna()].sort_values("first_row")
@@ -577,6 +607,25 @@ def read_bill(
     )
 
 
+def _run(scan: Scan, query: Callable[[str], str]) -> pd.DataFrame:
+    """The groups of the aggregate query over the file; a big plain CSV is read in pieces at once
+    (see reporter.sources.pieces), and read whole when a piece does not parse."""
+    with connection(preserve_order=scan.kind != "parquet") as con:
+        if scan.kind == "csv" and THREADS > 1 and pieces.can_split(scan.path):
+            bounds = pieces.split_points(scan.path, PIECES)
+            if len(bounds) > 2:
+                try:
+                    with pieces.piped(scan.path, bounds) as pipes:
+                        union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(pipes))
+                        return con.execute(query(f"({union})")).df()
+                except duckdb.Error:
+                    pass  # a cut inside a quoted line break, or bad input: reading it whole tells which
+        try:
+            return con.execute(query(scan.whole())).df()
+        except duckdb.Error as exc:
+            raise _read_error(exc, scan.path) from None
+
+
 CHECKS = (  # (alias of the quantity, cost, start and end values in the query, what is wrong)
     ("q", "is not a number"),
     ("c", "is not a number"),
@@ -585,17 +634,14 @@ CHECKS = (  # (alias of the quantity, cost, start and end values in the query, w
 )
 # What stage 1 computes per group of raw rows, for stage 2 to combine.
 CARRIED = (
-    "__s_text",
-    "__e_text",
+    "__s_raw",
+    "__e_raw",
     "__no_quantity",
     "__rows",
     "__first_row",
     "__examples",
     "__quantity",
     "__cost",
-    "__plain_start",
-    "__plain_end",
-    "__ends",
     "__bad_q_row",
     "__bad_q_value",
     "__bad_c_row",
@@ -603,15 +649,14 @@ CARRIED = (
 )
 
 
-def _aggregate_sql(scan: str, columns: Columns, mapping: BillMapping, tag_keys: list[str]) -> str:
+def _aggregate_sql(scan: str, header_rows: int, columns: Columns, mapping: BillMapping, tag_keys: list[str]) -> str:
     """The query, in two stages.
 
     Stage 1 is the only part that sees every row. It groups the rows on the raw values of the
-    columns the mapping's expressions read, the day of the usage start and whether the quantity is
-    empty, and aggregates: row count, first row, first example rows, sums of the quantity and cost,
-    earliest start and latest end, and the first malformed quantity and cost. Times in the usual
-    ISO shapes are parsed there (plain_timestamp); a time in any other shape is kept as text in
-    the group key (`__s_text`, `__e_text`) and parsed in stage 2, once per group.
+    columns the mapping's expressions read, of the usage start and end, and on whether the
+    quantity is empty, and aggregates: row count, first row, first example rows, sums of the
+    quantity and cost, and the first malformed quantity and cost. It parses no time: a bill has
+    few distinct start and end values (one per hour or day), which stage 2 parses once each.
 
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
     (reason, dimensions, tags and their helper columns) once per stage-1 group and combines the
@@ -622,7 +667,7 @@ def _aggregate_sql(scan: str, columns: Columns, mapping: BillMapping, tag_keys: 
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
     raw = ",\n    ".join(
-        ["__row"]
+        ["__row", "__piece"]
         + [f"{column.sql} AS {key_names[column.sql]}" for column in keys]
         + [
             f"{quantity.sql} AS __q_raw",
@@ -651,9 +696,9 @@ def _aggregate_sql(scan: str, columns: Columns, mapping: BillMapping, tag_keys: 
     final_keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
     final_keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tags))]
     usage = "FILTER (WHERE __reason IS NULL)"
-    # A start or end kept as text is the same in every row of its group: all its rows are bad or none.
+    # A stage-1 group has one start and one end value: all its rows are bad or none.
     bad_s = "__start IS NULL"
-    bad_e = "__e_text IS NOT NULL AND __text_end IS NULL"
+    bad_e = "__e_raw IS NOT NULL AND __end_given IS NULL"
     checks = [
         f"min(__bad_q_row) {usage} AS bad_q_row",
         f"arg_min(__bad_q_value, __bad_q_row) {usage} AS bad_q_value",
@@ -661,9 +706,9 @@ def _aggregate_sql(scan: str, columns: Columns, mapping: BillMapping, tag_keys: 
         f"arg_min(__bad_c_value, __bad_c_row) {usage} AS bad_c_value",
         f"min(CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_row",
         # (an empty start is bad too, but the value reported is the first non-empty bad one)
-        f"arg_min(__s_text, CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_value",
+        f"arg_min(CAST(__s_raw AS VARCHAR), CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_value",
         f"min(CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_row",
-        f"arg_min(__e_text, CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_value",
+        f"arg_min(CAST(__e_raw AS VARCHAR), CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_value",
     ]
     key_text = ", ".join(
         ["coalesce(CAST(day AS VARCHAR), '')"]
@@ -684,24 +729,17 @@ WITH raw AS (
 typed AS (
   SELECT *,
     TRY_CAST(__q_raw AS DOUBLE) AS __q,
-    TRY_CAST(__c_raw AS DOUBLE) AS __c,
-    {plain_timestamp(start, "__s_raw")} AS __s,
-    {plain_timestamp(end, "__e_raw") if end else "NULL"} AS __e
+    TRY_CAST(__c_raw AS DOUBLE) AS __c
   FROM raw
 ),
 stage1 AS (
-  SELECT {group_keys}CAST(__s AS DATE) AS __day,
-    CASE WHEN __s IS NULL THEN CAST(__s_raw AS VARCHAR) END AS __s_text,
-    CASE WHEN __e IS NULL THEN CAST(__e_raw AS VARCHAR) END AS __e_text,
+  SELECT __piece, {group_keys}__s_raw, __e_raw,
     __q_raw IS NULL AS __no_quantity,
     count(*) AS __rows,
     min(__row) AS __first_row,
     min(__row, {EXAMPLE_ROWS}) AS __examples,
     fsum(__q) AS __quantity,
     fsum(__c) AS __cost,
-    min(__s) AS __plain_start,
-    max(__e) AS __plain_end,
-    count(__e) AS __ends,
     min(__row) FILTER (WHERE {bad_q}) AS __bad_q_row,
     arg_min(CAST(__q_raw AS VARCHAR), __row) FILTER (WHERE {bad_q}) AS __bad_q_value,
     min(__row) FILTER (WHERE {bad_c}) AS __bad_c_row,
@@ -709,7 +747,22 @@ stage1 AS (
   FROM typed
   GROUP BY ALL
 ),
-rebuilt AS (SELECT {rebuilt}{", ".join(CARRIED)} FROM stage1),
+offsets AS (
+  SELECT __piece,
+    {header_rows} + coalesce(sum(sum(__rows)) OVER (ORDER BY __piece ROWS UNBOUNDED PRECEDING EXCLUDE CURRENT ROW), 0)
+      AS __offset
+  FROM stage1
+  GROUP BY __piece
+),
+numbered AS (
+  SELECT * REPLACE (
+    __first_row + __offset AS __first_row,
+    list_transform(__examples, {_lambda("r", "r + __offset")}) AS __examples,
+    __bad_q_row + __offset AS __bad_q_row,
+    __bad_c_row + __offset AS __bad_c_row)
+  FROM stage1 JOIN offsets USING (__piece)
+),
+rebuilt AS (SELECT {rebuilt}{", ".join(CARRIED)} FROM numbered),
 prepared AS (SELECT *{prepare} FROM rebuilt),
 src AS (SELECT *{derived} FROM prepared),
 mapped AS (
@@ -719,16 +772,12 @@ mapped AS (
 timed AS (
   SELECT *,
     CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __no_quantity THEN {no_quantity} END AS __reason,
-    coalesce(__plain_start, {text_timestamp("__s_text")}) AS __start,
-    {text_timestamp("__e_text")} AS __text_end
+    {timestamp(start, "__s_raw")} AS __start,
+    {timestamp(end, "__e_raw") if end else "NULL"} AS __end_given
   FROM mapped
 ),
 ended AS (
-  SELECT *,
-    greatest(
-      __plain_end,
-      CASE WHEN __ends < __rows THEN coalesce(__text_end, date_trunc('day', __start) + INTERVAL 1 DAY) END
-    ) AS __end
+  SELECT *, coalesce(__end_given, date_trunc('day', __start) + INTERVAL 1 DAY) AS __end
   FROM timed
 ),
 grouped AS (

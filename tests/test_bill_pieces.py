@@ -1,0 +1,123 @@
+"""A big plain CSV bill is read in pieces at once (reporter.sources.pieces); the result must be the
+one reading the file whole gives: the same readings, exclusions and row numbers, and the same
+errors with the same rows. The size threshold is lowered here so that small files are cut."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reporter.errors import InputFormatError
+from reporter.sources import bills, pieces
+from reporter.sources.base import ReadResult
+from tests.test_bill_readers import CUR_SAMPLE, FOCUS_SAMPLE, _edit_cur, balanced, read
+
+
+def read_both(monkeypatch: pytest.MonkeyPatch, path: Path, reader: str) -> tuple[ReadResult, ReadResult, int]:
+    """The file read whole and read in pieces, and how often the pieced read fell back to whole."""
+    whole = read(path, reader)
+    calls: list[str] = []
+    original = bills.Scan.whole
+
+    def counted(scan: bills.Scan) -> str:
+        calls.append("whole")
+        return original(scan)
+
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(bills.Scan, "whole", counted)
+    cut = read(path, reader)
+    return whole, cut, len(calls)
+
+
+def same(a: ReadResult, b: ReadResult) -> None:
+    pd.testing.assert_frame_equal(a.readings, b.readings)
+    assert a.exclusion_groups == b.exclusion_groups
+    assert a.rows_read == b.rows_read
+    balanced(b)
+
+
+@pytest.mark.parametrize(("path", "reader"), [(CUR_SAMPLE, "aws_cur"), (FOCUS_SAMPLE, "focus")])
+def test_pieces_give_what_the_whole_file_gives(monkeypatch: pytest.MonkeyPatch, path: Path, reader: str) -> None:
+    whole, cut, fallbacks = read_both(monkeypatch, path, reader)
+    assert fallbacks == 0  # the pieces were read, not the whole file
+    same(whole, cut)
+    assert cut.readings["source_row"].max() > len(csv_lines(path)) / 2  # row numbers from the second piece
+
+
+def csv_lines(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def test_split_points_fall_after_line_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_bytes(b"h\n" + b"".join(b"%05d\n" % i for i in range(100)))
+    bounds = pieces.split_points(path, 3)
+    data = path.read_bytes()
+    assert bounds[0] == 0 and bounds[-1] == len(data) and len(bounds) == 4
+    assert all(data[cut - 1 : cut] == b"\n" for cut in bounds[1:-1])
+    assert pieces.split_points(tmp_path.joinpath("lines.csv"), 1) == [0, len(data)]
+
+
+def multiline_cur(path: Path) -> tuple[Path, int]:
+    """A CUR whose middle row has a quoted note spanning two lines, long enough that the file's
+    middle byte falls inside it; every other row is one line. Returns the path and that row's number."""
+    header = ["line_item_line_item_type", "line_item_usage_account_id", "line_item_usage_start_date",
+              "line_item_usage_end_date", "line_item_usage_type", "line_item_usage_amount", "pricing_unit",
+              "line_item_unblended_cost", "product_region_code", "note"]
+    rows = []
+    for index in range(40):
+        hour = index % 24
+        rows.append(["Usage", f"acct-{index % 3}", f"2025-03-01T{hour:02d}:00:00Z", f"2025-03-01T{hour:02d}:59:59Z",
+                     "USE1-BoxUsage:m5.large", str(index + 1), "Hrs", "0.1", "us-east-1", "short"])
+    middle = 20
+    rows[middle][-1] = "x" * 4000 + "\n" + "y" * 100
+    rows[middle + 1][1] = "acct-after"  # the record after the long one, alone in its group
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path, middle + 2
+
+
+def test_a_cut_inside_a_quoted_line_break_falls_back_to_the_whole_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path, long_row = multiline_cur(tmp_path / "cur.csv")
+    data = path.read_bytes()
+    cut = pieces.split_points(path, 2)[1]
+    assert data[:cut].count(b'"') % 2 == 1  # the cut is inside the quoted note
+    whole, pieced, fallbacks = read_both(monkeypatch, path, "aws_cur")
+    assert fallbacks == 1
+    same(whole, pieced)
+    # records, not lines, are counted: 40 records in rows 2..41 though the file has 42 lines
+    assert pieced.rows_read == 40 and len(data.splitlines()) == 42
+    after = pieced.readings[pieced.readings["sub_account_id"] == "acct-after"]
+    assert list(after["source_row"]) == [long_row + 1] == [23]
+
+
+def test_a_bad_quantity_in_the_second_piece_names_its_row_in_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rows = list(csv.DictReader(CUR_SAMPLE.open(newline="", encoding="utf-8")))
+    line = 2 + max(i for i, r in enumerate(rows) if r["lineItem/LineItemType"] == "Usage")
+    assert line > len(rows) / 2
+    path = _edit_cur(tmp_path, {line: {"lineItem/UsageAmount": "n/a"}})
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    with pytest.raises(InputFormatError) as caught:
+        read(path, "aws_cur")
+    assert (caught.value.row, caught.value.column) == (line, "lineItem/UsageAmount")
+
+
+def test_a_ragged_row_in_the_second_piece_names_its_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    lines = ["Date,MeterCategory,Quantity,UnitOfMeasure,ChargeType"]
+    lines += [f"2025-01-{1 + i % 28:02d},Storage,{i},1 GB/Month,Usage" for i in range(300)]
+    lines[250] += ",extra"
+    path = tmp_path / "azure.csv"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    with pytest.raises(InputFormatError) as caught:
+        read(path, "azure_cost")
+    assert caught.value.row == 251 and caught.value.path == path
