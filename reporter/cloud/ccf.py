@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
+from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
 from reporter.cloud.classify import (
@@ -150,7 +151,7 @@ def aws_vcpu_hours(line: Line, cls: Classification, amount: float) -> tuple[floa
     if contains_any(("Fargate-vCPU-Hours", "CPUCredits"), usage):
         return amount, "vCPU-hours as billed"
     burst = cf.ccf_aws_burstable()
-    if contains_any(tuple(burst), usage):
+    if _names_burstable(usage):
         key = ".".join(inst.split(".")[:2])
         vcpus = _aws_vcpus(key)
         if vcpus is None or key not in burst:
@@ -161,6 +162,18 @@ def aws_vcpu_hours(line: Line, cls: Classification, amount: float) -> tuple[floa
         return line.vcpus * amount, f"{fmt(line.vcpus)} vCPU (bill)"
     vcpus = _aws_vcpus(inst)
     return (vcpus * amount, f"{fmt(vcpus)} vCPU (CCF table)") if vcpus else (None, "")
+
+
+@lru_cache(maxsize=16384)
+def _names_burstable(usage_type: str) -> bool:
+    """Whether the usage type mentions one of CCF's burstable instance types."""
+    return contains_any(tuple(cf.ccf_aws_burstable()), usage_type)
+
+
+@lru_cache(maxsize=16384)
+def _names_gpu_instance(usage_type: str) -> bool:
+    """Whether the usage type mentions one of CCF's GPU instance types."""
+    return contains_any(tuple(cf.ccf_aws_gpu_instances()), usage_type)
 
 
 def aws_processors(service: str, usage_type: str, key: str) -> list[str]:
@@ -211,7 +224,7 @@ def aws_compute(line: Line, cls: Classification, pue: float) -> Estimate:
              f" [{procs}] × PUE {pue} × RF {fmt(rf)}"]
     gpus = cf.ccf_aws_gpu_instances()
     inst = aws_instance_from_usage_type(cls.usage_type)
-    if contains_any(tuple(gpus), cls.usage_type):
+    if _names_gpu_instance(cls.usage_type):
         gpu_h = gpus.get(inst, 0) * amount
         row = cf.ccf_aws_instances().get(key)
         gpu_procs = row["gpu_processors"].split(";") if row and row["gpu_processors"] else ["Unknown"]

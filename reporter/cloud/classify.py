@@ -16,7 +16,8 @@ deliberately NOT estimated:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
 from reporter.cloud.units import UnitSpec, parse_unit
@@ -319,7 +320,14 @@ def _azure_unit_kind(unit_raw: str, unit: UnitSpec, lists: dict[str, tuple[str, 
 
 
 def classify(provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str) -> Classification:
-    """Classify one bill line for the given mode ('ccf' or 'default')."""
+    """Classify one bill line for the given mode ('ccf' or 'default'); the caller owns the result."""
+    cached = _classify(provider, service, usage_type, unit, instance_type, mode)
+    return replace(cached, flags=list(cached.flags))
+
+
+@lru_cache(maxsize=16384)
+def _classify(provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str) -> Classification:
+    """One classification per distinct line description; shared, so never modified."""
     if provider == "aws":
         return classify_aws(service, usage_type, unit, instance_type, mode)
     if provider == "gcp":

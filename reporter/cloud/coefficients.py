@@ -263,6 +263,7 @@ def model_constant(name: str) -> tuple[float, float, float]:
     raise KeyError(f"no model constant {name}")
 
 
+@lru_cache(maxsize=4096)
 def pue(provider: str, region: str | None, mode: str) -> tuple[float, str]:
     """(PUE, source) for a provider region: exact match, then regex, then the provider default."""
     rows = [r for r in read_table("pue.csv") if r["mode"] == mode and r["provider"] == provider]

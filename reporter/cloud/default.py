@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
 from reporter.cloud.ccf import aws_replication
@@ -51,7 +52,8 @@ def _util(name: str) -> tuple[float, float, float]:
     return cf.model_constant(name)
 
 
-def _cpu_coefficients(provider: str, archs: tuple[str, ...]) -> tuple[float, float, float | None, str, list[str]]:
+@lru_cache(maxsize=1024)
+def _cpu_coefficients(provider: str, archs: tuple[str, ...]) -> tuple[float, float, float | None, str, tuple[str, ...]]:
     """(min W, max W, GB/chip, label, flags) per vCPU: mean over the listed microarchitectures."""
     own, aws = cf.cpu_power(provider), cf.cpu_power("aws")
     # the AWS table covers the most microarchitectures; used where the provider's own has none
@@ -60,21 +62,22 @@ def _cpu_coefficients(provider: str, archs: tuple[str, ...]) -> tuple[float, flo
         chips = [k[1][2] for k in known if k[1][2] is not None]
         label = "/".join(a if mine else f"{a} (AWS table)" for a, _, mine in known)
         return (statistics.fmean(k[1][0] for k in known), statistics.fmean(k[1][1] for k in known),
-                statistics.fmean(chips) if chips else None, label, [])
+                statistics.fmean(chips) if chips else None, label, ())
     low, high = cf.ccf_constant(provider, "min_watts_fallback"), cf.ccf_constant(provider, "max_watts_fallback")
-    return low, high, None, "architecture unknown: CCF fleet average", ["cpu_architecture_unknown"]
+    return low, high, None, "architecture unknown: CCF fleet average", ("cpu_architecture_unknown",)
 
 
-def _accelerator(name: str) -> tuple[cf.AcceleratorPower, list[str], str]:
+@lru_cache(maxsize=1024)
+def _accelerator(name: str) -> tuple[cf.AcceleratorPower, tuple[str, ...], str]:
     table = cf.accelerators()
     if name in table:
         acc = table[name]
-        flags = ["gpu_power_assumed"] if acc.assumed else []
+        flags = ("gpu_power_assumed",) if acc.assumed else ()
         return acc, flags, acc.name + (f"; {acc.max_source}" if acc.assumed else "")
     measured = [a for a in table.values() if not a.assumed and not a.name.startswith("TPU")]
     avg = cf.AcceleratorPower("average GPU", statistics.fmean(a.idle_w for a in measured),
                               statistics.fmean(a.max_w for a in measured), True, "mean of the GPU table")
-    return avg, ["gpu_power_assumed"], f"model '{name or 'unknown'}' not in table: ASSUMED mean of the GPU table"
+    return avg, ("gpu_power_assumed",), f"model '{name or 'unknown'}' not in table: ASSUMED mean of the GPU table"
 
 
 def accelerator_from_text(text: str) -> str:

@@ -50,8 +50,7 @@ def estimate_usage(usage: pd.DataFrame, mode: str = "default") -> pd.DataFrame:
     missing = [c for c in REQUIRED_COLUMNS if c not in usage.columns]
     if missing:
         raise ValueError(f"usage frame lacks required column(s): {', '.join(missing)}")
-    records = usage.to_dict("records")
-    lines = [Line.from_record(record) for record in records]
+    lines = Line.from_frame(usage)
     results = _ccf(lines) if mode == "ccf" else [_default(line) for line in lines]
     return _assemble(usage, results, mode)
 
@@ -96,36 +95,40 @@ def _finite(value: float) -> float:
 
 
 def _assemble(usage: pd.DataFrame, results: list[Estimate], mode: str) -> pd.DataFrame:
-    out = usage.copy()
     columns: dict[str, list[object]] = {name: [] for name in OUTPUT_COLUMNS}
     ccf_extra: list[float] = []
     quantities = pd.to_numeric(usage["consumed_quantity"], errors="coerce").fillna(0.0).tolist()
     for est, quantity in zip(results, quantities, strict=True):
-        guarded = not all(math.isfinite(v) for v in (*est.totals(), est.it_low, est.it_central, est.it_high))
-        if guarded:
-            est.flags.append("non_finite_guarded")
-        if quantity < 0:
-            est.flags.append("negative_quantity")
-        low, central, high = (_finite(v) for v in est.totals())
-        low, high = min(low, high), max(low, high)  # a negative (corrected) quantity flips the bounds
-        columns["usage_category"].append(est.category)
-        columns["energy_it_kwh"].append(_finite(est.it_central))
-        columns["energy_it_kwh_low"].append(_finite(est.it_low))
-        columns["energy_it_kwh_high"].append(_finite(est.it_high))
-        columns["pue"].append(est.pue)
-        columns["energy_kwh"].append(central)
-        columns["energy_kwh_low"].append(low)
-        columns["energy_kwh_high"].append(high)
-        columns["embodied_co2e_kg"].append(_finite(est.embodied_kg))
-        columns["estimate_basis"].append(est.basis)
-        columns["estimate_status"].append(est.status)
-        columns["model_flags"].append(";".join(dict.fromkeys(est.flags)))
+        _add_row(columns, est, quantity)
         ccf_extra.append(_finite(est.ccf_embodied_kwh))
+    out = usage.copy()
     for name, values in columns.items():
         out[name] = pd.Series(values, index=usage.index, dtype="float64" if _numeric(name) else "object")
     if mode == "ccf":
         out[CCF_COLUMN] = pd.Series(ccf_extra, index=usage.index, dtype="float64")
     return out
+
+
+def _add_row(columns: dict[str, list[object]], est: Estimate, quantity: float) -> None:
+    totals = est.totals()
+    if not all(math.isfinite(v) for v in (*totals, est.it_low, est.it_central, est.it_high)):
+        est.flags.append("non_finite_guarded")
+    if quantity < 0:
+        est.flags.append("negative_quantity")
+    low, central, high = (_finite(v) for v in totals)
+    low, high = min(low, high), max(low, high)  # a negative (corrected) quantity flips the bounds
+    columns["usage_category"].append(est.category)
+    columns["energy_it_kwh"].append(_finite(est.it_central))
+    columns["energy_it_kwh_low"].append(_finite(est.it_low))
+    columns["energy_it_kwh_high"].append(_finite(est.it_high))
+    columns["pue"].append(est.pue)
+    columns["energy_kwh"].append(central)
+    columns["energy_kwh_low"].append(low)
+    columns["energy_kwh_high"].append(high)
+    columns["embodied_co2e_kg"].append(_finite(est.embodied_kg))
+    columns["estimate_basis"].append(est.basis)
+    columns["estimate_status"].append(est.status)
+    columns["model_flags"].append(";".join(dict.fromkeys(est.flags)))
 
 
 def _numeric(name: str) -> bool:

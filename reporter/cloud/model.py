@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from reporter.cloud.units import as_float, as_text, to_timestamp
 
@@ -32,24 +36,57 @@ class Line:
     ccf_lookup: bool = False
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Line:
-        quantity = as_float(record.get("consumed_quantity"))
-        return cls(
-            provider=as_text(record.get("cloud_provider")).lower(),
-            region=as_text(record.get("cloud_region")).lower(),
-            service=as_text(record.get("service_name")),
-            usage_type=as_text(record.get("usage_type")),
-            instance_type=as_text(record.get("instance_type")),
-            quantity=quantity if quantity is not None else 0.0,
-            unit=as_text(record.get("consumed_unit")),
-            vcpus=as_float(record.get("vcpus")),
-            gpus=as_float(record.get("gpus")),
-            memory_gb=as_float(record.get("memory_gb")),
-            start=to_timestamp(record.get("start_time")),
-            end=to_timestamp(record.get("end_time")),
-            cost=as_float(record.get("billed_cost")),
-            ccf_lookup=_flag(record.get("ccf_lookup")),
-        )
+    def from_frame(cls, frame: pd.DataFrame) -> list[Line]:
+        """One line per row, read column by column; missing columns read as missing values."""
+        columns = {name: _cells(frame, name) for name in LINE_COLUMNS}
+        quantities = [0.0 if quantity is None else quantity for quantity in _floats(columns["consumed_quantity"])]
+        return [
+            cls(*values)
+            for values in zip(
+                _texts(columns["cloud_provider"], lower=True),
+                _texts(columns["cloud_region"], lower=True),
+                _texts(columns["service_name"]),
+                _texts(columns["usage_type"]),
+                _texts(columns["instance_type"]),
+                quantities,
+                _texts(columns["consumed_unit"]),
+                _floats(columns["vcpus"]),
+                _floats(columns["gpus"]),
+                _floats(columns["memory_gb"]),
+                [to_timestamp(value) for value in columns["start_time"]],
+                [to_timestamp(value) for value in columns["end_time"]],
+                _floats(columns["billed_cost"]),
+                [_flag(value) for value in columns["ccf_lookup"]],
+                strict=True,
+            )
+        ]
+
+
+LINE_COLUMNS = (
+    "cloud_provider", "cloud_region", "service_name", "usage_type", "instance_type", "consumed_quantity",
+    "consumed_unit", "vcpus", "gpus", "memory_gb", "start_time", "end_time", "billed_cost", "ccf_lookup",
+)
+
+
+def _cells(frame: pd.DataFrame, name: str) -> list[Any]:
+    """A column's values as `DataFrame.to_dict` gives them (Python scalars); None where it is missing."""
+    if name not in frame.columns:
+        return [None] * len(frame)
+    column = frame[name]
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiub":
+        return column.tolist()
+    return frame[[name]].to_dict("list")[name]
+
+
+def _texts(values: list[Any], lower: bool = False) -> list[str]:
+    """`as_text` of each value (lower-cased on request), with plain strings taken directly."""
+    texts = [value.strip() if type(value) is str else as_text(value) for value in values]
+    return [text.lower() for text in texts] if lower else texts
+
+
+def _floats(values: list[Any]) -> list[float | None]:
+    """`as_float` of each value, with finite plain floats taken directly."""
+    return [value if type(value) is float and math.isfinite(value) else as_float(value) for value in values]
 
 
 def _flag(value: Any) -> bool:

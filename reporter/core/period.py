@@ -53,19 +53,28 @@ def _next_month(moment: datetime) -> datetime:
 def month_shares(records: pd.DataFrame, period: Period) -> pd.DataFrame:
     """Rows (record index, month 'YYYY-MM', share in [0, 1]) for the parts inside the period."""
     out: list[tuple[object, str, float]] = []
-    lo, hi = period.start_time, period.end_time
+    parts_by_times: dict[tuple[object, object], list[tuple[str, float]]] = {}
     for index, start, end in zip(records.index, records["start_time"], records["end_time"], strict=True):
-        start_dt = pd.Timestamp(start).to_pydatetime() if pd.notna(start) else None
-        end_dt = pd.Timestamp(end).to_pydatetime()
-        if start_dt is None or start_dt >= end_dt:
-            if lo <= end_dt < hi:
-                out.append((index, end_dt.strftime("%Y-%m"), 1.0))
-            continue
-        total = (end_dt - start_dt).total_seconds()
-        cursor = max(start_dt, lo)
-        stop = min(end_dt, hi)
-        while cursor < stop:
-            boundary = min(_next_month(cursor), stop)
-            out.append((index, cursor.strftime("%Y-%m"), (boundary - cursor).total_seconds() / total))
-            cursor = boundary
+        times = (start, end)
+        if times not in parts_by_times:
+            parts_by_times[times] = _month_parts(start, end, period)
+        out.extend((index, month, share) for month, share in parts_by_times[times])
     return pd.DataFrame(out, columns=["record", "month", "share"])
+
+
+def _month_parts(start: object, end: object, period: Period) -> list[tuple[str, float]]:
+    """(month 'YYYY-MM', share) of one run's time inside the period, month by month."""
+    lo, hi = period.start_time, period.end_time
+    start_dt = pd.Timestamp(start).to_pydatetime() if pd.notna(start) else None
+    end_dt = pd.Timestamp(end).to_pydatetime()
+    if start_dt is None or start_dt >= end_dt:
+        return [(end_dt.strftime("%Y-%m"), 1.0)] if lo <= end_dt < hi else []
+    total = (end_dt - start_dt).total_seconds()
+    cursor = max(start_dt, lo)
+    stop = min(end_dt, hi)
+    parts = []
+    while cursor < stop:
+        boundary = min(_next_month(cursor), stop)
+        parts.append((cursor.strftime("%Y-%m"), (boundary - cursor).total_seconds() / total))
+        cursor = boundary
+    return parts
