@@ -7,10 +7,11 @@ CO2e here (kg / 1000 is a unit change, not rounding); rounding happens only when
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from reporter import __version__
@@ -90,6 +91,7 @@ LINE_ITEM_COLUMNS = [
     "embodied_co2e_kg",
     "estimate_basis",
 ]
+TIME_COLUMNS = ("start_time", "end_time")
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,9 @@ class ReportContext:
         return f"{self.organization['slug']}-{label}"
 
     def to_dict(self) -> dict[str, Any]:
-        return _clean(asdict(self))
+        """Every field, JSON-safe; line items are built clean (see `_line_items`) and passed through."""
+        document = {field.name: getattr(self, field.name) for field in fields(self)}
+        return {name: value if name == "line_items" else _clean(value) for name, value in document.items()}
 
 
 def build_context(result: PipelineResult, history: dict[str, Any] | None = None) -> ReportContext:
@@ -459,14 +463,38 @@ def _quality(result: PipelineResult, allocated: pd.DataFrame) -> dict[str, Any]:
 
 
 def _line_items(items: pd.DataFrame) -> list[dict[str, Any]]:
-    frame = items.reindex(columns=LINE_ITEM_COLUMNS).copy()
-    for column in ("start_time", "end_time"):
-        frame[column] = frame[column].map(lambda t: t.isoformat() if pd.notna(t) else None)
-    frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / KG_PER_T
+    frame = items.reindex(columns=LINE_ITEM_COLUMNS)
+    tco2e = frame["location_based_co2e_kg"] / KG_PER_T
+    columns = {
+        name: _iso_values(frame[name]) if name in TIME_COLUMNS else _column_values(frame[name])
+        for name in LINE_ITEM_COLUMNS
+    }
+    columns["location_based_tco2e"] = _column_values(tco2e)
     # The run's whole energy and emissions above; the part inside the reporting period here.
-    frame["energy_kwh_in_period"] = frame["energy_kwh"] * frame["in_period_share"]
-    frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
-    return [_clean(row) for row in frame.to_dict(orient="records")]
+    columns["energy_kwh_in_period"] = _column_values(frame["energy_kwh"] * frame["in_period_share"])
+    columns["location_based_tco2e_in_period"] = _column_values(tco2e * frame["in_period_share"])
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _iso_values(column: pd.Series) -> list[str | None]:
+    """Times as ISO 8601 text (NaT → None); in a datetime column each distinct time is formatted once."""
+    if column.dtype.kind != "M":
+        return [t.isoformat() if pd.notna(t) else None for t in column]
+    codes, uniques = pd.factorize(column)
+    texts = [t.isoformat() for t in uniques]
+    return [texts[code] if code >= 0 else None for code in codes.tolist()]
+
+
+def _column_values(column: pd.Series) -> list[Any]:
+    """One column as `_clean` makes the cells of `to_dict(orient="records")`, converted column-wise."""
+    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
+    if kind == "f":
+        return [None if math.isnan(value) else value for value in column.tolist()]
+    if kind in "iub":
+        return column.tolist()
+    values = column.to_numpy(dtype=object, na_value=None).tolist()
+    return [value if value is None or type(value) is str else _clean(value) for value in values]
 
 
 def _clean(value: Any) -> Any:
