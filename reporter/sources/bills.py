@@ -688,8 +688,9 @@ def _aggregate_sql(scan: str, header_rows: int, columns: Columns, mapping: BillM
         [f"{mapping.reason} AS __reason0"]
         + [f"{sql} AS d_{name}" for name, sql in dims.items()]
         + [f"{sql} AS t_{index}" for index, sql in enumerate(tags)]
-        + list(CARRIED)
     )
+    key_list = ", ".join(key_names.values())
+    same_keys = " AND ".join(f"n.{name} IS NOT DISTINCT FROM m.{name}" for name in key_names.values()) or "TRUE"
     no_quantity = literal(f"usage row without a quantity ({quantity.name} is empty)")
     keep = "CASE WHEN __reason IS NULL THEN {} END"
     final_keys = [keep.format("CAST(__start AS DATE)") + " AS day"]
@@ -762,12 +763,17 @@ numbered AS (
     __bad_c_row + __offset AS __bad_c_row)
   FROM stage1 JOIN offsets USING (__piece)
 ),
-rebuilt AS (SELECT {rebuilt}{", ".join(CARRIED)} FROM numbered),
+distinct_keys AS (SELECT DISTINCT {key_list or "NULL AS __none"} FROM numbered),
+rebuilt AS (SELECT {rebuilt}{key_list or "__none"} FROM distinct_keys),
 prepared AS (SELECT *{prepare} FROM rebuilt),
 src AS (SELECT *{derived} FROM prepared),
-mapped AS (
-  SELECT {mapped}
+mapped_keys AS (
+  SELECT {key_list + ", " if key_list else ""}{mapped}
   FROM src
+),
+mapped AS (
+  SELECT m.* EXCLUDE ({key_list or "__none"}), {", ".join("n." + name for name in CARRIED)}
+  FROM numbered n JOIN mapped_keys m ON {same_keys}
 ),
 timed AS (
   SELECT *,
