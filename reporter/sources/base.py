@@ -18,7 +18,6 @@ import pandas as pd
 from reporter.errors import InputError
 
 HEAD_BYTES = 8192
-HASH_CHUNK = 1 << 20
 # Files are hashed in the background, one at a time, while the pipeline goes on (hashlib releases
 # the GIL): a reader scanning a big bill overlaps with hashing it. `InputFile.sha256` waits.
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reporter-sha256")
@@ -106,14 +105,11 @@ class Reader(Protocol):
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(HASH_CHUNK), b""):
-                digest.update(chunk)
+            return hashlib.file_digest(handle, "sha256").hexdigest()
     except OSError as exc:
         raise InputError(f"cannot read file ({exc.strerror})", path=path) from None
-    return digest.hexdigest()
 
 
 def split_header(line: str) -> list[str]:
