@@ -5,10 +5,13 @@ errors with the same rows. The size threshold is lowered here so that small file
 from __future__ import annotations
 
 import csv
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reporter.errors import InputFormatError
 from reporter.sources import bills, pieces
@@ -121,3 +124,43 @@ def test_a_ragged_row_in_the_second_piece_names_its_line(monkeypatch: pytest.Mon
     with pytest.raises(InputFormatError) as caught:
         read(path, "azure_cost")
     assert caught.value.row == 251 and caught.value.path == path
+
+
+cells = st.text(alphabet=st.sampled_from(list('ab ,"\n\r')), max_size=12)
+bill_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["Usage", "Tax", "DiscountedUsage", "Credit"]),
+        cells,  # usage account: quotes, commas and line breaks included
+        st.integers(0, 47),  # hour of the usage start
+        st.decimals(0, 1000, places=3, allow_nan=False, allow_infinity=False),
+        cells,  # a note the reader does not map
+    ),
+    min_size=1,
+    max_size=60,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(bill_rows, st.integers(2, 5))
+def test_any_cut_gives_what_the_whole_file_gives(rows: list[tuple[str, str, int, object, str]], count: int) -> None:
+    """Property: however many pieces, and wherever the cuts fall (inside quoted line breaks too),
+    the readings, exclusions and row numbers are those of the whole file."""
+    header = ["line_item_line_item_type", "line_item_usage_account_id", "line_item_usage_start_date",
+              "line_item_usage_type", "line_item_usage_amount", "pricing_unit", "note"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cur.csv"
+        with path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for kind, account, hour, amount, note in rows:
+                start = f"2025-03-{1 + hour // 24:02d}T{hour % 24:02d}:00:00Z"
+                writer.writerow([kind, account, start, "USE1-BoxUsage:m5.large", str(amount), "Hrs", note])
+        whole = read(path, "aws_cur")
+        saved = (pieces.SPLIT_MIN_BYTES, bills.PIECES)
+        pieces.SPLIT_MIN_BYTES, bills.PIECES = 0, count
+        try:
+            cut = read(path, "aws_cur")
+        finally:
+            pieces.SPLIT_MIN_BYTES, bills.PIECES = saved
+    same(whole, cut)
+    assert cut.rows_read == len(rows)
