@@ -164,3 +164,13 @@ def test_any_cut_gives_what_the_whole_file_gives(rows: list[tuple[str, str, int,
             pieces.SPLIT_MIN_BYTES, bills.PIECES = saved
     same(whole, cut)
     assert cut.rows_read == len(rows)
+
+
+def test_without_named_pipes_the_file_is_read_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(path: str) -> None:
+        raise PermissionError(1, "Operation not permitted", path)
+
+    whole = read(CUR_SAMPLE, "aws_cur")
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(pieces.os, "mkfifo", refuse)
+    same(whole, read(CUR_SAMPLE, "aws_cur"))

@@ -618,8 +618,10 @@ def _run(scan: Scan, query: Callable[[str], str]) -> pd.DataFrame:
                     with pieces.piped(scan.path, bounds) as pipes:
                         union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(pipes))
                         return con.execute(query(f"({union})")).df()
-                except duckdb.Error:
-                    pass  # a cut inside a quoted line break, or bad input: reading it whole tells which
+                except (duckdb.Error, OSError):
+                    # a cut inside a quoted line break, bad input (reading it whole tells which), or
+                    # no named pipes in the temporary folder
+                    pass
         try:
             return con.execute(query(scan.whole())).df()
         except duckdb.Error as exc:
