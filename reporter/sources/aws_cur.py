@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reporter.sources import bills
+from reporter.sources import bill_sql, bills
 from reporter.sources.base import InputFile, ReadResult
 
 LEGACY = {"lineitem/usagetype", "lineitem/lineitemtype", "lineitem/usageamount"}
@@ -66,20 +66,20 @@ class AwsCurReader:
 
 
 def _why(type_sql: str) -> str:
-    cases = " ".join(f"WHEN {bills.literal(key)} THEN {bills.literal(text)}" for key, text in WHY.items())
+    cases = " ".join(f"WHEN {bill_sql.literal(key)} THEN {bill_sql.literal(text)}" for key, text in WHY.items())
     return f"coalesce(CASE lower(trim({type_sql})) {cases} END, 'not usage, no resource consumed')"
 
 
-def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
+def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMapping:
     item_type = columns.require("lineItem/LineItemType", "line_item_line_item_type")
     quantity = columns.require("lineItem/UsageAmount", "line_item_usage_amount")
     start = columns.require("lineItem/UsageStartDate", "line_item_usage_start_date")
-    usage_list = ", ".join(bills.literal(t) for t in USAGE_TYPES)
+    usage_list = ", ".join(bill_sql.literal(t) for t in USAGE_TYPES)
     reason = (
         f"CASE WHEN lower(trim({item_type.sql})) IN ({usage_list}) THEN NULL "
         f"ELSE 'line item type ''' || coalesce(trim({item_type.sql}), '(empty)') || ''': ' || {_why(item_type.sql)} END"
     )
-    mapping = bills.BillMapping(
+    mapping = bill_sql.BillMapping(
         reason=reason,
         quantity=quantity,
         start=start,
@@ -87,17 +87,17 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
         cost=columns.get("lineItem/UnblendedCost", "line_item_unblended_cost"),
     )
     product = columns.get("product")
-    product_pairs = mapping.use(bills.entries(product, "product")) if product is not None else None
+    product_pairs = mapping.use(bill_sql.entries(product, "product")) if product is not None else None
 
     def attribute(*names: str, keys: tuple[str, ...] = ()) -> str:
-        flat = bills.first_text(*columns.present(*names))
-        from_map = bills.entry(product_pairs, *keys) if product_pairs is not None and keys else "NULL"
-        return bills.coalesce(flat, from_map)
+        flat = bill_sql.first_text(*columns.present(*names))
+        from_map = bill_sql.entry(product_pairs, *keys) if product_pairs is not None and keys else "NULL"
+        return bill_sql.coalesce(flat, from_map)
 
-    usage_type = bills.text(columns.get("lineItem/UsageType", "line_item_usage_type"))
-    zone = bills.text(columns.get("lineItem/AvailabilityZone", "line_item_availability_zone"))
+    usage_type = bill_sql.text(columns.get("lineItem/UsageType", "line_item_usage_type"))
+    zone = bill_sql.text(columns.get("lineItem/AvailabilityZone", "line_item_availability_zone"))
     zone_region = f"NULLIF(regexp_extract({zone}, '^([a-z]{{2}}(-gov)?-[a-z]+-[0-9]+)', 1), '')"
-    region = bills.coalesce(
+    region = bill_sql.coalesce(
         attribute(
             "product/regionCode",
             "product/region",
@@ -109,45 +109,45 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
     )
     mapping.dimensions = {
         "provider": "'aws'",
-        "billing_account_id": bills.text(columns.get("bill/PayerAccountId", "bill_payer_account_id")),
-        "sub_account_id": bills.text(columns.get("lineItem/UsageAccountId", "line_item_usage_account_id")),
-        "service_name": bills.text(columns.get("lineItem/ProductCode", "line_item_product_code")),
+        "billing_account_id": bill_sql.text(columns.get("bill/PayerAccountId", "bill_payer_account_id")),
+        "sub_account_id": bill_sql.text(columns.get("lineItem/UsageAccountId", "line_item_usage_account_id")),
+        "service_name": bill_sql.text(columns.get("lineItem/ProductCode", "line_item_product_code")),
         "service_category": attribute("product/productFamily", "product_product_family", keys=("product_family",)),
-        "region": bills.region_id(region),
+        "region": bill_sql.region_id(region),
         "usage_type": usage_type,
-        "instance_type": bills.coalesce(
+        "instance_type": bill_sql.coalesce(
             attribute("product/instanceType", "product_instance_type", keys=("instance_type",)),
-            bills.instance_in(usage_type, after_colon=True) if usage_type != "NULL" else "NULL",
+            bill_sql.instance_in(usage_type, after_colon=True) if usage_type != "NULL" else "NULL",
         ),
-        "unit": bills.text(columns.get("pricing/unit", "pricing_unit")),
-        "currency": bills.text(columns.get("lineItem/CurrencyCode", "line_item_currency_code")),
-        "vcpus": bills.leading_number(attribute("product/vcpu", "product_vcpu", keys=("vcpu",))),
-        "gpus": bills.leading_number(attribute("product/gpu", "product_gpu", keys=("gpu",))),
-        "memory_gb": bills.leading_number(attribute("product/memory", "product_memory", keys=("memory",))),
+        "unit": bill_sql.text(columns.get("pricing/unit", "pricing_unit")),
+        "currency": bill_sql.text(columns.get("lineItem/CurrencyCode", "line_item_currency_code")),
+        "vcpus": bill_sql.leading_number(attribute("product/vcpu", "product_vcpu", keys=("vcpu",))),
+        "gpus": bill_sql.leading_number(attribute("product/gpu", "product_gpu", keys=("gpu",))),
+        "memory_gb": bill_sql.leading_number(attribute("product/memory", "product_memory", keys=("memory",))),
     }
     if tag_keys:
         mapping.tags = _tags(columns, mapping, tag_keys)
     return mapping
 
 
-def _tags(columns: bills.Columns, mapping: bills.BillMapping, tag_keys: list[str]) -> dict[str, str]:
+def _tags(columns: bill_sql.Columns, mapping: bill_sql.BillMapping, tag_keys: list[str]) -> dict[str, str]:
     """Tag values from per-tag columns (legacy / Athena) and the resource_tags map (CUR 2.0)."""
-    flat: dict[str, list[bills.Column]] = {}
+    flat: dict[str, list[bill_sql.Column]] = {}
     for column in columns.all:
         low = column.name.lower()
         for prefix in ("resourcetags/", "resource_tags_"):
             if low.startswith(prefix) and len(low) > len(prefix):
-                flat.setdefault(bills.normalise_key(low[len(prefix) :]), []).append(column)
+                flat.setdefault(bill_sql.normalise_key(low[len(prefix) :]), []).append(column)
     resource_tags = columns.get("resource_tags")
-    pairs = mapping.use(bills.entries(resource_tags, "tags")) if resource_tags is not None else None
+    pairs = mapping.use(bill_sql.entries(resource_tags, "tags")) if resource_tags is not None else None
     tags: dict[str, str] = {}
     for key in tag_keys:
-        spellings = dict.fromkeys(bills.normalise_key(c) for c in bills.tag_candidates(key))
+        spellings = dict.fromkeys(bill_sql.normalise_key(c) for c in bill_sql.tag_candidates(key))
         found = [column for spelling in spellings for column in flat.get(spelling, [])]
-        parts = [bills.text(column) for column in found]
+        parts = [bill_sql.text(column) for column in found]
         if pairs is not None:
-            parts.append(bills.tag_lookup(pairs, key))
-        tags[key] = bills.coalesce(*parts)
+            parts.append(bill_sql.tag_lookup(pairs, key))
+        tags[key] = bill_sql.coalesce(*parts)
     if not flat and pairs is None:
         mapping.notes.append("the file has no resource tag columns: no tag values kept")
     return tags

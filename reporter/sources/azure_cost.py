@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reporter.sources import bills
+from reporter.sources import bill_sql, bills
 from reporter.sources.base import InputFile, ReadResult
 
 DATES = ("Date", "UsageDate", "UsageDateTime")
@@ -46,7 +46,7 @@ class AzureCostReader:
         return bills.read_bill(source, self.name, _mapping)
 
 
-def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
+def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMapping:
     quantity = columns.require("Quantity", "UsageQuantity")
     start = columns.require(*DATES)
     charge_type = columns.get("ChargeType")
@@ -57,46 +57,46 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
             f"ELSE 'ChargeType ''' || coalesce(trim({charge_type.sql}), '(empty)') || ''': not usage, "
             "no resource consumed' END"
         )
-    mapping = bills.BillMapping(
+    mapping = bill_sql.BillMapping(
         reason=reason,
         quantity=quantity,
         start=start,
         end=None,
         cost=columns.get("CostInBillingCurrency", "Cost", "PreTaxCost"),
     )
-    category = bills.text(columns.get("MeterCategory"))
-    sub_category = bills.text(columns.get("MeterSubCategory"))
-    meter = bills.text(columns.get("MeterName"))
-    unit = bills.text(columns.get("UnitOfMeasure"))
+    category = bill_sql.text(columns.get("MeterCategory"))
+    sub_category = bill_sql.text(columns.get("MeterSubCategory"))
+    meter = bill_sql.text(columns.get("MeterName"))
+    unit = bill_sql.text(columns.get("UnitOfMeasure"))
     info = columns.get("AdditionalInfo")
     document = None
     if info is not None:
         document = "__json_info"
-        mapping.prepare[document] = bills.json_of(info)
+        mapping.prepare[document] = bill_sql.json_of(info)
     is_vm = f"coalesce(lower({category}) LIKE '%virtual machines%', false)"
     declared = (
-        bills.coalesce(
-            bills.json_value(document, "VMSize"),
-            f"CASE WHEN {is_vm} THEN {bills.json_value(document, 'ServiceType')} END",
+        bill_sql.coalesce(
+            bill_sql.json_value(document, "VMSize"),
+            f"CASE WHEN {is_vm} THEN {bill_sql.json_value(document, 'ServiceType')} END",
         )
         if document
         else "NULL"
     )
     derived = _size_from_meter(meter, is_vm, unit)
     flag = f"CASE WHEN {declared} IS NULL AND {derived} IS NOT NULL THEN '{METER_FLAG}' END"
-    location = bills.first_text(*columns.present("ResourceLocation", "MeterRegion"))
+    location = bill_sql.first_text(*columns.present("ResourceLocation", "MeterRegion"))
     mapping.dimensions = {
         "provider": "'azure'",
-        "billing_account_id": bills.text(columns.get("BillingAccountId")),
-        "sub_account_id": bills.text(columns.get("SubscriptionId", "SubscriptionGuid")),
+        "billing_account_id": bill_sql.text(columns.get("BillingAccountId")),
+        "sub_account_id": bill_sql.text(columns.get("SubscriptionId", "SubscriptionGuid")),
         "service_name": category,
-        "service_category": bills.text(columns.get("ServiceFamily")),
-        "region": bills.region_id(location),
+        "service_category": bill_sql.text(columns.get("ServiceFamily")),
+        "region": bill_sql.region_id(location),
         "usage_type": f"NULLIF(concat_ws(' | ', {sub_category}, {meter}), '')",
-        "instance_type": bills.coalesce(declared, derived),
+        "instance_type": bill_sql.coalesce(declared, derived),
         "unit": unit,
-        "currency": bills.text(columns.get("BillingCurrencyCode", "BillingCurrency", "Currency")),
-        "vcpus": bills.number(bills.json_value(document, "VCPUs", "vCores")) if document else "NULL",
+        "currency": bill_sql.text(columns.get("BillingCurrencyCode", "BillingCurrency", "Currency")),
+        "vcpus": bill_sql.number(bill_sql.json_value(document, "VCPUs", "vCores")) if document else "NULL",
         "flags": flag,
     }
     bills.keep_tags(mapping, columns.get("Tags"), tag_keys)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reporter.sources import bills
+from reporter.sources import bill_sql, bills
 from reporter.sources.base import InputFile, ReadResult
 
 SIGNATURE = {"chargecategory", "chargeperiodstart", "billedcost"}
@@ -42,7 +42,7 @@ class FocusReader:
         return bills.read_bill(source, self.name, _mapping)
 
 
-def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
+def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMapping:
     category = columns.require("ChargeCategory")
     quantity = columns.require("ConsumedQuantity")
     start = columns.require("ChargePeriodStart")
@@ -63,7 +63,7 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
             f"WHEN lower(trim({commitment.sql})) = 'unused' THEN 'CommitmentDiscountStatus ''Unused'': "
             "a commitment paid for but not used, no resource consumed'"
         )
-    mapping = bills.BillMapping(
+    mapping = bill_sql.BillMapping(
         reason=f"CASE {' '.join(reasons)} END",
         quantity=quantity,
         start=start,
@@ -77,43 +77,43 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
     for alias, column in (("spd", price_details), ("xsku", sku_details)):
         if column is not None:
             name = f"__json_{alias}"
-            mapping.prepare[name] = bills.json_of(column)
+            mapping.prepare[name] = bill_sql.json_of(column)
             documents[alias] = name
     spd = documents.get("spd")
     xsku = documents.get("xsku")
     meter = columns.get("SkuMeter")
     description = columns.get("ChargeDescription")
 
-    declared = bills.coalesce(
-        bills.json_value(spd, "InstanceType", "x_InstanceType") if spd else "NULL",
+    declared = bill_sql.coalesce(
+        bill_sql.json_value(spd, "InstanceType", "x_InstanceType") if spd else "NULL",
         _vm_size(xsku, columns.get("ServiceCategory")) if xsku else "NULL",
-        bills.instance_in(bills.text(meter), after_colon=True) if meter else "NULL",
+        bill_sql.instance_in(bill_sql.text(meter), after_colon=True) if meter else "NULL",
     )
-    described = bills.instance_in(bills.text(description)) if description else "NULL"
-    instance = bills.coalesce(declared, described)
+    described = bill_sql.instance_in(bill_sql.text(description)) if description else "NULL"
+    instance = bill_sql.coalesce(declared, described)
     flag = (
         f"CASE WHEN {declared} IS NULL AND {described} IS NOT NULL THEN '{DESCRIPTION_FLAG}' END"
         if described != "NULL"
         else "NULL"
     )
-    provider = bills.first_text(*columns.present("ServiceProviderName", "ProviderName"))
+    provider = bill_sql.first_text(*columns.present("ServiceProviderName", "ProviderName"))
     mapping.dimensions = {
-        "provider": bills.provider_id(provider),
-        "billing_account_id": bills.text(columns.get("BillingAccountId")),
-        "sub_account_id": bills.text(columns.get("SubAccountId")),
-        "service_name": bills.text(columns.get("ServiceName")),
-        "service_category": bills.text(columns.get("ServiceCategory")),
-        "region": bills.region_id(bills.text(columns.get("RegionId"))),
-        "usage_type": bills.first_text(meter, description),
+        "provider": bill_sql.provider_id(provider),
+        "billing_account_id": bill_sql.text(columns.get("BillingAccountId")),
+        "sub_account_id": bill_sql.text(columns.get("SubAccountId")),
+        "service_name": bill_sql.text(columns.get("ServiceName")),
+        "service_category": bill_sql.text(columns.get("ServiceCategory")),
+        "region": bill_sql.region_id(bill_sql.text(columns.get("RegionId"))),
+        "usage_type": bill_sql.first_text(meter, description),
         "instance_type": instance,
-        "unit": bills.text(columns.get("ConsumedUnit")),
-        "currency": bills.text(columns.get("BillingCurrency")),
-        "vcpus": bills.coalesce(
-            bills.number(bills.json_value(spd, "CoreCount", "x_CoreCount")) if spd else "NULL",
-            bills.number(bills.json_value(xsku, "VCPUs", "vCores")) if xsku else "NULL",
+        "unit": bill_sql.text(columns.get("ConsumedUnit")),
+        "currency": bill_sql.text(columns.get("BillingCurrency")),
+        "vcpus": bill_sql.coalesce(
+            bill_sql.number(bill_sql.json_value(spd, "CoreCount", "x_CoreCount")) if spd else "NULL",
+            bill_sql.number(bill_sql.json_value(xsku, "VCPUs", "vCores")) if xsku else "NULL",
         ),
-        "gpus": bills.number(bills.json_value(spd, "GpuCount", "x_GpuCount")) if spd else "NULL",
-        "memory_gb": bills.number(bills.json_value(spd, "MemorySize", "x_MemorySize")) if spd else "NULL",
+        "gpus": bill_sql.number(bill_sql.json_value(spd, "GpuCount", "x_GpuCount")) if spd else "NULL",
+        "memory_gb": bill_sql.number(bill_sql.json_value(spd, "MemorySize", "x_MemorySize")) if spd else "NULL",
         "flags": flag,
     }
     bills.keep_tags(mapping, columns.get("Tags"), tag_keys)
@@ -124,10 +124,10 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
     return mapping
 
 
-def _vm_size(document: str, category: bills.Column | None) -> str:
+def _vm_size(document: str, category: bill_sql.Column | None) -> str:
     """Microsoft's x_SkuDetails: VMSize, or ServiceType on Compute rows (elsewhere it can name a
     storage tier such as Standard_LRS)."""
-    service_type = bills.json_value(document, "ServiceType")
+    service_type = bill_sql.json_value(document, "ServiceType")
     if category is not None:
-        service_type = f"CASE WHEN lower({bills.text(category)}) = 'compute' THEN {service_type} END"
-    return bills.coalesce(bills.json_value(document, "VMSize"), service_type)
+        service_type = f"CASE WHEN lower({bill_sql.text(category)}) = 'compute' THEN {service_type} END"
+    return bill_sql.coalesce(bill_sql.json_value(document, "VMSize"), service_type)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reporter.sources import bills
+from reporter.sources import bill_sql, bills
 from reporter.sources.base import InputFile, ReadResult
 
 MACHINE_SPEC = "compute.googleapis.com/machine_spec"
@@ -61,13 +61,13 @@ class GcpBillingReader:
         return bills.read_bill(source, self.name, _mapping)
 
 
-def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
+def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMapping:
     quantity = columns.require(*AMOUNT)
     start = columns.require("usage_start_time")
     cost_type = columns.get("cost_type")
     if cost_type is not None:
         low = f"lower(trim({cost_type.sql}))"
-        known = " ".join(f"WHEN {bills.literal(k)} THEN {bills.literal(v)}" for k, v in REASONS.items())
+        known = " ".join(f"WHEN {bill_sql.literal(k)} THEN {bill_sql.literal(v)}" for k, v in REASONS.items())
         reason = (
             f"CASE WHEN {cost_type.sql} IS NULL OR {low} IN ('', 'regular') THEN NULL "
             f"ELSE coalesce(CASE {low} {known} END, "
@@ -75,7 +75,7 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
         )
     else:
         reason = "NULL"
-    mapping = bills.BillMapping(
+    mapping = bill_sql.BillMapping(
         reason=reason,
         quantity=quantity,
         start=start,
@@ -83,27 +83,29 @@ def _mapping(columns: bills.Columns, tag_keys: list[str]) -> bills.BillMapping:
         cost=columns.get("cost"),
     )
     system = columns.get("system_labels")
-    system_pairs = mapping.use(bills.entries(system, "system")) if system is not None else None
-    machine = bills.entry(system_pairs, MACHINE_SPEC) if system_pairs else "NULL"
-    cores = bills.number(bills.entry(system_pairs, CORES)) if system_pairs else "NULL"
-    memory = f"({bills.number(bills.entry(system_pairs, MEMORY))} / 1024.0)" if system_pairs else "NULL"
+    system_pairs = mapping.use(bill_sql.entries(system, "system")) if system is not None else None
+    machine = bill_sql.entry(system_pairs, MACHINE_SPEC) if system_pairs else "NULL"
+    cores = bill_sql.number(bill_sql.entry(system_pairs, CORES)) if system_pairs else "NULL"
+    memory = f"({bill_sql.number(bill_sql.entry(system_pairs, MEMORY))} / 1024.0)" if system_pairs else "NULL"
     mapping.dimensions = {
         "provider": "'gcp'",
-        "billing_account_id": bills.text(columns.get("billing_account_id")),
-        "sub_account_id": bills.text(columns.get(*_names("project.id"))),
-        "service_name": bills.text(columns.get(*_names("service.description"))),
-        "region": bills.region_id(bills.first_text(*columns.present(*_names("location.region", "location.location")))),
-        "usage_type": bills.text(columns.get(*SKU)),
+        "billing_account_id": bill_sql.text(columns.get("billing_account_id")),
+        "sub_account_id": bill_sql.text(columns.get(*_names("project.id"))),
+        "service_name": bill_sql.text(columns.get(*_names("service.description"))),
+        "region": bill_sql.region_id(
+            bill_sql.first_text(*columns.present(*_names("location.region", "location.location")))
+        ),
+        "usage_type": bill_sql.text(columns.get(*SKU)),
         "instance_type": machine,
-        "unit": bills.text(columns.get(*_names("usage.unit"))),
-        "currency": bills.text(columns.get("currency")),
+        "unit": bill_sql.text(columns.get(*_names("usage.unit"))),
+        "currency": bill_sql.text(columns.get("currency")),
         "vcpus": cores,
         "memory_gb": memory,
     }
     if tag_keys:
         sources = [columns.get("labels"), columns.get(*_names("project.labels"))]
-        pairs = [mapping.use(bills.entries(c, f"labels{i}")) for i, c in enumerate(sources) if c is not None]
+        pairs = [mapping.use(bill_sql.entries(c, f"labels{i}")) for i, c in enumerate(sources) if c is not None]
         if not pairs:
             mapping.notes.append("the file has no labels column: no tag values kept")
-        mapping.tags = {key: bills.coalesce(*(bills.tag_lookup(p, key) for p in pairs)) for key in tag_keys}
+        mapping.tags = {key: bill_sql.coalesce(*(bill_sql.tag_lookup(p, key) for p in pairs)) for key in tag_keys}
     return mapping
