@@ -214,9 +214,10 @@ def test_default_gcp_n2_core_seconds() -> None:
                "usage_type": "N2 Instance Core running in Belgium", "consumed_unit": "seconds",
                "consumed_quantity": 7200.0})
     # 7200 vCPU-seconds = 2 vCPU-h; N2 -> Ice Lake (GCP 2026: min 0.766796875, max 3.651579125 W/vCPU)
-    # 2 x (0.766796875 + 0.5 x 2.88478225) = 4.41837600 Wh IT; PUE europe-west1 1.09 (CCF's TTM value)
+    # 2 x (0.766796875 + 0.5 x 2.88478225) = 4.41837600 Wh IT; PUE europe-west1 1.08 (Google, St. Ghislain
+    # campus 2025) -> 4.41837600 x 1.08 = 4.77184608 Wh
     assert row["energy_it_kwh"] == pytest.approx(0.004418376, rel=1e-9)
-    assert row["energy_kwh"] == pytest.approx(0.004418376 * 1.09, rel=1e-9)
+    assert row["energy_kwh"] == pytest.approx(0.00477184608, rel=1e-9)
 
 
 def test_default_accelerator_assumptions_are_flagged_and_disclosed() -> None:
