@@ -345,10 +345,9 @@ def build_default_instances(coeff: Path, curated: Path) -> None:
             arch = arch or (old[5] if old else "")
             rows[(provider, name)] = [provider, name, name.split(".")[0], vcpus, memory, arch, model, count, "",
                                       old[9] if old else "", source]
-    for name, vcpus, memory, arch in _azure_v5_sizes():
+    for name, vcpus, memory, arch, source in _azure_v5_sizes():
         family = re.sub(r"^standard_([a-z]+)\d+([a-z]*)_v5$", r"\1\2_v5", name)
-        rows.setdefault(("azure", name), ["azure", name, family, vcpus, memory, arch, "", "", "", "",
-                                          "Azure VM size documentation (v5)"])
+        rows.setdefault(("azure", name), ["azure", name, family, vcpus, memory, arch, "", "", "", "", source])
     for row in rows.values():
         if row[0] == "azure" and not row[5]:
             row[5] = next((arch for pattern, arch in AZURE_ARCH_RULES if re.search(pattern, row[1])), "")
@@ -374,24 +373,57 @@ CCF_GPU_NAMES = {
 }
 
 
+# Processors of the Azure v5 D/E series, as listed in the "Host specifications" include of each
+# series' size page (see AZURE_V5_DOCS): Intel Xeon Platinum 8370C (Ice Lake), 8473C (Sapphire
+# Rapids), 8573C (Emerald Rapids); AMD EPYC 7763v (Milan, 3rd Gen), EPYC 9004 (Genoa, 4th Gen).
+AZURE_V5_INTEL_3 = "Emerald Rapids;Ice Lake;Sapphire Rapids"  # Dv5, Dsv5, Ev5, Esv5
+AZURE_V5_INTEL_2 = "Emerald Rapids;Ice Lake"  # Ddv5, Ddsv5, Edv5, Edsv5
+AZURE_V5_AMD = "EPYC 3rd Gen;EPYC 4th Gen"  # Dasv5, Dadsv5, Easv5, Eadsv5
+
 # Azure series whose processor the open dataset leaves "Unknown" (Azure VM size documentation).
 AZURE_ARCH_RULES: list[tuple[str, str]] = [
     (r"_nc\d+ads_a100_v4$", "EPYC 3rd Gen"), (r"_nd96a(m)?sr(_a100)?_v4$", "EPYC 2nd Gen"),
     (r"_nd96isr_h100_v5$", "Sapphire Rapids"), (r"_nc\d+as_t4_v3$", "EPYC 2nd Gen"),
     (r"_nc\d+r?s_v3$", "Broadwell"), (r"_nd40rs_v2$", "Skylake"), (r"_nv\d+ads_a10_v5$", "EPYC 3rd Gen"),
-    (r"_[de]\d+a[d]?s?_v5$", "EPYC 3rd Gen"), (r"_[de]\d+[d]?s?_v5$", "Ice Lake"),
+    (r"_[de]\d+ad?s_v5$", AZURE_V5_AMD), (r"_[de]\d+ds?_v5$", AZURE_V5_INTEL_2),
+    (r"_[de]\d+s?_v5$", AZURE_V5_INTEL_3),
 ]
 
+# Azure v5 D/E size pages checked in 2026-11: MicrosoftDocs/azure-compute-docs,
+# articles/virtual-machines/sizes/<folder>/<series>-series.md ("Sizes in series": vCPUs, memory)
+# and <folder>/includes/<series>-series-specs.md (processors), at the commits
+# (page, specs include) below. Key: (letter, suffix) of standard_<letter><vCPUs><suffix>_v5.
+AZURE_V5_DOCS: dict[tuple[str, str], tuple[str, str, str, str, str]] = {
+    # (letter, suffix): (series, folder, microarchitectures, page commit, specs commit)
+    ("d", ""): ("Dv5", "general-purpose", AZURE_V5_INTEL_3, "2072bfd7", "1502ca28"),
+    ("d", "s"): ("Dsv5", "general-purpose", AZURE_V5_INTEL_3, "005f8f6e", "1f02b877"),
+    ("d", "d"): ("Ddv5", "general-purpose", AZURE_V5_INTEL_2, "05e75b14", "1f02b877"),
+    ("d", "ds"): ("Ddsv5", "general-purpose", AZURE_V5_INTEL_2, "1421aebc", "1f02b877"),
+    ("d", "as"): ("Dasv5", "general-purpose", AZURE_V5_AMD, "2072bfd7", "1502ca28"),
+    ("d", "ads"): ("Dadsv5", "general-purpose", AZURE_V5_AMD, "3b30912d", "1f02b877"),
+    ("e", ""): ("Ev5", "memory-optimized", AZURE_V5_INTEL_3, "05e75b14", "dbe4a806"),
+    ("e", "s"): ("Esv5", "memory-optimized", AZURE_V5_INTEL_3, "0175d5fa", "dbe4a806"),
+    ("e", "d"): ("Edv5", "memory-optimized", AZURE_V5_INTEL_2, "05e75b14", "6cb3ee96"),
+    ("e", "ds"): ("Edsv5", "memory-optimized", AZURE_V5_INTEL_2, "1a043fb3", "8a14ba7e"),
+    ("e", "as"): ("Easv5", "memory-optimized", AZURE_V5_AMD, "2e4af987", "883ff7bb"),
+    ("e", "ads"): ("Eadsv5", "memory-optimized", AZURE_V5_AMD, "ab1d3891", "883ff7bb"),
+}
 
-def _azure_v5_sizes() -> list[tuple[str, str, str, str]]:
-    """Dv5/Dsv5/Ddv5/Ddsv5/Dasv5/Dadsv5 (4 GiB per vCPU) and Ev5 variants (8 GiB per vCPU; E96 672 GiB)."""
+
+def _azure_v5_sizes() -> list[tuple[str, str, str, str, str]]:
+    """Dv5/Dsv5/Ddv5/Ddsv5/Dasv5/Dadsv5 (4 GiB per vCPU) and Ev5 variants (8 GiB per vCPU; E96 672 GiB).
+
+    Only the 2-96 vCPU sizes shared by all twelve series (the documented E20, E104i and E112i
+    sizes are not listed)."""
     out = []
-    for letter, per_vcpu in (("d", 4), ("e", 8)):
-        for suffix in ("", "s", "d", "ds", "as", "ads"):
-            arch = "EPYC 3rd Gen" if suffix.startswith("a") else "Ice Lake"
-            for vcpus in (2, 4, 8, 16, 32, 48, 64, 96):
-                memory = 672 if (letter == "e" and vcpus == 96) else vcpus * per_vcpu
-                out.append((f"standard_{letter}{vcpus}{suffix}_v5", str(vcpus), str(memory), arch))
+    for (letter, suffix), (series, folder, arch, _, _) in AZURE_V5_DOCS.items():
+        per_vcpu = 4 if letter == "d" else 8
+        slug = series.lower()
+        source = (f"Azure docs: {series} size series (learn.microsoft.com/azure/virtual-machines/sizes/{folder}/"
+                  f"{slug}-series) checked 2026-11")
+        for vcpus in (2, 4, 8, 16, 32, 48, 64, 96):
+            memory = 672 if (letter == "e" and vcpus == 96) else vcpus * per_vcpu
+            out.append((f"standard_{letter}{vcpus}{suffix}_v5", str(vcpus), str(memory), arch, source))
     return out
 
 
@@ -399,16 +431,24 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-# Accelerated instances missing from the curated table. Sizes from the providers' instance-type
-# pages (AWS p5, p6, trn2, inf1); re-verify before release.
+# Accelerated instances missing from the curated table. Checked in 2026-11 against the AWS
+# "Amazon EC2 Instance Types" guide, page "Specifications for Amazon EC2 accelerated computing
+# instances", table "Performance specifications" (memory GiB, processor, vCPUs, accelerators);
+# it names the processors AMD EPYC 7R13 (p5), Intel Xeon Emerald Rapids (p6-b200), Intel Xeon
+# Sapphire Rapids (trn2) and Intel Xeon P-8259L (inf1, Cascade Lake). Trainium2/Inferentia counts,
+# vCPUs and host memory also agree with aws-neuron/aws-neuron-sdk
+# general/arch/neuron-hardware/{trn2,inf1}-arch.rst. The H100 form factor of p5.4xlarge (SXM) is
+# not stated there; it is the P5 family's (see the curated p5.48xlarge row).
+AWS_AC_DOC = ("AWS docs: Specifications for Amazon EC2 accelerated computing instances "
+              "(docs.aws.amazon.com/ec2/latest/instancetypes/ac.html) checked 2026-11")
 EXTRA_ACCELERATED: list[tuple[str, str, str, str, str, str, str, str]] = [
-    ("aws", "p5.4xlarge", "16", "256", "EPYC 3rd Gen", "H100-SXM", "1", "AWS EC2 P5 instance page"),
-    ("aws", "p6-b200.48xlarge", "192", "2048", "Emerald Rapids", "B200", "8", "AWS EC2 P6 instance page"),
-    ("aws", "trn2.48xlarge", "192", "2048", "Sapphire Rapids", "Trainium2", "16", "AWS EC2 Trn2 instance page"),
-    ("aws", "inf1.xlarge", "4", "8", "Cascade Lake", "Inferentia", "1", "AWS EC2 Inf1 instance page"),
-    ("aws", "inf1.2xlarge", "8", "16", "Cascade Lake", "Inferentia", "1", "AWS EC2 Inf1 instance page"),
-    ("aws", "inf1.6xlarge", "24", "48", "Cascade Lake", "Inferentia", "4", "AWS EC2 Inf1 instance page"),
-    ("aws", "inf1.24xlarge", "96", "192", "Cascade Lake", "Inferentia", "16", "AWS EC2 Inf1 instance page"),
+    ("aws", "p5.4xlarge", "16", "256", "EPYC 3rd Gen", "H100-SXM", "1", AWS_AC_DOC),
+    ("aws", "p6-b200.48xlarge", "192", "2048", "Emerald Rapids", "B200", "8", AWS_AC_DOC),
+    ("aws", "trn2.48xlarge", "192", "2048", "Sapphire Rapids", "Trainium2", "16", AWS_AC_DOC),
+    ("aws", "inf1.xlarge", "4", "8", "Cascade Lake", "Inferentia", "1", AWS_AC_DOC),
+    ("aws", "inf1.2xlarge", "8", "16", "Cascade Lake", "Inferentia", "1", AWS_AC_DOC),
+    ("aws", "inf1.6xlarge", "24", "48", "Cascade Lake", "Inferentia", "4", AWS_AC_DOC),
+    ("aws", "inf1.24xlarge", "96", "192", "Cascade Lake", "Inferentia", "16", AWS_AC_DOC),
 ]
 
 
