@@ -14,13 +14,16 @@ in a fresh process:
 3. the tool: `reporter report` on the file (JSON only), which also numbers every row, hashes the
    file, models energy and writes the report.
 
-It prints wall time and peak RSS of each, and the tool's time over each DuckDB time.
+The file is read once before timing (so every run finds it in the page cache), and each of the
+three is run `--repeat` times (default 3) in turn; it prints the median wall time and the largest
+peak RSS of each, and the tool's time over each DuckDB time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,6 +107,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (the median is printed)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-cur-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -118,17 +122,30 @@ def main() -> None:
             generate(path, rows, args.format)
             print(f"  (generated {path.name} in {time.perf_counter() - began:.1f} s)", file=sys.stderr)
         scan = f"read_parquet('{path}')" if args.format == "parquet" else f"read_csv('{path}', all_varchar=true)"
-        bare_s, bare_mb = measure(duckdb_command(BARE.format(scan=scan)))
-        same_s, same_mb = measure(duckdb_command(SAME_COLUMNS.format(scan=scan)))
         out = folder / f"out-{rows}"
         tool = [sys.executable, "-m", "reporter", "report", str(path), "--org", "Bench", "--period", "2026-10",
                 "--out", str(out), "--only", "json"]
-        tool_s, tool_mb = measure(tool)
+        warm(path)
+        runs = [
+            [measure(command) for command in
+             (duckdb_command(BARE.format(scan=scan)), duckdb_command(SAME_COLUMNS.format(scan=scan)), tool)]
+            for _ in range(max(args.repeat, 1))
+        ]
+        (bare_s, bare_mb), (same_s, same_mb), (tool_s, tool_mb) = (
+            (statistics.median(run[i][0] for run in runs), max(run[i][1] for run in runs)) for i in range(3)
+        )
         size = path.stat().st_size / 1e6
         print(
             f"{rows:>12,} {size:>8.0f} {bare_s:>7.2f} {bare_mb:>8.0f} {same_s:>12.2f} {same_mb:>13.0f} "
             f"{tool_s:>7.2f} {tool_mb:>8.0f} {tool_s / bare_s:>10.2f} {tool_s / same_s:>15.2f}"
         )
+
+
+def warm(path: Path) -> None:
+    """Read the file once, so that no timed run pays for reading it from disk."""
+    with path.open("rb") as handle:
+        while handle.read(1 << 24):
+            pass
 
 
 def duckdb_command(query: str) -> list[str]:
