@@ -37,11 +37,12 @@ def _friendly(func: F) -> F:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reporter")
 def main() -> None:
-    """Turn ML energy-tracker logs into AI energy and emissions disclosures.
+    """Turn ML energy-tracker logs and cloud bills into AI energy and emissions disclosures.
 
-    Reads CodeCarbon, carbontracker and eco2ai outputs, converts them to one canonical
-    usage record, applies one PUE policy and dated, sourced grid factors, and writes a PDF
-    report, an Excel workbook and a JSON document for the period you choose.
+    Reads CodeCarbon, carbontracker and eco2ai outputs and cloud bills (FOCUS, AWS CUR, GCP
+    billing export, Azure cost details), converts them to one canonical usage record (measured
+    energy from trackers, estimated energy from bills), applies dated, sourced grid factors, and
+    writes a PDF report, an Excel workbook and a JSON document for the period you choose.
     """
 
 
