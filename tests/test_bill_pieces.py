@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -174,3 +175,22 @@ def test_without_named_pipes_the_file_is_read_whole(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(pieces.os, "mkfifo", refuse)
     same(whole, read(CUR_SAMPLE, "aws_cur"))
+
+
+def test_each_pipe_carries_its_piece(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"".join(b"line %06d\n" % i for i in range(200_000)))  # 2.4 MB, more than a pipe holds
+    data = path.read_bytes()
+    bounds = pieces.split_points(path, 2)
+    with pieces.piped(path, bounds) as pipes:
+        for index, pipe in enumerate(pipes):
+            with open(pipe, "rb") as reader:
+                assert reader.read() == data[bounds[index] : bounds[index + 1]]
+
+
+def test_leaving_early_releases_the_feeders(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    path.write_bytes(b"".join(b"line %06d\n" % i for i in range(200_000)))
+    with pieces.piped(path, pieces.split_points(path, 3)) as pipes, open(pipes[2], "rb") as partial:
+        partial.read(10)  # the other pipes are never opened, this one is left half read
+    assert not [t for t in threading.enumerate() if t.name.startswith("reporter-piece")]

@@ -64,7 +64,9 @@ def piped(path: Path, bounds: list[int]) -> Iterator[list[str]]:
         for index, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
             pipe = os.path.join(folder, f"piece-{index}.csv")
             os.mkfifo(pipe)
-            feeder = threading.Thread(target=_feed, args=(path, pipe, start, end, stop), daemon=True)
+            feeder = threading.Thread(
+                target=_feed, args=(path, pipe, start, end, stop), name=f"reporter-piece-{index}", daemon=True
+            )
             feeder.start()
             feeders.append((pipe, feeder))
         yield [pipe for pipe, _ in feeders]
