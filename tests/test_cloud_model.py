@@ -159,6 +159,21 @@ def test_default_p4d_and_p5_gpu_instance_hours() -> None:
         assert "gpu_power_assumed" not in row["model_flags"]
 
 
+def test_default_fargate_arm_vcpu_hours_use_graviton2() -> None:
+    row = one(aws("USW2-Fargate-ARM-vCPU-Hours:perCPU", "hours", 10.0, cloud_region="us-west-2",
+                  service_name="AmazonECS"))
+    # Graviton2 (AWS 2026): min 0.4742621528 W, max 1.6929615162 W per vCPU
+    # 10 vCPU-h x (0.4742621528 + 0.5 x (1.6929615162 - 0.4742621528)) = 10.836118345 Wh IT
+    # x PUE 1.12 (us-west-2, AWS 2024) = 12.136452546 Wh
+    assert row["usage_category"] == "compute"
+    assert row["energy_it_kwh"] == pytest.approx(0.010836118345, rel=1e-9)
+    assert row["energy_kwh"] == pytest.approx(0.012136452546, rel=1e-9)
+    memory = one(aws("USW2-Fargate-ARM-GB-Hours", "hours", 4.0, cloud_region="us-west-2", service_name="AmazonECS"))
+    # 4 GiB-h x 0.392 W/GiB = 1.568 Wh IT
+    assert memory["usage_category"] == "memory"
+    assert memory["energy_it_kwh"] == pytest.approx(0.001568, rel=1e-12)
+
+
 def test_default_ebs_gp3_gb_month_uses_real_month_length() -> None:
     april = one(aws("EBS:VolumeUsage.gp3", "GB-Mo", 1.0, start_time="2025-04-01", end_time="2025-05-01"))
     january = one(aws("EBS:VolumeUsage.gp3", "GB-Mo", 1.0, start_time="2025-01-01", end_time="2025-02-01"))

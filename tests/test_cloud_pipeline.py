@@ -92,6 +92,11 @@ def test_tags_become_owners_and_breakdowns(tmp_path: Path) -> None:
         ("$0.02 per GB - US West (Oregon) data transfer to EU (Ireland)", "AWS-Out-Bytes"),
         ("$0.01 per GB - regional data transfer - in/out/between EC2 AZs or using elastic IPs or ELB",
          "DataTransfer-Regional-Bytes"),
+        ("USD0.0 per GB for DataTransfer-Out-Bytes usage in  Africa (Cape Town)", "DataTransfer-Out-Bytes"),
+        ("AWS Fargate - vCPU  - US West 2 (Oregon)", "Fargate-vCPU-Hours:perCPU"),
+        ("AWS Fargate - Memory  - US West 2 (Oregon)", "Fargate-GB-Hours"),
+        ("AWS Fargate - ARM - vCPU - US West (Oregon)", "Fargate-ARM-vCPU-Hours:perCPU"),
+        ("AWS Fargate - ARM - Memory - US West (Oregon)", "Fargate-ARM-GB-Hours"),
         ("$0.005 per In-use public IPv4 address per hour", None),
     ],
 )

@@ -79,7 +79,11 @@ def aws_ccf_instance_key(usage_type: str) -> str:
     return usage_type.split(":")[-1]
 
 
-_AWS_TOKEN = re.compile(r"\bfor\s+([A-Za-z0-9]+-)*?([A-Za-z][A-Za-z0-9:.]*(?:-[A-Za-z0-9:.]+)*)\s+in\b")
+_AWS_TOKEN = re.compile(r"\bfor\s+([A-Za-z0-9]+-)*?([A-Za-z][A-Za-z0-9:.]*(?:-[A-Za-z0-9:.]+)*)\s+(?:usage\s+)?in\b")
+# Fargate vCPU and memory hours, x86 or ARM (Graviton): USW2-Fargate-vCPU-Hours:perCPU,
+# USW2-Fargate-ARM-GB-Hours, ...
+FARGATE_VCPU = re.compile(r"Fargate-(?:ARM-)?vCPU-Hours")
+FARGATE_MEMORY = re.compile(r"Fargate-(?:ARM-)?GB-Hours")
 _AWS_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(p, re.I), usage)
     for p, usage in (
@@ -90,6 +94,10 @@ _AWS_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
         (r"\(st1\) provisioned storage|throughput optimized hdd", "EBS:VolumeUsage.st1"),
         (r"\(sc1\) provisioned storage|cold hdd", "EBS:VolumeUsage.sc1"),
         (r"magnetic provisioned storage", "EBS:VolumeUsage"),
+        (r"\bfargate\b.*\barm\b.*\bvcpu\b", "Fargate-ARM-vCPU-Hours:perCPU"),
+        (r"\bfargate\b.*\barm\b.*\bmemory\b", "Fargate-ARM-GB-Hours"),
+        (r"\bfargate\b.*\bvcpu\b", "Fargate-vCPU-Hours:perCPU"),
+        (r"\bfargate\b.*\bmemory\b", "Fargate-GB-Hours"),
         (r"snapshot data stored", "EBS:SnapshotUsage"),
         (r"regional data transfer", "DataTransfer-Regional-Bytes"),
         (r"data processed by nat gateway", "NatGateway-Bytes"),
@@ -152,13 +160,13 @@ def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type:
         base.unit = UnitSpec(unit_text, "hour", 1 / 3600)  # CCF: Redshift seconds are compute hours
     if base.unit.base == "hour":
         base.category, base.kind = COMPUTE, "instance"
-        if mode == "default" and "Fargate-vCPU-Hours" in usage_type:
+        if mode == "default" and FARGATE_VCPU.search(usage_type):
             base.kind = "vcpu"
-        if mode == "default" and "Fargate-GB-Hours" in usage_type:
+        if mode == "default" and FARGATE_MEMORY.search(usage_type):
             base.category, base.kind = MEMORY, "memory"
         return base
     if base.unit.base in ("gb_month", "gb_hour", "byte_hour", "tb_month"):
-        if mode == "default" and "Fargate-GB-Hours" in usage_type:
+        if mode == "default" and FARGATE_MEMORY.search(usage_type):
             base.category, base.kind = MEMORY, "memory"
             return base
         ssd = ends_with_any(cf.usage_list("aws", "ssd_usage_type"), usage_type) or (

@@ -148,8 +148,8 @@ def instance_hours(line: Line, cls: Classification, pue: float) -> Estimate:
     spec = cf.instance(line.provider, name)
     vcpus = line.vcpus or (spec.vcpus if spec else None)
     if not vcpus:
-        return zero(COMPUTE, STATUS_UNCLASSIFIED, f"instance type '{name or cls.usage_type}' not in the table and"
-                    " no vCPU count on the bill", ["instance_type_unknown"])
+        what = f"instance type '{name}' not in the table" if name else f"no instance type in '{cls.usage_type}'"
+        return zero(COMPUTE, STATUS_UNCLASSIFIED, f"{what} and no vCPU count on the bill", ["instance_type_unknown"])
     flags: list[str] = [] if spec else ["instance_type_unknown"]
     if spec and spec.source.startswith("CCF"):
         flags.append("instance_from_ccf_table")
@@ -219,8 +219,8 @@ def vcpu_hours(line: Line, cls: Classification, pue: float) -> Estimate:
         archs = spec.microarchitectures
     elif line.provider == "gcp" and (match := GCP_FAMILY.match(cls.usage_type)):
         archs = cf.family_microarchitectures("gcp", match.group(1).lower())
-    elif cls.usage_type.endswith("-ARM"):
-        archs = ("Graviton2",)
+    elif cls.usage_type.endswith("-ARM") or "Fargate-ARM-" in cls.usage_type:
+        archs = ("Graviton2",)  # Lambda and Fargate on ARM run on Graviton2
     watts, text, _ = _power_terms(line.provider, 1.0, archs, _util("cpu_utilisation"), flags)
     rf = _replication(line, cls)
     total = tuple(w * hours * rf for w in watts)
