@@ -448,3 +448,18 @@ def test_ccf_and_default_differ_only_where_documented(index: int, quantity: floa
         assert default["energy_kwh"] == pytest.approx(ccf["energy_kwh"] * factor, rel=1e-9)
     if template["doc"] == "same":
         assert default["energy_kwh"] == ccf["energy_kwh"] == 0
+
+
+def test_default_azure_managed_disk_billed_to_a_vm_in_focus() -> None:
+    """FOCUS names the consuming service and the unit 'Units/Month'; the disk is still a P4 LRS disk."""
+    focus = one({"cloud_provider": "azure", "cloud_region": "eastus", "service_name": "Virtual Machines",
+                 "usage_type": "Premium SSD Managed Disks - P4 LRS - US East", "consumed_unit": "Units/Month",
+                 "consumed_quantity": 1.0, "start_time": "2024-09-01", "end_time": "2024-10-01"})
+    # P4 = 32 GiB = 0.034359738368 TB x 720 h (September) = 24.73901162496 TB-h
+    # x 1.2 Wh/TB-h (SSD) x 3 replicas (LRS) = 89.060441849856 Wh IT
+    assert focus["usage_category"] == "storage_ssd"
+    assert focus["energy_it_kwh"] == pytest.approx(0.089060441849856, rel=1e-12)
+    cost_details = one({"cloud_provider": "azure", "cloud_region": "eastus", "service_name": "Storage",
+                        "usage_type": "P4 LRS Disk", "consumed_unit": "1/Month", "consumed_quantity": 1.0,
+                        "start_time": "2024-09-01", "end_time": "2024-10-01"})
+    assert cost_details["energy_it_kwh"] == pytest.approx(focus["energy_it_kwh"], rel=1e-12)

@@ -15,7 +15,16 @@ from functools import lru_cache
 from reporter.cloud import coefficients as cf
 from reporter.cloud.ccf import aws_replication
 from reporter.cloud.ccf_gcp_azure import azure_replication, gcp_replication
-from reporter.cloud.classify import COMPUTE, MEMORY, NETWORKING, STORAGE_SSD, UNCLASSIFIED, UNSUPPORTED, Classification
+from reporter.cloud.classify import (
+    COMPUTE,
+    MEMORY,
+    NETWORKING,
+    STORAGE_HDD,
+    STORAGE_SSD,
+    UNCLASSIFIED,
+    UNSUPPORTED,
+    Classification,
+)
 from reporter.cloud.model import (
     ESTIMATED,
     STATUS_UNCLASSIFIED,
@@ -92,7 +101,12 @@ def _replication(line: Line, cls: Classification) -> float:
         return aws_replication(cls.service, cls.usage_type)
     if line.provider == "gcp":
         return gcp_replication(cls.service, cls.usage_type)
-    return azure_replication(cls.service, cls.usage_type)
+    by_service = azure_replication(cls.service, cls.usage_type)
+    if by_service == 1.0 and cls.category in (STORAGE_SSD, STORAGE_HDD):
+        # no factor for the service: the meter's redundancy (LRS, ZRS, GRS, managed disks), as FOCUS
+        # exports name the consuming service (e.g. Virtual Machines) where cost details say "Storage"
+        return azure_replication("Storage", cls.usage_type)
+    return by_service
 
 
 def _estimate(cls: Classification, pue: float, it_wh: tuple[float, float, float], basis: list[str],

@@ -58,8 +58,8 @@ _PATTERNS: list[tuple[str, str]] = [
     (r"bytes?", BYTE),
     (r"gb|gib|gigabytes?", GB),
     (r"tb|tib|terabytes?", TB),
-    (r"/months?", COUNT_MONTH),
-    (r"/days?", COUNT_DAY),
+    (r"(units?)?/months?", COUNT_MONTH),
+    (r"(units?)?/days?", COUNT_DAY),
 ]
 _COMPILED = [(re.compile(r"^" + pattern + r"$"), base) for pattern, base in _PATTERNS]
 
