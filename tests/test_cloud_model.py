@@ -463,3 +463,9 @@ def test_default_azure_managed_disk_billed_to_a_vm_in_focus() -> None:
                         "usage_type": "P4 LRS Disk", "consumed_unit": "1/Month", "consumed_quantity": 1.0,
                         "start_time": "2024-09-01", "end_time": "2024-10-01"})
     assert cost_details["energy_it_kwh"] == pytest.approx(focus["energy_it_kwh"], rel=1e-12)
+
+
+def test_default_public_ipv4_hours_are_not_instance_hours() -> None:
+    row = one(aws("USE1-PublicIPv4:InUseAddress", "Hrs", 720.0, service_name="AmazonVPC"))
+    assert (row["estimate_status"], row["energy_kwh"]) == ("unclassified", 0.0)
+    assert row["estimate_basis"] == "usage type not estimable"

@@ -97,7 +97,13 @@ def test_tags_become_owners_and_breakdowns(tmp_path: Path) -> None:
         ("AWS Fargate - Memory  - US West 2 (Oregon)", "Fargate-GB-Hours"),
         ("AWS Fargate - ARM - vCPU - US West (Oregon)", "Fargate-ARM-vCPU-Hours:perCPU"),
         ("AWS Fargate - ARM - Memory - US West (Oregon)", "Fargate-ARM-GB-Hours"),
-        ("$0.005 per In-use public IPv4 address per hour", None),
+        ("$0.03 per GB-mo of log storage - US West (Oregon)", "TimedStorage-ByteHrs"),
+        ("$0.023 per GB - first 50 TB / month of storage used", "TimedStorage-ByteHrs"),
+        ("$0.045 per NAT Gateway Hour", "NatGateway-Hours"),
+        ("$0.0225 per Application LoadBalancer-hour (or partial hour)", "LoadBalancerUsage"),
+        ("$0.005 per In-use public IPv4 address per hour", "PublicIPv4:InUseAddress"),
+        ("$0.005 per Idle public IPv4 address per hour", "PublicIPv4:IdleAddress"),
+        ("$0.40 per million Amazon SQS standard requests in Tier1 in US West (Oregon)", None),
     ],
 )
 def test_focus_charge_descriptions_map_to_aws_usage_types(description: str, usage_type: str | None) -> None:

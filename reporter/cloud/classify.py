@@ -94,6 +94,12 @@ _AWS_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
         (r"\(st1\) provisioned storage|throughput optimized hdd", "EBS:VolumeUsage.st1"),
         (r"\(sc1\) provisioned storage|cold hdd", "EBS:VolumeUsage.sc1"),
         (r"magnetic provisioned storage", "EBS:VolumeUsage"),
+        (r"\b(first|next|over) .* / month of storage used", "TimedStorage-ByteHrs"),  # S3 Standard tiers
+        (r"per gb-mo(nth)? of (log|data) storage", "TimedStorage-ByteHrs"),  # CloudWatch Logs, ECR
+        (r"per nat gateway hour", "NatGateway-Hours"),
+        (r"load ?balancer-hour", "LoadBalancerUsage"),
+        (r"idle public ipv4 address per hour", "PublicIPv4:IdleAddress"),
+        (r"public ipv4 address per hour", "PublicIPv4:InUseAddress"),
         (r"\bfargate\b.*\barm\b.*\bvcpu\b", "Fargate-ARM-vCPU-Hours:perCPU"),
         (r"\bfargate\b.*\barm\b.*\bmemory\b", "Fargate-ARM-GB-Hours"),
         (r"\bfargate\b.*\bvcpu\b", "Fargate-vCPU-Hours:perCPU"),
@@ -153,7 +159,7 @@ def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type:
         return base
     known_units = cf.usage_list("aws", "known_usage_unit")
     unit_ok = unit_text in known_units if mode == "ccf" else unit.known
-    if contains_any(cf.usage_list("aws", "unknown_usage_type"), usage_type) or not unit_ok:
+    if contains_any(cf.usage_list("aws", "unknown_usage_type", mode), usage_type) or not unit_ok:
         base.reason = "usage type not estimable" if unit_ok else f"unit '{unit_raw}' not handled"
         return base
     if mode == "ccf" and service == "AmazonRedshift" and unit_text == "seconds":
