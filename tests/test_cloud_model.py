@@ -469,3 +469,17 @@ def test_default_public_ipv4_hours_are_not_instance_hours() -> None:
     row = one(aws("USE1-PublicIPv4:InUseAddress", "Hrs", 720.0, service_name="AmazonVPC"))
     assert (row["estimate_status"], row["energy_kwh"]) == ("unclassified", 0.0)
     assert row["estimate_basis"] == "usage type not estimable"
+
+
+def test_default_azure_vm_from_a_focus_charge_description() -> None:
+    row = one({"cloud_provider": "azure", "cloud_region": "eastus2", "service_name": "Azure Machine Learning",
+               "usage_type": "Virtual Machines Dv2/DSv2 Series - D11 v2/DS11 v2 - US East 2",
+               "consumed_unit": "Hours", "consumed_quantity": 1.0})
+    # D11 v2 = standard_d11_v2: 2 vCPU, 14 GiB, Broadwell / Cascade Lake / Haswell / Skylake; Azure 2026
+    # table, min W: 0.71283422 0.63894936 1.90056818 0.64460445 -> mean 0.97423905
+    #        max W: 3.68532754 3.96730473 6.01291035 4.19343644 -> mean 4.46474477
+    #        GB/chip: 69.6470588 98.1176471 27.3103448 80.4303797 -> mean 68.8763576 (/96 = 0.71746206 per vCPU)
+    # CPU 2 x (0.97423905 + 0.5 x (4.46474477 - 0.97423905)) = 5.43898382 W
+    # memory (14 - 2 x 0.71746206) x 0.392 = 4.92550975 W; IT 10.36449357 W x 1 h
+    assert row["usage_category"] == "compute"
+    assert row["energy_it_kwh"] == pytest.approx(0.01036449357, rel=1e-8)

@@ -279,7 +279,18 @@ def azure_instance_from_meter(meter: str) -> str:
     return "standard_" + re.sub(r"[\s\-]+", "_", cleaned).lower()
 
 
+# A FOCUS charge description of a VM meter: "Virtual Machines Dv2/DSv2 Series - D11 v2/DS11 v2 - US East 2"
+_AZURE_VM_DESCRIPTION = re.compile(r"^Virtual Machines [^-]*Series(?: Windows| Linux)? - (.+?) - ")
+
+
+def azure_meter_from_description(text: str) -> str | None:
+    """The meter name (VM size) in a FOCUS charge description of a VM line, else None."""
+    match = _AZURE_VM_DESCRIPTION.match(text)
+    return match.group(1) if match else None
+
+
 def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: str, mode: str) -> Classification:
+    meter_raw = azure_meter_from_description(meter_raw) or meter_raw
     meter = azure_meter(meter_raw)
     unit = parse_unit(unit_raw)
     parsed = instance_type.lower() if instance_type else azure_instance_from_meter(meter_raw)
