@@ -924,8 +924,8 @@ def test_breakdown_covers_the_bill_dimensions_with_readable_names(
         assert shown == block, name
     assert len(rows) == sum(len(block) for block in cloud_context.breakdowns.values())
     scope = {row["key"]: row for row in rows if row["dimension"] == "scope"}
-    assert scope["scope2"]["energy_kwh"] == cloud_context.totals["own_operations_energy_kwh"]
-    assert scope["scope3_cat1"]["energy_kwh"] == cloud_context.totals["cloud_energy_kwh"]
+    assert scope["scope2"]["energy_kwh"] == pytest.approx(cloud_context.totals["own_operations_energy_kwh"], rel=1e-12)
+    assert scope["scope3_cat1"]["energy_kwh"] == pytest.approx(cloud_context.totals["cloud_energy_kwh"], rel=1e-12)
 
 
 BILL_ITEM = {
