@@ -1,6 +1,6 @@
 """Cloud-bill scale benchmark: the tool against a bare DuckDB scan-and-group-by of the same file.
 
-    python benchmarks/bench_cur.py --rows 1000000 10000000 [--format csv|parquet] [--keep DIR]
+    python benchmarks/bench_cur.py --rows 1000000 10000000 [--format csv|csv.gz|parquet] [--keep DIR]
 
 For each N it writes a synthetic CUR 2.0 file of N rows (DuckDB generates it; 90 % usage rows over
 a month, 40 instance types, EBS, S3 and data transfer, 10 % tax/credit/fee rows), then runs, each
@@ -81,7 +81,9 @@ GROUP BY ALL
 def generate(path: Path, rows: int, fmt: str) -> None:
     import duckdb
 
-    options = "FORMAT parquet" if fmt == "parquet" else "HEADER, DELIMITER ','"
+    options = {"parquet": "FORMAT parquet", "csv.gz": "HEADER, DELIMITER ',', COMPRESSION gzip"}.get(
+        fmt, "HEADER, DELIMITER ','"
+    )
     with duckdb.connect() as connection:
         connection.execute(GENERATE.format(rows=rows, path=path.as_posix(), options=options))
 
@@ -105,7 +107,7 @@ def measure(command: list[str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
-    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--format", choices=["csv", "csv.gz", "parquet"], default="csv")
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each command (the median is printed)")
     args = parser.parse_args()

@@ -182,15 +182,43 @@ def test_each_pipe_carries_its_piece(tmp_path: Path) -> None:
     path.write_bytes(b"".join(b"line %06d\n" % i for i in range(200_000)))  # 2.4 MB, more than a pipe holds
     data = path.read_bytes()
     bounds = pieces.split_points(path, 2)
-    with pieces.piped(path, bounds) as pipes:
-        for index, pipe in enumerate(pipes):
+    with pieces.piped(path, bounds) as feed:
+        for index, pipe in enumerate(feed.pipes):
             with open(pipe, "rb") as reader:
                 assert reader.read() == data[bounds[index] : bounds[index + 1]]
+    assert feed.complete()
 
 
 def test_leaving_early_releases_the_feeders(tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     path.write_bytes(b"".join(b"line %06d\n" % i for i in range(200_000)))
-    with pieces.piped(path, pieces.split_points(path, 3)) as pipes, open(pipes[2], "rb") as partial:
+    with pieces.piped(path, pieces.split_points(path, 3)) as feed, open(feed.pipes[2], "rb") as partial:
         partial.read(10)  # the other pipes are never opened, this one is left half read
+    assert not feed.complete()
     assert not [t for t in threading.enumerate() if t.name.startswith("reporter-piece")]
+
+
+def test_a_piece_cut_short_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feeder that cannot deliver its whole piece (here: the copy stops early) makes the reader
+    read the file whole instead of trusting a result built on a short piece."""
+    whole = read(CUR_SAMPLE, "aws_cur")
+    calls: list[int] = []
+    original = pieces._send
+
+    def short(target: int, source: int, offset: int, count: int) -> int:
+        calls.append(offset)
+        return original(target, source, offset, count) if len(calls) == 1 else 0
+
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(pieces, "CHUNK_BYTES", 4096)
+    monkeypatch.setattr(pieces, "_send", short)
+    fallbacks: list[str] = []
+    original_whole = bills.Scan.whole
+
+    def counted(scan: bills.Scan) -> str:
+        fallbacks.append("whole")
+        return original_whole(scan)
+
+    monkeypatch.setattr(bills.Scan, "whole", counted)
+    same(whole, read(CUR_SAMPLE, "aws_cur"))
+    assert fallbacks == ["whole"]

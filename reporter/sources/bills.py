@@ -328,9 +328,11 @@ def _run(scan: Scan, query: Callable[[str], str]) -> pd.DataFrame:
             bounds = pieces.split_points(scan.path, PIECES)
             if len(bounds) > 2:
                 try:
-                    with pieces.piped(scan.path, bounds) as pipes:
-                        union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(pipes))
-                        return con.execute(query(f"({union})")).df()
+                    with pieces.piped(scan.path, bounds) as feed:
+                        union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(feed.pipes))
+                        groups = con.execute(query(f"({union})")).df()
+                    if feed.complete():
+                        return groups
                 except (duckdb.Error, OSError):
                     # a cut inside a quoted line break, bad input (reading it whole tells which), or
                     # no named pipes in the temporary folder

@@ -21,6 +21,7 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SPLIT_MIN_BYTES = 64 << 20  # smaller files are read whole
@@ -50,36 +51,55 @@ def split_points(path: Path, pieces: int) -> list[int]:
     return bounds
 
 
+@dataclass
+class Feed:
+    """The named pipes of a file's pieces, and which pieces were delivered whole."""
+
+    pipes: list[str] = field(default_factory=list)
+    delivered: list[bool] = field(default_factory=list)
+
+    def complete(self) -> bool:
+        """Whether every piece reached its reader whole (read after the reader has finished)."""
+        return all(self.delivered)
+
+
 @contextmanager
-def piped(path: Path, bounds: list[int]) -> Iterator[list[str]]:
+def piped(path: Path, bounds: list[int]) -> Iterator[Feed]:
     """Named pipes, one per piece [bounds[i], bounds[i + 1]) of the file, being filled.
 
+    A result read from the pipes counts only if `complete()` holds afterwards: a feeder that could
+    not read its piece to the end (the file shrank, an I/O error) leaves the reader a short piece.
     On leaving, feeders still writing (the reader stopped early, e.g. on an error) are released
     and the pipes removed.
     """
     folder = tempfile.mkdtemp(prefix="reporter-pieces-")
     stop = threading.Event()
-    feeders: list[tuple[str, threading.Thread]] = []
+    feed = Feed()
+    feeders: list[threading.Thread] = []
     try:
         for index, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False)):
             pipe = os.path.join(folder, f"piece-{index}.csv")
             os.mkfifo(pipe)
+            feed.pipes.append(pipe)
+            feed.delivered.append(False)
             feeder = threading.Thread(
-                target=_feed, args=(path, pipe, start, end, stop), name=f"reporter-piece-{index}", daemon=True
+                target=_feed, args=(path, start, end, stop, feed, index),
+                name=f"reporter-piece-{index}", daemon=True,
             )
             feeder.start()
-            feeders.append((pipe, feeder))
-        yield [pipe for pipe, _ in feeders]
+            feeders.append(feeder)
+        yield feed
     finally:
         stop.set()
-        for pipe, feeder in feeders:
+        for pipe, feeder in zip(feed.pipes, feeders, strict=False):
             _release(pipe, feeder)
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _feed(path: Path, pipe: str, start: int, end: int, stop: threading.Event) -> None:
+def _feed(path: Path, start: int, end: int, stop: threading.Event, feed: Feed, index: int) -> None:
+    """Copy piece `index` into its pipe; mark it delivered (before closing: before the reader's end)."""
     with suppress(OSError), path.open("rb") as source:
-        target = os.open(pipe, os.O_WRONLY)  # waits for the reader
+        target = os.open(feed.pipes[index], os.O_WRONLY)  # waits for the reader
         try:
             with suppress(OSError):
                 import fcntl
@@ -91,6 +111,7 @@ def _feed(path: Path, pipe: str, start: int, end: int, stop: threading.Event) ->
                 if sent == 0:
                     break
                 offset += sent
+            feed.delivered[index] = offset == end
         finally:
             os.close(target)
 
