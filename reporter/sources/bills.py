@@ -321,26 +321,35 @@ def read_bill(
 
 
 def _run(scan: Scan, query: Callable[[str], str]) -> pd.DataFrame:
-    """The groups of the aggregate query over the file; a big plain CSV is read in pieces at once
-    (see reporter.sources.pieces), and read whole when a piece does not parse."""
+    """The groups of the aggregate query over the file: a big plain CSV in pieces read at once
+    (see reporter.sources.pieces) when that works, else the whole file as one stream."""
     with connection(preserve_order=scan.kind != "parquet") as con:
         if scan.kind == "csv" and THREADS > 1 and pieces.can_split(scan.path):
-            bounds = pieces.split_points(scan.path, PIECES)
-            if len(bounds) > 2:
-                try:
-                    with pieces.piped(scan.path, bounds) as feed:
-                        union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(feed.pipes))
-                        groups = con.execute(query(f"({union})")).df()
-                    if feed.complete():
-                        return groups
-                except (duckdb.Error, OSError):
-                    # a cut inside a quoted line break, bad input (reading it whole tells which), or
-                    # no named pipes in the temporary folder
-                    pass
+            groups = _run_in_pieces(con, scan, query)
+            if groups is not None:
+                return groups
         try:
             return con.execute(query(scan.whole())).df()
         except duckdb.Error as exc:
             raise _read_error(exc, scan.path) from None
+
+
+def _run_in_pieces(
+    con: duckdb.DuckDBPyConnection, scan: Scan, query: Callable[[str], str]
+) -> pd.DataFrame | None:
+    """The groups from the file's pieces, or None when the pieces cannot be trusted: a cut inside a
+    quoted line break, bad input (reading the whole file names the row), no named pipes in the
+    temporary folder, or a piece that arrived short."""
+    bounds = pieces.split_points(scan.path, PIECES)
+    if len(bounds) <= 2:
+        return None
+    try:
+        with pieces.piped(scan.path, bounds) as feed:
+            union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(feed.pipes))
+            groups = con.execute(query(f"({union})")).df()
+    except (duckdb.Error, OSError):
+        return None
+    return groups if feed.complete() else None
 
 
 CHECKS = (  # (alias of the quantity, cost, start and end values in the query, what is wrong)
