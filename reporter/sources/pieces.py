@@ -122,7 +122,7 @@ def _send(target: int, source: int, offset: int, count: int) -> int:
         try:
             return os.sendfile(target, source, offset, count)
         except OSError as exc:
-            if exc.errno not in (errno.EINVAL, errno.ENOSYS):
+            if exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP):
                 raise
     data = os.pread(source, count, offset)
     view = memoryview(data)
