@@ -5,6 +5,7 @@ errors with the same rows. The size threshold is lowered here so that small file
 from __future__ import annotations
 
 import csv
+import errno
 import tempfile
 import threading
 from pathlib import Path
@@ -222,3 +223,13 @@ def test_a_piece_cut_short_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(bills.Scan, "whole", counted)
     same(whole, read(CUR_SAMPLE, "aws_cur"))
     assert fallbacks == ["whole"]
+
+
+def test_pieces_without_sendfile_copy_by_read_and_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> int:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(pieces.os, "sendfile", refuse)
+    whole, cut, fallbacks = read_both(monkeypatch, CUR_SAMPLE, "aws_cur")
+    assert fallbacks == 0
+    same(whole, cut)
