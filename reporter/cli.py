@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from reporter import __version__
-from reporter.config import OUTPUT_FORMATS, ReportConfig, build_config, load_config
+from reporter.config import OUTPUT_FORMATS, ReportConfig, build_config, load_config, parse_period
 from reporter.errors import ReporterError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -176,6 +176,7 @@ def _summary(context: Any) -> None:
 def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None, period: str | None) -> None:
     """Check INPUTS without writing a report: format, rows read / used / excluded, problems."""
     from reporter.pipeline import run
+    from reporter.sources.base import EXAMPLE_ROWS
 
     config = _config(config_path, inputs, "validation", period or "1900..2999", None, fmt)
     result = run(config)
@@ -198,7 +199,8 @@ def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None,
         for flag in str(row.flags).split(";"):
             flagged.setdefault((str(row.source_file), flag), []).append(int(row.source_row))
     for (path, flag), numbers in sorted(flagged.items()):
-        shown = ", ".join(str(r) for r in sorted(numbers)[:5]) + (", …" if len(numbers) > 5 else "")
+        more = ", …" if len(numbers) > EXAMPLE_ROWS else ""
+        shown = ", ".join(str(r) for r in sorted(numbers)[:EXAMPLE_ROWS]) + more
         click.echo(f"{path}: {len(numbers)} line item(s) flagged {flag} (rows {shown})")
 
 
@@ -279,10 +281,8 @@ def history(config_path: Path | None, db: str | None) -> None:
     from reporter.history import HistoryStore, default_url
     from reporter.render import formatting
 
-    url = db
-    if url is None and config_path is not None:
-        url = load_config(config_path).history.url or default_url(config_path.parent)
-    store = HistoryStore.existing(url or default_url(None))
+    url = db or (_store_url(load_config(config_path), config_path) if config_path else default_url(None))
+    store = HistoryStore.existing(url)
     if store is None:
         click.echo("no months closed yet")
         return
@@ -299,10 +299,9 @@ def _require_ended(month: str) -> None:
     """A month can be closed only once it is over."""
     from datetime import date
 
-    from reporter.closing import month_period
     from reporter.history import HistoryError
 
-    last_day = month_period(month).end
+    last_day = parse_period(month).end
     if last_day >= date.today():
         raise HistoryError(f"{month} has not ended yet (it ends {last_day}); close it once it is over")
 

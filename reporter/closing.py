@@ -10,13 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from reporter import __version__
-from reporter.config import ReportConfig
 from reporter.core.period import Period
 from reporter.history import CURRENT, ClosedMonth, HistoryError, HistoryStore, now
 from reporter.render import write_outputs
@@ -55,13 +53,6 @@ def lineage(context: ReportContext) -> dict[str, Any]:
 
 def digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-
-
-def month_period(month: str) -> Period:
-    year, number = (int(part) for part in month.split("-"))
-    start = date(year, number, 1)
-    end = date(year + number // 12, number % 12 + 1, 1)
-    return Period(start, date.fromordinal(end.toordinal() - 1))
 
 
 def close_month(
@@ -156,9 +147,3 @@ def history_view(store: HistoryStore | None, period: Period, baseline: Any) -> d
         ),
         "restatements": restatements,
     }
-
-
-def config_store_url(config: ReportConfig, config_dir: Path | None) -> str:
-    from reporter.history import default_url
-
-    return config.history.url or default_url(config_dir)

@@ -19,7 +19,7 @@ from reporter.core.reconcile import deduplicate_runs
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
 from reporter.records import frame_from_rows, validate_readings
-from reporter.sources.base import Exclusion, ExclusionGroup
+from reporter.sources.base import EXAMPLE_ROWS, Exclusion, ExclusionGroup
 
 
 @dataclass
@@ -139,7 +139,7 @@ def _outside_groups(outside: pd.DataFrame, period: Period) -> dict[str, list[Exc
     result: dict[str, list[ExclusionGroup]] = {}
     reason = f"outside the reporting period {period.start}..{period.end}"
     for path, group in outside.groupby("source_file", sort=True):
-        examples = tuple(int(r) for r in sorted(group["source_row"])[:5])
+        examples = tuple(int(r) for r in sorted(group["source_row"])[:EXAMPLE_ROWS])
         result[str(path)] = [ExclusionGroup(reason, int(group["row_count"].sum()), examples)]
     return result
 

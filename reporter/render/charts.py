@@ -19,7 +19,6 @@ from xml.sax.saxutils import escape, quoteattr
 from reporter.render import formatting
 
 BAR = "#3b6a8a"
-BAR_EMPTY = "#c9d3dc"
 GRID = "#e1e6eb"
 AXIS = "#8a96a3"
 TEXT = "#33404d"

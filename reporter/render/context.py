@@ -136,6 +136,7 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
     period = result.period
     history = history or _no_history(config)
     monthly = aggregate.by_month(allocated, period.months())
+    scopes = _by_scope(allocated)
     return ReportContext(
         tool={"name": "reporter", "version": __version__},
         organization={
@@ -157,12 +158,12 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             "location_based_tco2e_high": totals["location_based_co2e_kg_high"] / KG_PER_T,
             "market_based_tco2e": None,
             "embodied_tco2e": totals["embodied_co2e_kg"] / KG_PER_T,
-            "own_operations_energy_kwh": _scope_sum(allocated, SCOPE2, "energy_kwh"),
-            "cloud_energy_kwh": _scope_sum(allocated, SCOPE3_CLOUD, "energy_kwh"),
+            "own_operations_energy_kwh": scopes[0]["energy_kwh"],
+            "cloud_energy_kwh": scopes[1]["energy_kwh"],
             "tracker_reported_tco2e": _tracker_total(items),
             "line_items": int(len(items)),
         },
-        by_scope=_by_scope(allocated),
+        by_scope=scopes,
         cloud_cost=_cloud_cost(allocated),
         unclassified=_unclassified(items),
         by_month=[
@@ -208,25 +209,23 @@ SCOPE_LABELS = {
 }
 
 
-def _scope_sum(allocated: pd.DataFrame, scope: str, column: str) -> float:
-    return float(allocated.loc[allocated["scope"] == scope, column].sum())
-
-
 def _by_scope(allocated: pd.DataFrame) -> list[dict[str, Any]]:
+    """Scope 2 (own operations) first, then Scope 3 category 1 (cloud)."""
     rows = []
     for scope in (SCOPE2, SCOPE3_CLOUD):
         part = allocated[allocated["scope"] == scope]
+        sums = aggregate.totals(part)
         rows.append(
             {
                 "scope": scope,
                 "label": SCOPE_LABELS[scope],
-                "energy_kwh": float(part["energy_kwh"].sum()),
-                "energy_kwh_low": float(part["energy_kwh_low"].sum()),
-                "energy_kwh_high": float(part["energy_kwh_high"].sum()),
-                "location_based_tco2e": float(part["location_based_co2e_kg"].sum()) / KG_PER_T,
-                "location_based_tco2e_low": float(part["location_based_co2e_kg_low"].sum()) / KG_PER_T,
-                "location_based_tco2e_high": float(part["location_based_co2e_kg_high"].sum()) / KG_PER_T,
-                "embodied_tco2e": float(part["embodied_co2e_kg"].sum()) / KG_PER_T,
+                "energy_kwh": sums["energy_kwh"],
+                "energy_kwh_low": sums["energy_kwh_low"],
+                "energy_kwh_high": sums["energy_kwh_high"],
+                "location_based_tco2e": sums["location_based_co2e_kg"] / KG_PER_T,
+                "location_based_tco2e_low": sums["location_based_co2e_kg_low"] / KG_PER_T,
+                "location_based_tco2e_high": sums["location_based_co2e_kg_high"] / KG_PER_T,
+                "embodied_tco2e": sums["embodied_co2e_kg"] / KG_PER_T,
                 "line_items": int(part["record"].nunique()),
             }
         )

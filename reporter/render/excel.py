@@ -36,8 +36,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_MEANINGS
 from reporter.render.context import LINE_ITEM_COLUMNS, ReportContext
+from reporter.units import KWH_PER_MWH
 
 SHEETS = (
     "Summary", "Scopes", "ESRS E1", "Monthly", "Targets", "Pathways", "Credits", "History",
@@ -129,7 +131,7 @@ def _summary(ws: Worksheet, context: ReportContext) -> None:
         ("Period start", _date(context.period.get("start")), DATE, "", None),
         ("Period end", _date(context.period.get("end")), DATE, "", None),
         ("Energy (kWh)", energy, KWH, "kWh", "facility energy: IT energy × PUE"),
-        ("Energy (MWh)", None if energy is None else energy / 1000.0, MWH, "MWh", None),
+        ("Energy (MWh)", None if energy is None else energy / KWH_PER_MWH, MWH, "MWh", None),
         ("Energy, low end of range (kWh)", totals.get("energy_kwh_low"), KWH, "kWh", RANGE_LOW),
         ("Energy, high end of range (kWh)", totals.get("energy_kwh_high"), KWH, "kWh", RANGE_HIGH),
         (
@@ -265,21 +267,21 @@ SCOPE2_MARKET_BASED = Datapoint(
     "E1-6_10", "E1-6 §49(b)", "esrs:GrossMarketBasedScope2GreenhouseGasEmissions",
     "Gross market-based Scope 2 greenhouse gas emissions", "tCO2e", TCO2E,
 )
-SCOPE3_CLOUD = Datapoint(
+SCOPE3_CLOUD_DATAPOINT = Datapoint(
     "E1-6_11", "E1-6 §51, AR 51", "esrs:GrossScope3GreenhouseGasEmissions",
     "Gross Scope 3 greenhouse gas emissions", "tCO2e", TCO2E,
     axis="esrs:Scope3GHGEmissionsCategoryGHGProtocolAxis",
     member="esrs:Category11CloudComputingAndDataCentreServicesMember",
 )
-ESRS_DATAPOINTS = (ENERGY_OWN_OPERATIONS, SCOPE2_LOCATION_BASED, SCOPE2_MARKET_BASED, SCOPE3_CLOUD)
+ESRS_DATAPOINTS = (ENERGY_OWN_OPERATIONS, SCOPE2_LOCATION_BASED, SCOPE2_MARKET_BASED, SCOPE3_CLOUD_DATAPOINT)
 
 
 def _esrs_e1(ws: Worksheet, context: ReportContext) -> None:
     totals, unclassified = context.totals, context.unclassified or {}
     scopes = {row.get("scope"): row for row in context.by_scope}
-    own, cloud = scopes.get("scope2") or {}, scopes.get("scope3_cat1") or {}
+    own, cloud = scopes.get(SCOPE2) or {}, scopes.get(SCOPE3_CLOUD) or {}
     own_kwh, cloud_kwh = totals.get("own_operations_energy_kwh"), totals.get("cloud_energy_kwh")
-    cloud_mwh = "" if cloud_kwh is None else f" ({cloud_kwh / 1000.0:,.6f} MWh)"
+    cloud_mwh = "" if cloud_kwh is None else f" ({cloud_kwh / KWH_PER_MWH:,.6f} MWh)"
     embodied, unclassified_rows = cloud.get("embodied_tco2e"), unclassified.get("rows") or 0
     left_out = [
         "the cloud hardware's embodied emissions"
@@ -289,7 +291,7 @@ def _esrs_e1(ws: Worksheet, context: ReportContext) -> None:
         left_out.append(f"{unclassified_rows:,} billed rows without an energy estimate (Unclassified sheet)")
     values: dict[Datapoint, tuple[Any, str]] = {
         ENERGY_OWN_OPERATIONS: (
-            None if own_kwh is None else own_kwh / 1000.0,
+            None if own_kwh is None else own_kwh / KWH_PER_MWH,
             "AI workloads only: energy from tracker-measured own or colocated hardware (Scope 2), "
             f"facility energy (IT energy × PUE). Cloud energy{cloud_mwh} is outside the "
             "organisation and not included. Not split into fossil, nuclear and renewable "
@@ -306,7 +308,7 @@ def _esrs_e1(ws: Worksheet, context: ReportContext) -> None:
             "attribute certificates, PPAs, supplier-specific factors), which the report does not "
             "read yet.",
         ),
-        SCOPE3_CLOUD: (
+        SCOPE3_CLOUD_DATAPOINT: (
             cloud.get("location_based_tco2e"),
             "Category 1.1 subset only, AI workloads only: billed cloud usage and tracker runs on "
             "cloud instances, central estimate × location-based grid factors of the provider "

@@ -15,6 +15,8 @@ import math
 from collections.abc import Callable
 from datetime import date
 
+from reporter.units import KWH_PER_MWH
+
 MISSING = "—"
 MINUS = "−"  # U+2212, typographic minus sign
 TIMES = "\u00a0×\u00a0"  # "×" between no-break spaces, so "6.80 × 10⁻⁷" never splits across lines
@@ -26,7 +28,7 @@ _MONTHS = [
 ]
 
 
-def _missing(value: float | None) -> bool:
+def is_missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
@@ -60,7 +62,7 @@ def number(
     `min_decimals` decimals are shown; when more than `max_decimals` would be needed the value
     is written in scientific notation instead. Zero is "0" (padded to `min_decimals`).
     """
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     assert value is not None
     if value == 0:
@@ -73,15 +75,10 @@ def number(
 
 def energy_mwh(kwh: float | None) -> str:
     """Energy given in kWh, shown in MWh: 1 234 567 kWh → "1,234.6"; 1.8308 kWh → "0.00183"."""
-    if _missing(kwh):
+    if is_missing(kwh):
         return MISSING
     assert kwh is not None
-    return number(kwh / 1000.0, sig=3, min_decimals=1)
-
-
-def energy_kwh(kwh: float | None) -> str:
-    """Energy in kWh, for small per-run figures: 0.000329 → "0.000329"; 1234.5 → "1,234.5"."""
-    return number(kwh, sig=3, min_decimals=1)
+    return number(kwh / KWH_PER_MWH, sig=3, min_decimals=1)
 
 
 def tco2e(value: float | None) -> str:
@@ -94,7 +91,7 @@ def percent(share: float | None) -> str:
 
     0.5619 → "56.2%", 1.0 → "100.0%", 0.00234 → "0.23%", 0.0000234 → "0.0023%", 0 → "0.0%".
     """
-    if _missing(share):
+    if is_missing(share):
         return MISSING
     assert share is not None
     return number(share * 100.0, sig=2, min_decimals=1, max_decimals=6) + "%"
@@ -106,7 +103,7 @@ def factor(g_per_kwh: float | None) -> str:
     At least four significant figures and two decimals, trailing zeros dropped:
     415.65 → "415.65", 44.1 → "44.1", 1234.5678 → "1,234.57", 0.0123456 → "0.01235", 500 → "500".
     """
-    if _missing(g_per_kwh):
+    if is_missing(g_per_kwh):
         return MISSING
     assert g_per_kwh is not None
     text = number(g_per_kwh, sig=4, min_decimals=2)
@@ -117,7 +114,7 @@ def factor(g_per_kwh: float | None) -> str:
 
 def pue(value: float | None) -> str:
     """A power usage effectiveness ratio with two decimals: 1.58 → "1.58", 1.2 → "1.20"."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     assert value is not None
     return f"{value:.2f}"
@@ -132,7 +129,7 @@ def pue_list(values: list[float] | None) -> str:
 
 def integer(n: int | float | None) -> str:
     """A count with thousands separators: 1234567 → "1,234,567"."""
-    if _missing(n):
+    if is_missing(n):
         return MISSING
     assert n is not None
     return _signed(f"{round(n):,d}")
@@ -206,7 +203,7 @@ def _next_day(value: date) -> date:
 
 def percentage(value: float | None) -> str:
     """A figure already in percent, like `percent` for a share: 4.336 → "4.3%"; 0.0234 → "0.023%"."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     assert value is not None
     return number(value, sig=2, min_decimals=1, max_decimals=6) + "%"
@@ -214,7 +211,7 @@ def percentage(value: float | None) -> str:
 
 def commitment(value: float | None) -> str:
     """A configured target percentage, as given, up to two decimals: 42 → "42%"; 5.25 → "5.25%"."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     assert value is not None
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -227,7 +224,7 @@ def change_from_base(reduction_pct: float | None) -> str:
     4.336 → "4.3% below the base year"; −16.36 → "16.4% above the base year"; 0 → "equal to the
     base year".
     """
-    if _missing(reduction_pct):
+    if is_missing(reduction_pct):
         return MISSING
     assert reduction_pct is not None
     text = percentage(abs(reduction_pct))
@@ -242,7 +239,7 @@ def achieved(achieved_pct: float | None) -> str:
     10.32 → "10.3% of the planned reduction"; −38.9 → "none: emissions are above the base year";
     112.0 → "112.0% of the planned reduction (beyond the target)".
     """
-    if _missing(achieved_pct):
+    if is_missing(achieved_pct):
         return MISSING
     assert achieved_pct is not None
     if achieved_pct < 0:
@@ -253,7 +250,7 @@ def achieved(achieved_pct: float | None) -> str:
 
 def gap_to_pathway(gap_tco2e: float | None) -> str:
     """Actual minus pathway in words: 1.132 → "1.13 tCO2e above the pathway"; −0.5 → "0.50 … below"."""
-    if _missing(gap_tco2e):
+    if is_missing(gap_tco2e):
         return MISSING
     assert gap_tco2e is not None
     text = tco2e(abs(gap_tco2e))
@@ -264,7 +261,7 @@ def gap_to_pathway(gap_tco2e: float | None) -> str:
 
 def tco2e_change(value: float | None) -> str:
     """A signed difference in tCO2e: −0.10966 → "−0.110"; 1.5 → "+1.50"; 0 → "0.0"."""
-    if _missing(value):
+    if is_missing(value):
         return MISSING
     assert value is not None
     text = tco2e(value)

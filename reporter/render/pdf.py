@@ -8,7 +8,6 @@ Numbers are formatted only through `reporter.render.formatting`.
 
 from __future__ import annotations
 
-import math
 import re
 from importlib import resources
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from reporter.core.aggregate import UNASSIGNED
 from reporter.core.attribute import SCOPE3_CLOUD
 from reporter.core.targets import NET_ZERO_MIN_PCT, SBTI_MIN_ANNUAL_PCT
 from reporter.errors import RenderError
@@ -42,7 +42,6 @@ BREAKDOWN_SECTIONS = [
     ("account", "By billing account", "Account"),
     ("category", "By usage category", "Usage category"),
 ]
-NOT_RECORDED = "(not recorded)"
 
 TRACKER_FORMATS = {
     "codecarbon": "CodeCarbon",
@@ -92,16 +91,13 @@ SIDE_CHART = (380.0, 235.0)  # width and height in the chart's design units
 
 FILTERS = {
     "mwh": formatting.energy_mwh,
-    "kwh": formatting.energy_kwh,
     "tco2e": formatting.tco2e,
     "pct": formatting.percent,
     "factor": formatting.factor,
     "pue": formatting.pue,
-    "pue_list": formatting.pue_list,
     "pue_summary": formatting.pue_summary,
     "integer": formatting.integer,
     "sha": formatting.sha_short,
-    "month_short": formatting.month_short,
     "month_long": formatting.month_long,
     "day": formatting.day,
     "percentage": formatting.percentage,
@@ -229,10 +225,6 @@ def view(context: ReportContext) -> dict[str, Any]:
             {TRACKER_FORMATS[entry["format"]] for entry in context.inputs if entry["format"] in TRACKER_FORMATS},
             key=str.lower,
         ),
-        "pue_rows": [
-            {**row, "tracker_pue": sorted({v for v in row["tracker_pue"] if not _missing(v)})}
-            for row in context.pue
-        ],
         "excluded_inputs": [
             entry for entry in context.inputs if entry["exclusions"] or entry.get("exclusion_groups")
         ],
@@ -240,10 +232,6 @@ def view(context: ReportContext) -> dict[str, Any]:
         "credit_types": CREDIT_TYPES,
         "ytd": _year_to_date_view(context),
     }
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _has_range(row: dict[str, Any]) -> bool:
@@ -278,9 +266,7 @@ def _energy_models(line_items: list[dict[str, Any]]) -> list[str]:
 
 def _is_cloud(item: dict[str, Any]) -> bool:
     """Scope 3 category 1: billed usage, or a tracker run on a cloud provider's machine."""
-    if item.get("scope"):
-        return bool(item["scope"] == SCOPE3_CLOUD)
-    return item.get("method") == "estimated" or not _missing(item.get("cloud_provider"))
+    return bool(item["scope"] == SCOPE3_CLOUD)
 
 
 CLOUD_BASES = {
@@ -317,7 +303,8 @@ def _cloud_bases(context: ReportContext) -> dict[str, Any]:
         key = _cloud_basis(item)
         value = item.get("energy_kwh_in_period")
         counts[key] += 1
-        energy[key] += float(value) if value is not None and not _missing(value) else 0.0
+        if value is not None and not formatting.is_missing(value):
+            energy[key] += float(value)
     total = sum(energy.values())
     rows = [
         {
@@ -353,11 +340,13 @@ def _breakdowns(context: ReportContext) -> tuple[list[dict[str, Any]], list[str]
         if name not in context.breakdowns:
             continue
         rows = context.breakdowns[name]
-        if not rows or all(row["key"] == NOT_RECORDED for row in rows):
+        if not rows or all(row["key"] == UNASSIGNED for row in rows):
             skipped.append(title.removeprefix("By "))
             continue
         labels = KEY_LABELS.get(name, {})
-        labelled = [{**row, "key": labels.get(row["key"], row["key"])} for row in rows]
+        labelled = [
+            {**row, "key": labels.get(row["key"], row["key"]), "muted": row["key"] == UNASSIGNED} for row in rows
+        ]
         shown.append(
             {
                 "name": name,

@@ -18,6 +18,7 @@ import pandas as pd
 from reporter.errors import InputError
 
 HEAD_BYTES = 8192
+EXAMPLE_ROWS = 5  # row numbers shown for a group of rows left out or flagged for the same reason
 # Files are hashed in the background, one at a time, while the pipeline goes on (hashlib releases
 # the GIL): a reader scanning a big bill overlaps with hashing it. `InputFile.sha256` waits.
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reporter-sha256")

@@ -7,6 +7,7 @@ records of the pieces before.
 
 from __future__ import annotations
 
+from reporter.sources.base import EXAMPLE_ROWS
 from reporter.sources.bill_sql import (
     DIMENSIONS,
     BillMapping,
@@ -17,7 +18,6 @@ from reporter.sources.bill_sql import (
     timestamp,
 )
 
-EXAMPLE_ROWS = 5
 # What stage 1 computes per group of raw rows, for stage 2 to combine.
 CARRIED = (
     "__s_raw",

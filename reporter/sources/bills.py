@@ -50,8 +50,8 @@ import pandas as pd
 from reporter.errors import InputFormatError
 from reporter.records import READING_COLUMNS, Method, typed_readings
 from reporter.sources import pieces
-from reporter.sources.base import ExclusionGroup, InputFile, ReadResult
-from reporter.sources.bill_query import EXAMPLE_ROWS, aggregate_sql
+from reporter.sources.base import EXAMPLE_ROWS, ExclusionGroup, InputFile, ReadResult
+from reporter.sources.bill_query import aggregate_sql
 from reporter.sources.bill_sql import (
     BillMapping,
     Column,
