@@ -1144,6 +1144,20 @@ def test_bad_times_in_usage_rows_name_the_first_row(tmp_path: Path) -> None:
     assert (caught.value.row, caught.value.column) == (4, "line_item_usage_start_date")
 
 
+def test_an_empty_start_before_a_bad_one_is_the_row_reported(tmp_path: Path) -> None:
+    """The row and the value in the message are the same row's, an empty start included."""
+    t2 = "2025-03-01T01:00:00Z"
+    rows = [cur_row("Usage", "a", "", t2), cur_row("Usage", "a", "soon", t2)]  # rows 2 and 3
+    with pytest.raises(InputFormatError) as caught:
+        read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
+    assert (caught.value.row, caught.value.column) == (2, "line_item_usage_start_date")
+    assert "an empty value is not a date or time" in str(caught.value)
+    rows[0][2] = "2025-03-01T00:00:00Z"
+    with pytest.raises(InputFormatError) as caught:
+        read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
+    assert caught.value.row == 3 and "'soon' is not a date or time" in str(caught.value)
+
+
 def test_times_with_offsets_and_other_formats_group_by_their_utc_day(tmp_path: Path) -> None:
     """ISO text is read fast, text with an offset or in another format the zone-aware way; both
     land on the same UTC day and give the same start and end."""

@@ -92,8 +92,8 @@ def aggregate_sql(scan: str, header_rows: int, columns: Columns, mapping: BillMa
         f"min(__bad_c_row) {usage} AS bad_c_row",
         f"arg_min(__bad_c_value, __bad_c_row) {usage} AS bad_c_value",
         f"min(CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_row",
-        # (an empty start is bad too, but the value reported is the first non-empty bad one)
-        f"arg_min(CAST(__s_raw AS VARCHAR), CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_value",
+        # an empty start is bad too: its value is NULL, kept (arg_min_null) so the value is the row's
+        f"arg_min_null(CAST(__s_raw AS VARCHAR), CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_value",
         f"min(CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_row",
         f"arg_min(CAST(__e_raw AS VARCHAR), CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_value",
     ]

@@ -372,10 +372,12 @@ def _check_values(groups: pd.DataFrame, mapping: BillMapping, path: Path) -> Non
         row = int(rows[index])
         if worst is None or row < worst[0]:
             column = columns[alias]
-            worst = (row, str(groups.at[index, f"bad_{alias}_value"]), column.name if column else alias, message)
+            value = groups.at[index, f"bad_{alias}_value"]
+            shown = "an empty value" if pd.isna(value) else f"'{value}'"
+            worst = (row, shown, column.name if column else alias, message)
     if worst is not None:
-        row, value, column_name, message = worst
-        raise InputFormatError(f"'{value}' {message}", path, row, column_name)
+        row, shown, column_name, message = worst
+        raise InputFormatError(f"{shown} {message}", path, row, column_name)
 
 
 def _readings(usage: pd.DataFrame, source: InputFile, format_name: str) -> pd.DataFrame:
