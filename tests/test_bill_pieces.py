@@ -21,9 +21,8 @@ from reporter.sources.base import ReadResult
 from tests.test_bill_readers import CUR_SAMPLE, FOCUS_SAMPLE, _edit_cur, balanced, read
 
 
-def read_both(monkeypatch: pytest.MonkeyPatch, path: Path, reader: str) -> tuple[ReadResult, ReadResult, int]:
-    """The file read whole and read in pieces, and how often the pieced read fell back to whole."""
-    whole = read(path, reader)
+def count_whole_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, every read of a file as one stream adds an entry to the returned list."""
     calls: list[str] = []
     original = bills.Scan.whole
 
@@ -31,8 +30,15 @@ def read_both(monkeypatch: pytest.MonkeyPatch, path: Path, reader: str) -> tuple
         calls.append("whole")
         return original(scan)
 
-    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(bills.Scan, "whole", counted)
+    return calls
+
+
+def read_both(monkeypatch: pytest.MonkeyPatch, path: Path, reader: str) -> tuple[ReadResult, ReadResult, int]:
+    """The file read whole and read in pieces, and how often the pieced read fell back to whole."""
+    whole = read(path, reader)
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    calls = count_whole_reads(monkeypatch)
     cut = read(path, reader)
     return whole, cut, len(calls)
 
@@ -213,14 +219,7 @@ def test_a_piece_cut_short_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
     monkeypatch.setattr(pieces, "CHUNK_BYTES", 4096)
     monkeypatch.setattr(pieces, "_send", short)
-    fallbacks: list[str] = []
-    original_whole = bills.Scan.whole
-
-    def counted(scan: bills.Scan) -> str:
-        fallbacks.append("whole")
-        return original_whole(scan)
-
-    monkeypatch.setattr(bills.Scan, "whole", counted)
+    fallbacks = count_whole_reads(monkeypatch)
     same(whole, read(CUR_SAMPLE, "aws_cur"))
     assert fallbacks == ["whole"]
 

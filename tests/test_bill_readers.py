@@ -44,7 +44,7 @@ ALL_READERS: dict[str, Reader] = {**READERS, **BILL_READERS}
 
 
 def read(path: Path, reader: str, tag_keys: list[str] | None = None) -> ReadResult:
-    source = InputFile.open(path, {"tag_keys": tag_keys or []})  # type: ignore[dict-item]
+    source = InputFile.open(path, {"tag_keys": tag_keys or []})
     return BILL_READERS[reader].read(source)
 
 
@@ -653,21 +653,28 @@ def test_focus_sample_usage_and_exclusions_match_an_independent_count() -> None:
     assert credit.example_rows == (line,)
 
 
-def test_focus_sample_quantity_per_unit_matches_an_independent_sum() -> None:
-    rows = csv_rows(FOCUS_SAMPLE)
+def quantity_per_unit_matches(path: Path, reader: str, columns: tuple[str, str, str], abs_tol: float = 0.0) -> Any:
+    """The reader's quantity and row count per unit equal a csv-module sum over the Usage rows
+    (columns: charge kind, unit, quantity). Returns the readings."""
+    kind, unit_column, amount = columns
     expected: dict[str, float] = defaultdict(float)
     counts: Counter[str] = Counter()
-    for row in rows:
-        if row["ChargeCategory"] == "Usage":
-            expected[row["ConsumedUnit"]] += float(row["ConsumedQuantity"])
-            counts[row["ConsumedUnit"]] += 1
-    readings = read(FOCUS_SAMPLE, "focus").readings
+    for row in csv_rows(path):
+        if row[kind] == "Usage":
+            expected[row[unit_column]] += float(row[amount])
+            counts[row[unit_column]] += 1
+    readings = read(path, reader).readings
     sums = readings.groupby("consumed_unit")["consumed_quantity"].sum()
     rows_per_unit = readings.groupby("consumed_unit")["row_count"].sum()
     assert set(sums.index) == set(expected)
     for unit, total in expected.items():
-        assert math.isclose(sums[unit], total, rel_tol=1e-9, abs_tol=1e-12), unit
+        assert math.isclose(sums[unit], total, rel_tol=1e-9, abs_tol=abs_tol), unit
         assert rows_per_unit[unit] == counts[unit], unit
+    return readings
+
+
+def test_focus_sample_quantity_per_unit_matches_an_independent_sum() -> None:
+    quantity_per_unit_matches(FOCUS_SAMPLE, "focus", ("ChargeCategory", "ConsumedUnit", "ConsumedQuantity"), 1e-12)
 
 
 def test_focus_sample_rows_providers_and_instance_types() -> None:
@@ -724,20 +731,8 @@ def test_legacy_cur_sample_matches_an_independent_count() -> None:
 
 
 def test_legacy_cur_sample_amount_per_pricing_unit_matches_an_independent_sum() -> None:
-    rows = csv_rows(CUR_SAMPLE)
-    expected: dict[str, float] = defaultdict(float)
-    counts: Counter[str] = Counter()
-    for row in rows:
-        if row["lineItem/LineItemType"] == "Usage":
-            expected[row["pricing/unit"]] += float(row["lineItem/UsageAmount"])
-            counts[row["pricing/unit"]] += 1
-    readings = read(CUR_SAMPLE, "aws_cur").readings
-    sums = readings.groupby("consumed_unit")["consumed_quantity"].sum()
-    per_unit = readings.groupby("consumed_unit")["row_count"].sum()
-    assert set(sums.index) == set(expected)
-    for unit, total in expected.items():
-        assert math.isclose(sums[unit], total, rel_tol=1e-9), unit
-        assert per_unit[unit] == counts[unit], unit
+    columns = ("lineItem/LineItemType", "pricing/unit", "lineItem/UsageAmount")
+    readings = quantity_per_unit_matches(CUR_SAMPLE, "aws_cur", columns)
     s3 = readings[readings["usage_type"] == "USW2-TimedStorage-ByteHrs"]
     assert set(s3["consumed_unit"]) == {"GB-Mo"} and set(s3["cloud_region"]) == {"us-west-2"}
     assert set(readings["service_name"]) >= {"AmazonS3", "AWSGlue", "awskms"}

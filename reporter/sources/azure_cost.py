@@ -68,11 +68,7 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
     sub_category = bill_sql.text(columns.get("MeterSubCategory"))
     meter = bill_sql.text(columns.get("MeterName"))
     unit = bill_sql.text(columns.get("UnitOfMeasure"))
-    info = columns.get("AdditionalInfo")
-    document = None
-    if info is not None:
-        document = "__json_info"
-        mapping.prepare[document] = bill_sql.json_of(info)
+    document = mapping.document(columns.get("AdditionalInfo"), "info")
     is_vm = f"coalesce(lower({category}) LIKE '%virtual machines%', false)"
     declared = (
         bill_sql.coalesce(
@@ -96,7 +92,7 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
         "instance_type": bill_sql.coalesce(declared, derived),
         "unit": unit,
         "currency": bill_sql.text(columns.get("BillingCurrencyCode", "BillingCurrency", "Currency")),
-        "vcpus": bill_sql.number(bill_sql.json_value(document, "VCPUs", "vCores")) if document else "NULL",
+        "vcpus": bill_sql.number(bill_sql.json_value(document, "VCPUs", "vCores")),
         "flags": flag,
     }
     bills.keep_tags(mapping, columns.get("Tags"), tag_keys)

@@ -118,8 +118,8 @@ def first_text(*columns: Column | None) -> str:
 
 
 def number(sql: str) -> str:
-    """A number from text or a numeric column; NULL when it is not one."""
-    return f"TRY_CAST({sql} AS DOUBLE)"
+    """A number from text or a numeric column; NULL when it is not one (or the SQL is NULL)."""
+    return "NULL" if sql == "NULL" else f"TRY_CAST({sql} AS DOUBLE)"
 
 
 def leading_number(sql: str) -> str:
@@ -198,8 +198,11 @@ def json_of(column: Column) -> str:
     return json_document(text(column))
 
 
-def json_value(document: str, *keys: str) -> str:
-    """The text at the first of `keys` present in a JSON object (NULL when it is not an object)."""
+def json_value(document: str | None, *keys: str) -> str:
+    """The text at the first of `keys` present in a JSON object (NULL when it is not an object, or
+    when there is no document)."""
+    if document is None:
+        return "NULL"
     parts = [f"json_extract_string({document}, {literal('$.' + _json_key(key))})" for key in keys]
     return f"CASE WHEN json_type({document}) = 'OBJECT' THEN {coalesce(*parts)} END"
 
@@ -310,6 +313,15 @@ class BillMapping:
     derived: dict[str, str] = field(default_factory=dict)  # helper columns computed from those
     notes: list[str] = field(default_factory=list)
     flag_notes: dict[str, str] = field(default_factory=dict)  # flag -> note when any reading has it
+
+    def document(self, column: Column | None, alias: str) -> str | None:
+        """Register a helper column holding `column` as JSON text (see json_of); its name, or None
+        when the file has no such column."""
+        if column is None:
+            return None
+        name = f"__json_{alias}"
+        self.prepare[name] = json_of(column)
+        return name
 
     def use(self, pairs: Entries) -> Entries:
         """Register the helper columns the pairs need, and return them."""

@@ -50,7 +50,7 @@ import pandas as pd
 from reporter.errors import InputFormatError
 from reporter.records import READING_COLUMNS, Method, typed_readings
 from reporter.sources import pieces
-from reporter.sources.base import EXAMPLE_ROWS, ExclusionGroup, InputFile, ReadResult
+from reporter.sources.base import ExclusionGroup, InputFile, ReadResult
 from reporter.sources.bill_query import aggregate_sql
 from reporter.sources.bill_sql import (
     BillMapping,
@@ -193,7 +193,7 @@ def option_tag_keys(source: InputFile) -> list[str]:
 
 
 @contextmanager
-def connection(preserve_order: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
+def connection(preserve_order: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection with two threads, a memory limit and its own spill folder.
 
     `preserve_order` keeps rows in file order where row numbers are counted as rows arrive
@@ -300,10 +300,10 @@ def read_bill(
     excluded = groups[groups["reason"].notna()].sort_values("first_row")
     readings = _readings(usage, source, format_name)
     exclusion_groups = [
-        ExclusionGroup(str(row.reason), int(row.rows), tuple(int(r) for r in list(row.examples)[:EXAMPLE_ROWS]))
+        ExclusionGroup(str(row.reason), int(row.rows), tuple(int(r) for r in row.examples))
         for row in excluded.itertuples()
     ]
-    rows_read = int(groups["rows"].sum()) if not groups.empty else 0
+    rows_read = int(groups["rows"].sum())
     notes = list(mapping.notes)
     if len(usage):
         notes.append(
@@ -420,13 +420,13 @@ def _readings(usage: pd.DataFrame, source: InputFile, format_name: str) -> pd.Da
     return typed_readings(frame.sort_values("source_row", kind="stable").reset_index(drop=True))
 
 
-def keep_tags(mapping: BillMapping, column: Column | None, tag_keys: list[str], name: str = "Tags") -> None:
-    """Map each configured tag key to its value in a JSON/map tags column, or note its absence."""
+def keep_tags(mapping: BillMapping, column: Column | None, tag_keys: list[str]) -> None:
+    """Map each configured tag key to its value in a JSON/map Tags column, or note its absence."""
     if column is not None and tag_keys:
         pairs = mapping.use(entries(column, "tags"))
         mapping.tags = {key: tag_lookup(pairs, key) for key in tag_keys}
     elif tag_keys:
-        mapping.notes.append(f"the file has no {name} column: no tag values kept")
+        mapping.notes.append("the file has no Tags column: no tag values kept")
 
 
 def _values(value: Any, count: int) -> list[Any]:

@@ -71,21 +71,13 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
         cost=columns.get("BilledCost"),
     )
 
-    price_details = columns.get("SkuPriceDetails")
-    sku_details = columns.get("x_SkuDetails")
-    documents = {}
-    for alias, column in (("spd", price_details), ("xsku", sku_details)):
-        if column is not None:
-            name = f"__json_{alias}"
-            mapping.prepare[name] = bill_sql.json_of(column)
-            documents[alias] = name
-    spd = documents.get("spd")
-    xsku = documents.get("xsku")
+    spd = mapping.document(columns.get("SkuPriceDetails"), "spd")
+    xsku = mapping.document(columns.get("x_SkuDetails"), "xsku")
     meter = columns.get("SkuMeter")
     description = columns.get("ChargeDescription")
 
     declared = bill_sql.coalesce(
-        bill_sql.json_value(spd, "InstanceType", "x_InstanceType") if spd else "NULL",
+        bill_sql.json_value(spd, "InstanceType", "x_InstanceType"),
         _vm_size(xsku, columns.get("ServiceCategory")) if xsku else "NULL",
         bill_sql.instance_in(bill_sql.text(meter), after_colon=True) if meter else "NULL",
     )
@@ -109,11 +101,11 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
         "unit": bill_sql.text(columns.get("ConsumedUnit")),
         "currency": bill_sql.text(columns.get("BillingCurrency")),
         "vcpus": bill_sql.coalesce(
-            bill_sql.number(bill_sql.json_value(spd, "CoreCount", "x_CoreCount")) if spd else "NULL",
-            bill_sql.number(bill_sql.json_value(xsku, "VCPUs", "vCores")) if xsku else "NULL",
+            bill_sql.number(bill_sql.json_value(spd, "CoreCount", "x_CoreCount")),
+            bill_sql.number(bill_sql.json_value(xsku, "VCPUs", "vCores")),
         ),
-        "gpus": bill_sql.number(bill_sql.json_value(spd, "GpuCount", "x_GpuCount")) if spd else "NULL",
-        "memory_gb": bill_sql.number(bill_sql.json_value(spd, "MemorySize", "x_MemorySize")) if spd else "NULL",
+        "gpus": bill_sql.number(bill_sql.json_value(spd, "GpuCount", "x_GpuCount")),
+        "memory_gb": bill_sql.number(bill_sql.json_value(spd, "MemorySize", "x_MemorySize")),
         "flags": flag,
     }
     bills.keep_tags(mapping, columns.get("Tags"), tag_keys)
