@@ -18,7 +18,7 @@ from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
-from reporter.records import frame_from_rows, validate_readings
+from reporter.records import frame_from_rows, join_flags, validate_readings
 from reporter.sources.base import EXAMPLE_ROWS, Exclusion, ExclusionGroup
 
 
@@ -118,9 +118,7 @@ def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame
     if options.get("country"):
         missing = frame["country_code"].isna() & frame["cloud_region"].isna()
         frame.loc[missing, "country_code"] = options["country"]
-        frame.loc[missing, "flags"] = [
-            ";".join(f for f in (old, "location_from_config") if f) for old in frame.loc[missing, "flags"]
-        ]
+        frame.loc[missing, "flags"] = [join_flags(old, "location_from_config") for old in frame.loc[missing, "flags"]]
     return frame
 
 

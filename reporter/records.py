@@ -101,6 +101,11 @@ READING_SCHEMA = pa.DataFrameSchema(
 )
 
 
+def join_flags(*flags: str | None) -> str:
+    """Flags as stored in a reading: the non-empty ones joined with ';'."""
+    return ";".join(flag for flag in flags if flag)
+
+
 def frame_from_rows(rows: list[dict[str, object]]) -> pd.DataFrame:
     """Build a typed reading frame from reader rows (dicts keyed by READING_COLUMNS)."""
     return typed_readings(pd.DataFrame(rows, columns=list(READING_COLUMNS)))

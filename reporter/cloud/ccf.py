@@ -41,7 +41,13 @@ UTILISATION = (10.0, 50.0, 90.0)  # low, central (CCF), high - percent
 MEDIAN_PROCESSORS = ("Sandy Bridge", "Ivy Bridge")
 
 
-def watts(provider: str, processors: Sequence[str]) -> tuple[float, float, str]:
+def processor_list(text: str | None) -> tuple[str, ...]:
+    """A ';'-separated processor cell of CCF's tables as a tuple; ('Unknown',) when empty."""
+    return tuple(text.split(";")) if text else ("Unknown",)
+
+
+@lru_cache(maxsize=1024)
+def watts(provider: str, processors: tuple[str, ...]) -> tuple[float, float, str]:
     """CCF's min/max W for a processor list: mean (median if Sandy/Ivy Bridge) or the fallback."""
     table = cf.ccf_processor_watts(provider)
     values = [table.get(p) for p in processors]
@@ -56,7 +62,8 @@ def watts(provider: str, processors: Sequence[str]) -> tuple[float, float, str]:
             "fallback average")
 
 
-def memory_gb_per_chip(provider: str, processors: Sequence[str]) -> float:
+@lru_cache(maxsize=1024)
+def memory_gb_per_chip(provider: str, processors: tuple[str, ...]) -> float:
     table = cf.ccf_processor_watts(provider)
     values = [table.get(p) for p in processors]
     if processors and all(v is not None and v[2] is not None for v in values):
@@ -176,11 +183,11 @@ def _names_gpu_instance(usage_type: str) -> bool:
     return contains_any(tuple(cf.ccf_aws_gpu_instances()), usage_type)
 
 
-def aws_processors(service: str, usage_type: str, key: str) -> list[str]:
+def aws_processors(service: str, usage_type: str, key: str) -> tuple[str, ...]:
     if service == "AWSLambda":
-        return ["AWS Graviton2"] if usage_type.endswith("-ARM") else ["Unknown"]
+        return ("AWS Graviton2",) if usage_type.endswith("-ARM") else ("Unknown",)
     row = cf.ccf_aws_instances().get(key)
-    return row["processors"].split(";") if row and row["processors"] else ["Unknown"]
+    return processor_list(row["processors"] if row else None)
 
 
 def _aws_memory_gbh(key: str, amount: float) -> float:
@@ -188,7 +195,7 @@ def _aws_memory_gbh(key: str, amount: float) -> float:
     row = cf.ccf_aws_instances().get(f"{family}.{size.split('.')[0]}")
     if not row or row["ccf_table"] not in ("ec2", "redshift") or key in cf.ccf_aws_burstable():
         return 0.0
-    procs = row["processors"].split(";") if row["processors"] else ["Unknown"]
+    procs = processor_list(row["processors"])
     chips = 2.0 if family in ("m5zn", "z1d") else math.ceil(float(row["family_last_vcpus"]) / 96)
     return extra_memory_gbh(chips, float(row["family_last_memory_gb"]), memory_gb_per_chip("aws", procs),
                             float(row["memory_gb"]), amount)
@@ -227,7 +234,7 @@ def aws_compute(line: Line, cls: Classification, pue: float) -> Estimate:
     if _names_gpu_instance(cls.usage_type):
         gpu_h = gpus.get(inst, 0) * amount
         row = cf.ccf_aws_instances().get(key)
-        gpu_procs = row["gpu_processors"].split(";") if row and row["gpu_processors"] else ["Unknown"]
+        gpu_procs = processor_list(row["gpu_processors"] if row else None)
         g_low, g_high, g_name = watts("aws", gpu_procs)
         gpu_it = compute_kwh(g_low, g_high, gpu_h, pue, rf)
         it = (it[0] + gpu_it[0], it[1] + gpu_it[1], it[2] + gpu_it[2])

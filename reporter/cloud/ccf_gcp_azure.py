@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
 from reporter.cloud.ccf import (
@@ -14,6 +15,7 @@ from reporter.cloud.ccf import (
     memory_gb_per_chip,
     network,
     not_estimated,
+    processor_list,
     watts,
 )
 from reporter.cloud.classify import COMPUTE, MEMORY, NETWORKING, Classification, contains_any
@@ -62,15 +64,15 @@ def gcp_machine(machine: str) -> tuple[float | None, float | None, float | None]
     return None, None, float(list(table.values())[-1]["family_last_vcpus"])
 
 
-def gcp_processors(machine: str, usage: str, gpu: bool) -> list[str]:
+def gcp_processors(machine: str, usage: str, gpu: bool) -> tuple[str, ...]:
     prefixes, gpu_list = cf.ccf_gcp_processors()
     if gpu:
-        found = [p for p in gpu_list if usage.startswith(p)]
-        return found or list(gpu_list)
+        found = tuple(p for p in gpu_list if usage.startswith(p))
+        return found or tuple(gpu_list)
     if not machine:
-        return ["Unknown"]
+        return ("Unknown",)
     shared = next((core for core in SHARED_CORE if core in machine), None)
-    return list(prefixes.get(shared or machine[:2].lower(), ("Unknown",)))
+    return tuple(prefixes.get(shared or machine[:2].lower(), ("Unknown",)))
 
 
 def gcp_amount(line: Line) -> float:
@@ -169,7 +171,7 @@ def _azure_memory_gbh(line: Line, meter: str, amount: float) -> float:
     if not series or not series["memory_gb"]:
         return 0.0
     proc_row = cf.ccf_azure_tables()["processors"].get(meter)
-    procs = proc_row["processors"].split(";") if proc_row and proc_row["processors"] else ["Unknown"]
+    procs = processor_list(proc_row["processors"] if proc_row else None)
     chips = math.ceil(float(series["series_last_vcpus"]) / 96)
     return extra_memory_gbh(chips, float(series["series_last_memory_gb"]), memory_gb_per_chip("azure", procs),
                             float(series["memory_gb"]), amount)
@@ -181,16 +183,15 @@ def _azure_compute(line: Line, cls: Classification, pue: float, rf: float, amoun
     source = series or vcpu_mem or constrained
     vcpus = float(source["vcpus"]) if source and source["vcpus"] else 1.0
     proc_row = cf.ccf_azure_tables()["processors"].get(meter)
-    procs = proc_row["processors"].split(";") if proc_row and proc_row["processors"] else ["Unknown"]
+    procs = processor_list(proc_row["processors"] if proc_row else None)
     low_w, high_w, names = watts("azure", procs)
     it = compute_kwh(low_w, high_w, amount * vcpus, pue, rf)
     basis = [f"{fmt(amount)} × '{line.unit}' read as {fmt(amount)} h (CCF does not scale packs) × {fmt(vcpus)} vCPU"
              f" × {linear_text(low_w, high_w, 0.5)} W [{names}] × PUE {pue} × RF {fmt(rf)}"]
-    gpu_table = {vm: row for vm, row in cf.ccf_azure_tables()["processors"].items() if row["gpus"]}
-    if contains_any(tuple(gpu_table), meter):
-        gpu_row = gpu_table.get(meter)
+    if _names_azure_gpu_vm(meter):
+        gpu_row = _azure_gpu_vms().get(meter)
         gpus = float(gpu_row["gpus"]) if gpu_row else 1.0
-        gpu_procs = gpu_row["gpu_processors"].split(";") if gpu_row and gpu_row["gpu_processors"] else ["Unknown"]
+        gpu_procs = processor_list(gpu_row["gpu_processors"] if gpu_row else None)
         g_low, g_high, g_names = watts("azure", gpu_procs)
         gpu_it = compute_kwh(g_low, g_high, amount * gpus, pue, rf)
         it = (it[0] + gpu_it[0], it[1] + gpu_it[1], it[2] + gpu_it[2])
@@ -206,12 +207,20 @@ def _azure_compute(line: Line, cls: Classification, pue: float, rf: float, amoun
     if mem:
         basis.append(f"memory {fmt(mem_gbh)} GB-h above SPECpower GB/chip × 0.392 W/GB")
         it = (it[0] + mem, it[1] + mem, it[2] + mem)
-    return finish(cls, line, pue, it, embodied, basis, accumulate=True, region=_azure_region(line))
+    # (lookup-table rows already carry CCF's 'unknown' region: see estimate._ccf)
+    return finish(cls, line, pue, it, embodied, basis, accumulate=True)
 
 
-def _azure_region(line: Line) -> str:
-    """CCF's lookup-table CLI loses the region of Azure rows, so they get the 'Unknown' factor."""
-    return "unknown" if line.ccf_lookup else line.region
+@lru_cache(maxsize=1)
+def _azure_gpu_vms() -> dict[str, dict[str, str]]:
+    """CCF's Azure VM rows that have GPUs."""
+    return {vm: row for vm, row in cf.ccf_azure_tables()["processors"].items() if row["gpus"]}
+
+
+@lru_cache(maxsize=16384)
+def _names_azure_gpu_vm(meter: str) -> bool:
+    """Whether the meter mentions one of CCF's Azure GPU VM names."""
+    return contains_any(tuple(_azure_gpu_vms()), meter)
 
 
 def _azure_storage_tbh(line: Line, meter: str, amount: float) -> tuple[float, str]:
@@ -238,7 +247,6 @@ def azure_line(line: Line, cls: Classification) -> Estimate:
     pue, _ = cf.pue("azure", line.region, "ccf")
     rf = azure_replication(cls.service, cls.usage_type)
     amount = line.quantity
-    region = _azure_region(line)
     if cls.category == COMPUTE:
         return _azure_compute(line, cls, pue, rf, amount)
     if cls.category == MEMORY:
@@ -248,14 +256,14 @@ def azure_line(line: Line, cls: Classification) -> Estimate:
         # CCF adds memory-unit lines to its ratio, but not memory meters billed in hours
         accumulate = line.unit not in cf.usage_list("azure", "compute_usage_unit")
         return finish(cls, line, pue, (kwh, kwh, kwh), 0.0, [f"{fmt(gbh)} GB-h × 0.392 W/GB × PUE {pue}"],
-                      accumulate=accumulate, region=region)
+                      accumulate=accumulate)
     if cls.kind == "storage":
         tbh, note = _azure_storage_tbh(line, cls.usage_type, amount)
         tbh = 0.0 if math.isnan(tbh) else tbh
         coeff = cf.ccf_constant("azure", "ssd_wh_per_tbh" if cls.category == "storage_ssd" else "hdd_wh_per_tbh")
         kwh = tbh * coeff * pue * rf / 1000.0
         basis = [f"{fmt(tbh)} TB-h ({note}) × {coeff} Wh/TBh × PUE {pue} × RF {fmt(rf)}"]
-        return finish(cls, line, pue, (kwh, kwh, kwh), 0.0, basis, accumulate=True, region=region)
+        return finish(cls, line, pue, (kwh, kwh, kwh), 0.0, basis, accumulate=True)
     if cls.category == NETWORKING:
         gigabytes = amount * 1000.0 if "TB" in line.unit else amount
         return network(line, cls, pue, gigabytes, "pack size not applied (CCF)")

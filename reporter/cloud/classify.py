@@ -29,7 +29,6 @@ NETWORKING = "networking"
 MEMORY = "memory"
 UNCLASSIFIED = "unclassified"
 UNSUPPORTED = "unsupported"
-CATEGORIES = (COMPUTE, STORAGE_SSD, STORAGE_HDD, NETWORKING, MEMORY, UNCLASSIFIED, UNSUPPORTED)
 PROVIDERS = ("aws", "gcp", "azure")
 
 
@@ -346,13 +345,16 @@ def _azure_unit_kind(unit_raw: str, unit: UnitSpec, lists: dict[str, tuple[str, 
 
 def classify(provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str) -> Classification:
     """Classify one bill line for the given mode ('ccf' or 'default'); the caller owns the result."""
-    cached = _classify(provider, service, usage_type, unit, instance_type, mode)
+    cached = shared_classification(provider, service, usage_type, unit, instance_type, mode)
     return replace(cached, flags=list(cached.flags))
 
 
 @lru_cache(maxsize=16384)
-def _classify(provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str) -> Classification:
-    """One classification per distinct line description; shared, so never modified."""
+def shared_classification(
+    provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str
+) -> Classification:
+    """One classification per distinct line description, shared by every line like it: read it,
+    never modify it (`classify` gives a copy to own)."""
     if provider == "aws":
         return classify_aws(service, usage_type, unit, instance_type, mode)
     if provider == "gcp":

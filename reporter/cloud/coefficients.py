@@ -119,13 +119,10 @@ def ccf_gcp_processors() -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
 @lru_cache(maxsize=512)
 def ccf_azure_tables() -> dict[str, dict[str, dict[str, str]]]:
     """'series' (vm -> row of the last series listing it, as CCF's loop keeps), 'vcpu_memory',
-    'constrained', 'series_rows' (series -> last row) and 'processors'."""
-    out: dict[str, dict[str, dict[str, str]]] = {"series": {}, "vcpu_memory": {}, "constrained": {},
-                                                 "series_last": {}, "processors": {}}
+    'constrained' and 'processors'."""
+    out: dict[str, dict[str, dict[str, str]]] = {"series": {}, "vcpu_memory": {}, "constrained": {}, "processors": {}}
     for row in read_table("ccf_azure_vm_types.csv"):
         out[row["ccf_table"]][row["vm"]] = row
-        if row["ccf_table"] == "series":
-            out["series_last"][row["series"]] = row
     out["processors"] = {r["vm"]: r for r in read_table("ccf_azure_processors.csv")}
     return out
 
@@ -147,10 +144,6 @@ def ccf_grid_factor(provider: str, region: str | None, variant: str = "location"
     if key in factors:
         return factors[key]
     return factors[(provider.lower(), CCF_UNKNOWN_REGION, variant)]
-
-
-def ccf_has_region(provider: str, region: str | None) -> bool:
-    return any(k[0] == provider and k[1] == (region or "").lower() for k in _ccf_factors())
 
 
 # --- default-mode tables ------------------------------------------------------------------------

@@ -37,13 +37,16 @@ from reporter.cloud.model import (
     zero,
 )
 from reporter.cloud.units import (
-    BYTES_PER_GIB,
     BYTES_PER_TIB,
+    byte_hours_to_tb_hours,
+    byte_seconds_to_gib_hours,
+    byte_seconds_to_tb_hours,
     bytes_to_gb,
-    bytes_to_tb,
+    gb_months_to_tb_hours,
     gib_to_gb,
     gib_to_tb,
     hours_in_month,
+    seconds_to_hours,
 )
 
 GCP_FAMILY = re.compile(r"^(N1|N2D|N2|N4|E2|C2D|C2|C3D|C3|C4A|C4D|C4|T2D|T2A|A2|A3|A4|G2|M1|M2|M3|H3|Z3)\b", re.I)
@@ -261,21 +264,22 @@ def accelerator_hours(line: Line, cls: Classification, pue: float) -> Estimate:
 
 def storage(line: Line, cls: Classification, pue: float) -> Estimate:
     base, pack, q = cls.unit.base, cls.unit.pack, line.quantity
+    month_h = hours_in_month(line.start)
     if base == "gb_month":
-        month_h = hours_in_month(line.start)
-        tbh, note = gib_to_tb(q * pack) * month_h, f"{fmt(q * pack)} GiB-months × 1.0737 GB/GiB × {fmt(month_h)} h"
+        tbh = gb_months_to_tb_hours(q * pack, line.start)
+        note = f"{fmt(q * pack)} GiB-months × 1.0737 GB/GiB × {fmt(month_h)} h"
     elif base == "tb_month":
-        tbh = q * pack * BYTES_PER_TIB / 1e12 * hours_in_month(line.start)
-        note = f"{fmt(q * pack)} TiB-months × {fmt(hours_in_month(line.start))} h"
+        tbh = q * pack * BYTES_PER_TIB / 1e12 * month_h
+        note = f"{fmt(q * pack)} TiB-months × {fmt(month_h)} h"
     elif base == "gb_hour":
         tbh, note = gib_to_tb(q * pack), f"{fmt(q * pack)} GiB-hours × 1.0737 GB/GiB"
     elif base == "byte_hour":
-        tbh, note = bytes_to_tb(q * pack), f"{fmt(q * pack)} byte-hours / 10^12"
+        tbh, note = byte_hours_to_tb_hours(q * pack), f"{fmt(q * pack)} byte-hours / 10^12"
     elif base == "byte_second":
-        tbh, note = bytes_to_tb(q * pack) / 3600.0, f"{fmt(q * pack)} byte-seconds / 10^12 / 3600"
+        tbh, note = byte_seconds_to_tb_hours(q * pack), f"{fmt(q * pack)} byte-seconds / 10^12 / 3600"
     elif base == "count_month" and (size := _disk_size(cls.usage_type)):
-        tbh = gib_to_tb(size * q * pack) * hours_in_month(line.start)
-        note = f"{fmt(q * pack)} disk-months × {fmt(size)} GiB provisioned × {fmt(hours_in_month(line.start))} h"
+        tbh = gib_to_tb(size * q * pack) * month_h
+        note = f"{fmt(q * pack)} disk-months × {fmt(size)} GiB provisioned × {fmt(month_h)} h"
     else:
         return zero(UNCLASSIFIED, STATUS_UNCLASSIFIED, f"storage quantity in '{cls.unit.text}' has no capacity")
     coeff = cf.model_constant("ssd_wh_per_tbh" if cls.category == STORAGE_SSD else "hdd_wh_per_tbh")[1]
@@ -285,6 +289,7 @@ def storage(line: Line, cls: Classification, pue: float) -> Estimate:
     return _estimate(cls, pue, (wh, wh, wh), basis, [])
 
 
+@lru_cache(maxsize=4096)
 def _disk_size(meter: str) -> float | None:
     for table in ("ssd_managed_disk_gb", "hdd_managed_disk_gb"):
         for key, size in cf.usage_map("azure", table).items():
@@ -296,9 +301,9 @@ def _disk_size(meter: str) -> float | None:
 def memory(line: Line, cls: Classification, pue: float) -> Estimate:
     base, q = cls.unit.base, line.quantity * cls.unit.pack
     if base == "byte_second":
-        gibh, note = q / BYTES_PER_GIB / 3600.0, "byte-seconds / 2^30 / 3600"
+        gibh, note = byte_seconds_to_gib_hours(q), "byte-seconds / 2^30 / 3600"
     elif base == "gb_second":
-        gibh, note = q / 3600.0, "GiB-seconds / 3600"
+        gibh, note = seconds_to_hours(q), "GiB-seconds / 3600"
     elif base in ("gb_hour", "hour"):
         cache = cf.usage_map("azure", "cache_memory_gb").get(cls.usage_type.split(" ")[0]) if "Cache" in \
             cls.usage_type else None

@@ -12,7 +12,7 @@ import pandas as pd
 
 from reporter.cloud.ccf import apply_unknown_ratio, aws_line, not_estimated
 from reporter.cloud.ccf_gcp_azure import azure_line, gcp_amount, gcp_line
-from reporter.cloud.classify import PROVIDERS, UNSUPPORTED, classify
+from reporter.cloud.classify import PROVIDERS, UNSUPPORTED, Classification, shared_classification
 from reporter.cloud.coefficients import pue
 from reporter.cloud.default import default_line
 from reporter.cloud.model import ESTIMATED, Estimate, Line
@@ -56,8 +56,13 @@ def estimate_usage(usage: pd.DataFrame, mode: str = "default") -> pd.DataFrame:
 
 
 def _default(line: Line) -> Estimate:
-    cls = classify(line.provider, line.service, line.usage_type, line.unit, line.instance_type, "default")
+    cls = _classification(line, "default")
     return _with_pue(default_line(line, cls), line, "default")
+
+
+def _classification(line: Line, mode: str) -> Classification:
+    """The line's shared classification (the model only reads it)."""
+    return shared_classification(line.provider, line.service, line.usage_type, line.unit, line.instance_type, mode)
 
 
 def _with_pue(est: Estimate, line: Line, mode: str) -> Estimate:
@@ -77,7 +82,7 @@ def _ccf(lines: list[Line]) -> list[Estimate]:
             # is set inside meterDetails, where CCF does not read it)
             line = replace(line, start=None, end=None, region="unknown" if line.provider == "azure" else line.region)
             lines[index] = line
-        cls = classify(line.provider, line.service, line.usage_type, line.unit, line.instance_type, "ccf")
+        cls = _classification(line, "ccf")
         if cls.category == UNSUPPORTED or cls.kind in ("unknown", "no_estimate"):
             results.append(_with_pue(not_estimated(cls), line, "ccf"))
         else:

@@ -13,13 +13,15 @@ import json
 
 import pandas as pd
 
+from reporter.records import Method
+
 SCOPE2 = "scope2"
 SCOPE3_CLOUD = "scope3_cat1"
 
 
 def assign_scope(items: pd.DataFrame) -> pd.DataFrame:
     frame = items.copy()
-    on_cloud = frame["cloud_provider"].notna() | (frame["method"] == "estimated")
+    on_cloud = frame["cloud_provider"].notna() | (frame["method"] == Method.ESTIMATED.value)
     frame["scope"] = [SCOPE3_CLOUD if cloud else SCOPE2 for cloud in on_cloud]
     return frame
 

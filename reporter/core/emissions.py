@@ -14,6 +14,7 @@ import pandas as pd
 
 from reporter.errors import ReferenceDataError
 from reporter.factors import Factor, FactorTable
+from reporter.records import join_flags
 from reporter.units import G_PER_KG
 
 LOCATION_COLUMNS = ["country_code", "region", "cloud_provider", "cloud_region"]
@@ -65,7 +66,7 @@ def resolve(
     fallback = table.lookup(fallback_key)
     if fallback is None:
         raise ReferenceDataError(f"fallback factor key '{fallback_key}' is not in the factor data")
-    flags = ";".join(f for f in (flag, "location_fallback") if f)
+    flags = join_flags(flag, "location_fallback")
     return Resolution(country, fallback, "fallback", flags)
 
 
@@ -89,5 +90,5 @@ def attach_emissions(records: pd.DataFrame, table: FactorTable, fallback_key: st
     for bound in ("low", "high"):
         frame[f"location_based_co2e_kg_{bound}"] = frame[f"energy_kwh_{bound}"] * frame["factor_g_per_kwh"] / G_PER_KG
     extra = [r.flag for r in resolutions]
-    frame["flags"] = [";".join(x for x in (old, new) if x) for old, new in zip(frame["flags"], extra, strict=True)]
+    frame["flags"] = [join_flags(old, new) for old, new in zip(frame["flags"], extra, strict=True)]
     return frame

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reporter.records import Method, join_flags
+
 PUE_BASIS_FACILITY = "facility (configuration)"
 PUE_BASIS_TRACKER = "tracker's own"
 PUE_BASIS_ASSUMED = "tracker's default, assumed (not recorded)"
@@ -30,13 +32,10 @@ def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFram
     return frame
 
 
-RANGE_COLUMNS = ["energy_kwh_low", "energy_kwh_high", "embodied_co2e_kg"]
-
-
 def estimate_energy(readings: pd.DataFrame, facility_pue: float | None, energy_model: str) -> pd.DataFrame:
     """Measured rows through the PUE policy, estimated (billed) rows through the cloud model."""
-    measured = readings[readings["method"] != "estimated"]
-    billed = readings[readings["method"] == "estimated"]
+    measured = readings[readings["method"] != Method.ESTIMATED.value]
+    billed = readings[readings["method"] == Method.ESTIMATED.value]
     parts = []
     if not measured.empty or billed.empty:
         tracked = apply_pue(measured, facility_pue)
@@ -52,9 +51,7 @@ def estimate_energy(readings: pd.DataFrame, facility_pue: float | None, energy_m
         estimated = estimate_usage(billed, mode=energy_model)
         estimated["pue_basis"] = f"cloud provider ({energy_model} model)"
         flags = estimated["model_flags"].fillna("")
-        estimated["flags"] = [
-            ";".join(f for f in (old, new) if f) for old, new in zip(estimated["flags"], flags, strict=True)
-        ]
+        estimated["flags"] = [join_flags(old, new) for old, new in zip(estimated["flags"], flags, strict=True)]
         parts.append(estimated)
     frame = pd.concat(parts) if len(parts) > 1 else parts[0]
     return frame.loc[readings.index]
