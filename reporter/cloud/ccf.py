@@ -38,6 +38,7 @@ from reporter.cloud.model import (
 from reporter.cloud.units import BYTES_PER_TIB, CCF_DEFAULT_DAYS_PER_MONTH, days_in_month
 
 UTILISATION = (10.0, 50.0, 90.0)  # low, central (CCF), high - percent
+CENTRAL = UTILISATION[1] / 100.0  # the utilisation the basis text shows
 MEDIAN_PROCESSORS = ("Sandy Bridge", "Ivy Bridge")
 
 
@@ -69,6 +70,11 @@ def memory_gb_per_chip(provider: str, processors: tuple[str, ...]) -> float:
     if processors and all(v is not None and v[2] is not None for v in values):
         return statistics.fmean(v[2] for v in values if v and v[2] is not None)
     return cf.ccf_constant(provider, "memory_gb_per_chip_fallback")
+
+
+def memory_w_text(provider: str) -> str:
+    """CCF's memory coefficient as the basis shows it ('0.392 W/GB')."""
+    return f"{fmt(cf.ccf_constant(provider, 'memory_kwh_per_gbh') * 1000.0)} W/GB"
 
 
 def compute_kwh(min_w: float, max_w: float, hours: float, pue: float, rf: float) -> tuple[float, float, float]:
@@ -150,11 +156,13 @@ def aws_vcpu_hours(line: Line, cls: Classification, amount: float) -> tuple[floa
     usage, service = cls.usage_type, cls.service
     inst = aws_instance_from_usage_type(usage)
     if service == "AWSGlue":
-        return cf.ccf_constant("aws", "glue_vcpus_per_dpu") * amount, "4 vCPU per DPU-hour"
+        per_dpu = cf.ccf_constant("aws", "glue_vcpus_per_dpu")
+        return per_dpu * amount, f"{fmt(per_dpu)} vCPU per DPU-hour"
     if service == "AmazonSimpleDB":
         return amount, "1 vCPU"
     if "Aurora:ServerlessUsage" in usage:
-        return amount / cf.ccf_constant("aws", "aurora_serverless_acu_per_vcpu"), "ACU-hours / 4"
+        per_vcpu = cf.ccf_constant("aws", "aurora_serverless_acu_per_vcpu")
+        return amount / per_vcpu, f"ACU-hours / {fmt(per_vcpu)}"
     if contains_any(("Fargate-vCPU-Hours", "CPUCredits"), usage):
         return amount, "vCPU-hours as billed"
     burst = cf.ccf_aws_burstable()
@@ -227,7 +235,7 @@ def aws_compute(line: Line, cls: Classification, pue: float) -> Estimate:
                     ["instance_type_unknown"])
     low_w, high_w, procs = watts("aws", aws_processors(cls.service, cls.usage_type, key))
     it = compute_kwh(low_w, high_w, vcpu_h, pue, rf)
-    basis = [f"{fmt(vcpu_h)} vCPU-h ({vcpu_note}) × {linear_text(low_w, high_w, 0.5)} W"
+    basis = [f"{fmt(vcpu_h)} vCPU-h ({vcpu_note}) × {linear_text(low_w, high_w, CENTRAL)} W"
              f" [{procs}] × PUE {pue} × RF {fmt(rf)}"]
     gpus = cf.ccf_aws_gpu_instances()
     inst = aws_instance_from_usage_type(cls.usage_type)
@@ -238,14 +246,14 @@ def aws_compute(line: Line, cls: Classification, pue: float) -> Estimate:
         g_low, g_high, g_name = watts("aws", gpu_procs)
         gpu_it = compute_kwh(g_low, g_high, gpu_h, pue, rf)
         it = (it[0] + gpu_it[0], it[1] + gpu_it[1], it[2] + gpu_it[2])
-        basis.append(f"{fmt(gpu_h)} GPU-h × {linear_text(g_low, g_high, 0.5)} W [{g_name}]")
+        basis.append(f"{fmt(gpu_h)} GPU-h × {linear_text(g_low, g_high, CENTRAL)} W [{g_name}]")
     if cls.kind == "lambda":
         return finish(cls, line, pue, it, 0.0, basis, accumulate=False)
     mem_gbh = _aws_memory_gbh(key, amount)
     mem = mem_gbh * cf.ccf_constant("aws", "memory_kwh_per_gbh") * pue * rf
     embodied = _aws_embodied(key, amount)
     if mem > 0:
-        basis.append(f"memory {fmt(mem_gbh)} GB-h above SPECpower GB/chip × 0.392 W/GB")
+        basis.append(f"memory {fmt(mem_gbh)} GB-h above SPECpower GB/chip × {memory_w_text('aws')}")
         it = (it[0] + mem, it[1] + mem, it[2] + mem)
     return finish(cls, line, pue, it, embodied, basis, accumulate=True)
 

@@ -8,11 +8,13 @@ from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
 from reporter.cloud.ccf import (
+    CENTRAL,
     compute_kwh,
     embodied_tco2e,
     extra_memory_gbh,
     finish,
     memory_gb_per_chip,
+    memory_w_text,
     network,
     not_estimated,
     processor_list,
@@ -90,8 +92,8 @@ def gcp_line(line: Line, cls: Classification) -> Estimate:
     if cls.category == MEMORY:
         gbh = amount / BYTES_PER_GIB / 3600.0
         kwh = gbh * cf.ccf_constant("gcp", "memory_kwh_per_gbh") * pue
-        return finish(cls, line, pue, (kwh, kwh, kwh), 0.0,
-                      [f"{fmt(gbh)} GB-h (byte-seconds / 1024^3 / 3600) × 0.392 W/GB × PUE {pue}"], accumulate=True)
+        basis = [f"{fmt(gbh)} GB-h (byte-seconds / 1024^3 / 3600) × {memory_w_text('gcp')} × PUE {pue}"]
+        return finish(cls, line, pue, (kwh, kwh, kwh), 0.0, basis, accumulate=True)
     if cls.kind == "storage":
         tbh = amount / BYTES_PER_TIB / 3600.0
         coeff = cf.ccf_constant("gcp", "ssd_wh_per_tbh" if cls.category == "storage_ssd" else "hdd_wh_per_tbh")
@@ -122,7 +124,7 @@ def _gcp_compute(line: Line, cls: Classification, pue: float, rf: float, amount:
     low_w, high_w, procs = watts("gcp", gcp_processors(machine, usage, gpu))
     it = compute_kwh(low_w, high_w, hours, pue, rf)
     label = "GPU-h" if gpu else "vCPU-h"
-    basis = [f"{fmt(hours)} {label} ({note}) × {linear_text(low_w, high_w, 0.5)} W"
+    basis = [f"{fmt(hours)} {label} ({note}) × {linear_text(low_w, high_w, CENTRAL)} W"
              f" [{procs}] × PUE {pue} × RF {fmt(rf)}"]
     embodied = 0.0
     if vcpus and total_t and largest:
@@ -187,7 +189,7 @@ def _azure_compute(line: Line, cls: Classification, pue: float, rf: float, amoun
     low_w, high_w, names = watts("azure", procs)
     it = compute_kwh(low_w, high_w, amount * vcpus, pue, rf)
     basis = [f"{fmt(amount)} × '{line.unit}' read as {fmt(amount)} h (CCF does not scale packs) × {fmt(vcpus)} vCPU"
-             f" × {linear_text(low_w, high_w, 0.5)} W [{names}] × PUE {pue} × RF {fmt(rf)}"]
+             f" × {linear_text(low_w, high_w, CENTRAL)} W [{names}] × PUE {pue} × RF {fmt(rf)}"]
     if _names_azure_gpu_vm(meter):
         gpu_row = _azure_gpu_vms().get(meter)
         gpus = float(gpu_row["gpus"]) if gpu_row else 1.0
@@ -195,7 +197,7 @@ def _azure_compute(line: Line, cls: Classification, pue: float, rf: float, amoun
         g_low, g_high, g_names = watts("azure", gpu_procs)
         gpu_it = compute_kwh(g_low, g_high, amount * gpus, pue, rf)
         it = (it[0] + gpu_it[0], it[1] + gpu_it[1], it[2] + gpu_it[2])
-        basis.append(f"{fmt(amount * gpus)} GPU-h × {linear_text(g_low, g_high, 0.5)} W [{g_names}]")
+        basis.append(f"{fmt(amount * gpus)} GPU-h × {linear_text(g_low, g_high, CENTRAL)} W [{g_names}]")
     mem_gbh = _azure_memory_gbh(line, meter, amount)
     mem = 0.0 if math.isnan(mem_gbh) else mem_gbh * cf.ccf_constant("azure", "memory_kwh_per_gbh") * pue * rf
     embodied = 0.0
@@ -205,7 +207,7 @@ def _azure_compute(line: Line, cls: Classification, pue: float, rf: float, amoun
     if inst_vcpu and total and largest:
         embodied = embodied_tco2e(float(total), amount / float(inst_vcpu), float(inst_vcpu), float(largest), "azure")
     if mem:
-        basis.append(f"memory {fmt(mem_gbh)} GB-h above SPECpower GB/chip × 0.392 W/GB")
+        basis.append(f"memory {fmt(mem_gbh)} GB-h above SPECpower GB/chip × {memory_w_text('azure')}")
         it = (it[0] + mem, it[1] + mem, it[2] + mem)
     # (lookup-table rows already carry CCF's 'unknown' region: see estimate._ccf)
     return finish(cls, line, pue, it, embodied, basis, accumulate=True)
@@ -255,7 +257,7 @@ def azure_line(line: Line, cls: Classification) -> Estimate:
         kwh = gbh * cf.ccf_constant("azure", "memory_kwh_per_gbh") * pue * rf
         # CCF adds memory-unit lines to its ratio, but not memory meters billed in hours
         accumulate = line.unit not in cf.usage_list("azure", "compute_usage_unit")
-        return finish(cls, line, pue, (kwh, kwh, kwh), 0.0, [f"{fmt(gbh)} GB-h × 0.392 W/GB × PUE {pue}"],
+        return finish(cls, line, pue, (kwh, kwh, kwh), 0.0, [f"{fmt(gbh)} GB-h × {memory_w_text('azure')} × PUE {pue}"],
                       accumulate=accumulate)
     if cls.kind == "storage":
         tbh, note = _azure_storage_tbh(line, cls.usage_type, amount)

@@ -142,11 +142,13 @@ def _vcpu_rule(line: Line, cls: Classification) -> tuple[float, str] | None:
     usage, service = cls.usage_type, cls.service
     if line.provider == "aws":
         if service == "AWSGlue":
-            return cf.ccf_constant("aws", "glue_vcpus_per_dpu"), "4 vCPU per DPU-hour (CCF)"
+            per_dpu = cf.ccf_constant("aws", "glue_vcpus_per_dpu")
+            return per_dpu, f"{fmt(per_dpu)} vCPU per DPU-hour (CCF)"
         if service == "AmazonSimpleDB":
             return 1.0, "1 vCPU per hour (CCF)"
         if "Aurora:ServerlessUsage" in usage:
-            return 1 / cf.ccf_constant("aws", "aurora_serverless_acu_per_vcpu"), "ACU-hours / 4 (CCF)"
+            per_vcpu = cf.ccf_constant("aws", "aurora_serverless_acu_per_vcpu")
+            return 1 / per_vcpu, f"ACU-hours / {fmt(per_vcpu)} (CCF)"
         if "CPUCredits" in usage or "vCPU-Hours" in usage:
             return 1.0, "vCPU-hours as billed"
     if line.provider == "gcp":
@@ -188,9 +190,10 @@ def instance_hours(line: Line, cls: Classification, pue: float) -> Estimate:
     if memory and per_chip:
         per_vcpu = per_chip / cf.model_constant("vcpus_per_chip")[1]
         extra = max(0.0, memory - vcpus * per_vcpu)
-        mem_w = extra * cf.model_constant("memory_w_per_gb")[1]
+        w_per_gb = cf.model_constant("memory_w_per_gb")[1]
+        mem_w = extra * w_per_gb
         watts = [w + mem_w for w in watts]
-        parts.append(f"memory max(0, {fmt(memory)} − {fmt(vcpus)} × {fmt(per_vcpu)}) GiB × 0.392 W/GiB")
+        parts.append(f"memory max(0, {fmt(memory)} − {fmt(vcpus)} × {fmt(per_vcpu)}) GiB × {fmt(w_per_gb)} W/GiB")
     rf = _replication(line, cls)
     total = tuple(w * hours * rf for w in watts)
     hours_text = f"{fmt(line.quantity)} × '{cls.unit.text}' = {fmt(hours)} h" if cls.unit.pack != 1 else \
