@@ -113,10 +113,10 @@ def _replication(line: Line, cls: Classification) -> float:
 
 
 def _estimate(cls: Classification, pue: float, it_wh: tuple[float, float, float], basis: list[str],
-              flags: list[str], embodied_kg: float = 0.0, category: str | None = None) -> Estimate:
+              flags: list[str], embodied: tuple[float, str] = (0.0, ""), category: str | None = None) -> Estimate:
     return Estimate(category=category or cls.category, status=ESTIMATED, pue=pue, it_low=it_wh[0] / 1000.0,
-                    it_central=it_wh[1] / 1000.0, it_high=it_wh[2] / 1000.0, embodied_kg=embodied_kg,
-                    basis="; ".join(basis), flags=sorted(set(flags + cls.flags)))
+                    it_central=it_wh[1] / 1000.0, it_high=it_wh[2] / 1000.0, embodied_kg=embodied[0],
+                    basis="; ".join(basis), flags=sorted(set(flags + cls.flags)), embodied_basis=embodied[1])
 
 
 def _power_terms(provider: str, vcpus: float, archs: tuple[str, ...], utils: tuple[float, float, float],
@@ -200,7 +200,8 @@ def instance_hours(line: Line, cls: Classification, pue: float) -> Estimate:
         f"{fmt(hours)} h"
     basis = [" + ".join(parts) + f" = {fmt(watts[1])} W × {hours_text}" + (f" × {fmt(rf)} replicas" if rf != 1 else "")]
     embodied = _embodied(spec, vcpus, hours * rf, flags)
-    return _estimate(cls, pue, total, basis, flags, embodied)  # type: ignore[arg-type]
+    text = _embodied_text(spec, embodied, vcpus, hours * rf)
+    return _estimate(cls, pue, total, basis, flags, (embodied, text))  # type: ignore[arg-type]
 
 
 def _instance_name(line: Line, cls: Classification) -> str:
@@ -209,6 +210,16 @@ def _instance_name(line: Line, cls: Classification) -> str:
         match = re.match(r"^([a-z0-9-]+\.[a-z0-9-]+)", name)
         return match.group(1) if match else name
     return name
+
+
+def _embodied_text(spec: cf.InstanceSpec | None, embodied_kg: float, vcpus: float, hours: float) -> str:
+    """How an instance's share of its platform's manufacturing emissions was allocated."""
+    if not spec or not embodied_kg or not spec.platform_vcpus:
+        return ""
+    lifespan_h = cf.model_constant("server_lifespan_h")[1]
+    return (f"embodied {fmt(embodied_kg)} kg CO2e = platform {fmt(spec.platform_embodied_kg or 0.0)} kg"
+            f" [{spec.source}] × {fmt(hours)} h / {lifespan_h:,.0f} h × {fmt(vcpus)}/{fmt(spec.platform_vcpus)}"
+            " vCPU (kept apart from energy)")
 
 
 def _embodied(spec: cf.InstanceSpec | None, vcpus: float, hours: float, flags: list[str]) -> float:
@@ -250,7 +261,8 @@ def vcpu_hours(line: Line, cls: Classification, pue: float) -> Estimate:
         embodied = spec.platform_embodied_kg * hours / spec.platform_vcpus / cf.model_constant("server_lifespan_h")[1]
     else:
         flags.append("embodied_unknown")
-    return _estimate(cls, pue, total, basis, flags, embodied, category=COMPUTE)  # type: ignore[arg-type]
+    text = _embodied_text(spec, embodied, 1.0, hours)
+    return _estimate(cls, pue, total, basis, flags, (embodied, text), category=COMPUTE)  # type: ignore[arg-type]
 
 
 def accelerator_hours(line: Line, cls: Classification, pue: float) -> Estimate:
@@ -345,6 +357,6 @@ def default_line(line: Line, cls: Classification) -> Estimate:
                 "accelerator": accelerator_hours, "storage": storage, "memory": memory, "network": networking}
     est = networking(line, cls, pue) if cls.category == NETWORKING else handlers[cls.kind](line, cls, pue)
     if est.status == ESTIMATED:
-        est.basis += f"; × PUE {pue} [{source}]"
+        est.basis += f"; × PUE {pue} [{source}]" + (f"; {est.embodied_basis}" if est.embodied_basis else "")
     return est
 

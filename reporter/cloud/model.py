@@ -116,6 +116,8 @@ class Estimate:
     ccf_accumulate: tuple[float, float, float] | None = None
     ccf_unknown: bool = False
     ccf_totals: tuple[float, float, float] | None = None
+    # how embodied_kg was worked out (default mode), shown after the energy basis
+    embodied_basis: str = ""
 
     def total(self, part: str) -> float:
         """Energy incl. PUE (+ CCF's embodied kWh-equivalent in ccf mode) for low/central/high."""
