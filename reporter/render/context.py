@@ -91,6 +91,9 @@ LINE_ITEM_COLUMNS = [
     "embodied_co2e_kg",
     "estimate_basis",
 ]
+# What each line item carries: its columns, then the figures derived from them (see _line_items).
+DERIVED_LINE_ITEM_FIELDS = ["location_based_tco2e", "energy_kwh_in_period", "location_based_tco2e_in_period"]
+LINE_ITEM_FIELDS = [*LINE_ITEM_COLUMNS, *DERIVED_LINE_ITEM_FIELDS]
 TIME_COLUMNS = ("start_time", "end_time")
 
 
@@ -468,8 +471,9 @@ def _line_items(items: pd.DataFrame) -> list[dict[str, Any]]:
         name: _iso_values(frame[name]) if name in TIME_COLUMNS else _column_values(frame[name])
         for name in LINE_ITEM_COLUMNS
     }
+    # DERIVED_LINE_ITEM_FIELDS: the run's whole emissions in tonnes, then the part of its energy
+    # and emissions inside the reporting period.
     columns["location_based_tco2e"] = _column_values(tco2e)
-    # The run's whole energy and emissions above; the part inside the reporting period here.
     columns["energy_kwh_in_period"] = _column_values(frame["energy_kwh"] * frame["in_period_share"])
     columns["location_based_tco2e_in_period"] = _column_values(tco2e * frame["in_period_share"])
     names = list(columns)

@@ -24,7 +24,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -38,7 +38,7 @@ from openpyxl.writer.excel import ExcelWriter
 
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_MEANINGS
-from reporter.render.context import LINE_ITEM_COLUMNS, ReportContext
+from reporter.render.context import LINE_ITEM_FIELDS, ReportContext
 from reporter.units import KWH_PER_MWH
 
 SHEETS = (
@@ -217,14 +217,17 @@ SCOPE_COLUMNS = (
 )
 
 
-def _scopes(ws: Worksheet, context: ReportContext) -> None:
-    columns = list(SCOPE_COLUMNS)
+def _with_unknown_fields(
+    columns: Sequence[Column], rows: Iterable[dict[str, Any]], format_for: Callable[[str], str]
+) -> list[Column]:
+    """`columns`, then a column for each field of the rows they do not know yet (so it still shows)."""
     known = {column.name for column in columns}
-    for row in context.by_scope:  # a field the columns above do not know yet still shows
-        for name in row:
-            if name not in known:
-                known.add(name)
-                columns.append(Column(name, _format_for(name)))
+    names = dict.fromkeys(name for row in rows for name in row if name not in known)
+    return [*columns, *(Column(name, format_for(name)) for name in names)]
+
+
+def _scopes(ws: Worksheet, context: ReportContext) -> None:
+    columns = _with_unknown_fields(SCOPE_COLUMNS, context.by_scope, _format_for)
     _table(ws, columns, context.by_scope)
     _notes(
         ws,
@@ -373,15 +376,12 @@ TARGET_COLUMNS = (
 )
 
 
+def _target_format(name: str) -> str:
+    return TCO2E if name.endswith("_tco2e") else PERCENT_POINTS if "_pct" in name else GENERAL
+
+
 def _targets(ws: Worksheet, context: ReportContext) -> None:
-    columns = list(TARGET_COLUMNS)
-    known = {column.name for column in columns}
-    for target in context.targets:  # a field the columns above do not know yet still shows
-        for name in target:
-            if name not in known:
-                known.add(name)
-                fmt = TCO2E if name.endswith("_tco2e") else PERCENT_POINTS if "_pct" in name else GENERAL
-                columns.append(Column(name, fmt))
+    columns = _with_unknown_fields(TARGET_COLUMNS, context.targets, _target_format)
     _table(ws, columns, context.targets)
     notes = [
         "Columns with _pct in their name are in percent units: 42.0 means 42 % (not a fraction "
@@ -580,11 +580,7 @@ def _format_for(name: str) -> str:
 
 
 def _line_items(ws: Worksheet, context: ReportContext) -> None:
-    names: list[str] = []
-    for item in context.line_items:
-        names += [name for name in item if name not in names]
-    if not names:
-        names = [*LINE_ITEM_COLUMNS, "location_based_tco2e", "energy_kwh_in_period", "location_based_tco2e_in_period"]
+    names = list(dict.fromkeys(name for item in context.line_items for name in item)) or LINE_ITEM_FIELDS
     columns = [
         Column(name, *_LINE_ITEM_FORMATS.get(name, (_format_for(name), "auto"))) for name in names
     ]
