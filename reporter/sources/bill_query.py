@@ -13,7 +13,7 @@ from reporter.sources.bill_sql import (
     BillMapping,
     Column,
     Columns,
-    _lambda,
+    lambda_sql,
     literal,
     timestamp,
 )
@@ -144,7 +144,7 @@ offsets AS (
 numbered AS (
   SELECT * REPLACE (
     __first_row + __offset AS __first_row,
-    list_transform(__examples, {_lambda("r", "r + __offset")}) AS __examples,
+    list_transform(__examples, {lambda_sql("r", "r + __offset")}) AS __examples,
     __bad_q_row + __offset AS __bad_q_row,
     __bad_c_row + __offset AS __bad_c_row)
   FROM stage1 JOIN offsets USING (__piece)

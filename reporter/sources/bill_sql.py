@@ -11,8 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from reporter.errors import InputFormatError
 
 # Text dates that are not ISO 8601: Azure EA/MCA write month-first dates, some exports YYYYMMDD.
@@ -111,10 +109,7 @@ def text(column: Column | None) -> str:
 
 def first_text(*columns: Column | None) -> str:
     """The first non-empty text among the columns."""
-    parts = [text(column) for column in columns if column is not None]
-    if not parts:
-        return "NULL"
-    return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
+    return coalesce(*(text(column) for column in columns))
 
 
 def number(sql: str) -> str:
@@ -248,7 +243,7 @@ def entries(column: Column, alias: str) -> Entries:
     derived = {
         names[0]: keys,
         names[1]: values,
-        names[2]: f"list_transform({keys}, {_lambda('k', normalised)})",
+        names[2]: f"list_transform({keys}, {lambda_sql('k', normalised)})",
     }
     return Entries(*names, prepare=prepare, derived=derived)
 
@@ -285,9 +280,9 @@ def tag_lookup(pairs: Entries, key: str) -> str:
     return coalesce(*parts)
 
 
-def _lambda(argument: str, body: str) -> str:
-    version = tuple(int(part) for part in re.findall(r"\d+", duckdb.__version__)[:2])
-    return f"lambda {argument}: {body}" if version >= (1, 3) else f"{argument} -> {body}"
+def lambda_sql(argument: str, body: str) -> str:
+    """A DuckDB lambda (the `lambda x: …` syntax of DuckDB 1.3 and later)."""
+    return f"lambda {argument}: {body}"
 
 
 # --------------------------------------------------------------------------------------------
