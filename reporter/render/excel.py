@@ -394,9 +394,7 @@ def _targets(ws: Worksheet, context: ReportContext) -> None:
         "gap_tco2e = actual − pathway (positive: above the pathway). The year-by-year pathway is "
         "on the Pathways sheet.",
     ]
-    if not context.targets:
-        notes.insert(0, "No targets: the configuration sets no [baseline] with [[targets]].")
-    _notes(ws, notes)
+    _notes(ws, notes, None if context.targets else "No targets: the configuration sets no [baseline] with [[targets]].")
 
 
 def _pathways(ws: Worksheet, context: ReportContext) -> None:
@@ -424,9 +422,7 @@ def _credits(ws: Worksheet, context: ReportContext) -> None:
         "The Targets sheet sets the report year's retired credits beside gross emissions for "
         "carbon-neutral and net-zero targets (net zero counts removals only).",
     ]
-    if not context.credits:
-        notes.insert(0, "No credits: the configuration lists no [[credits]].")
-    _notes(ws, notes)
+    _notes(ws, notes, None if context.credits else "No credits: the configuration lists no [[credits]].")
 
 
 def _history(ws: Worksheet, context: ReportContext) -> None:
@@ -491,9 +487,7 @@ def _history(ws: Worksheet, context: ReportContext) -> None:
         "closed).",
         "A restatement keeps the old version: difference_tco2e = new_tco2e − old_tco2e.",
     ]
-    if not restatements:
-        notes.insert(0, "No restatements of the months shown.")
-    _notes(ws, notes)
+    _notes(ws, notes, None if restatements else "No restatements of the months shown.")
 
 
 def _breakdown(ws: Worksheet, context: ReportContext) -> None:
@@ -624,10 +618,8 @@ def _unclassified(ws: Worksheet, context: ReportContext) -> None:
         "One row per status, provider, service, usage type, unit and currency: rows are the bill "
         "rows, quantity is in consumed_unit and cost in billing_currency, as billed.",
     ]
-    if not groups:
-        notes.insert(0, "No unclassified usage: every billed line has an energy estimate, or there "
-                        "are no cloud bills.")
-    _notes(ws, notes)
+    empty = "No unclassified usage: every billed line has an energy estimate, or there are no cloud bills."
+    _notes(ws, notes, None if groups else empty)
 
 
 def _factors(ws: Worksheet, context: ReportContext) -> None:
@@ -794,8 +786,10 @@ def _title(ws: Worksheet, row: int, text: str) -> None:
     cell.font = Font(bold=True, size=12)
 
 
-def _notes(ws: Worksheet, lines: Sequence[str]) -> None:
-    """Notes below everything else, one blank row apart; written after the widths are set."""
+def _notes(ws: Worksheet, lines: Sequence[str], empty: str | None = None) -> None:
+    """Notes below everything else, one blank row apart; written after the widths are set.
+    `empty`, when given, first: what an empty table above means."""
+    lines = [empty, *lines] if empty else list(lines)
     start = ws.max_row + 2
     italic = Font(italic=True)
     for index, line in enumerate(lines, start=start):
