@@ -35,7 +35,10 @@ class InputPlan:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
-def plan_inputs(configs: list[InputConfig], base: Path, tag_keys: list[str] | None = None) -> InputPlan:
+def plan_inputs(
+    configs: list[InputConfig], base: Path, tag_keys: list[str] | None = None, day_months: list[str] | None = None
+) -> InputPlan:
+    """The files to read; bills keep `tag_keys` and are summed per day in `day_months` (else per month)."""
     plan = InputPlan()
     seen: set[Path] = set()
     for config in configs:
@@ -45,6 +48,7 @@ def plan_inputs(configs: list[InputConfig], base: Path, tag_keys: list[str] | No
             if value is not None
         }
         options["tag_keys"] = list(tag_keys or [])
+        options["day_months"] = list(day_months or [])
         for path, from_folder in _expand(config.path, base):
             _add(plan, seen, path, config.format, options, base, "folder" if from_folder else "named")
     _shorten_outside(plan, base)

@@ -58,7 +58,7 @@ class PipelineResult:
 def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
     period = config.period.resolve()
     table = (factors or load_factor_table()).with_overrides(config.factors.location_based, origin="configuration")
-    plan = plan_inputs(config.inputs, config.base_path, tag_keys=config.cloud.tag_keys)
+    plan = plan_inputs(config.inputs, config.base_path, tag_keys=config.cloud.tag_keys, day_months=period.cut_months())
     ledgers, readings = _read_all(plan)
     by_path = {ledger.path: ledger for ledger in ledgers}
     kept, superseded = deduplicate_runs(readings)

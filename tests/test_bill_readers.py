@@ -43,8 +43,8 @@ BILL_READERS: dict[str, Reader] = {
 ALL_READERS: dict[str, Reader] = {**READERS, **BILL_READERS}
 
 
-def read(path: Path, reader: str, tag_keys: list[str] | None = None) -> ReadResult:
-    source = InputFile.open(path, {"tag_keys": tag_keys or []})
+def read(path: Path, reader: str, tag_keys: list[str] | None = None, day_months: list[str] | None = None) -> ReadResult:
+    source = InputFile.open(path, {"tag_keys": tag_keys or [], "day_months": day_months or []})
     return BILL_READERS[reader].read(source)
 
 
@@ -795,7 +795,7 @@ def test_azure_additional_info_gives_the_vm_size(built: dict[str, Path]) -> None
 
 @pytest.mark.parametrize("name", ["cur2_parquet", "cur2_csv_gz"])
 def test_cur2_grouping_tags_and_exclusions(built: dict[str, Path], name: str) -> None:
-    result = read(built[name], "aws_cur", tag_keys=["team", "project"])
+    result = read(built[name], "aws_cur", tag_keys=["team", "project"], day_months=["2025-03"])
     balanced(result)
     assert result.rows_read == CUR2_ROWS
     readings = result.readings
@@ -1059,12 +1059,32 @@ def test_many_rows_are_summed_in_groups(tmp_path: Path) -> None:
     balanced(result)
     assert result.rows_read == hours * 100
     readings = result.readings
-    assert len(readings) == 30 * 2
+    assert len(readings) == 2  # one per team: April is summed whole
     assert int(readings["row_count"].sum()) == hours * 99
     assert readings["consumed_quantity"].sum() == hours * 99
-    assert set(readings["duration_s"]) == {86400.0}
+    assert set(readings["duration_s"]) == {30 * 86400.0}
     assert set(readings["instance_type"]) == {"p5.48xlarge"}
     assert by_reason(result)["line item type 'Tax': a tax, not usage"] == hours
+    by_day = read(path, "aws_cur", tag_keys=["team"], day_months=["2025-04"]).readings  # a period cuts April
+    assert len(by_day) == 30 * 2
+    assert set(by_day["duration_s"]) == {86400.0}
+    assert int(by_day["row_count"].sum()) == hours * 99
+
+
+def test_rows_that_run_past_their_month_are_summed_apart(tmp_path: Path) -> None:
+    """Hourly rows of one month make one reading; a row running into the next month makes its own,
+    so the month's reading ends with the month and the other splits pro rata across the boundary."""
+    rows = [cur_row("Usage", "a", f"2025-03-{day:02d}T00:00:00Z", f"2025-03-{day:02d}T01:00:00Z")
+            for day in range(1, 32)]
+    rows.append(cur_row("Usage", "a", "2025-03-31T12:00:00Z", "2025-04-01T12:00:00Z"))
+    rows.append(cur_row("Usage", "a", "2025-04-02T00:00:00Z", "2025-04-02T01:00:00Z"))
+    readings = read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur").readings
+    assert sorted(readings["row_count"]) == [1, 1, 31]
+    march = one(readings, row_count=31)
+    assert (march.start_time, march.end_time) == (datetime(2025, 3, 1), datetime(2025, 3, 31, 1))
+    spill = one(readings, start_time=datetime(2025, 3, 31, 12))
+    assert (spill.end_time, spill.source_row) == (datetime(2025, 4, 1, 12), 33)
+    assert one(readings, start_time=datetime(2025, 4, 2)).row_count == 1
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1163,7 +1183,7 @@ def test_times_with_offsets_and_other_formats_group_by_their_utc_day(tmp_path: P
         cur_row("Usage", "a", "03/02/2025 07:00:00 PM", ""),  # no end: the end of its day
         cur_row("Usage", "a", "2025-03-02T01:00:00+05:00", "2025-03-02T02:00:00+05:00"),  # 1 March, UTC
     ]
-    readings = read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur").readings
+    readings = read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur", day_months=["2025-03"]).readings
     assert len(readings) == 2
     day2 = one(readings, start_time=datetime(2025, 3, 2))
     assert (day2.row_count, day2.source_row, day2.end_time) == (4, 2, datetime(2025, 3, 3))

@@ -109,7 +109,7 @@ def test_demo_ledger_balances_for_every_input() -> None:
     for ledger in result.ledgers:
         assert ledger.rows_read == ledger.rows_used + ledger.rows_excluded
         assert all(e.reason for e in ledger.exclusions)
-    assert sum(ledger.rows_used for ledger in result.ledgers) == len(result.items)
+    assert sum(ledger.rows_used for ledger in result.ledgers) == int(result.items["row_count"].sum())
 
 
 def test_demo_bill_p5_hours_at_the_hand_worked_rate() -> None:

@@ -34,6 +34,16 @@ class Period:
             current = (current + timedelta(days=32)).replace(day=1)
         return result
 
+    def cut_months(self) -> list[str]:
+        """The months ('YYYY-MM') the period covers only in part: its first and last, where cut."""
+        months = self.months()
+        cut = []
+        if self.start.day != 1:
+            cut.append(months[0])
+        if self.end_time != _next_month(datetime.combine(self.end, datetime.min.time())):
+            cut.append(months[-1])
+        return sorted(set(cut))
+
     @property
     def label(self) -> str:
         """`2026-10` for one whole month, `2026-01..2026-12` for whole months, else the dates."""

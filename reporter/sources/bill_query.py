@@ -35,8 +35,19 @@ CARRIED = (
 )
 
 
-def aggregate_sql(scan: str, header_rows: int, columns: Columns, mapping: BillMapping, tag_keys: list[str]) -> str:
+def aggregate_sql(
+    scan: str,
+    header_rows: int,
+    columns: Columns,
+    mapping: BillMapping,
+    tag_keys: list[str],
+    day_months: list[str] | None = None,
+) -> str:
     """The query, in two stages.
+
+    Usage rows are summed per month of their start (per day in `day_months`, 'YYYY-MM', the months
+    a reporting period cuts), and apart from them the rows that end after that month (or day), so
+    that a reading's time span is the span of its rows and splits pro rata like them.
 
     Stage 1 is the only part that sees every row. It groups the rows on the raw values of the
     columns the mapping's expressions read, of the usage start and end, and on whether the
@@ -79,7 +90,7 @@ def aggregate_sql(scan: str, header_rows: int, columns: Columns, mapping: BillMa
     same_keys = " AND ".join(f"n.{name} IS NOT DISTINCT FROM m.{name}" for name in key_names.values()) or "TRUE"
     no_quantity = literal(f"usage row without a quantity ({quantity.name} is empty)")
     keep = "CASE WHEN __reason IS NULL THEN {} END"
-    final_keys = [keep.format("CAST(__start AS DATE)") + " AS day"]
+    final_keys = [keep.format("CAST(__grain AS DATE)") + " AS day", keep.format("__end > __grain_end") + " AS spills"]
     final_keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
     final_keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tags))]
     usage = "FILTER (WHERE __reason IS NULL)"
@@ -98,7 +109,7 @@ def aggregate_sql(scan: str, header_rows: int, columns: Columns, mapping: BillMa
         f"arg_min(CAST(__e_raw AS VARCHAR), CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_value",
     ]
     key_text = ", ".join(
-        ["coalesce(CAST(day AS VARCHAR), '')"]
+        ["coalesce(CAST(day AS VARCHAR), '')", "coalesce(CAST(spills AS VARCHAR), '')"]
         + [f"coalesce(CAST({name} AS VARCHAR), '')" for name in DIMENSIONS]
         + [f"coalesce(t_{index}, '')" for index in range(len(tags))]
     )
@@ -108,6 +119,8 @@ def aggregate_sql(scan: str, header_rows: int, columns: Columns, mapping: BillMa
     ]
     tags_json = f"'{{' || concat_ws(',', {', '.join(tag_parts)}) || '}}'" if tag_parts else "NULL"
     rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
+    months = ", ".join(literal(month) for month in sorted(set(day_months or [])))
+    by_day = f"strftime(__start, '%Y-%m') IN ({months})" if months else "FALSE"
     return f"""
 WITH raw AS (
   SELECT {raw}
@@ -169,7 +182,10 @@ timed AS (
   FROM mapped
 ),
 ended AS (
-  SELECT *, coalesce(__end_given, date_trunc('day', __start) + INTERVAL 1 DAY) AS __end
+  SELECT *, coalesce(__end_given, date_trunc('day', __start) + INTERVAL 1 DAY) AS __end,
+    {by_day} AS __by_day,
+    CASE WHEN __by_day THEN date_trunc('day', __start) ELSE date_trunc('month', __start) END AS __grain,
+    CASE WHEN __by_day THEN __grain + INTERVAL 1 DAY ELSE __grain + INTERVAL 1 MONTH END AS __grain_end
   FROM timed
 ),
 grouped AS (

@@ -173,6 +173,16 @@ def _parquet_columns(path: Path) -> list[Column]:
     return columns
 
 
+def option_day_months(source: InputFile) -> list[str]:
+    """The months ('YYYY-MM') summed per day: those the reporting period cuts (option `day_months`)."""
+    raw: Any = source.options.get("day_months")
+    return sorted(str(month) for month in raw) if isinstance(raw, list | tuple) else []
+
+
+def _by_day(day_months: list[str]) -> str:
+    return f" (per day in {', '.join(day_months)}, which the reporting period cuts)" if day_months else ""
+
+
 def option_tag_keys(source: InputFile) -> list[str]:
     """The tag keys to keep (option `tag_keys`: a list, or a comma-separated text)."""
     raw: Any = source.options.get("tag_keys")
@@ -294,7 +304,8 @@ def read_bill(
     keys = option_tag_keys(source)
     scan, columns = scan_columns(source)
     mapping = build(columns, keys)
-    groups = _run(scan, lambda clause: aggregate_sql(clause, scan.header_rows, columns, mapping, keys))
+    day_months = option_day_months(source)
+    groups = _run(scan, lambda clause: aggregate_sql(clause, scan.header_rows, columns, mapping, keys, day_months))
     _check_values(groups, mapping, path)
     usage = groups[groups["reason"].isna()]
     excluded = groups[groups["reason"].notna()].sort_values("first_row")
@@ -307,8 +318,9 @@ def read_bill(
     notes = list(mapping.notes)
     if len(usage):
         notes.append(
-            f"{int(usage['rows'].sum())} usage row(s) summed into {len(usage)} reading(s): one per day of usage "
-            "start, account, service, region, usage type, instance type, unit and kept tag values (times UTC)"
+            f"{int(usage['rows'].sum())} usage row(s) summed into {len(usage)} reading(s): one per month of usage "
+            f"start{_by_day(day_months)}, account, service, region, usage type, instance type, unit and kept tag "
+            "values, rows that run past their month apart (times UTC)"
         )
     flags = set(";".join(readings["flags"]).split(";")) - {""}
     notes += [note for flag, note in mapping.flag_notes.items() if flag in flags]
