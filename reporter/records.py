@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -104,6 +105,15 @@ READING_SCHEMA = pa.DataFrameSchema(
 def join_flags(*flags: str | None) -> str:
     """Flags as stored in a reading: the non-empty ones joined with ';'."""
     return ";".join(flag for flag in flags if flag)
+
+
+def join_flag_columns(old: pd.Series, new: pd.Series | list[str | None]) -> pd.Series:
+    """`join_flags` of two columns, row by row, computed once per distinct pair."""
+    new_series = pd.Series(new, index=old.index, dtype=object)
+    pairs = pd.MultiIndex.from_arrays([old.astype(object).fillna(""), new_series.fillna("")])
+    codes, uniques = pd.factorize(pairs)
+    joined = np.array([join_flags(a, b) for a, b in uniques], dtype=object)
+    return pd.Series(joined[codes], index=old.index, dtype=object)
 
 
 def frame_from_rows(rows: list[dict[str, object]]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from reporter.config import parse_period
 from reporter.core import aggregate
 from reporter.core.energy import apply_pue
-from reporter.core.period import month_shares
+from reporter.core.period import month_parts, month_shares
 from reporter.core.reconcile import deduplicate_runs
 
 BASE = datetime(2026, 1, 1)
@@ -88,6 +88,25 @@ def test_shares_are_fractions_and_whole_runs_inside_count_fully(rows, period_tex
     assert (share[inside] > 1 - 1e-9).all()
     before = items["end_time"] < period.start_time
     assert (share[before] == 0).all()
+
+
+@settings(max_examples=150, deadline=None)
+@given(runs, periods, st.lists(st.integers(0, 29), max_size=5))
+def test_column_wise_month_shares_equal_the_run_by_run_specification(rows, period_text, no_start) -> None:
+    items = frame(rows).set_axis([f"r{i}" for i in range(len(rows))])
+    items.loc[[f"r{i}" for i in no_start if i < len(rows)], "start_time"] = pd.NaT
+    period = parse_period(period_text)
+    shares = month_shares(items, period)
+    expected = [
+        (record, month, share)
+        for record, start, end in zip(items.index, items["start_time"], items["end_time"], strict=True)
+        for month, share in month_parts(start, end, period)
+    ]
+    assert list(zip(shares["record"], shares["month"], strict=True)) == [(r, m) for r, m, _ in expected]
+    assert all(
+        math.isclose(got, want, rel_tol=1e-12, abs_tol=1e-15)
+        for got, (_, _, want) in zip(shares["share"], expected, strict=True)
+    )
 
 
 @settings(max_examples=100, deadline=None)

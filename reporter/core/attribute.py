@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from reporter.records import Method
@@ -21,17 +22,20 @@ SCOPE3_CLOUD = "scope3_cat1"
 
 def assign_scope(items: pd.DataFrame) -> pd.DataFrame:
     frame = items.copy()
-    on_cloud = frame["cloud_provider"].notna() | (frame["method"] == Method.ESTIMATED.value)
-    frame["scope"] = [SCOPE3_CLOUD if cloud else SCOPE2 for cloud in on_cloud]
+    on_cloud = (frame["cloud_provider"].notna() | (frame["method"] == Method.ESTIMATED.value)).to_numpy(dtype=bool)
+    frame["scope"] = np.where(on_cloud, SCOPE3_CLOUD, SCOPE2).astype(object)
     return frame
 
 
 def tag_columns(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """One `tag:<key>` column per tag key (the tags JSON is parsed once per item)."""
+    """One `tag:<key>` column per tag key (each distinct tags JSON is parsed once)."""
     frame = items.copy()
-    parsed = [json.loads(t) if isinstance(t, str) and t else {} for t in frame["tags"]]
+    codes, uniques = pd.factorize(frame["tags"].astype(object), use_na_sentinel=True)
+    parsed = [json.loads(t) if isinstance(t, str) and t else {} for t in uniques.tolist()] + [{}]
     for key in dict.fromkeys(keys):
-        frame[f"tag:{key}"] = pd.Series([tags.get(key) for tags in parsed], index=frame.index, dtype=object)
+        values = np.empty(len(parsed), dtype=object)
+        values[:] = [tags.get(key) for tags in parsed]
+        frame[f"tag:{key}"] = pd.Series(values[codes], index=frame.index, dtype=object)
     return frame
 
 

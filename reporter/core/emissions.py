@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from reporter.errors import ReferenceDataError
 from reporter.factors import Factor, FactorTable
-from reporter.records import join_flags
+from reporter.records import join_flag_columns, join_flags
 from reporter.units import G_PER_KG
 
 LOCATION_COLUMNS = ["country_code", "region", "cloud_provider", "cloud_region"]
@@ -71,24 +72,31 @@ def resolve(
 
 
 def attach_emissions(records: pd.DataFrame, table: FactorTable, fallback_key: str) -> pd.DataFrame:
-    """Add country_iso3, location_key, location_status, factor_id, factor_g_per_kwh and CO2e."""
+    """Add country_iso3, location_key, location_status, factor_id, factor_g_per_kwh and CO2e.
+
+    Each distinct location is resolved once; the results are joined back column by column.
+    """
     frame = records.copy()
     keys = frame[LOCATION_COLUMNS].astype(object).where(frame[LOCATION_COLUMNS].notna(), None)
-    cache: dict[tuple[object, ...], Resolution] = {}
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
     resolutions = []
-    for values in keys.itertuples(index=False, name=None):
-        if values not in cache:
-            country, region, provider, cloud_region = values
-            cache[values] = resolve(table, country, region, provider, cloud_region, fallback_key)
-        resolutions.append(cache[values])
-    frame["country_iso3"] = [r.country_iso3 for r in resolutions]
-    frame["location_key"] = [r.factor.key for r in resolutions]
-    frame["location_status"] = [r.status for r in resolutions]
-    frame["factor_id"] = [r.factor.factor_id for r in resolutions]
-    frame["factor_g_per_kwh"] = pd.Series([r.factor.value for r in resolutions], dtype="float64", index=frame.index)
+    for location in uniques:
+        country, region, provider, cloud_region = (None if value == "\x00" else value for value in location)
+        resolutions.append(resolve(table, country, region, provider, cloud_region, fallback_key))
+
+    def column(values: list[object]) -> np.ndarray:
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        return array[codes]
+
+    frame["country_iso3"] = column([r.country_iso3 for r in resolutions])
+    frame["location_key"] = column([r.factor.key for r in resolutions])
+    frame["location_status"] = column([r.status for r in resolutions])
+    frame["factor_id"] = column([r.factor.factor_id for r in resolutions])
+    values = np.array([r.factor.value for r in resolutions], dtype="float64")
+    frame["factor_g_per_kwh"] = pd.Series(values[codes], dtype="float64", index=frame.index)
     frame["location_based_co2e_kg"] = frame["energy_kwh"] * frame["factor_g_per_kwh"] / G_PER_KG
     for bound in ("low", "high"):
         frame[f"location_based_co2e_kg_{bound}"] = frame[f"energy_kwh_{bound}"] * frame["factor_g_per_kwh"] / G_PER_KG
-    extra = [r.flag for r in resolutions]
-    frame["flags"] = [join_flags(old, new) for old, new in zip(frame["flags"], extra, strict=True)]
+    frame["flags"] = join_flag_columns(frame["flags"], list(column([r.flag for r in resolutions])))
     return frame

@@ -8,9 +8,10 @@ provider's PUE and embodied emissions (kept apart from energy). Pure: frames in,
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from reporter.records import Method, join_flags
+from reporter.records import Method, join_flag_columns
 
 PUE_BASIS_FACILITY = "facility (configuration)"
 PUE_BASIS_TRACKER = "tracker's own"
@@ -23,8 +24,8 @@ def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFram
     frame["energy_it_kwh"] = frame["energy_reported_kwh"] / frame["tracker_pue"]
     if facility_pue is None:
         frame["pue"] = frame["tracker_pue"].astype("float64")
-        assumed = frame["flags"].str.contains("pue_assumed_default", regex=False)
-        frame["pue_basis"] = [PUE_BASIS_ASSUMED if a else PUE_BASIS_TRACKER for a in assumed]
+        assumed = frame["flags"].str.contains("pue_assumed_default", regex=False).to_numpy(dtype=bool)
+        frame["pue_basis"] = np.where(assumed, PUE_BASIS_ASSUMED, PUE_BASIS_TRACKER).astype(object)
     else:
         frame["pue"] = float(facility_pue)
         frame["pue_basis"] = PUE_BASIS_FACILITY
@@ -50,8 +51,7 @@ def estimate_energy(readings: pd.DataFrame, facility_pue: float | None, energy_m
 
         estimated = estimate_usage(billed, mode=energy_model)
         estimated["pue_basis"] = f"cloud provider ({energy_model} model)"
-        flags = estimated["model_flags"].fillna("")
-        estimated["flags"] = [join_flags(old, new) for old, new in zip(estimated["flags"], flags, strict=True)]
+        estimated["flags"] = join_flag_columns(estimated["flags"], estimated["model_flags"])
         parts.append(estimated)
     frame = pd.concat(parts) if len(parts) > 1 else parts[0]
     return frame.loc[readings.index]

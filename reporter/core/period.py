@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 
@@ -61,15 +62,65 @@ def _next_month(moment: datetime) -> datetime:
 
 
 def month_shares(records: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """Rows (record index, month 'YYYY-MM', share in [0, 1]) for the parts inside the period."""
-    out: list[tuple[object, str, float]] = []
-    parts_by_times: dict[tuple[object, object], list[tuple[str, float]]] = {}
-    for index, start, end in zip(records.index, records["start_time"], records["end_time"], strict=True):
-        times = (start, end)
-        if times not in parts_by_times:
-            parts_by_times[times] = _month_parts(start, end, period)
-        out.extend((index, month, share) for month, share in parts_by_times[times])
-    return pd.DataFrame(out, columns=["record", "month", "share"])
+    """Rows (record index, month 'YYYY-MM', share in [0, 1]) for the parts inside the period.
+
+    Column-wise: each record's time inside the period is cut at month starts, and each part's
+    share is its length over the record's whole length (see `month_parts`, the same for one run).
+    """
+    start = _microseconds(records["start_time"])
+    end = _microseconds(records["end_time"])
+    lo, hi = (int(np.datetime64(moment, "us").astype("int64")) for moment in (period.start_time, period.end_time))
+    instant = (start == _NAT) | (start >= end)
+    # a run of no duration counts whole in the month of its end, if that is inside the period
+    points = np.flatnonzero(instant & (end >= lo) & (end < hi))
+    spans = np.flatnonzero(~instant)
+    first, last = np.maximum(start[spans], lo), np.minimum(end[spans], hi)
+    spans, first, last = spans[first < last], first[first < last], last[first < last]
+    month_first, month_last = _month_number(first), _month_number(last - 1)
+    counts = month_last - month_first + 1
+    which = np.repeat(np.arange(len(spans)), counts)
+    month = month_first[which] + (np.arange(len(which)) - np.repeat(np.cumsum(counts) - counts, counts))
+    lower = np.maximum(first[which], _month_start(month))
+    upper = np.minimum(last[which], _month_start(month + 1))
+    total = (end - start)[spans][which]
+    records_at = np.concatenate([points, spans[which]])
+    months = np.concatenate([_month_number(end[points]), month])
+    shares = np.concatenate([np.ones(len(points)), (upper - lower) / total])
+    order = np.lexsort((months, records_at))
+    labels = _month_labels(months[order])
+    return pd.DataFrame({"record": records.index.to_numpy()[records_at[order]], "month": labels,
+                         "share": shares[order].astype("float64")})
+
+
+_NAT = np.iinfo("int64").min
+_EPOCH_YEAR = 1970
+
+
+def _microseconds(column: pd.Series) -> np.ndarray:
+    """Times as int64 microseconds since 1970 (NaT as the smallest int64)."""
+    return pd.to_datetime(column).astype("datetime64[us]").to_numpy().view("int64")
+
+
+def _month_number(microseconds: np.ndarray) -> np.ndarray:
+    """Months since January 1970 of each time."""
+    return microseconds.astype("datetime64[us]").astype("datetime64[M]").astype("int64")
+
+
+def _month_start(months: np.ndarray) -> np.ndarray:
+    return months.astype("datetime64[M]").astype("datetime64[us]").astype("int64")
+
+
+def _month_labels(months: np.ndarray) -> np.ndarray:
+    """'YYYY-MM' of each month number (formatted once per distinct month)."""
+    unique, codes = np.unique(months, return_inverse=True)
+    texts = np.array([f"{_EPOCH_YEAR + m // 12:04d}-{m % 12 + 1:02d}" for m in unique.tolist()], dtype=object)
+    return texts[codes]
+
+
+def month_parts(start: object, end: object, period: Period) -> list[tuple[str, float]]:
+    """(month 'YYYY-MM', share) of one run's time inside the period, month by month (the
+    specification `month_shares` follows)."""
+    return _month_parts(start, end, period)
 
 
 def _month_parts(start: object, end: object, period: Period) -> list[tuple[str, float]]:
