@@ -20,19 +20,17 @@ from reporter.sources.bill_sql import (
 
 # What stage 1 computes per group of raw rows, for stage 2 to combine.
 CARRIED = (
-    "__s_raw",
-    "__e_raw",
+    "__grain",
+    "__spills",
     "__no_quantity",
     "__rows",
     "__first_row",
     "__examples",
     "__quantity",
     "__cost",
-    "__bad_q_row",
-    "__bad_q_value",
-    "__bad_c_row",
-    "__bad_c_value",
-)
+    "__start",
+    "__end",
+) + tuple(f"__bad_{alias}_{part}" for alias in "qcse" for part in ("row", "value"))
 
 
 def aggregate_sql(
@@ -49,104 +47,26 @@ def aggregate_sql(
     a reporting period cuts), and apart from them the rows that end after that month (or day), so
     that a reading's time span is the span of its rows and splits pro rata like them.
 
-    Stage 1 is the only part that sees every row. It groups the rows on the raw values of the
-    columns the mapping's expressions read, of the usage start and end, and on whether the
-    quantity is empty, and aggregates: row count, first row, first example rows, sums of the
-    quantity and cost, and the first malformed quantity and cost. It parses no time: a bill has
-    few distinct start and end values (one per hour or day), which stage 2 parses once each.
+    Stage 1 is the only part that sees every row. It parses each row's start and end and groups
+    the rows on the raw values of the columns the mapping's expressions read, on the month (or
+    day) of the start, on whether the row runs past it and on whether the quantity is empty; it
+    aggregates the row count, first row, first example rows, sums of the quantity and cost, the
+    first and last times, and the first malformed quantity, cost, start and end.
 
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
-    (reason, dimensions, tags and their helper columns) once per stage-1 group and combines the
-    groups into readings and exclusions, exactly as one pass over the rows would: a bad value
-    only counts in a usage group, and the first bad row is the smallest row number.
+    (reason, dimensions, tags and their helper columns) once per distinct key combination and
+    combines the groups into readings and exclusions, exactly as one pass over the rows would: a
+    bad value only counts in a usage group, and the first bad row is the smallest row number.
     """
-    quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
-    raw = ",\n    ".join(
-        ["__row", "__piece"]
-        + [f"{column.sql} AS {key_names[column.sql]}" for column in keys]
-        + [
-            f"{quantity.sql} AS __q_raw",
-            f"{cost.sql if cost else 'NULL'} AS __c_raw",
-            f"{start.sql} AS __s_raw",
-            f"{end.sql if end else 'NULL'} AS __e_raw",
-        ]
-    )
-    group_keys = "".join(f"{name}, " for name in key_names.values())
-    bad_q = "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))"
-    bad_c = "__c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c))"
-
-    dims = {name: mapping.dimensions.get(name, "NULL") for name in DIMENSIONS}
-    tags = [mapping.tags.get(key, "NULL") for key in tag_keys]
-    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
-    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
-    mapped = ",\n    ".join(
-        [f"{mapping.reason} AS __reason0"]
-        + [f"{sql} AS d_{name}" for name, sql in dims.items()]
-        + [f"{sql} AS t_{index}" for index, sql in enumerate(tags)]
-    )
     key_list = ", ".join(key_names.values())
     same_keys = " AND ".join(f"n.{name} IS NOT DISTINCT FROM m.{name}" for name in key_names.values()) or "TRUE"
-    no_quantity = literal(f"usage row without a quantity ({quantity.name} is empty)")
-    keep = "CASE WHEN __reason IS NULL THEN {} END"
-    final_keys = [keep.format("CAST(__grain AS DATE)") + " AS day", keep.format("__end > __grain_end") + " AS spills"]
-    final_keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
-    final_keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tags))]
-    usage = "FILTER (WHERE __reason IS NULL)"
-    # A stage-1 group has one start and one end value: all its rows are bad or none.
-    bad_s = "__start IS NULL"
-    bad_e = "__e_raw IS NOT NULL AND __end_given IS NULL"
-    checks = [
-        f"min(__bad_q_row) {usage} AS bad_q_row",
-        f"arg_min(__bad_q_value, __bad_q_row) {usage} AS bad_q_value",
-        f"min(__bad_c_row) {usage} AS bad_c_row",
-        f"arg_min(__bad_c_value, __bad_c_row) {usage} AS bad_c_value",
-        f"min(CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_row",
-        # an empty start is bad too: its value is NULL, kept (arg_min_null) so the value is the row's
-        f"arg_min_null(CAST(__s_raw AS VARCHAR), CASE WHEN {bad_s} THEN __first_row END) {usage} AS bad_s_value",
-        f"min(CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_row",
-        f"arg_min(CAST(__e_raw AS VARCHAR), CASE WHEN {bad_e} THEN __first_row END) {usage} AS bad_e_value",
-    ]
-    key_text = ", ".join(
-        ["coalesce(CAST(day AS VARCHAR), '')", "coalesce(CAST(spills AS VARCHAR), '')"]
-        + [f"coalesce(CAST({name} AS VARCHAR), '')" for name in DIMENSIONS]
-        + [f"coalesce(t_{index}, '')" for index in range(len(tags))]
-    )
-    tag_parts = [
-        f"CASE WHEN t_{i} IS NOT NULL THEN {literal(_json_text(key) + ':')} || CAST(to_json(t_{i}) AS VARCHAR) END"
-        for i, key in sorted(enumerate(tag_keys), key=lambda item: item[1])
-    ]
-    tags_json = f"'{{' || concat_ws(',', {', '.join(tag_parts)}) || '}}'" if tag_parts else "NULL"
     rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
-    months = ", ".join(literal(month) for month in sorted(set(day_months or [])))
-    by_day = f"strftime(__start, '%Y-%m') IN ({months})" if months else "FALSE"
+    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
+    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
     return f"""
-WITH raw AS (
-  SELECT {raw}
-  FROM {scan}
-),
-typed AS (
-  SELECT *,
-    TRY_CAST(__q_raw AS DOUBLE) AS __q,
-    TRY_CAST(__c_raw AS DOUBLE) AS __c
-  FROM raw
-),
-stage1 AS (
-  SELECT __piece, {group_keys}__s_raw, __e_raw,
-    __q_raw IS NULL AS __no_quantity,
-    count(*) AS __rows,
-    min(__row) AS __first_row,
-    min(__row, {EXAMPLE_ROWS}) AS __examples,
-    fsum(__q) AS __quantity,
-    fsum(__c) AS __cost,
-    min(__row) FILTER (WHERE {bad_q}) AS __bad_q_row,
-    arg_min(CAST(__q_raw AS VARCHAR), __row) FILTER (WHERE {bad_q}) AS __bad_q_value,
-    min(__row) FILTER (WHERE {bad_c}) AS __bad_c_row,
-    arg_min(CAST(__c_raw AS VARCHAR), __row) FILTER (WHERE {bad_c}) AS __bad_c_value
-  FROM typed
-  GROUP BY ALL
-),
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [])},
 offsets AS (
   SELECT __piece,
     {header_rows} + coalesce(sum(sum(__rows)) OVER (ORDER BY __piece ROWS UNBOUNDED PRECEDING EXCLUDE CURRENT ROW), 0)
@@ -158,8 +78,7 @@ numbered AS (
   SELECT * REPLACE (
     __first_row + __offset AS __first_row,
     list_transform(__examples, {lambda_sql("r", "r + __offset")}) AS __examples,
-    __bad_q_row + __offset AS __bad_q_row,
-    __bad_c_row + __offset AS __bad_c_row)
+    {", ".join(f"__bad_{alias}_row + __offset AS __bad_{alias}_row" for alias in "qcse")})
   FROM stage1 JOIN offsets USING (__piece)
 ),
 distinct_keys AS (SELECT DISTINCT {key_list or "NULL AS __none"} FROM numbered),
@@ -167,28 +86,123 @@ rebuilt AS (SELECT {rebuilt}{key_list or "__none"} FROM distinct_keys),
 prepared AS (SELECT *{prepare} FROM rebuilt),
 src AS (SELECT *{derived} FROM prepared),
 mapped_keys AS (
-  SELECT {key_list + ", " if key_list else ""}{mapped}
+  SELECT {key_list + ", " if key_list else ""}{_mapped(mapping, tag_keys)}
   FROM src
 ),
 mapped AS (
   SELECT m.* EXCLUDE ({key_list or "__none"}), {", ".join("n." + name for name in CARRIED)}
   FROM numbered n JOIN mapped_keys m ON {same_keys}
 ),
-timed AS (
+reasoned AS (
   SELECT *,
-    CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __no_quantity THEN {no_quantity} END AS __reason,
-    {timestamp(start, "__s_raw")} AS __start,
-    {timestamp(end, "__e_raw") if end else "NULL"} AS __end_given
+    CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __no_quantity THEN {_no_quantity(mapping)} END AS __reason
   FROM mapped
 ),
-ended AS (
-  SELECT *, coalesce(__end_given, date_trunc('day', __start) + INTERVAL 1 DAY) AS __end,
-    {by_day} AS __by_day,
-    CASE WHEN __by_day THEN date_trunc('day', __start) ELSE date_trunc('month', __start) END AS __grain,
-    CASE WHEN __by_day THEN __grain + INTERVAL 1 DAY ELSE __grain + INTERVAL 1 MONTH END AS __grain_end
-  FROM timed
+{_grouped(tag_keys)}
+SELECT *,
+  md5(concat_ws(chr(31), {_key_text(tag_keys)})) AS group_hash,
+  {_tags_json(tag_keys)} AS tags
+FROM grouped
+"""
+
+
+def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
+            day_months: list[str]) -> str:
+    """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`)."""
+    quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
+    raw = ",\n    ".join(
+        ["__row", "__piece"]
+        + [f"{column.sql} AS {key_names[column.sql]}" for column in keys]
+        + [
+            f"{quantity.sql} AS __q_raw",
+            f"{cost.sql if cost else 'NULL'} AS __c_raw",
+            f"{start.sql} AS __s_raw",
+            f"{end.sql if end else 'NULL'} AS __e_raw",
+        ]
+    )
+    group_keys = "".join(f"{name}, " for name in key_names.values())
+    months = ", ".join(literal(month) for month in sorted(set(day_months)))
+    by_day = f"strftime(__s, '%Y-%m') IN ({months})" if months else "FALSE"
+    bad = {
+        "q": "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))",
+        "c": "__c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c))",
+        "s": "__s IS NULL",
+        "e": "__e_raw IS NOT NULL AND __e_given IS NULL",
+    }
+    raws = {"q": "__q_raw", "c": "__c_raw", "s": "__s_raw", "e": "__e_raw"}
+    # an empty start is bad too: its value is NULL, kept (arg_min_null) so the value is the row's
+    checks = ",\n    ".join(
+        f"min(__row) FILTER (WHERE {bad[alias]}) AS __bad_{alias}_row,\n    "
+        f"{'arg_min_null' if alias == 's' else 'arg_min'}(CAST({raws[alias]} AS VARCHAR), __row)"
+        f" FILTER (WHERE {bad[alias]}) AS __bad_{alias}_value"
+        for alias in "qcse"
+    )
+    return f"""raw AS (
+  SELECT {raw}
+  FROM {scan}
 ),
-grouped AS (
+typed AS (
+  SELECT *,
+    TRY_CAST(__q_raw AS DOUBLE) AS __q,
+    TRY_CAST(__c_raw AS DOUBLE) AS __c,
+    {timestamp(start, "__s_raw")} AS __s,
+    {timestamp(end, "__e_raw") if end else "NULL"} AS __e_given
+  FROM raw
+),
+timed AS (
+  SELECT *,
+    coalesce(__e_given, date_trunc('day', __s) + INTERVAL 1 DAY) AS __e,
+    {by_day} AS __by_day,
+    CASE WHEN __by_day THEN date_trunc('day', __s) ELSE date_trunc('month', __s) END AS __grain_start,
+    __e > CASE WHEN __by_day THEN __grain_start + INTERVAL 1 DAY ELSE __grain_start + INTERVAL 1 MONTH END
+      AS __spills_past
+  FROM typed
+),
+stage1 AS (
+  SELECT __piece, {group_keys}__grain_start AS __grain, __spills_past AS __spills,
+    __q_raw IS NULL AS __no_quantity,
+    count(*) AS __rows,
+    min(__row) AS __first_row,
+    min(__row, {EXAMPLE_ROWS}) AS __examples,
+    fsum(__q) AS __quantity,
+    fsum(__c) AS __cost,
+    min(__s) AS __start,
+    max(__e) AS __end,
+    {checks}
+  FROM timed
+  GROUP BY ALL
+)"""
+
+
+def _mapped(mapping: BillMapping, tag_keys: list[str]) -> str:
+    """The mapping's reason, dimensions and tags, as evaluated once per distinct key combination."""
+    dims = {name: mapping.dimensions.get(name, "NULL") for name in DIMENSIONS}
+    tags = [mapping.tags.get(key, "NULL") for key in tag_keys]
+    return ",\n    ".join(
+        [f"{mapping.reason} AS __reason0"]
+        + [f"{sql} AS d_{name}" for name, sql in dims.items()]
+        + [f"{sql} AS t_{index}" for index, sql in enumerate(tags)]
+    )
+
+
+def _no_quantity(mapping: BillMapping) -> str:
+    return literal(f"usage row without a quantity ({mapping.quantity.name} is empty)")
+
+
+def _grouped(tag_keys: list[str]) -> str:
+    """The final groups: one per reading (usage) or per reason (rows left out)."""
+    keep = "CASE WHEN __reason IS NULL THEN {} END"
+    final_keys = [keep.format("CAST(__grain AS DATE)") + " AS day", keep.format("__spills") + " AS spills"]
+    final_keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
+    final_keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tag_keys))]
+    usage = "FILTER (WHERE __reason IS NULL)"
+    checks = ",\n    ".join(
+        f"min(__bad_{alias}_row) {usage} AS bad_{alias}_row,\n    "
+        f"{'arg_min_null' if alias == 's' else 'arg_min'}(__bad_{alias}_value, __bad_{alias}_row) {usage}"
+        f" AS bad_{alias}_value"
+        for alias in "qcse"
+    )
+    return f"""grouped AS (
   SELECT __reason AS reason,
     {", ".join(final_keys)},
     CAST(sum(__rows) AS BIGINT) AS rows,
@@ -199,15 +213,26 @@ grouped AS (
     fsum(__cost ORDER BY __first_row) AS cost,
     min(__start) AS start_time,
     max(__end) AS end_time,
-    {", ".join(checks)}
-  FROM ended
+    {checks}
+  FROM reasoned
   GROUP BY ALL
-)
-SELECT *,
-  md5(concat_ws(chr(31), {key_text})) AS group_hash,
-  {tags_json} AS tags
-FROM grouped
-"""
+)"""
+
+
+def _key_text(tag_keys: list[str]) -> str:
+    return ", ".join(
+        ["coalesce(CAST(day AS VARCHAR), '')", "coalesce(CAST(spills AS VARCHAR), '')"]
+        + [f"coalesce(CAST({name} AS VARCHAR), '')" for name in DIMENSIONS]
+        + [f"coalesce(t_{index}, '')" for index in range(len(tag_keys))]
+    )
+
+
+def _tags_json(tag_keys: list[str]) -> str:
+    tag_parts = [
+        f"CASE WHEN t_{i} IS NOT NULL THEN {literal(_json_text(key) + ':')} || CAST(to_json(t_{i}) AS VARCHAR) END"
+        for i, key in sorted(enumerate(tag_keys), key=lambda item: item[1])
+    ]
+    return f"'{{' || concat_ws(',', {', '.join(tag_parts)}) || '}}'" if tag_parts else "NULL"
 
 
 def _referenced(columns: Columns, mapping: BillMapping) -> list[Column]:
