@@ -513,7 +513,7 @@ def non_usage_columns() -> dict[str, str]:
     product = (
         f"CASE line_type WHEN 'RIFee' THEN 'AmazonEC2' WHEN 'Fee' THEN 'AWSSupportEnterprise' ELSE {any_product} END"
     )
-    money = "(CAST(1 + hash(i, 'money') % 500000 AS DOUBLE) / 100.0)"
+    money = "(CAST(1 + hash(i, 'money') % 4000 AS DOUBLE) / 100.0)"
     return {
         **common_columns(start, end),
         "lineItem/UsageAccountId": account_sql("hash(i, 'account')"),
