@@ -7,9 +7,10 @@ lookup marker). So the model runs once per distinct description — a small tabl
 lines the bill has — on a probe of one unit, and the results are joined back to the lines and
 multiplied by their quantities, column by column.
 
-Linearity is checked, not assumed: each description is probed at 1, 2 and -3 units, and one whose
+Linearity is checked, not assumed: each description is probed at 1, 2 and 0.5 units, and one whose
 figures, status or flags do not scale (CCF's Azure disks, which ignore the quantity) is estimated
-line by line instead. The basis text of a linear description describes one unit ("per 1 Hrs:
+line by line instead, as is every line of negative quantity (a correction; CCF's formulas are not
+odd functions of it). The basis text of a linear description describes one unit ("per 1 Hrs:
 …"); the line's figures are that times its `consumed_quantity`.
 """
 
@@ -26,7 +27,7 @@ import pandas as pd
 from reporter.cloud.model import ESTIMATED, Estimate, Line, fmt
 from reporter.cloud.units import as_float, as_text, to_timestamp
 
-PROBES = (1.0, 2.0, -3.0)
+PROBES = (1.0, 2.0, 0.5)
 TEXT_KEYS = ("cloud_provider", "cloud_region", "service_name", "usage_type", "instance_type", "consumed_unit")
 FLOAT_KEYS = ("vcpus", "gpus", "memory_gb")
 KEY_COLUMNS = (*TEXT_KEYS, *FLOAT_KEYS, "month", "ccf_lookup")
@@ -46,11 +47,23 @@ class Keyed:
     cost: np.ndarray  # per line: billed cost (NaN where missing)
 
 
-def per_unique(column: pd.Series, convert: Callable[[Any], Any]) -> list[Any]:
-    """`convert` of each value, computed once per distinct value (missing values once, as None)."""
-    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
-    converted = [convert(value) for value in uniques.tolist()] + [convert(None)]
-    return [converted[code] for code in codes.tolist()]
+def _converted_codes(column: pd.Series, convert: Callable[[Any], Any]) -> tuple[list[Any], np.ndarray]:
+    """The distinct converted values, and each row's position among them."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    converted = [convert(value) for value in list(uniques)] + [convert(None)]
+    return converted, np.where(codes < 0, len(converted) - 1, codes)
+
+
+def _normalised_codes(column: pd.Series, convert: Callable[[Any], Any]) -> tuple[list[Any], np.ndarray]:
+    """Like `_converted_codes`, with values that convert alike sharing one code."""
+    converted, codes = _converted_codes(column, convert)
+    keys = [("nan",) if isinstance(v, float) and math.isnan(v) else (type(v).__name__, v) for v in converted]
+    first: dict[Any, int] = {}
+    remap = np.array([first.setdefault(key, len(first)) for key in keys], dtype="int64")
+    distinct = [None] * len(first)
+    for index, position in enumerate(remap.tolist()):
+        distinct[position] = converted[index]
+    return distinct, remap[codes]
 
 
 def _lower_text(value: Any) -> str:
@@ -75,22 +88,36 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def key_lines(usage: pd.DataFrame) -> Keyed:
-    """Normalise the description columns as the line-by-line model does (`Line.from_frame`)."""
-    columns: dict[str, list[Any]] = {}
-    for name in TEXT_KEYS:
-        convert = _lower_text if name in ("cloud_provider", "cloud_region") else as_text
-        columns[name] = per_unique(_column(usage, name), convert)
-    for name in FLOAT_KEYS:
-        columns[name] = per_unique(_column(usage, name), as_float)
-    columns["month"] = per_unique(_column(usage, "start_time"), _month)
-    columns["ccf_lookup"] = per_unique(_column(usage, "ccf_lookup"), _lookup_flag)
-    described = pd.DataFrame(columns, columns=list(KEY_COLUMNS))
-    codes = described.groupby(list(KEY_COLUMNS), dropna=False, sort=False).ngroup().to_numpy()
-    first = np.unique(codes, return_index=True)[1]
-    keys = described.iloc[first].reset_index(drop=True)
-    quantity = np.array(per_unique(_column(usage, "consumed_quantity"), as_float), dtype="float64")
-    cost = np.array(per_unique(_column(usage, "billed_cost"), as_float), dtype="float64")
-    return Keyed(keys, codes, np.nan_to_num(quantity, nan=0.0), cost)
+    """Normalise the description columns as the line-by-line model does (`Line.from_frame`), once
+    per distinct value, and number the distinct descriptions."""
+    converters: dict[str, Callable[[Any], Any]] = {
+        **{name: _lower_text if name in ("cloud_provider", "cloud_region") else as_text for name in TEXT_KEYS},
+        **{name: as_float for name in FLOAT_KEYS},
+    }
+    sources = {**{name: name for name in converters}, "month": "start_time", "ccf_lookup": "ccf_lookup"}
+    converters.update({"month": _month, "ccf_lookup": _lookup_flag})
+    values: dict[str, list[Any]] = {}
+    codes: list[np.ndarray] = []
+    for name in KEY_COLUMNS:
+        distinct, column_codes = _normalised_codes(_column(usage, sources[name]), converters[name])
+        values[name] = distinct
+        codes.append(column_codes)
+    combined = np.zeros(len(usage), dtype="int64")
+    for column_codes, name in zip(codes, KEY_COLUMNS, strict=True):
+        combined = pd.factorize(combined * len(values[name]) + column_codes)[0]
+    first = np.unique(combined, return_index=True)[1]
+    unique_rows = np.stack([column_codes[first] for column_codes in codes], axis=1).reshape(len(first), -1)
+    inverse = combined
+    keys = pd.DataFrame({name: [values[name][code] for code in unique_rows[:, index].tolist()]
+                         for index, name in enumerate(KEY_COLUMNS)}, columns=list(KEY_COLUMNS))
+    quantity = np.nan_to_num(_float_column(_column(usage, "consumed_quantity")), nan=0.0)
+    return Keyed(keys, inverse.reshape(-1), quantity, _float_column(_column(usage, "billed_cost")))
+
+
+def _float_column(column: pd.Series) -> np.ndarray:
+    """`as_float` of each value as a float64 array (NaN where it gives None)."""
+    converted, codes = _converted_codes(column, as_float)
+    return np.array([np.nan if value is None else value for value in converted], dtype="float64")[codes]
 
 
 def probe_line(key: Any, quantity: float) -> Line:

@@ -8,6 +8,7 @@ distinct line description and is applied to whole columns (`reporter.cloud.colum
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -135,7 +136,7 @@ def _scaled(keyed: columnar.Keyed, table: columnar.UnitTable) -> dict[str, np.nd
     labels = {
         "status": table.labels("status"),
         "category": table.labels("category"),
-        "flags": [None if est is None else list(est.flags) for est in table.units],
+        "flags": [None if est is None else _joined(est.flags) for est in table.units],
         "basis": [None if est is None else columnar.unit_basis(est, unit) for est, unit in
                   zip(table.units, units, strict=True)],
     }
@@ -144,7 +145,7 @@ def _scaled(keyed: columnar.Keyed, table: columnar.UnitTable) -> dict[str, np.nd
     return arrays
 
 
-def _objects(values: list[object]) -> np.ndarray:
+def _objects(values: Sequence[object]) -> np.ndarray:
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return array
@@ -152,9 +153,10 @@ def _objects(values: list[object]) -> np.ndarray:
 
 def _fill_fallback(arrays: dict[str, np.ndarray], keyed: columnar.Keyed, table: columnar.UnitTable,
                    usage: pd.DataFrame, mode: str) -> None:
-    """Lines whose description does not scale with the quantity, estimated one by one."""
+    """Lines whose description does not scale with the quantity, and lines of negative quantity,
+    estimated one by one."""
     linear = np.array([est is not None for est in table.units], dtype=bool)
-    rows = np.flatnonzero(~linear[keyed.codes])
+    rows = np.flatnonzero(~linear[keyed.codes] | (keyed.quantity < 0))
     if not len(rows):
         return
     results = line_estimates(Line.from_frame(usage.iloc[rows]), mode)
@@ -169,7 +171,7 @@ def _fill_fallback(arrays: dict[str, np.ndarray], keyed: columnar.Keyed, table: 
     arrays["unknown"][rows] = [est.ccf_unknown for est in results]
     for name, attribute in (("status", "status"), ("category", "category"), ("basis", "basis")):
         arrays[name][rows] = _objects([getattr(est, attribute) for est in results])
-    arrays["flags"][rows] = _objects([list(est.flags) for est in results])
+    arrays["flags"][rows] = _objects([_joined(est.flags) for est in results])
 
 
 def _unknown_ratio(arrays: dict[str, np.ndarray], keyed: columnar.Keyed) -> None:
@@ -192,14 +194,26 @@ def _unknown_ratio(arrays: dict[str, np.ndarray], keyed: columnar.Keyed) -> None
         arrays[f"total_{part}"][rows] = totals
         arrays[f"it_{part}"][rows] = totals / arrays["pue"][rows]
     arrays["status"][rows] = ESTIMATED
-    arrays["flags"][rows] = _objects([[*flags, "cost_based_estimate"] for flags in arrays["flags"][rows]])
-    texts = {(p, u): (joined.at[i, "acc_1_sum"], found[i]) for i, p, u in zip(rows, provider[rows], unit[rows],
-                                                                                  strict=True)}
-    words = {key: "cost" if key[0] == "aws" else "quantity" for key in texts}
-    arrays["basis"][rows] = _objects([
-        columnar.ratio_text(basis, *texts[(p, u)], words[(p, u)], u)
-        for basis, p, u in zip(arrays["basis"][rows], provider[rows], unit[rows], strict=True)
-    ])
+    arrays["flags"][rows] = _with_flag(arrays["flags"][rows], "cost_based_estimate")
+    groups = joined.iloc[rows].drop_duplicates(["provider", "unit"])
+    texts = {(p, u): (kwh, by_sum) for p, u, kwh, by_sum in
+             zip(groups["provider"], groups["unit"], groups["acc_1_sum"], groups["by_sum"], strict=True)}
+    keyed_basis = pd.MultiIndex.from_arrays([arrays["basis"][rows], provider[rows], unit[rows]])
+    codes, uniques = pd.factorize(keyed_basis)
+    worded = [columnar.ratio_text(basis, *texts[(p, u)], "cost" if p == "aws" else "quantity", u)
+              for basis, p, u in uniques]
+    arrays["basis"][rows] = _objects(worded)[codes]
+
+
+def _joined(flags: list[str]) -> str:
+    return ";".join(dict.fromkeys(flags))
+
+
+def _with_flag(texts: np.ndarray, flag: str) -> np.ndarray:
+    """Each joined flags text with `flag` added at its end (unless there), once per distinct text."""
+    codes, uniques = pd.factorize(pd.Series(texts, dtype=object))
+    added = [_joined([*text.split(";"), flag] if text else [flag]) for text in uniques]
+    return _objects(added)[codes]
 
 
 def _assemble_columns(usage: pd.DataFrame, arrays: dict[str, np.ndarray], quantity: np.ndarray,
@@ -237,13 +251,12 @@ def _finite_array(values: np.ndarray) -> np.ndarray:
 
 
 def _flag_texts(flags: np.ndarray, guarded: np.ndarray, negative: np.ndarray) -> np.ndarray:
-    """Each line's flags joined with ';' (once per distinct list), plus its own guards."""
-    texts: dict[int, str] = {}
-    joined = _objects([texts.setdefault(id(f), ";".join(dict.fromkeys(f))) for f in flags])
+    """Each line's joined flags, plus its own guards."""
+    joined = flags.copy()
     for rows, flag in ((np.flatnonzero(guarded), "non_finite_guarded"), (np.flatnonzero(negative),
                                                                           "negative_quantity")):
-        joined[rows] = _objects([";".join(dict.fromkeys([*t.split(";"), flag] if t else [flag]))
-                                 for t in joined[rows]])
+        if len(rows):
+            joined[rows] = _with_flag(joined[rows], flag)
     return joined
 
 
