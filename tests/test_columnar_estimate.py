@@ -118,3 +118,15 @@ def test_a_description_that_does_not_scale_is_estimated_line_by_line() -> None:
     assert "ignores quantity" in out["estimate_basis"].iloc[0]
     # P10 = 128 GB: 0.128 TB × 24 h × 1.2 Wh/TBh × PUE 1.185 × 3 replicas (LRS), whatever the quantity
     assert out["energy_kwh"].tolist() == pytest.approx([0.128 * 24 * 1.2 * 1.185 * 3 / 1000] * 2, rel=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["default", "ccf"])
+def test_negative_and_zero_quantities_match_the_line_by_line_model(mode: str) -> None:
+    """Corrections (negative quantities) are not scaled from one unit: CCF's formulas are not odd in them."""
+    usage = pd.DataFrame({
+        "cloud_provider": ["aws"] * 4, "cloud_region": ["us-east-1"] * 4, "service_name": ["AmazonEC2"] * 4,
+        "usage_type": ["BoxUsage:m5.large"] * 4, "consumed_quantity": [2.0, -3.0, 0.0, None],
+        "consumed_unit": ["Hrs"] * 4, "billed_cost": [0.2, -0.3, 0.0, None],
+        "start_time": pd.to_datetime(["2026-10-01"] * 4),
+    })
+    assert_same(estimate_usage(usage, mode), estimate_lines(usage, mode))
