@@ -47,6 +47,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from reporter import progress
 from reporter.errors import InputFormatError
 from reporter.records import READING_COLUMNS, Method, typed_readings
 from reporter.sources import pieces
@@ -222,7 +223,9 @@ def connection(preserve_order: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         )
         try:
             con.execute("SET TimeZone = 'UTC'")
-            con.execute("SET enable_progress_bar = false")
+            # progress is tracked (reporter.progress reads it) but never printed by DuckDB itself
+            con.execute("SET enable_progress_bar = true")
+            con.execute("SET enable_progress_bar_print = false")
             yield con
         finally:
             con.close()
@@ -335,7 +338,8 @@ def read_bill(
 def _run(scan: Scan, query: Callable[[str], str]) -> pd.DataFrame:
     """The groups of the aggregate query over the file: a big plain CSV in pieces read at once
     (see reporter.sources.pieces) when that works, else the whole file as one stream."""
-    with connection(preserve_order=scan.kind != "parquet") as con:
+    label = f"reading {scan.path.name}"
+    with connection(preserve_order=scan.kind != "parquet") as con, progress.query(con, label):
         if scan.kind == "csv" and THREADS > 1 and pieces.can_split(scan.path):
             groups = _run_in_pieces(con, scan, query)
             if groups is not None:
