@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from reporter import progress
@@ -397,18 +398,18 @@ def _check_values(groups: pd.DataFrame, mapping: BillMapping, path: Path) -> Non
 
 
 def _readings(usage: pd.DataFrame, source: InputFile, format_name: str) -> pd.DataFrame:
-    """The reading frame (READING_COLUMNS, typed as `frame_from_rows` types them)."""
-    count = len(usage)
+    """The reading frame (READING_COLUMNS, typed as `frame_from_rows` types them), column by column."""
+    usage = usage.sort_values("first_row", kind="stable").reset_index(drop=True)
     start = pd.to_datetime(usage["start_time"]).astype("datetime64[us]")
     end = pd.to_datetime(usage["end_time"]).astype("datetime64[us]")
     end = end.where(end >= start, start)
     data: dict[str, Any] = {
-        "source_format": [format_name] * count,
-        "source_file": [str(source.path)] * count,
-        "source_sha256": [source.sha256] * count,
+        "source_format": format_name,
+        "source_file": str(source.path),
+        "source_sha256": source.sha256,
         "source_row": usage["first_row"],
-        "method": [Method.ESTIMATED.value] * count,
-        "run_id": format_name + ":" + usage["group_hash"].str.slice(0, 16),
+        "method": Method.ESTIMATED.value,
+        "run_id": format_name + ":" + usage["group_hash"].astype(str).str.slice(0, 16),
         "start_time": start,
         "end_time": end,
         "duration_s": (end - start).dt.total_seconds(),
@@ -417,23 +418,17 @@ def _readings(usage: pd.DataFrame, source: InputFile, format_name: str) -> pd.Da
         "hardware": usage["instance_type"],
         "flags": usage["flags"].fillna(""),
         "row_count": usage["rows"],
-        "billing_account_id": usage["billing_account_id"],
-        "sub_account_id": usage["sub_account_id"],
-        "service_name": usage["service_name"],
-        "service_category": usage["service_category"],
-        "usage_type": usage["usage_type"],
-        "instance_type": usage["instance_type"],
         "consumed_quantity": usage["quantity"],
         "consumed_unit": usage["unit"],
         "billed_cost": usage["cost"],
         "billing_currency": usage["currency"],
-        "vcpus": usage["vcpus"],
-        "gpus": usage["gpus"],
-        "memory_gb": usage["memory_gb"],
-        "tags": usage["tags"],
+        **{name: usage[name] for name in (
+            "billing_account_id", "sub_account_id", "service_name", "service_category", "usage_type",
+            "instance_type", "vcpus", "gpus", "memory_gb", "tags",
+        )},
     }
-    frame = pd.DataFrame({name: _values(data.get(name), count) for name in READING_COLUMNS})
-    return typed_readings(frame.sort_values("source_row", kind="stable").reset_index(drop=True))
+    index = pd.RangeIndex(len(usage))
+    return typed_readings(pd.DataFrame({name: _values(data.get(name), index) for name in READING_COLUMNS}))
 
 
 def keep_tags(mapping: BillMapping, column: Column | None, tag_keys: list[str]) -> None:
@@ -445,12 +440,13 @@ def keep_tags(mapping: BillMapping, column: Column | None, tag_keys: list[str]) 
         mapping.notes.append("the file has no Tags column: no tag values kept")
 
 
-def _values(value: Any, count: int) -> list[Any]:
-    if value is None:
-        return [None] * count
+def _values(value: Any, index: pd.RangeIndex) -> pd.Series:
+    """A reading column: a result column as it is, a constant repeated, or missing values."""
     if isinstance(value, pd.Series):
-        return value.tolist()
-    return list(value)
+        return value
+    if value is None:
+        return pd.Series(np.full(len(index), None, dtype=object), index=index)
+    return pd.Series(value, index=index)
 
 
 def _read_error(exc: duckdb.Error, path: Path) -> InputFormatError:
