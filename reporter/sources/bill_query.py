@@ -7,7 +7,7 @@ records of the pieces before.
 
 from __future__ import annotations
 
-from reporter.sources.base import EXAMPLE_ROWS
+from reporter.records import EXAMPLE_ROWS
 from reporter.sources.bill_sql import (
     DIMENSIONS,
     BillMapping,

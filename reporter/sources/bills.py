@@ -48,9 +48,9 @@ import duckdb
 import pandas as pd
 
 from reporter.errors import InputFormatError
-from reporter.records import READING_COLUMNS, Method, typed_readings
+from reporter.records import READING_COLUMNS, ExclusionGroup, Method, typed_readings
 from reporter.sources import pieces
-from reporter.sources.base import ExclusionGroup, InputFile, ReadResult
+from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bill_query import aggregate_sql
 from reporter.sources.bill_sql import (
     BillMapping,
