@@ -13,8 +13,6 @@ import statistics
 from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
-from reporter.cloud.ccf import aws_replication
-from reporter.cloud.ccf_gcp_azure import azure_replication, gcp_replication
 from reporter.cloud.classify import (
     COMPUTE,
     MEMORY,
@@ -37,6 +35,7 @@ from reporter.cloud.model import (
     linear_watts,
     zero,
 )
+from reporter.cloud.replication import aws_replication, azure_replication, gcp_replication
 from reporter.cloud.units import (
     BYTES_PER_TIB,
     byte_hours_to_tb_hours,
