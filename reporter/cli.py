@@ -176,7 +176,7 @@ def _summary(context: Any) -> None:
 def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None, period: str | None) -> None:
     """Check INPUTS without writing a report: format, rows read / used / excluded, problems."""
     from reporter.pipeline import run
-    from reporter.sources.base import EXAMPLE_ROWS
+    from reporter.records import EXAMPLE_ROWS
 
     config = _config(config_path, inputs, "validation", period or "1900..2999", None, fmt)
     result = run(config)

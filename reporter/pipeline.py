@@ -18,8 +18,7 @@ from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
-from reporter.records import frame_from_rows, join_flags, validate_readings
-from reporter.sources.base import EXAMPLE_ROWS, Exclusion, ExclusionGroup
+from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, frame_from_rows, join_flags, validate_readings
 
 
 @dataclass

@@ -6,6 +6,7 @@ energy (PUE policy), emissions (factors) and the reporting-period share.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -77,6 +78,26 @@ EMISSION_COLUMNS = [
     "factor_g_per_kwh",
     "location_based_co2e_kg",
 ]
+
+EXAMPLE_ROWS = 5  # row numbers shown for a group of rows left out or flagged for the same reason
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """One input row that does not count towards the totals, and why."""
+
+    row: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ExclusionGroup:
+    """Many input rows left out for the same reason (cloud bills): their count and a few row numbers."""
+
+    reason: str
+    rows: int
+    example_rows: tuple[int, ...] = ()
+
 
 _non_negative = pa.Check.ge(0)
 

@@ -1,4 +1,4 @@
-"""A big plain CSV bill is read in pieces at once (reporter.sources.pieces); the result must be the
+"""A big plain CSV bill is read in pieces at once (reporter.sources.bills.pieces); the result must be the
 one reading the file whole gives: the same readings, exclusions and row numbers, and the same
 errors with the same rows. The size threshold is lowered here so that small files are cut."""
 
@@ -16,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reporter.errors import InputFormatError
-from reporter.sources import bills, pieces
 from reporter.sources.base import ReadResult
+from reporter.sources.bills import engine as bills
+from reporter.sources.bills import pieces
 from tests.test_bill_readers import CUR_SAMPLE, FOCUS_SAMPLE, _edit_cur, balanced, read
 
 

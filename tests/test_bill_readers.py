@@ -24,12 +24,12 @@ import pytest
 from reporter.errors import InputFormatError
 from reporter.records import READING_COLUMNS
 from reporter.sources import READERS
-from reporter.sources.aws_cur import AwsCurReader
-from reporter.sources.azure_cost import AzureCostReader
 from reporter.sources.base import InputFile, Reader, ReadResult
-from reporter.sources.bills import header_columns
-from reporter.sources.focus import FocusReader
-from reporter.sources.gcp_billing import GcpBillingReader
+from reporter.sources.bills.aws_cur import AwsCurReader
+from reporter.sources.bills.azure_cost import AzureCostReader
+from reporter.sources.bills.engine import header_columns
+from reporter.sources.bills.focus import FocusReader
+from reporter.sources.bills.gcp_billing import GcpBillingReader
 from tests.conftest import DATA, SAMPLES
 
 CLOUD = SAMPLES / "cloud"

@@ -35,6 +35,7 @@ from reporter.cloud.model import (
     linear_text,
     zero,
 )
+from reporter.cloud.replication import aws_replication
 from reporter.cloud.units import BYTES_PER_TIB, CCF_DEFAULT_DAYS_PER_MONTH, days_in_month
 
 UTILISATION = (10.0, 50.0, 90.0)  # low, central (CCF), high - percent
@@ -116,34 +117,6 @@ def finish(cls: Classification, line: Line, pue: float, it: tuple[float, float, 
 
 
 # --- AWS -----------------------------------------------------------------------------------------
-
-
-def aws_replication(service: str, usage_type: str) -> float:
-    c = cf.ccf_constant
-    if service == "AmazonS3":
-        if contains_any(("TimedStorage-ZIA", "EarlyDelete-ZIA", "TimedStorage-RRS"), usage_type):
-            return c("aws", "replication.s3_one_zone_rrs")
-        return c("aws", "replication.s3") if contains_any(("TimedStorage", "EarlyDelete"), usage_type) else 1.0
-    if service == "AmazonEC2":
-        if "VolumeUsage" in usage_type:
-            return c("aws", "replication.ebs_volume")
-        return c("aws", "replication.ebs_snapshot") if "SnapshotUsage" in usage_type else 1.0
-    if service == "AmazonEFS":
-        return c("aws", "replication.efs_one_zone") if "ZIA" in usage_type else c("aws", "replication.efs")
-    if service == "AmazonRDS":
-        for key, name in (("BackupUsage", "rds_backup"), ("Aurora", "rds_aurora"), ("Multi-AZ", "rds_multi_az")):
-            if key in usage_type:
-                return c("aws", f"replication.{name}")
-        return 1.0
-    if service == "AmazonDocDB":
-        return c("aws", "replication.docdb_backup" if "BackupUsage" in usage_type else "replication.docdb_storage")
-    if service == "AmazonDynamoDB":
-        return c("aws", "replication.dynamodb")
-    simple = {"AmazonECR": ("TimedStorage", "ecr_storage"), "AmazonElastiCache": ("BackupUsage", "elasticache_backup"),
-              "AmazonSimpleDB": ("TimedStorage", "simpledb")}
-    if service in simple and simple[service][0] in usage_type:
-        return c("aws", f"replication.{simple[service][1]}")
-    return 1.0
 
 
 def _aws_vcpus(name: str) -> float | None:

@@ -22,33 +22,13 @@ from reporter.cloud.ccf import (
 )
 from reporter.cloud.classify import COMPUTE, MEMORY, NETWORKING, Classification, contains_any
 from reporter.cloud.model import Estimate, Line, fmt, linear_text
+from reporter.cloud.replication import azure_replication, gcp_replication
 from reporter.cloud.units import BYTES_PER_GIB, BYTES_PER_TIB
 
 SHARED_CORE = ("e2-micro", "e2-small", "e2-medium", "f1-micro", "g1-small")
 COMPOSER = ("Cloud Composer Compute CPUs", "Cloud Composer vCPU", "Cloud Composer SQL vCPU")
 
 # --- GCP -----------------------------------------------------------------------------------------
-
-
-def gcp_replication(service: str, usage: str) -> float:
-    c = cf.ccf_constant
-    if service == "Cloud Storage":
-        return c("gcp", "replication.cloud_storage")
-    if service == "Compute Engine":
-        if "Regional" in usage:
-            return c("gcp", "replication.regional_disk")
-        return c("gcp", "replication.cloud_storage") if contains_any(("Snapshot", "Image"), usage) else 1.0
-    rules = {
-        "Cloud Filestore": (lambda u: True, "filestore"),
-        "Cloud SQL": (lambda u: "Regional - Standard storage" in u or "HA" in u, "cloud_sql_ha"),
-        "Cloud Memorystore for Redis": (lambda u: "Standard" in u, "memorystore_redis"),
-        "Cloud Spanner": (lambda u: "Regional" in u or "Multi-Region" in u, "spanner"),
-        "Kubernetes Engine": (lambda u: "Clusters" in u and ("Regional" in u or "Autopilot" in u), "gke"),
-        "Cloud Composer": (lambda u: "Storage" in u or "storage" in u, "cloud_storage"),
-    }
-    if service in rules and rules[service][0](usage):
-        return c("gcp", f"replication.{rules[service][1]}")
-    return 1.0
 
 
 def gcp_machine(machine: str) -> tuple[float | None, float | None, float | None]:
@@ -135,24 +115,6 @@ def _gcp_compute(line: Line, cls: Classification, pue: float, rf: float, amount:
 
 
 # --- Azure ---------------------------------------------------------------------------------------
-
-
-def azure_replication(service: str, meter: str) -> float:
-    c = cf.ccf_constant
-    if service == "Storage":
-        for key, name in (("LRS", "storage_lrs"), ("GZRS", "storage_gzrs"), ("ZRS", "storage_zrs"),
-                          ("GRS", "storage_grs"), ("Disks", "storage_disks")):
-            if key in meter:
-                return c("azure", f"replication.{name}")
-        return 1.0
-    fixed = {"Azure Database for MySQL": "mysql", "Redis Cache": "redis"}
-    if service in fixed:
-        return c("azure", f"replication.{fixed[service]}")
-    if service == "Azure Cosmos DB" and "Data Stored" in meter:
-        return c("azure", "replication.cosmos_db")
-    if service == "SQL Database" and contains_any(("Data Stored", "vCore"), meter):
-        return c("azure", "replication.sql_db")
-    return 1.0
 
 
 def _azure_vm(meter: str) -> tuple[dict[str, str] | None, dict[str, str] | None, dict[str, str] | None]:

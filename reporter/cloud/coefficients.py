@@ -195,8 +195,6 @@ _CCF_ARCH_NAMES = {"AWS Graviton": "Graviton2", "AWS Graviton2": "Graviton2", "A
 @cache
 def _ccf_aws_fallback() -> dict[str, InstanceSpec]:
     """CCF's AWS instance table (older families the default table lacks), in the default table's terms."""
-    from reporter.cloud.default import accelerator_from_text
-
     table = {}
     for name, r in ccf_aws_instances().items():
         archs = tuple(_CCF_ARCH_NAMES.get(a, a) for a in r["processors"].split(";") if a and a != "Unknown")
@@ -245,6 +243,24 @@ def accelerators() -> dict[str, AcceleratorPower]:
     return {r["accelerator"]: AcceleratorPower(r["accelerator"], float(r["idle_watts"]), float(r["max_watts"]),
                                                r["assumed"] == "yes", r["max_source"])
             for r in read_table("gpu_power.csv")}
+
+
+ACCELERATOR_NAMES: list[tuple[str, str]] = [
+    (r"H100 80GB Mega|H100 80GB|H100", "H100-SXM"), (r"H200", "H200"), (r"B200", "B200"),
+    (r"A100 80GB", "A100-SXM-80GB"), (r"A100", "A100-SXM-40GB"), (r"L40S", "L40S"), (r"\bL4\b", "L4"),
+    (r"\bT4\b", "T4"), (r"V100", "V100-SXM2"), (r"P100", "P100"), (r"\bP4\b", "P4"), (r"K80", "K80"),
+    (r"M60", "M60"), (r"K520", "K520"), (r"A10G", "A10G"), (r"Radeon Pro V520", "Radeon Pro V520"),
+    (r"TPU ?v6e|Trillium", "TPU v6e"), (r"TPU ?v5p", "TPU v5p"), (r"TPU ?v5e|TPU ?v5 ?lite", "TPU v5e"),
+    (r"TPU ?v4", "TPU v4"), (r"TPU", "TPU"),
+]
+
+
+def accelerator_from_text(text: str) -> str:
+    """The accelerator table's name for the first GPU or TPU model named in `text` ('' if none)."""
+    for pattern, name in ACCELERATOR_NAMES:
+        if re.search(pattern, text, re.I):
+            return name
+    return ""
 
 
 @lru_cache(maxsize=512)

@@ -13,8 +13,6 @@ import statistics
 from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
-from reporter.cloud.ccf import aws_replication
-from reporter.cloud.ccf_gcp_azure import azure_replication, gcp_replication
 from reporter.cloud.classify import (
     COMPUTE,
     MEMORY,
@@ -25,6 +23,7 @@ from reporter.cloud.classify import (
     UNSUPPORTED,
     Classification,
 )
+from reporter.cloud.coefficients import accelerator_from_text
 from reporter.cloud.model import (
     ESTIMATED,
     STATUS_UNCLASSIFIED,
@@ -36,6 +35,7 @@ from reporter.cloud.model import (
     linear_watts,
     zero,
 )
+from reporter.cloud.replication import aws_replication, azure_replication, gcp_replication
 from reporter.cloud.units import (
     BYTES_PER_TIB,
     byte_hours_to_tb_hours,
@@ -50,14 +50,6 @@ from reporter.cloud.units import (
 )
 
 GCP_FAMILY = re.compile(r"^(N1|N2D|N2|N4|E2|C2D|C2|C3D|C3|C4A|C4D|C4|T2D|T2A|A2|A3|A4|G2|M1|M2|M3|H3|Z3)\b", re.I)
-ACCELERATOR_NAMES: list[tuple[str, str]] = [
-    (r"H100 80GB Mega|H100 80GB|H100", "H100-SXM"), (r"H200", "H200"), (r"B200", "B200"),
-    (r"A100 80GB", "A100-SXM-80GB"), (r"A100", "A100-SXM-40GB"), (r"L40S", "L40S"), (r"\bL4\b", "L4"),
-    (r"\bT4\b", "T4"), (r"V100", "V100-SXM2"), (r"P100", "P100"), (r"\bP4\b", "P4"), (r"K80", "K80"),
-    (r"M60", "M60"), (r"K520", "K520"), (r"A10G", "A10G"), (r"Radeon Pro V520", "Radeon Pro V520"),
-    (r"TPU ?v6e|Trillium", "TPU v6e"), (r"TPU ?v5p", "TPU v5p"), (r"TPU ?v5e|TPU ?v5 ?lite", "TPU v5e"),
-    (r"TPU ?v4", "TPU v4"), (r"TPU", "TPU"),
-]
 
 
 def _util(name: str) -> tuple[float, float, float]:
@@ -90,13 +82,6 @@ def _accelerator(name: str) -> tuple[cf.AcceleratorPower, tuple[str, ...], str]:
     avg = cf.AcceleratorPower("average GPU", statistics.fmean(a.idle_w for a in measured),
                               statistics.fmean(a.max_w for a in measured), True, "mean of the GPU table")
     return avg, ("gpu_power_assumed",), f"model '{name or 'unknown'}' not in table: ASSUMED mean of the GPU table"
-
-
-def accelerator_from_text(text: str) -> str:
-    for pattern, name in ACCELERATOR_NAMES:
-        if re.search(pattern, text, re.I):
-            return name
-    return ""
 
 
 def _replication(line: Line, cls: Classification) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reporter.sources.base import Exclusion
+from reporter.records import Exclusion
 
 DEDUPLICATED_FORMATS = ("codecarbon", "eco2ai")
 

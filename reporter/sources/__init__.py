@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from reporter.errors import AmbiguousFormatError, InputFormatError, UnknownFormatError
-from reporter.sources.aws_cur import AwsCurReader
-from reporter.sources.azure_cost import AzureCostReader
 from reporter.sources.base import InputFile, Reader, ReadResult
-from reporter.sources.carbontracker import CarbonTrackerReader
-from reporter.sources.codecarbon import CodeCarbonReader
-from reporter.sources.eco2ai import Eco2aiReader
-from reporter.sources.focus import FocusReader
-from reporter.sources.gcp_billing import GcpBillingReader
+from reporter.sources.bills.aws_cur import AwsCurReader
+from reporter.sources.bills.azure_cost import AzureCostReader
+from reporter.sources.bills.focus import FocusReader
+from reporter.sources.bills.gcp_billing import GcpBillingReader
+from reporter.sources.trackers.carbontracker import CarbonTrackerReader
+from reporter.sources.trackers.codecarbon import CodeCarbonReader
+from reporter.sources.trackers.eco2ai import Eco2aiReader
 
 READERS: dict[str, Reader] = {
     reader.name: reader

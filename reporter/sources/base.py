@@ -16,29 +16,12 @@ from typing import Any, ClassVar, Protocol
 import pandas as pd
 
 from reporter.errors import InputError
+from reporter.records import Exclusion, ExclusionGroup
 
 HEAD_BYTES = 8192
-EXAMPLE_ROWS = 5  # row numbers shown for a group of rows left out or flagged for the same reason
 # Files are hashed in the background, one at a time, while the pipeline goes on (hashlib releases
 # the GIL): a reader scanning a big bill overlaps with hashing it. `InputFile.sha256` waits.
 _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reporter-sha256")
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    """One input row that does not count towards the totals, and why."""
-
-    row: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ExclusionGroup:
-    """Many input rows left out for the same reason (cloud bills): their count and a few row numbers."""
-
-    reason: str
-    rows: int
-    example_rows: tuple[int, ...] = ()
 
 
 @dataclass

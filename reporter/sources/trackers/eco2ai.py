@@ -15,8 +15,8 @@ from typing import ClassVar
 
 from reporter.errors import InputFormatError
 from reporter.records import Method, frame_from_rows
-from reporter.sources import fields
 from reporter.sources.base import InputFile, ReadResult, split_header
+from reporter.sources.trackers import fields
 
 ENERGY_COLUMNS = ("power_consumption(kWh)", "power_consumption(kWTh)")
 REQUIRED = ("start_time", "duration(s)")

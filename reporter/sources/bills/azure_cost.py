@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reporter.sources import bill_sql, bills
 from reporter.sources.base import InputFile, ReadResult
+from reporter.sources.bills import engine, sql
 
 DATES = ("Date", "UsageDate", "UsageDateTime")
 METER_FLAG = "instance_type_from_meter"
@@ -35,7 +35,7 @@ class AzureCostReader:
     label: ClassVar[str] = "Azure cost details (EA / MCA usage details; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
-        header = bills.header_names(source)
+        header = engine.header_names(source)
         if not {"metercategory", "quantity"} <= header:
             return 0.0
         if "unitofmeasure" in header and header & {d.lower() for d in DATES}:
@@ -43,10 +43,10 @@ class AzureCostReader:
         return 0.6
 
     def read(self, source: InputFile) -> ReadResult:
-        return bills.read_bill(source, self.name, _mapping)
+        return engine.read_bill(source, self.name, _mapping)
 
 
-def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMapping:
+def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
     quantity = columns.require("Quantity", "UsageQuantity")
     start = columns.require(*DATES)
     charge_type = columns.get("ChargeType")
@@ -57,45 +57,45 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
             f"ELSE 'ChargeType ''' || coalesce(trim({charge_type.sql}), '(empty)') || ''': not usage, "
             "no resource consumed' END"
         )
-    mapping = bill_sql.BillMapping(
+    mapping = sql.BillMapping(
         reason=reason,
         quantity=quantity,
         start=start,
         end=None,
         cost=columns.get("CostInBillingCurrency", "Cost", "PreTaxCost"),
     )
-    category = bill_sql.text(columns.get("MeterCategory"))
-    sub_category = bill_sql.text(columns.get("MeterSubCategory"))
-    meter = bill_sql.text(columns.get("MeterName"))
-    unit = bill_sql.text(columns.get("UnitOfMeasure"))
+    category = sql.text(columns.get("MeterCategory"))
+    sub_category = sql.text(columns.get("MeterSubCategory"))
+    meter = sql.text(columns.get("MeterName"))
+    unit = sql.text(columns.get("UnitOfMeasure"))
     document = mapping.document(columns.get("AdditionalInfo"), "info")
     is_vm = f"coalesce(lower({category}) LIKE '%virtual machines%', false)"
     declared = (
-        bill_sql.coalesce(
-            bill_sql.json_value(document, "VMSize"),
-            f"CASE WHEN {is_vm} THEN {bill_sql.json_value(document, 'ServiceType')} END",
+        sql.coalesce(
+            sql.json_value(document, "VMSize"),
+            f"CASE WHEN {is_vm} THEN {sql.json_value(document, 'ServiceType')} END",
         )
         if document
         else "NULL"
     )
     derived = _size_from_meter(meter, is_vm, unit)
     flag = f"CASE WHEN {declared} IS NULL AND {derived} IS NOT NULL THEN '{METER_FLAG}' END"
-    location = bill_sql.first_text(*columns.present("ResourceLocation", "MeterRegion"))
+    location = sql.first_text(*columns.present("ResourceLocation", "MeterRegion"))
     mapping.dimensions = {
         "provider": "'azure'",
-        "billing_account_id": bill_sql.text(columns.get("BillingAccountId")),
-        "sub_account_id": bill_sql.text(columns.get("SubscriptionId", "SubscriptionGuid")),
+        "billing_account_id": sql.text(columns.get("BillingAccountId")),
+        "sub_account_id": sql.text(columns.get("SubscriptionId", "SubscriptionGuid")),
         "service_name": category,
-        "service_category": bill_sql.text(columns.get("ServiceFamily")),
-        "region": bill_sql.region_id(location),
+        "service_category": sql.text(columns.get("ServiceFamily")),
+        "region": sql.region_id(location),
         "usage_type": f"NULLIF(concat_ws(' | ', {sub_category}, {meter}), '')",
-        "instance_type": bill_sql.coalesce(declared, derived),
+        "instance_type": sql.coalesce(declared, derived),
         "unit": unit,
-        "currency": bill_sql.text(columns.get("BillingCurrencyCode", "BillingCurrency", "Currency")),
-        "vcpus": bill_sql.number(bill_sql.json_value(document, "VCPUs", "vCores")),
+        "currency": sql.text(columns.get("BillingCurrencyCode", "BillingCurrency", "Currency")),
+        "vcpus": sql.number(sql.json_value(document, "VCPUs", "vCores")),
         "flags": flag,
     }
-    bills.keep_tags(mapping, columns.get("Tags"), tag_keys)
+    engine.keep_tags(mapping, columns.get("Tags"), tag_keys)
     mapping.flag_notes[METER_FLAG] = (
         "some virtual machine sizes were derived from the meter name (AdditionalInfo names none); "
         "such readings are flagged"

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reporter.sources import bill_sql, bills
 from reporter.sources.base import InputFile, ReadResult
+from reporter.sources.bills import engine, sql
 
 LEGACY = {"lineitem/usagetype", "lineitem/lineitemtype", "lineitem/usageamount"}
 CUR2 = {"line_item_usage_type", "line_item_line_item_type", "line_item_usage_amount"}
@@ -54,7 +54,7 @@ class AwsCurReader:
     label: ClassVar[str] = "AWS Cost and Usage Report (legacy CUR or CUR 2.0; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
-        header = bills.header_names(source)
+        header = engine.header_names(source)
         best = max(len(LEGACY & header), len(CUR2 & header))
         if best == 3:
             return 1.0
@@ -62,24 +62,24 @@ class AwsCurReader:
         return 0.6 if best == 2 else 0.0
 
     def read(self, source: InputFile) -> ReadResult:
-        return bills.read_bill(source, self.name, _mapping)
+        return engine.read_bill(source, self.name, _mapping)
 
 
 def _why(type_sql: str) -> str:
-    cases = " ".join(f"WHEN {bill_sql.literal(key)} THEN {bill_sql.literal(text)}" for key, text in WHY.items())
+    cases = " ".join(f"WHEN {sql.literal(key)} THEN {sql.literal(text)}" for key, text in WHY.items())
     return f"coalesce(CASE lower(trim({type_sql})) {cases} END, 'not usage, no resource consumed')"
 
 
-def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMapping:
+def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
     item_type = columns.require("lineItem/LineItemType", "line_item_line_item_type")
     quantity = columns.require("lineItem/UsageAmount", "line_item_usage_amount")
     start = columns.require("lineItem/UsageStartDate", "line_item_usage_start_date")
-    usage_list = ", ".join(bill_sql.literal(t) for t in USAGE_TYPES)
+    usage_list = ", ".join(sql.literal(t) for t in USAGE_TYPES)
     reason = (
         f"CASE WHEN lower(trim({item_type.sql})) IN ({usage_list}) THEN NULL "
         f"ELSE 'line item type ''' || coalesce(trim({item_type.sql}), '(empty)') || ''': ' || {_why(item_type.sql)} END"
     )
-    mapping = bill_sql.BillMapping(
+    mapping = sql.BillMapping(
         reason=reason,
         quantity=quantity,
         start=start,
@@ -87,17 +87,17 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
         cost=columns.get("lineItem/UnblendedCost", "line_item_unblended_cost"),
     )
     product = columns.get("product")
-    product_pairs = mapping.use(bill_sql.entries(product, "product")) if product is not None else None
+    product_pairs = mapping.use(sql.entries(product, "product")) if product is not None else None
 
     def attribute(*names: str, keys: tuple[str, ...] = ()) -> str:
-        flat = bill_sql.first_text(*columns.present(*names))
-        from_map = bill_sql.entry(product_pairs, *keys) if product_pairs is not None and keys else "NULL"
-        return bill_sql.coalesce(flat, from_map)
+        flat = sql.first_text(*columns.present(*names))
+        from_map = sql.entry(product_pairs, *keys) if product_pairs is not None and keys else "NULL"
+        return sql.coalesce(flat, from_map)
 
-    usage_type = bill_sql.text(columns.get("lineItem/UsageType", "line_item_usage_type"))
-    zone = bill_sql.text(columns.get("lineItem/AvailabilityZone", "line_item_availability_zone"))
+    usage_type = sql.text(columns.get("lineItem/UsageType", "line_item_usage_type"))
+    zone = sql.text(columns.get("lineItem/AvailabilityZone", "line_item_availability_zone"))
     zone_region = f"NULLIF(regexp_extract({zone}, '^([a-z]{{2}}(-gov)?-[a-z]+-[0-9]+)', 1), '')"
-    region = bill_sql.coalesce(
+    region = sql.coalesce(
         attribute(
             "product/regionCode",
             "product/region",
@@ -109,45 +109,45 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
     )
     mapping.dimensions = {
         "provider": "'aws'",
-        "billing_account_id": bill_sql.text(columns.get("bill/PayerAccountId", "bill_payer_account_id")),
-        "sub_account_id": bill_sql.text(columns.get("lineItem/UsageAccountId", "line_item_usage_account_id")),
-        "service_name": bill_sql.text(columns.get("lineItem/ProductCode", "line_item_product_code")),
+        "billing_account_id": sql.text(columns.get("bill/PayerAccountId", "bill_payer_account_id")),
+        "sub_account_id": sql.text(columns.get("lineItem/UsageAccountId", "line_item_usage_account_id")),
+        "service_name": sql.text(columns.get("lineItem/ProductCode", "line_item_product_code")),
         "service_category": attribute("product/productFamily", "product_product_family", keys=("product_family",)),
-        "region": bill_sql.region_id(region),
+        "region": sql.region_id(region),
         "usage_type": usage_type,
-        "instance_type": bill_sql.coalesce(
+        "instance_type": sql.coalesce(
             attribute("product/instanceType", "product_instance_type", keys=("instance_type",)),
-            bill_sql.instance_in(usage_type, after_colon=True) if usage_type != "NULL" else "NULL",
+            sql.instance_in(usage_type, after_colon=True) if usage_type != "NULL" else "NULL",
         ),
-        "unit": bill_sql.text(columns.get("pricing/unit", "pricing_unit")),
-        "currency": bill_sql.text(columns.get("lineItem/CurrencyCode", "line_item_currency_code")),
-        "vcpus": bill_sql.leading_number(attribute("product/vcpu", "product_vcpu", keys=("vcpu",))),
-        "gpus": bill_sql.leading_number(attribute("product/gpu", "product_gpu", keys=("gpu",))),
-        "memory_gb": bill_sql.leading_number(attribute("product/memory", "product_memory", keys=("memory",))),
+        "unit": sql.text(columns.get("pricing/unit", "pricing_unit")),
+        "currency": sql.text(columns.get("lineItem/CurrencyCode", "line_item_currency_code")),
+        "vcpus": sql.leading_number(attribute("product/vcpu", "product_vcpu", keys=("vcpu",))),
+        "gpus": sql.leading_number(attribute("product/gpu", "product_gpu", keys=("gpu",))),
+        "memory_gb": sql.leading_number(attribute("product/memory", "product_memory", keys=("memory",))),
     }
     if tag_keys:
         mapping.tags = _tags(columns, mapping, tag_keys)
     return mapping
 
 
-def _tags(columns: bill_sql.Columns, mapping: bill_sql.BillMapping, tag_keys: list[str]) -> dict[str, str]:
+def _tags(columns: sql.Columns, mapping: sql.BillMapping, tag_keys: list[str]) -> dict[str, str]:
     """Tag values from per-tag columns (legacy / Athena) and the resource_tags map (CUR 2.0)."""
-    flat: dict[str, list[bill_sql.Column]] = {}
+    flat: dict[str, list[sql.Column]] = {}
     for column in columns.all:
         low = column.name.lower()
         for prefix in ("resourcetags/", "resource_tags_"):
             if low.startswith(prefix) and len(low) > len(prefix):
-                flat.setdefault(bill_sql.normalise_key(low[len(prefix) :]), []).append(column)
+                flat.setdefault(sql.normalise_key(low[len(prefix) :]), []).append(column)
     resource_tags = columns.get("resource_tags")
-    pairs = mapping.use(bill_sql.entries(resource_tags, "tags")) if resource_tags is not None else None
+    pairs = mapping.use(sql.entries(resource_tags, "tags")) if resource_tags is not None else None
     tags: dict[str, str] = {}
     for key in tag_keys:
-        spellings = dict.fromkeys(bill_sql.normalise_key(c) for c in bill_sql.tag_candidates(key))
+        spellings = dict.fromkeys(sql.normalise_key(c) for c in sql.tag_candidates(key))
         found = [column for spelling in spellings for column in flat.get(spelling, [])]
-        parts = [bill_sql.text(column) for column in found]
+        parts = [sql.text(column) for column in found]
         if pairs is not None:
-            parts.append(bill_sql.tag_lookup(pairs, key))
-        tags[key] = bill_sql.coalesce(*parts)
+            parts.append(sql.tag_lookup(pairs, key))
+        tags[key] = sql.coalesce(*parts)
     if not flat and pairs is None:
         mapping.notes.append("the file has no resource tag columns: no tag values kept")
     return tags

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import ClassVar
 
 from reporter.errors import InputFormatError
-from reporter.records import Method, frame_from_rows
-from reporter.sources.base import Exclusion, InputFile, ReadResult
+from reporter.records import Exclusion, Method, frame_from_rows
+from reporter.sources.base import InputFile, ReadResult
 
 LINE = re.compile(r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:,\d+)? - (?P<msg>.*)$")
 ACTUAL = re.compile(r"Actual consumption for \d+ epoch")

@@ -17,8 +17,8 @@ from typing import ClassVar
 
 from reporter.errors import InputFormatError
 from reporter.records import Method, frame_from_rows
-from reporter.sources import fields
 from reporter.sources.base import InputFile, ReadResult, split_header
+from reporter.sources.trackers import fields
 
 REQUIRED = ("timestamp", "duration", "emissions", "energy_consumed")
 SIGNATURE = {"timestamp", "project_name", "duration", "emissions", "energy_consumed"}

@@ -7,8 +7,8 @@ records of the pieces before.
 
 from __future__ import annotations
 
-from reporter.sources.base import EXAMPLE_ROWS
-from reporter.sources.bill_sql import (
+from reporter.records import EXAMPLE_ROWS
+from reporter.sources.bills.sql import (
     DIMENSIONS,
     BillMapping,
     Column,

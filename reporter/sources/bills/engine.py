@@ -1,8 +1,8 @@
 """Shared machinery of the cloud-bill readers: header sniffing and one DuckDB pass over the file.
 
 A bill can hold tens of millions of rows, so it is never loaded into pandas. Each reader describes
-its format as SQL expressions over the file's columns (a `BillMapping`, reporter.sources.bill_sql);
-`read_bill` then runs one aggregate query (reporter.sources.bill_query) in DuckDB (two threads, a
+its format as SQL expressions over the file's columns (a `BillMapping`, reporter.sources.bills.sql);
+`read_bill` then runs one aggregate query (reporter.sources.bills.query) in DuckDB (two threads, a
 memory limit, spilling to a temporary folder) that
 
 * sorts every row into usage or a reason for leaving it out (tax, credits, fees, ...),
@@ -12,14 +12,14 @@ memory limit, spilling to a temporary folder) that
 * counts the left-out rows per reason with up to five example row numbers, and
 * notes the first malformed quantity, cost or time in a usage row, which is reported as an error.
 
-The query has two stages (see `bill_query.aggregate_sql`). The first, the only one that sees every row, groups
+The query has two stages (see `query.aggregate_sql`). The first, the only one that sees every row, groups
 the rows on the raw values of the columns the mapping reads and of the usage start and end, so the
 mapping's costly expressions (JSON tags, regular expressions, provider and region names, time
 formats) run once per distinct combination instead of once per row; the second evaluates them and
 combines the groups. Sums are added up per group first (compensated), so a total can differ from a
 single running sum in its last bit. DuckDB numbers CSV rows as they arrive (`row_number() OVER
 ()`), on one thread per stream, so a big plain CSV is read as two pieces at once
-(reporter.sources.pieces); a Parquet file numbers its own rows and is read on both threads.
+(reporter.sources.bills.pieces); a Parquet file numbers its own rows and is read on both threads.
 
 Row numbers: in a CSV file (plain or gzip) a row's number is its record number counting the header
 as row 1, which is its line number unless a quoted field spans lines; in a Parquet file it is the
@@ -50,11 +50,11 @@ import pandas as pd
 
 from reporter import progress
 from reporter.errors import InputFormatError
-from reporter.records import READING_COLUMNS, Method, typed_readings
-from reporter.sources import pieces
-from reporter.sources.base import ExclusionGroup, InputFile, ReadResult
-from reporter.sources.bill_query import aggregate_sql
-from reporter.sources.bill_sql import (
+from reporter.records import READING_COLUMNS, ExclusionGroup, Method, typed_readings
+from reporter.sources.base import InputFile, ReadResult
+from reporter.sources.bills import pieces
+from reporter.sources.bills.query import aggregate_sql
+from reporter.sources.bills.sql import (
     BillMapping,
     Column,
     Columns,
@@ -338,7 +338,7 @@ def read_bill(
 
 def _run(scan: Scan, query: Callable[[str], str]) -> pd.DataFrame:
     """The groups of the aggregate query over the file: a big plain CSV in pieces read at once
-    (see reporter.sources.pieces) when that works, else the whole file as one stream."""
+    (see reporter.sources.bills.pieces) when that works, else the whole file as one stream."""
     label = f"reading {scan.path.name}"
     with connection(preserve_order=scan.kind != "parquet") as con, progress.query(con, label):
         if scan.kind == "csv" and THREADS > 1 and pieces.can_split(scan.path):

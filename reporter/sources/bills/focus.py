@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reporter.sources import bill_sql, bills
 from reporter.sources.base import InputFile, ReadResult
+from reporter.sources.bills import engine, sql
 
 SIGNATURE = {"chargecategory", "chargeperiodstart", "billedcost"}
 DESCRIPTION_FLAG = "instance_type_from_description"
@@ -31,7 +31,7 @@ class FocusReader:
     label: ClassVar[str] = "FOCUS cost and usage export (1.0-1.3; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
-        header = bills.header_names(source)
+        header = engine.header_names(source)
         if not header >= SIGNATURE:
             return 0.0
         if "consumedquantity" in header and header & {"serviceprovidername", "providername"}:
@@ -39,10 +39,10 @@ class FocusReader:
         return 0.7
 
     def read(self, source: InputFile) -> ReadResult:
-        return bills.read_bill(source, self.name, _mapping)
+        return engine.read_bill(source, self.name, _mapping)
 
 
-def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMapping:
+def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
     category = columns.require("ChargeCategory")
     quantity = columns.require("ConsumedQuantity")
     start = columns.require("ChargePeriodStart")
@@ -63,7 +63,7 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
             f"WHEN lower(trim({commitment.sql})) = 'unused' THEN 'CommitmentDiscountStatus ''Unused'': "
             "a commitment paid for but not used, no resource consumed'"
         )
-    mapping = bill_sql.BillMapping(
+    mapping = sql.BillMapping(
         reason=f"CASE {' '.join(reasons)} END",
         quantity=quantity,
         start=start,
@@ -76,39 +76,39 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
     meter = columns.get("SkuMeter")
     description = columns.get("ChargeDescription")
 
-    declared = bill_sql.coalesce(
-        bill_sql.json_value(spd, "InstanceType", "x_InstanceType"),
+    declared = sql.coalesce(
+        sql.json_value(spd, "InstanceType", "x_InstanceType"),
         _vm_size(xsku, columns.get("ServiceCategory")) if xsku else "NULL",
-        bill_sql.instance_in(bill_sql.text(meter), after_colon=True) if meter else "NULL",
+        sql.instance_in(sql.text(meter), after_colon=True) if meter else "NULL",
     )
-    described = bill_sql.instance_in(bill_sql.text(description)) if description else "NULL"
-    instance = bill_sql.coalesce(declared, described)
+    described = sql.instance_in(sql.text(description)) if description else "NULL"
+    instance = sql.coalesce(declared, described)
     flag = (
         f"CASE WHEN {declared} IS NULL AND {described} IS NOT NULL THEN '{DESCRIPTION_FLAG}' END"
         if described != "NULL"
         else "NULL"
     )
-    provider = bill_sql.first_text(*columns.present("ServiceProviderName", "ProviderName"))
+    provider = sql.first_text(*columns.present("ServiceProviderName", "ProviderName"))
     mapping.dimensions = {
-        "provider": bill_sql.provider_id(provider),
-        "billing_account_id": bill_sql.text(columns.get("BillingAccountId")),
-        "sub_account_id": bill_sql.text(columns.get("SubAccountId")),
-        "service_name": bill_sql.text(columns.get("ServiceName")),
-        "service_category": bill_sql.text(columns.get("ServiceCategory")),
-        "region": bill_sql.region_id(bill_sql.text(columns.get("RegionId"))),
-        "usage_type": bill_sql.first_text(meter, description),
+        "provider": sql.provider_id(provider),
+        "billing_account_id": sql.text(columns.get("BillingAccountId")),
+        "sub_account_id": sql.text(columns.get("SubAccountId")),
+        "service_name": sql.text(columns.get("ServiceName")),
+        "service_category": sql.text(columns.get("ServiceCategory")),
+        "region": sql.region_id(sql.text(columns.get("RegionId"))),
+        "usage_type": sql.first_text(meter, description),
         "instance_type": instance,
-        "unit": bill_sql.text(columns.get("ConsumedUnit")),
-        "currency": bill_sql.text(columns.get("BillingCurrency")),
-        "vcpus": bill_sql.coalesce(
-            bill_sql.number(bill_sql.json_value(spd, "CoreCount", "x_CoreCount")),
-            bill_sql.number(bill_sql.json_value(xsku, "VCPUs", "vCores")),
+        "unit": sql.text(columns.get("ConsumedUnit")),
+        "currency": sql.text(columns.get("BillingCurrency")),
+        "vcpus": sql.coalesce(
+            sql.number(sql.json_value(spd, "CoreCount", "x_CoreCount")),
+            sql.number(sql.json_value(xsku, "VCPUs", "vCores")),
         ),
-        "gpus": bill_sql.number(bill_sql.json_value(spd, "GpuCount", "x_GpuCount")),
-        "memory_gb": bill_sql.number(bill_sql.json_value(spd, "MemorySize", "x_MemorySize")),
+        "gpus": sql.number(sql.json_value(spd, "GpuCount", "x_GpuCount")),
+        "memory_gb": sql.number(sql.json_value(spd, "MemorySize", "x_MemorySize")),
         "flags": flag,
     }
-    bills.keep_tags(mapping, columns.get("Tags"), tag_keys)
+    engine.keep_tags(mapping, columns.get("Tags"), tag_keys)
     mapping.flag_notes[DESCRIPTION_FLAG] = (
         "some instance types were read from ChargeDescription (the file has no SkuPriceDetails "
         "instance type or SkuMeter for them); such readings are flagged"
@@ -116,10 +116,10 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
     return mapping
 
 
-def _vm_size(document: str, category: bill_sql.Column | None) -> str:
+def _vm_size(document: str, category: sql.Column | None) -> str:
     """Microsoft's x_SkuDetails: VMSize, or ServiceType on Compute rows (elsewhere it can name a
     storage tier such as Standard_LRS)."""
-    service_type = bill_sql.json_value(document, "ServiceType")
+    service_type = sql.json_value(document, "ServiceType")
     if category is not None:
-        service_type = f"CASE WHEN lower({bill_sql.text(category)}) = 'compute' THEN {service_type} END"
-    return bill_sql.coalesce(bill_sql.json_value(document, "VMSize"), service_type)
+        service_type = f"CASE WHEN lower({sql.text(category)}) = 'compute' THEN {service_type} END"
+    return sql.coalesce(sql.json_value(document, "VMSize"), service_type)

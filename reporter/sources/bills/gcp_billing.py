@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from reporter.sources import bill_sql, bills
 from reporter.sources.base import InputFile, ReadResult
+from reporter.sources.bills import engine, sql
 
 MACHINE_SPEC = "compute.googleapis.com/machine_spec"
 CORES = "compute.googleapis.com/cores"
@@ -49,7 +49,7 @@ class GcpBillingReader:
     label: ClassVar[str] = "Google Cloud billing export (BigQuery export as CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
-        header = bills.header_names(source)
+        header = engine.header_names(source)
         has_amount = bool(header & set(AMOUNT))
         has_sku = bool(header & set(SKU))
         has_start = "usage_start_time" in header
@@ -58,16 +58,16 @@ class GcpBillingReader:
         return 0.6 if has_start and (has_amount or has_sku) else 0.0
 
     def read(self, source: InputFile) -> ReadResult:
-        return bills.read_bill(source, self.name, _mapping)
+        return engine.read_bill(source, self.name, _mapping)
 
 
-def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMapping:
+def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
     quantity = columns.require(*AMOUNT)
     start = columns.require("usage_start_time")
     cost_type = columns.get("cost_type")
     if cost_type is not None:
         low = f"lower(trim({cost_type.sql}))"
-        known = " ".join(f"WHEN {bill_sql.literal(k)} THEN {bill_sql.literal(v)}" for k, v in REASONS.items())
+        known = " ".join(f"WHEN {sql.literal(k)} THEN {sql.literal(v)}" for k, v in REASONS.items())
         reason = (
             f"CASE WHEN {cost_type.sql} IS NULL OR {low} IN ('', 'regular') THEN NULL "
             f"ELSE coalesce(CASE {low} {known} END, "
@@ -75,7 +75,7 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
         )
     else:
         reason = "NULL"
-    mapping = bill_sql.BillMapping(
+    mapping = sql.BillMapping(
         reason=reason,
         quantity=quantity,
         start=start,
@@ -83,29 +83,29 @@ def _mapping(columns: bill_sql.Columns, tag_keys: list[str]) -> bill_sql.BillMap
         cost=columns.get("cost"),
     )
     system = columns.get("system_labels")
-    system_pairs = mapping.use(bill_sql.entries(system, "system")) if system is not None else None
-    machine = bill_sql.entry(system_pairs, MACHINE_SPEC) if system_pairs else "NULL"
-    cores = bill_sql.number(bill_sql.entry(system_pairs, CORES)) if system_pairs else "NULL"
-    memory = f"({bill_sql.number(bill_sql.entry(system_pairs, MEMORY))} / 1024.0)" if system_pairs else "NULL"
+    system_pairs = mapping.use(sql.entries(system, "system")) if system is not None else None
+    machine = sql.entry(system_pairs, MACHINE_SPEC) if system_pairs else "NULL"
+    cores = sql.number(sql.entry(system_pairs, CORES)) if system_pairs else "NULL"
+    memory = f"({sql.number(sql.entry(system_pairs, MEMORY))} / 1024.0)" if system_pairs else "NULL"
     mapping.dimensions = {
         "provider": "'gcp'",
-        "billing_account_id": bill_sql.text(columns.get("billing_account_id")),
-        "sub_account_id": bill_sql.text(columns.get(*_names("project.id"))),
-        "service_name": bill_sql.text(columns.get(*_names("service.description"))),
-        "region": bill_sql.region_id(
-            bill_sql.first_text(*columns.present(*_names("location.region", "location.location")))
+        "billing_account_id": sql.text(columns.get("billing_account_id")),
+        "sub_account_id": sql.text(columns.get(*_names("project.id"))),
+        "service_name": sql.text(columns.get(*_names("service.description"))),
+        "region": sql.region_id(
+            sql.first_text(*columns.present(*_names("location.region", "location.location")))
         ),
-        "usage_type": bill_sql.text(columns.get(*SKU)),
+        "usage_type": sql.text(columns.get(*SKU)),
         "instance_type": machine,
-        "unit": bill_sql.text(columns.get(*_names("usage.unit"))),
-        "currency": bill_sql.text(columns.get("currency")),
+        "unit": sql.text(columns.get(*_names("usage.unit"))),
+        "currency": sql.text(columns.get("currency")),
         "vcpus": cores,
         "memory_gb": memory,
     }
     if tag_keys:
         sources = [columns.get("labels"), columns.get(*_names("project.labels"))]
-        pairs = [mapping.use(bill_sql.entries(c, f"labels{i}")) for i, c in enumerate(sources) if c is not None]
+        pairs = [mapping.use(sql.entries(c, f"labels{i}")) for i, c in enumerate(sources) if c is not None]
         if not pairs:
             mapping.notes.append("the file has no labels column: no tag values kept")
-        mapping.tags = {key: bill_sql.coalesce(*(bill_sql.tag_lookup(p, key) for p in pairs)) for key in tag_keys}
+        mapping.tags = {key: sql.coalesce(*(sql.tag_lookup(p, key) for p in pairs)) for key in tag_keys}
     return mapping
