@@ -38,7 +38,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_MEANINGS
-from reporter.render.context import LINE_ITEM_FIELDS, ReportContext
+from reporter.render.context import ReportContext
+from reporter.render.line_items import LINE_ITEM_FIELDS, line_item_records
 from reporter.units import KWH_PER_MWH
 
 SHEETS = (
@@ -574,11 +575,10 @@ def _format_for(name: str) -> str:
 
 
 def _line_items(ws: Worksheet, context: ReportContext) -> None:
-    names = list(dict.fromkeys(name for item in context.line_items for name in item)) or LINE_ITEM_FIELDS
     columns = [
-        Column(name, *_LINE_ITEM_FORMATS.get(name, (_format_for(name), "auto"))) for name in names
+        Column(name, *_LINE_ITEM_FORMATS.get(name, (_format_for(name), "auto"))) for name in LINE_ITEM_FIELDS
     ]
-    _table(ws, columns, context.line_items)
+    _table(ws, columns, line_item_records(context.line_items))
 
 
 UNCLASSIFIED_COLUMNS = (
