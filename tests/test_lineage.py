@@ -18,8 +18,7 @@ from click.testing import CliRunner
 from reporter.cli import main
 from reporter.config import build_config
 from reporter.pipeline import run
-from reporter.render import context as context_module
-from reporter.render import write_outputs
+from reporter.render import bounds, write_outputs
 from reporter.render.context import OTHER_GROUPS, OTHER_KEYS, ReportContext, build_context
 from reporter.render.json_report import JSON_EXCLUSIONS
 from reporter.render.line_items import LINE_ITEM_FIELDS, line_item_records
@@ -159,8 +158,8 @@ def test_parquet_records_no_time(lineage: pa.Table, written: Path) -> None:
 
 
 def test_breakdowns_and_unclassified_groups_are_cut_with_an_other_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(context_module, "BREAKDOWN_KEYS", 2)
-    monkeypatch.setattr(context_module, "UNCLASSIFIED_GROUPS", 1)
+    monkeypatch.setattr(bounds, "BREAKDOWN_KEYS", 2)
+    monkeypatch.setattr(bounds, "UNCLASSIFIED_GROUPS", 1)
     cut = _context()
     region = cut.breakdowns["region"]
     assert [row["key"] for row in region][-1] == OTHER_KEYS and len(region) == 3

@@ -20,18 +20,30 @@ from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.core.period import Period
 from reporter.core.targets import Credit, Target, make_target, progress
 from reporter.pipeline import PipelineResult
+from reporter.render import bounds
+from reporter.render.bounds import OTHER_GROUPS, OTHER_KEYS
 from reporter.render.line_items import (
     LINE_ITEM_COLUMNS,
     LINE_ITEM_FIELDS,
     TIME_COLUMNS,
     clean,
     line_item_frame,
+    line_item_groups,
     line_item_records,
 )
 from reporter.render.lineage import LineageFile, lineage_file
 from reporter.units import KG_PER_T
 
-__all__ = ["LINE_ITEM_COLUMNS", "LINE_ITEM_FIELDS", "TIME_COLUMNS", "OutputOptions", "ReportContext", "build_context"]
+__all__ = [
+    "LINE_ITEM_COLUMNS",
+    "LINE_ITEM_FIELDS",
+    "OTHER_GROUPS",
+    "OTHER_KEYS",
+    "TIME_COLUMNS",
+    "OutputOptions",
+    "ReportContext",
+    "build_context",
+]
 
 BREAKDOWNS = {
     "scope": "scope",
@@ -47,14 +59,6 @@ BREAKDOWNS = {
     "account": "sub_account_id",
     "category": "usage_category",
 }
-
-# Breakdowns list their keys with the largest emissions (then energy) up to this many; the
-# others are summed in one row keyed OTHER_KEYS. Unclassified groups likewise, by cost.
-BREAKDOWN_KEYS = 100
-UNCLASSIFIED_GROUPS = 100
-OTHER_KEYS = "(other keys)"
-OTHER_GROUPS = "(other groups)"
-
 
 @dataclass(frozen=True)
 class OutputOptions:
@@ -87,6 +91,7 @@ class ReportContext:
     year_to_date: dict[str, Any]
     limits: dict[str, Any]
     line_items: pd.DataFrame  # see reporter.render.line_items
+    line_item_groups: pd.DataFrame  # by month, account, service, region, usage type, currency
     output: OutputOptions = field(default_factory=OutputOptions)
 
     @property
@@ -106,7 +111,7 @@ class ReportContext:
 
     def to_dict(self, *, line_items: bool = False) -> dict[str, Any]:
         """Every figure, JSON-safe; the line items (one dict each) only when `line_items` is true."""
-        skipped = {"line_items", "output"}
+        skipped = {"line_items", "line_item_groups", "output"}
         document = {f.name: clean(getattr(self, f.name)) for f in fields(self) if f.name not in skipped}
         if line_items:
             document["line_items"] = line_item_records(self.line_items)
@@ -123,9 +128,9 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
     scopes = _by_scope(allocated)
     columns = {**BREAKDOWNS, **{f"tag:{key}": f"tag:{key}" for key in config.cloud.tag_keys}}
     breakdowns = {
-        name: _breakdown(allocated, column, totals) for name, column in columns.items() if column in allocated
+        name: bounds.breakdown(allocated, column, totals) for name, column in columns.items() if column in allocated
     }
-    unclassified, unclassified_groups = _unclassified(items)
+    unclassified, unclassified_groups = bounds.unclassified(items)
     return ReportContext(
         tool={"name": "reporter", "version": __version__},
         organization={
@@ -138,20 +143,7 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             "label": period.label,
             "months": period.months(),
         },
-        totals={
-            "energy_kwh": totals["energy_kwh"],
-            "energy_kwh_low": totals["energy_kwh_low"],
-            "energy_kwh_high": totals["energy_kwh_high"],
-            "location_based_tco2e": totals["location_based_co2e_kg"] / KG_PER_T,
-            "location_based_tco2e_low": totals["location_based_co2e_kg_low"] / KG_PER_T,
-            "location_based_tco2e_high": totals["location_based_co2e_kg_high"] / KG_PER_T,
-            "market_based_tco2e": None,
-            "embodied_tco2e": totals["embodied_co2e_kg"] / KG_PER_T,
-            "own_operations_energy_kwh": scopes[0]["energy_kwh"],
-            "cloud_energy_kwh": scopes[1]["energy_kwh"],
-            "tracker_reported_tco2e": _tracker_total(items),
-            "line_items": int(len(items)),
-        },
+        totals=_totals(totals, scopes, items),
         by_scope=scopes,
         cloud_cost=_cloud_cost(allocated),
         unclassified=unclassified,
@@ -169,22 +161,45 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
         factors=_factors(result, allocated),
         pue=_pue(allocated),
         data_quality=_quality(result, allocated),
-        methodology={
-            "facility_pue": config.facility.pue,
-            "fallback_factor_key": result.factors.normalise_key(config.factors.fallback),
-            "overrides": {k: float(v) for k, v in config.factors.location_based.items()},
-            "month_assignment": "pro rata by time between the run's start and end",
-            "timestamps": "trackers' naive local times, read as the organisation's local time",
-        },
+        methodology=_methodology(result),
         targets=_targets(config, period, totals["location_based_co2e_kg"] / KG_PER_T),
         pathways=_pathways(config),
         credits=[credit.model_dump() for credit in sorted(config.credits, key=lambda c: (c.year, c.registry_id))],
         history=history,
         year_to_date=_year_to_date(period, monthly, history),
-        limits=_limits(breakdowns, unclassified_groups),
+        limits=bounds.limits(breakdowns, unclassified_groups),
         line_items=line_item_frame(items),
+        line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
         output=OutputOptions(json_line_items=config.output.json_line_items),
     )
+
+
+def _totals(totals: dict[str, float], scopes: list[dict[str, Any]], items: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "energy_kwh": totals["energy_kwh"],
+        "energy_kwh_low": totals["energy_kwh_low"],
+        "energy_kwh_high": totals["energy_kwh_high"],
+        "location_based_tco2e": totals["location_based_co2e_kg"] / KG_PER_T,
+        "location_based_tco2e_low": totals["location_based_co2e_kg_low"] / KG_PER_T,
+        "location_based_tco2e_high": totals["location_based_co2e_kg_high"] / KG_PER_T,
+        "market_based_tco2e": None,
+        "embodied_tco2e": totals["embodied_co2e_kg"] / KG_PER_T,
+        "own_operations_energy_kwh": scopes[0]["energy_kwh"],
+        "cloud_energy_kwh": scopes[1]["energy_kwh"],
+        "tracker_reported_tco2e": _tracker_total(items),
+        "line_items": int(len(items)),
+    }
+
+
+def _methodology(result: PipelineResult) -> dict[str, Any]:
+    config = result.config
+    return {
+        "facility_pue": config.facility.pue,
+        "fallback_factor_key": result.factors.normalise_key(config.factors.fallback),
+        "overrides": {k: float(v) for k, v in config.factors.location_based.items()},
+        "month_assignment": "pro rata by time between the run's start and end",
+        "timestamps": "trackers' naive local times, read as the organisation's local time",
+    }
 
 
 SCOPE_LABELS = {
@@ -235,69 +250,6 @@ def _cloud_cost(allocated: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _unclassified(items: pd.DataFrame) -> tuple[dict[str, Any], int]:
-    """Billed usage the energy model could not classify: counted and shown, never defaulted.
-
-    Groups by status, provider, service, usage type, unit and currency, largest cost first: the
-    first UNCLASSIFIED_GROUPS, then the others in one row (its bill rows only: their quantities
-    and costs are in different units and currencies). Also returns how many groups there are.
-    """
-    status = items["estimate_status"] if "estimate_status" in items else pd.Series(index=items.index, dtype=object)
-    part = items[status.isin(["unclassified", "unsupported"])]
-    groups: list[dict[str, Any]] = []
-    count = 0
-    if not part.empty:
-        keys = ["estimate_status", "cloud_provider", "service_name", "usage_type", "consumed_unit", "billing_currency"]
-        filled = part[keys].astype(object).where(part[keys].notna(), "")
-        grouped = part.assign(**{k: filled[k] for k in keys}).groupby(keys, sort=True)
-        summed = grouped.agg(
-            rows=("row_count", "sum"), quantity=("consumed_quantity", "sum"), cost=("billed_cost", "sum")
-        )
-        summed = summed.reset_index().sort_values(["cost", "rows"], ascending=False)
-        count = len(summed)
-        groups = [clean(row) for row in summed.iloc[:UNCLASSIFIED_GROUPS].to_dict(orient="records")]
-        rest = summed.iloc[UNCLASSIFIED_GROUPS:]
-        if len(rest):
-            other = dict.fromkeys(keys, "") | {"rows": int(rest["rows"].sum()), "quantity": None, "cost": None}
-            groups.append(other | {"estimate_status": OTHER_GROUPS})
-    summary = {
-        "line_items": int(len(part)),
-        "rows": int(part["row_count"].sum()) if not part.empty else 0,
-        "cost_by_currency": {
-            str(k): float(v) for k, v in part.groupby(part["billing_currency"].fillna(""))["billed_cost"].sum().items()
-        },
-        "groups": groups,
-    }
-    return summary, count
-
-
-def _limits(breakdowns: dict[str, tuple[list[dict[str, Any]], int]], unclassified_groups: int) -> dict[str, Any]:
-    """Where a list was cut to keep the outputs small: how many entries there are and how many are shown."""
-    cut = {
-        name: {"keys": count, "shown": BREAKDOWN_KEYS, "in_other_row": count - BREAKDOWN_KEYS}
-        for name, (_, count) in breakdowns.items()
-        if count > BREAKDOWN_KEYS
-    }
-    return {
-        "breakdown_keys": BREAKDOWN_KEYS,
-        "breakdowns_cut": cut,
-        "unclassified_groups": UNCLASSIFIED_GROUPS,
-        "unclassified_cut": (
-            {"groups": unclassified_groups, "shown": UNCLASSIFIED_GROUPS,
-             "in_other_row": unclassified_groups - UNCLASSIFIED_GROUPS}
-            if unclassified_groups > UNCLASSIFIED_GROUPS
-            else None
-        ),
-        "note": (
-            f"Each breakdown lists its {BREAKDOWN_KEYS} keys with the largest emissions (then energy); "
-            f"the other keys are summed in one row keyed '{OTHER_KEYS}'. Unclassified usage lists its "
-            f"{UNCLASSIFIED_GROUPS} groups with the largest cost; the others are one row "
-            f"'{OTHER_GROUPS}' with their bill rows. Totals always cover everything; every line item "
-            "is in the lineage file."
-        ),
-    }
 
 
 def _no_history(config: ReportConfig) -> dict[str, Any]:
@@ -390,31 +342,6 @@ def _year_to_date(period: Period, monthly: pd.DataFrame, history: dict[str, Any]
 def _tracker_total(items: pd.DataFrame) -> float | None:
     weighted = (items["tracker_co2e_kg"] * items["in_period_share"]).dropna()
     return float(weighted.sum()) / KG_PER_T if len(weighted) else None
-
-
-def _breakdown(allocated: pd.DataFrame, column: str, totals: dict[str, float]) -> tuple[list[dict[str, Any]], int]:
-    """Rows of the BREAKDOWN_KEYS keys with the largest emissions, the others summed in one row
-    keyed OTHER_KEYS; and how many keys there are in all."""
-    frame = aggregate.by_dimension(allocated, column)
-    shown, rest = frame.iloc[:BREAKDOWN_KEYS], frame.iloc[BREAKDOWN_KEYS:]
-    total_co2 = totals["location_based_co2e_kg"]
-    total_kwh = totals["energy_kwh"]
-    keys = [str(key) for key in shown["key"]]
-    sums = [(float(e), float(c)) for e, c in zip(shown["energy_kwh"], shown["location_based_co2e_kg"], strict=True)]
-    if len(rest):
-        keys.append(OTHER_KEYS)
-        sums.append((float(rest["energy_kwh"].sum()), float(rest["location_based_co2e_kg"].sum())))
-    rows = [
-        {
-            "key": key,
-            "energy_kwh": energy,
-            "location_based_tco2e": co2e / KG_PER_T,
-            "energy_share": energy / total_kwh if total_kwh else 0.0,
-            "emissions_share": co2e / total_co2 if total_co2 else 0.0,
-        }
-        for key, (energy, co2e) in zip(keys, sums, strict=True)
-    ]
-    return rows, len(frame)
 
 
 def _ledger(ledger: Any) -> dict[str, Any]:

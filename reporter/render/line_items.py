@@ -125,6 +125,57 @@ def tag_names(frame: pd.DataFrame) -> list[str]:
     return [str(name) for name in frame.columns if str(name).startswith(TAG_PREFIX)]
 
 
+# The line items grouped (for a sheet that cannot list them one by one): the keys, then the sums.
+GROUP_KEYS = ["month", "sub_account_id", "service_name", "cloud_region", "usage_type", "billing_currency"]
+GROUP_FIELDS = [
+    *GROUP_KEYS,
+    "line_items",
+    "row_count",
+    "energy_kwh",
+    "energy_kwh_low",
+    "energy_kwh_high",
+    "location_based_tco2e",
+    "embodied_tco2e",
+    "billed_cost",
+]
+
+
+def line_item_groups(allocated: pd.DataFrame, unassigned: str) -> pd.DataFrame:
+    """The period's line items by month, account, service, region, usage type and currency.
+
+    `allocated` has one row per (line item, month) with the in-period figures; a group sums them,
+    counts its line items and their input rows (a line item in two months counts in both), and
+    the in-period part of their billed cost. Missing keys read `unassigned`.
+    """
+    keys = {key: allocated[key].astype(object).where(allocated[key].notna(), unassigned) for key in GROUP_KEYS}
+    frame = pd.DataFrame(
+        {
+            **keys,
+            "record": allocated["record"],
+            "row_count": allocated["row_count"],
+            "energy_kwh": allocated["energy_kwh"],
+            "energy_kwh_low": allocated["energy_kwh_low"],
+            "energy_kwh_high": allocated["energy_kwh_high"],
+            "location_based_tco2e": allocated["location_based_co2e_kg"] / KG_PER_T,
+            "embodied_tco2e": allocated["embodied_co2e_kg"] / KG_PER_T,
+            "billed_cost": allocated["billed_cost"] * allocated["share"],
+        }
+    )
+    grouped = frame.groupby(GROUP_KEYS, sort=True).agg(
+        line_items=("record", "nunique"),
+        row_count=("row_count", "sum"),
+        energy_kwh=("energy_kwh", "sum"),
+        energy_kwh_low=("energy_kwh_low", "sum"),
+        energy_kwh_high=("energy_kwh_high", "sum"),
+        location_based_tco2e=("location_based_tco2e", "sum"),
+        embodied_tco2e=("embodied_tco2e", "sum"),
+        billed_cost=("billed_cost", "sum"),
+        billed_lines=("billed_cost", "count"),
+    )
+    grouped["billed_cost"] = grouped["billed_cost"].where(grouped["billed_lines"] > 0)  # no bill: no cost
+    return grouped.reset_index()[GROUP_FIELDS]
+
+
 def line_item_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """The LINE_ITEM_FIELDS of each row as a JSON-safe dict (times as ISO text), converted column-wise."""
     columns = {

@@ -198,14 +198,7 @@ def view(context: ReportContext) -> dict[str, Any]:
         "bill_formats": sorted({BILL_FORMATS[entry["format"]] for entry in bill_inputs}, key=str.lower),
         "energy_models": _energy_models(context.line_items),
         "cloud_bases": _cloud_bases(context),
-        "unclassified_groups": [
-            {
-                **group,
-                "status_label": STATUS_LABELS.get(group["estimate_status"], group["estimate_status"]),
-                "provider_label": PROVIDER_LABELS.get(group["cloud_provider"], group["cloud_provider"]),
-            }
-            for group in context.unclassified.get("groups", [])
-        ],
+        "unclassified_groups": _unclassified_groups(context),
         "methods": [
             {"label": METHOD_LABELS.get(key, key), "share": share}
             for key, share in sorted(quality["method_energy_share"].items(), key=lambda kv: -kv[1])
@@ -234,6 +227,17 @@ def view(context: ReportContext) -> dict[str, Any]:
         "ytd": _year_to_date_view(context),
         "lineage": context.lineage,
     }
+
+
+def _unclassified_groups(context: ReportContext) -> list[dict[str, Any]]:
+    return [
+        {
+            **group,
+            "status_label": STATUS_LABELS.get(group["estimate_status"], group["estimate_status"]),
+            "provider_label": PROVIDER_LABELS.get(group["cloud_provider"], group["cloud_provider"]),
+        }
+        for group in context.unclassified.get("groups", [])
+    ]
 
 
 def _has_range(row: dict[str, Any]) -> bool:
