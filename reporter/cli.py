@@ -54,8 +54,9 @@ def _config(
     out: str | None,
     fmt: str | None,
     db: str | None = None,
+    json_line_items: bool = False,
 ) -> ReportConfig:
-    overrides: dict[str, Any] = {"org": org, "period": period, "out": out, "db": db}
+    overrides: dict[str, Any] = {"org": org, "period": period, "out": out, "db": db, "json_line_items": json_line_items}
     if inputs:
         overrides["inputs"] = [{"path": str(Path(p).resolve()), "format": fmt} for p in inputs]
     if config_path is not None:
@@ -74,6 +75,14 @@ def _db_option(func: F) -> F:
         default=None,
         help="History store URL (default: reporter.db beside the config file, or here; "
         "any SQLAlchemy URL such as postgresql+psycopg://…).",
+    )(func)
+
+
+def _json_line_items_option(func: F) -> F:
+    return click.option(
+        "--json-line-items",
+        is_flag=True,
+        help="Also embed every line item in the JSON (they are always in the .lineage.parquet file).",
     )(func)
 
 
@@ -104,8 +113,10 @@ def _inputs_options(func: F) -> F:
     "only",
     multiple=True,
     type=click.Choice(OUTPUT_FORMATS),
-    help="Write only these outputs (repeatable). Default: pdf, xlsx and json.",
+    help="Write only these outputs (repeatable). Default: pdf, xlsx and json. The lineage file "
+    "(every line item) is written with any of them.",
 )
+@_json_line_items_option
 @_db_option
 @_friendly
 def report(
@@ -116,15 +127,17 @@ def report(
     period: str | None,
     out: str | None,
     only: tuple[str, ...],
+    json_line_items: bool,
     db: str | None,
 ) -> None:
     """Write the PDF, Excel and JSON report for INPUTS (files, folders or globs).
 
+    Every line item, with its input file and rows, goes to <stem>.lineage.parquet beside them.
     Closed months in the history store (if it exists) feed the year-to-date view.
     """
     from reporter.render import write_outputs
 
-    config = _config(config_path, inputs, org, period, out, fmt, db)
+    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items)
     context = _context(config, config_path)
     formats = list(only) or list(config.output.formats)
     for path in write_outputs(context, _out_dir(config, config_path, out), formats):
@@ -211,6 +224,7 @@ def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None,
 @click.option("--out", help="Output folder for the month's report files (default: out/).")
 @click.option("--restate", is_flag=True, help="Store a new version of an already closed month.")
 @click.option("--reason", help="Why the figures are restated (required with --restate).")
+@_json_line_items_option
 @_db_option
 @_friendly
 def close(
@@ -222,6 +236,7 @@ def close(
     out: str | None,
     restate: bool,
     reason: str | None,
+    json_line_items: bool,
     db: str | None,
 ) -> None:
     """Compute MONTH (YYYY-MM) from INPUTS, write its report and store it in the history.
@@ -239,7 +254,7 @@ def close(
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise click.BadParameter(f"'{month}' is not a month like 2026-10", param_hint="MONTH")
     _require_ended(month)
-    config = _config(config_path, inputs, org, month, out, fmt, db)
+    config = _config(config_path, inputs, org, month, out, fmt, db, json_line_items)
     context = _context(config, config_path)
     store = HistoryStore(_store_url(config, config_path))
     outcome = close_month(

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from reporter.core.period import Period
 from reporter.errors import ConfigError
 
-OUTPUT_FORMATS = ("pdf", "xlsx", "json")
-OutputFormat = Literal["pdf", "xlsx", "json"]
+# The lineage file (every line item, Parquet) is written with any of the others; alone with
+# `formats = ["lineage"]`.
+OUTPUT_FORMATS = ("pdf", "xlsx", "json", "lineage")
+OutputFormat = Literal["pdf", "xlsx", "json", "lineage"]
 DEFAULT_FORMATS: tuple[OutputFormat, ...] = ("pdf", "xlsx", "json")
 
 
@@ -114,6 +116,7 @@ class History(_Strict):
 class Output(_Strict):
     dir: str = "out"
     formats: list[OutputFormat] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
+    json_line_items: bool = False  # embed every line item in the JSON too (it is always in the lineage file)
 
 
 class ReportConfig(_Strict):
@@ -164,7 +167,7 @@ def load_config(path: Path, overrides: dict[str, Any] | None = None) -> ReportCo
 
 
 def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -> ReportConfig:
-    """Apply command-line values (inputs, org, period, out) over the file's, then validate."""
+    """Apply command-line values (inputs, org, period, out, json_line_items) over the file's, then validate."""
     merged = dict(data)
     if overrides.get("inputs"):
         merged["inputs"] = overrides["inputs"]
@@ -174,6 +177,8 @@ def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -
         merged["period"] = {"month": overrides["period"]}
     if overrides.get("out"):
         merged["output"] = {**merged.get("output", {}), "dir": overrides["out"]}
+    if overrides.get("json_line_items"):
+        merged["output"] = {**merged.get("output", {}), "json_line_items": True}
     if overrides.get("db"):
         merged["history"] = {"url": overrides["db"]}
     try:

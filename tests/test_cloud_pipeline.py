@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from reporter.cloud.classify import aws_usage_type_from_description
+from reporter.render.line_items import line_item_records
 from tests.conftest import SAMPLES, context_for, run_inputs
 
 FOCUS = SAMPLES / "cloud" / "focus" / "focus-1.0-sample.csv"
@@ -46,7 +47,7 @@ def test_totals_ranges_and_scopes_add_up() -> None:
     assert math.isclose(scopes["scope3_cat1"]["energy_kwh"], totals["cloud_energy_kwh"], rel_tol=1e-12)
     # The tracker file (on-premises runs) is all Scope 2 and exactly its deduplicated energy.
     assert math.isclose(scopes["scope2"]["energy_kwh"], 0.0007895939253366173, rel_tol=1e-12)
-    items = context.line_items
+    items = line_item_records(context.line_items)
     assert math.isclose(
         sum(i["embodied_co2e_kg"] or 0 for i in items) / 1000, totals["embodied_tco2e"], rel_tol=1e-9
     )
@@ -54,7 +55,8 @@ def test_totals_ranges_and_scopes_add_up() -> None:
 
 def test_unclassified_usage_is_counted_with_cost_never_defaulted() -> None:
     context = context_for([FOCUS], period="2024-09")
-    items = [i for i in context.line_items if i["estimate_status"] in ("unclassified", "unsupported")]
+    records = line_item_records(context.line_items)
+    items = [i for i in records if i["estimate_status"] in ("unclassified", "unsupported")]
     assert items and all(i["energy_kwh"] == 0 for i in items)
     assert context.unclassified["line_items"] == len(items)
     assert context.unclassified["rows"] == sum(i["row_count"] for i in items)

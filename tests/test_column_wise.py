@@ -11,7 +11,7 @@ import pandas as pd
 from reporter.cloud.classify import classify
 from reporter.cloud.model import Line
 from reporter.cloud.units import as_float, as_text, to_timestamp
-from reporter.render.context import LINE_ITEM_COLUMNS, TIME_COLUMNS, _clean, _line_items
+from reporter.render.line_items import LINE_ITEM_COLUMNS, TIME_COLUMNS, clean, line_item_frame, line_item_records
 from reporter.units import KG_PER_T
 
 
@@ -34,7 +34,7 @@ def record_wise(items: pd.DataFrame) -> list[dict[str, Any]]:
     frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / KG_PER_T
     frame["energy_kwh_in_period"] = frame["energy_kwh"] * frame["in_period_share"]
     frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
-    return [_clean(row) for row in frame.to_dict(orient="records")]
+    return [clean(row) for row in frame.to_dict(orient="records")]
 
 
 def mixed_items() -> pd.DataFrame:
@@ -61,8 +61,8 @@ def mixed_items() -> pd.DataFrame:
 
 def test_line_items_equal_the_record_wise_cleaning() -> None:
     items = mixed_items()
-    assert strictly_equal(_line_items(items), record_wise(items))
-    assert strictly_equal(_line_items(items.iloc[:0]), [])
+    assert strictly_equal(line_item_records(line_item_frame(items)), record_wise(items))
+    assert strictly_equal(line_item_records(line_item_frame(items.iloc[:0])), [])
 
 
 def test_classify_returns_a_copy_the_caller_may_change() -> None:

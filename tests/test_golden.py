@@ -55,7 +55,7 @@ def snapshot(case: str) -> dict[str, Any]:
         context = context_for([str(TRACKERS / p) for p in CASES[case]])
     finally:
         os.chdir(old)
-    document = context.to_dict()
+    document = context.to_dict(line_items=True)
     return {
         "records": [{k: item[k] for k in RECORD_FIELDS} for item in document["line_items"]],
         "inputs": [{k: v for k, v in i.items() if k != "sha256"} for i in document["inputs"]],

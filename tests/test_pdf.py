@@ -28,6 +28,7 @@ from reporter.history import HistoryStore
 from reporter.pipeline import run
 from reporter.render import charts, formatting
 from reporter.render.context import ReportContext, build_context
+from reporter.render.line_items import line_item_records
 from reporter.render.pdf import TARGET_KINDS, render_html, render_pdf
 
 DATA = Path(__file__).resolve().parent / "data" / "pdf"
@@ -806,7 +807,7 @@ def test_pdf_lists_every_unclassified_group_with_its_cost(cloud: ReportContext, 
 
 def test_pdf_shows_cloud_energy_by_estimate(cloud: ReportContext, cloud_text: str) -> None:
     section = _between(cloud_text, "Cloud energy by estimate", "Flags mark line items")
-    billed = [i for i in cloud.line_items if i["method"] == "estimated"]
+    billed = [i for i in line_item_records(cloud.line_items) if i["method"] == "estimated"]
     estimated = len(billed) - cloud.unclassified["line_items"]
     energy = sum(i["energy_kwh_in_period"] for i in billed)
     assert energy == pytest.approx(cloud.by_scope[1]["energy_kwh"])
@@ -837,7 +838,8 @@ def test_pdf_shows_grouped_bill_exclusions_beside_single_tracker_rows(cloud: Rep
 
 def test_pdf_methodology_describes_the_cloud_bills(cloud: ReportContext, cloud_text: str) -> None:
     section = _between(cloud_text, "Cloud bills", "PUE normalisation")
-    bases = {i["pue_basis"] for i in cloud.line_items if i["method"] == "estimated"}
+    items = cloud.line_items
+    bases = set(items.loc[items["method"] == "estimated", "pue_basis"])
     assert bases == {"cloud provider (default model)"}
     for text in (
         "Only usage rows.",
@@ -854,10 +856,8 @@ def test_pdf_methodology_describes_the_cloud_bills(cloud: ReportContext, cloud_t
 
 
 def test_html_names_the_ccf_model_when_the_bills_used_it(cloud: ReportContext) -> None:
-    items = [
-        dict(i, pue_basis="cloud provider (ccf model)") if i["method"] == "estimated" else i
-        for i in cloud.line_items
-    ]
+    items = cloud.line_items.copy()
+    items.loc[items["method"] == "estimated", "pue_basis"] = "cloud provider (ccf model)"
     html = render_html(dataclasses.replace(cloud, line_items=items))
     assert "The ccf model" in html and "The default model" not in html
     assert "cost_based_estimate" in html

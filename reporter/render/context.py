@@ -6,12 +6,11 @@ CO2e here (kg / 1000 is a unit change, not rounding); rounding happens only when
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import cached_property
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from reporter import __version__
@@ -21,7 +20,30 @@ from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.core.period import Period
 from reporter.core.targets import Credit, Target, make_target, progress
 from reporter.pipeline import PipelineResult
+from reporter.render import bounds
+from reporter.render.bounds import OTHER_GROUPS, OTHER_KEYS
+from reporter.render.line_items import (
+    LINE_ITEM_COLUMNS,
+    LINE_ITEM_FIELDS,
+    TIME_COLUMNS,
+    clean,
+    line_item_frame,
+    line_item_groups,
+    line_item_records,
+)
+from reporter.render.lineage import LineageFile, lineage_file
 from reporter.units import KG_PER_T
+
+__all__ = [
+    "LINE_ITEM_COLUMNS",
+    "LINE_ITEM_FIELDS",
+    "OTHER_GROUPS",
+    "OTHER_KEYS",
+    "TIME_COLUMNS",
+    "OutputOptions",
+    "ReportContext",
+    "build_context",
+]
 
 BREAKDOWNS = {
     "scope": "scope",
@@ -38,63 +60,11 @@ BREAKDOWNS = {
     "category": "usage_category",
 }
 
-LINE_ITEM_COLUMNS = [
-    "source_format",
-    "source_file",
-    "source_sha256",
-    "source_row",
-    "method",
-    "run_id",
-    "project",
-    "team",
-    "model",
-    "start_time",
-    "end_time",
-    "duration_s",
-    "country_iso3",
-    "region",
-    "cloud_provider",
-    "cloud_region",
-    "hardware",
-    "energy_reported_kwh",
-    "tracker_pue",
-    "energy_it_kwh",
-    "pue",
-    "pue_basis",
-    "energy_kwh",
-    "in_period_share",
-    "location_key",
-    "location_status",
-    "factor_id",
-    "factor_g_per_kwh",
-    "location_based_co2e_kg",
-    "tracker_co2e_kg",
-    "tool_version",
-    "flags",
-    # cloud bills (empty for trackers)
-    "scope",
-    "row_count",
-    "billing_account_id",
-    "sub_account_id",
-    "service_name",
-    "usage_type",
-    "instance_type",
-    "consumed_quantity",
-    "consumed_unit",
-    "billed_cost",
-    "billing_currency",
-    "tags",
-    "usage_category",
-    "estimate_status",
-    "energy_kwh_low",
-    "energy_kwh_high",
-    "embodied_co2e_kg",
-    "estimate_basis",
-]
-# What each line item carries: its columns, then the figures derived from them (see _line_items).
-DERIVED_LINE_ITEM_FIELDS = ["location_based_tco2e", "energy_kwh_in_period", "location_based_tco2e_in_period"]
-LINE_ITEM_FIELDS = [*LINE_ITEM_COLUMNS, *DERIVED_LINE_ITEM_FIELDS]
-TIME_COLUMNS = ("start_time", "end_time")
+@dataclass(frozen=True)
+class OutputOptions:
+    """What the outputs hold beyond the figures ([output] in the configuration)."""
+
+    json_line_items: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,17 +89,33 @@ class ReportContext:
     credits: list[dict[str, Any]]
     history: dict[str, Any]
     year_to_date: dict[str, Any]
-    line_items: list[dict[str, Any]]
+    limits: dict[str, Any]
+    line_items: pd.DataFrame  # see reporter.render.line_items
+    line_item_groups: pd.DataFrame  # by month, account, service, region, usage type, currency
+    output: OutputOptions = field(default_factory=OutputOptions)
 
     @property
     def file_stem(self) -> str:
         label = self.period["label"].replace("..", "_")
         return f"{self.organization['slug']}-{label}"
 
-    def to_dict(self) -> dict[str, Any]:
-        """Every field, JSON-safe; line items are built clean (see `_line_items`) and passed through."""
-        document = {field.name: getattr(self, field.name) for field in fields(self)}
-        return {name: value if name == "line_items" else _clean(value) for name, value in document.items()}
+    @cached_property
+    def lineage(self) -> LineageFile:
+        """The lineage file (built once): every line item with its provenance."""
+        metadata = {
+            "tool": f"{self.tool['name']} {self.tool['version']}",
+            "organization": self.organization["name"],
+            "period": f"{self.period['start']}..{self.period['end']}",
+        }
+        return lineage_file(self.line_items, self.file_stem, metadata)
+
+    def to_dict(self, *, line_items: bool = False) -> dict[str, Any]:
+        """Every figure, JSON-safe; the line items (one dict each) only when `line_items` is true."""
+        skipped = {"line_items", "line_item_groups", "output"}
+        document = {f.name: clean(getattr(self, f.name)) for f in fields(self) if f.name not in skipped}
+        if line_items:
+            document["line_items"] = line_item_records(self.line_items)
+        return document
 
 
 def build_context(result: PipelineResult, history: dict[str, Any] | None = None) -> ReportContext:
@@ -140,6 +126,11 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
     history = history or _no_history(config)
     monthly = aggregate.by_month(allocated, period.months())
     scopes = _by_scope(allocated)
+    columns = {**BREAKDOWNS, **{f"tag:{key}": f"tag:{key}" for key in config.cloud.tag_keys}}
+    breakdowns = {
+        name: bounds.breakdown(allocated, column, totals) for name, column in columns.items() if column in allocated
+    }
+    unclassified, unclassified_groups = bounds.unclassified(items)
     return ReportContext(
         tool={"name": "reporter", "version": __version__},
         organization={
@@ -152,23 +143,10 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             "label": period.label,
             "months": period.months(),
         },
-        totals={
-            "energy_kwh": totals["energy_kwh"],
-            "energy_kwh_low": totals["energy_kwh_low"],
-            "energy_kwh_high": totals["energy_kwh_high"],
-            "location_based_tco2e": totals["location_based_co2e_kg"] / KG_PER_T,
-            "location_based_tco2e_low": totals["location_based_co2e_kg_low"] / KG_PER_T,
-            "location_based_tco2e_high": totals["location_based_co2e_kg_high"] / KG_PER_T,
-            "market_based_tco2e": None,
-            "embodied_tco2e": totals["embodied_co2e_kg"] / KG_PER_T,
-            "own_operations_energy_kwh": scopes[0]["energy_kwh"],
-            "cloud_energy_kwh": scopes[1]["energy_kwh"],
-            "tracker_reported_tco2e": _tracker_total(items),
-            "line_items": int(len(items)),
-        },
+        totals=_totals(totals, scopes, items),
         by_scope=scopes,
         cloud_cost=_cloud_cost(allocated),
-        unclassified=_unclassified(items),
+        unclassified=unclassified,
         by_month=[
             {
                 "month": row.month,
@@ -177,33 +155,51 @@ def build_context(result: PipelineResult, history: dict[str, Any] | None = None)
             }
             for row in monthly.itertuples()
         ],
-        breakdowns={
-            **{name: _breakdown(allocated, column, totals) for name, column in BREAKDOWNS.items()},
-            **{
-                f"tag:{key}": _breakdown(allocated, f"tag:{key}", totals)
-                for key in config.cloud.tag_keys
-                if f"tag:{key}" in allocated
-            },
-        },
+        breakdowns={name: rows for name, (rows, _) in breakdowns.items()},
         inputs=[_ledger(ledger) for ledger in result.ledgers],
         skipped_files=[{"path": path, "reason": reason} for path, reason in result.skipped],
         factors=_factors(result, allocated),
         pue=_pue(allocated),
         data_quality=_quality(result, allocated),
-        methodology={
-            "facility_pue": config.facility.pue,
-            "fallback_factor_key": result.factors.normalise_key(config.factors.fallback),
-            "overrides": {k: float(v) for k, v in config.factors.location_based.items()},
-            "month_assignment": "pro rata by time between the run's start and end",
-            "timestamps": "trackers' naive local times, read as the organisation's local time",
-        },
+        methodology=_methodology(result),
         targets=_targets(config, period, totals["location_based_co2e_kg"] / KG_PER_T),
         pathways=_pathways(config),
         credits=[credit.model_dump() for credit in sorted(config.credits, key=lambda c: (c.year, c.registry_id))],
         history=history,
         year_to_date=_year_to_date(period, monthly, history),
-        line_items=_line_items(items),
+        limits=bounds.limits(breakdowns, unclassified_groups),
+        line_items=line_item_frame(items),
+        line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
+        output=OutputOptions(json_line_items=config.output.json_line_items),
     )
+
+
+def _totals(totals: dict[str, float], scopes: list[dict[str, Any]], items: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "energy_kwh": totals["energy_kwh"],
+        "energy_kwh_low": totals["energy_kwh_low"],
+        "energy_kwh_high": totals["energy_kwh_high"],
+        "location_based_tco2e": totals["location_based_co2e_kg"] / KG_PER_T,
+        "location_based_tco2e_low": totals["location_based_co2e_kg_low"] / KG_PER_T,
+        "location_based_tco2e_high": totals["location_based_co2e_kg_high"] / KG_PER_T,
+        "market_based_tco2e": None,
+        "embodied_tco2e": totals["embodied_co2e_kg"] / KG_PER_T,
+        "own_operations_energy_kwh": scopes[0]["energy_kwh"],
+        "cloud_energy_kwh": scopes[1]["energy_kwh"],
+        "tracker_reported_tco2e": _tracker_total(items),
+        "line_items": int(len(items)),
+    }
+
+
+def _methodology(result: PipelineResult) -> dict[str, Any]:
+    config = result.config
+    return {
+        "facility_pue": config.facility.pue,
+        "fallback_factor_key": result.factors.normalise_key(config.factors.fallback),
+        "overrides": {k: float(v) for k, v in config.factors.location_based.items()},
+        "month_assignment": "pro rata by time between the run's start and end",
+        "timestamps": "trackers' naive local times, read as the organisation's local time",
+    }
 
 
 SCOPE_LABELS = {
@@ -254,30 +250,6 @@ def _cloud_cost(allocated: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _unclassified(items: pd.DataFrame) -> dict[str, Any]:
-    """Billed usage the energy model could not classify: counted and shown, never defaulted."""
-    status = items["estimate_status"] if "estimate_status" in items else pd.Series(index=items.index, dtype=object)
-    part = items[status.isin(["unclassified", "unsupported"])]
-    groups = []
-    if not part.empty:
-        keys = ["estimate_status", "cloud_provider", "service_name", "usage_type", "consumed_unit", "billing_currency"]
-        filled = part[keys].astype(object).where(part[keys].notna(), "")
-        grouped = part.assign(**{k: filled[k] for k in keys}).groupby(keys, sort=True)
-        summed = grouped.agg(
-            rows=("row_count", "sum"), quantity=("consumed_quantity", "sum"), cost=("billed_cost", "sum")
-        )
-        summed = summed.reset_index().sort_values(["cost", "rows"], ascending=False)
-        groups = [_clean(row) for row in summed.to_dict(orient="records")]
-    return {
-        "line_items": int(len(part)),
-        "rows": int(part["row_count"].sum()) if not part.empty else 0,
-        "cost_by_currency": {
-            str(k): float(v) for k, v in part.groupby(part["billing_currency"].fillna(""))["billed_cost"].sum().items()
-        },
-        "groups": groups,
-    }
 
 
 def _no_history(config: ReportConfig) -> dict[str, Any]:
@@ -372,22 +344,6 @@ def _tracker_total(items: pd.DataFrame) -> float | None:
     return float(weighted.sum()) / KG_PER_T if len(weighted) else None
 
 
-def _breakdown(allocated: pd.DataFrame, column: str, totals: dict[str, float]) -> list[dict[str, Any]]:
-    frame = aggregate.by_dimension(allocated, column)
-    total_co2 = totals["location_based_co2e_kg"]
-    total_kwh = totals["energy_kwh"]
-    return [
-        {
-            "key": str(row.key),
-            "energy_kwh": float(row.energy_kwh),
-            "location_based_tco2e": float(row.location_based_co2e_kg) / KG_PER_T,
-            "energy_share": float(row.energy_kwh) / total_kwh if total_kwh else 0.0,
-            "emissions_share": float(row.location_based_co2e_kg) / total_co2 if total_co2 else 0.0,
-        }
-        for row in frame.itertuples()
-    ]
-
-
 def _ledger(ledger: Any) -> dict[str, Any]:
     return {
         "path": ledger.path,
@@ -462,54 +418,3 @@ def _quality(result: PipelineResult, allocated: pd.DataFrame) -> dict[str, Any]:
         "fallback_location_energy_kwh": float(fallback["energy_kwh"].sum()),
         "flag_counts": dict(sorted(flags.items())),
     }
-
-
-def _line_items(items: pd.DataFrame) -> list[dict[str, Any]]:
-    frame = items.reindex(columns=LINE_ITEM_COLUMNS)
-    tco2e = frame["location_based_co2e_kg"] / KG_PER_T
-    columns = {
-        name: _iso_values(frame[name]) if name in TIME_COLUMNS else _column_values(frame[name])
-        for name in LINE_ITEM_COLUMNS
-    }
-    # DERIVED_LINE_ITEM_FIELDS: the run's whole emissions in tonnes, then the part of its energy
-    # and emissions inside the reporting period.
-    columns["location_based_tco2e"] = _column_values(tco2e)
-    columns["energy_kwh_in_period"] = _column_values(frame["energy_kwh"] * frame["in_period_share"])
-    columns["location_based_tco2e_in_period"] = _column_values(tco2e * frame["in_period_share"])
-    names = list(columns)
-    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
-
-
-def _iso_values(column: pd.Series) -> list[str | None]:
-    """Times as ISO 8601 text (NaT → None); in a datetime column each distinct time is formatted once."""
-    if column.dtype.kind != "M":
-        return [t.isoformat() if pd.notna(t) else None for t in column]
-    codes, uniques = pd.factorize(column)
-    texts = [t.isoformat() for t in uniques]
-    return [texts[code] if code >= 0 else None for code in codes.tolist()]
-
-
-def _column_values(column: pd.Series) -> list[Any]:
-    """One column as `_clean` makes the cells of `to_dict(orient="records")`, converted column-wise."""
-    kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
-    if kind == "f":
-        return [None if math.isnan(value) else value for value in column.tolist()]
-    if kind in "iub":
-        return column.tolist()
-    values = column.to_numpy(dtype=object, na_value=None).tolist()
-    return [value if value is None or type(value) is str else _clean(value) for value in values]
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/NaT → None, numpy scalars → Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NaT:
-        return None
-    return value

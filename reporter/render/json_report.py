@@ -1,7 +1,14 @@
 """JSON output: the report context as a stable, full-precision document.
 
-The sections are indented for reading; the line items, by far the largest part, are written one
-compact object per line (json's fast encoder), which parses to the same document.
+The document holds every aggregate and a `lineage` section naming the lineage file (file name
+beside the JSON, sha256, rows, columns), which has every line item. Its size does not grow with
+the bill: breakdowns and unclassified groups are cut to their largest entries plus one "other"
+row (`limits` says where), and each input lists at most JSON_EXCLUSIONS single-row exclusions
+(all of them are on the workbook's Exclusions sheet and in `reporter validate`).
+
+With `[output] json_line_items = true` (`--json-line-items`) the line items are embedded too, one
+compact object per line (json's fast encoder), which parses to the same document. The sections
+are indented for reading.
 """
 
 from __future__ import annotations
@@ -12,8 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from reporter.render.context import ReportContext
+from reporter.render.line_items import line_item_records
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+JSON_EXCLUSIONS = 1000
 INDENT = 2
 ROW_SECTIONS = ("line_items",)
 _PAD = " " * INDENT
@@ -23,8 +32,31 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 def render_json(context: ReportContext, path: Path) -> Path:
     document = {"schema_version": SCHEMA_VERSION, **context.to_dict()}
-    path.write_text("".join(document_chunks(document)), encoding="utf-8")
+    document["inputs"] = [_listed(ledger) for ledger in document["inputs"]]
+    document["limits"] = {
+        **document["limits"],
+        "exclusions_per_input": JSON_EXCLUSIONS,
+        "exclusions_note": (
+            f"each input lists at most {JSON_EXCLUSIONS} single-row exclusions; exclusions_not_listed "
+            "counts the others (the workbook's Exclusions sheet lists them all)"
+        ),
+    }
+    document["lineage"] = context.lineage.describe()
+    if context.output.json_line_items:
+        document["line_items"] = line_item_records(context.line_items)
+    with path.open("w", encoding="utf-8") as handle:
+        handle.writelines(document_chunks(document))
     return path
+
+
+def _listed(ledger: dict[str, Any]) -> dict[str, Any]:
+    """An input's ledger with at most JSON_EXCLUSIONS single-row exclusions, and how many are left out."""
+    exclusions = ledger["exclusions"]
+    return {
+        **ledger,
+        "exclusions": exclusions[:JSON_EXCLUSIONS],
+        "exclusions_not_listed": max(0, len(exclusions) - JSON_EXCLUSIONS),
+    }
 
 
 def document_chunks(document: dict[str, Any]) -> Iterator[str]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import pandas as pd
 from markupsafe import Markup, escape
 
 from reporter.core.aggregate import UNASSIGNED
@@ -22,7 +23,7 @@ from reporter.core.targets import NET_ZERO_MIN_PCT, SBTI_MIN_ANNUAL_PCT
 from reporter.errors import RenderError
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_LABELS
 from reporter.render import charts, formatting
-from reporter.render.context import ReportContext
+from reporter.render.context import OTHER_KEYS, ReportContext
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -174,7 +175,7 @@ def view(context: ReportContext) -> dict[str, Any]:
     """Everything the template shows: the context itself plus labels and the charts."""
     quality = context.data_quality
     flag_counts: dict[str, int] = quality["flag_counts"]
-    line_methods = {item.get("method") for item in context.line_items}
+    line_methods = set(context.line_items["method"].dropna())
     bill_inputs = [entry for entry in context.inputs if entry["format"] in BILL_FORMATS]
     breakdowns, skipped = _breakdowns(context)
     side_by_side = len(context.by_month) <= SIDE_BY_SIDE_MONTHS
@@ -197,14 +198,7 @@ def view(context: ReportContext) -> dict[str, Any]:
         "bill_formats": sorted({BILL_FORMATS[entry["format"]] for entry in bill_inputs}, key=str.lower),
         "energy_models": _energy_models(context.line_items),
         "cloud_bases": _cloud_bases(context),
-        "unclassified_groups": [
-            {
-                **group,
-                "status_label": STATUS_LABELS.get(group["estimate_status"], group["estimate_status"]),
-                "provider_label": PROVIDER_LABELS.get(group["cloud_provider"], group["cloud_provider"]),
-            }
-            for group in context.unclassified.get("groups", [])
-        ],
+        "unclassified_groups": _unclassified_groups(context),
         "methods": [
             {"label": METHOD_LABELS.get(key, key), "share": share}
             for key, share in sorted(quality["method_energy_share"].items(), key=lambda kv: -kv[1])
@@ -231,7 +225,19 @@ def view(context: ReportContext) -> dict[str, Any]:
         "targets": [_target_view(target, context.history) for target in context.targets],
         "credit_types": CREDIT_TYPES,
         "ytd": _year_to_date_view(context),
+        "lineage": context.lineage,
     }
+
+
+def _unclassified_groups(context: ReportContext) -> list[dict[str, Any]]:
+    return [
+        {
+            **group,
+            "status_label": STATUS_LABELS.get(group["estimate_status"], group["estimate_status"]),
+            "provider_label": PROVIDER_LABELS.get(group["cloud_provider"], group["cloud_provider"]),
+        }
+        for group in context.unclassified.get("groups", [])
+    ]
 
 
 def _has_range(row: dict[str, Any]) -> bool:
@@ -250,23 +256,14 @@ def _scope_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def _counts(context: ReportContext) -> dict[str, int]:
     """How many line items are tracker runs and how many are lines of cloud bills."""
-    billed = sum(1 for item in context.line_items if item.get("method") == "estimated")
+    billed = int((context.line_items["method"] == "estimated").sum())
     return {"runs": len(context.line_items) - billed, "bill_lines": billed}
 
 
-def _energy_models(line_items: list[dict[str, Any]]) -> list[str]:
+def _energy_models(line_items: pd.DataFrame) -> list[str]:
     """The cloud energy model(s) behind the bill lines, read from their PUE basis."""
-    models = set()
-    for item in line_items:
-        found = ENERGY_MODEL.search(str(item.get("pue_basis") or ""))
-        if item.get("method") == "estimated" and found:
-            models.add(found.group(1))
-    return sorted(models)
-
-
-def _is_cloud(item: dict[str, Any]) -> bool:
-    """Scope 3 category 1: billed usage, or a tracker run on a cloud provider's machine."""
-    return bool(item["scope"] == SCOPE3_CLOUD)
+    bases = line_items.loc[line_items["method"] == "estimated", "pue_basis"].dropna().astype(str).unique()
+    return sorted({found.group(1) for basis in bases if (found := ENERGY_MODEL.search(basis))})
 
 
 CLOUD_BASES = {
@@ -278,14 +275,14 @@ CLOUD_BASES = {
 NOT_ESTIMATED = ("unclassified", "unsupported")
 
 
-def _cloud_basis(item: dict[str, Any]) -> str:
-    if item.get("method") != "estimated":
-        return "measured"
-    if item.get("estimate_status") in NOT_ESTIMATED:
-        return "none"
-    if "cost_based_estimate" in str(item.get("flags") or "").split(";"):
-        return "cost"
-    return "usage"
+def _cloud_basis(items: pd.DataFrame) -> pd.Series:
+    """Each line item's key of CLOUD_BASES."""
+    cost_based = items["flags"].fillna("").astype(str).str.contains(r"(?:^|;)cost_based_estimate(?:;|$)")
+    basis = pd.Series("usage", index=items.index, dtype=object)
+    basis[cost_based] = "cost"
+    basis[items["estimate_status"].isin(NOT_ESTIMATED)] = "none"
+    basis[items["method"] != "estimated"] = "measured"
+    return basis
 
 
 def _cloud_bases(context: ReportContext) -> dict[str, Any]:
@@ -295,16 +292,11 @@ def _cloud_bases(context: ReportContext) -> dict[str, Any]:
     cost (ccf model only), or not estimated at all (unclassified and unsupported bill lines, which
     carry no energy). Rows with no line items are left out, except "estimated from billed usage".
     """
-    counts = dict.fromkeys(CLOUD_BASES, 0)
-    energy = dict.fromkeys(CLOUD_BASES, 0.0)
-    for item in context.line_items:
-        if not _is_cloud(item):
-            continue
-        key = _cloud_basis(item)
-        value = item.get("energy_kwh_in_period")
-        counts[key] += 1
-        if value is not None and not formatting.is_missing(value):
-            energy[key] += float(value)
+    items = context.line_items
+    cloud = items[items["scope"] == SCOPE3_CLOUD]  # billed usage, or tracker runs on cloud machines
+    keys = _cloud_basis(cloud)
+    counts = {key: int((keys == key).sum()) for key in CLOUD_BASES}
+    energy = {key: float(cloud.loc[keys == key, "energy_kwh_in_period"].sum()) for key in CLOUD_BASES}
     total = sum(energy.values())
     rows = [
         {
@@ -345,8 +337,10 @@ def _breakdowns(context: ReportContext) -> tuple[list[dict[str, Any]], list[str]
             continue
         labels = KEY_LABELS.get(name, {})
         labelled = [
-            {**row, "key": labels.get(row["key"], row["key"]), "muted": row["key"] == UNASSIGNED} for row in rows
+            {**row, "key": labels.get(row["key"], row["key"]), "muted": row["key"] in (UNASSIGNED, OTHER_KEYS)}
+            for row in rows
         ]
+        cut = context.limits["breakdowns_cut"].get(name)
         shown.append(
             {
                 "name": name,
@@ -354,6 +348,8 @@ def _breakdowns(context: ReportContext) -> tuple[list[dict[str, Any]], list[str]
                 "header": header,
                 "rows": [row for row in labelled if not _zero(row)],
                 "zero_keys": [row["key"] for row in labelled if _zero(row)],
+                "other_keys": cut["in_other_row"] if cut else 0,
+                "shown_keys": cut["shown"] if cut else len(rows),
             }
         )
     return shown, skipped

@@ -1,0 +1,90 @@
+"""Excel output: the report context laid out as a workbook a sustainability team can file.
+
+Every figure is a typed numeric cell at full precision (each float is stored as its shortest
+exact text, so it reads back as the same double); number formats only change how it is
+displayed. Dates are real date cells. Text from input files is always stored as a literal string,
+never as a formula (a project named `=HYPERLINK(...)` shows as that text). The workbook is
+written row by row (XlsxWriter's constant-memory mode), so its memory does not grow with the
+bill; the Line items sheet lists at most `line_items.LINE_ITEM_ROWS` line items one by one and
+groups them above that (every line item is in the lineage file). The file is deterministic: its document
+timestamps come from the period end and the archive entries carry a fixed time, so the same
+inputs give the same bytes.
+
+Shares (Breakdown, Summary, Data quality) are fractions shown with Excel's percent format. The
+targets' `*_pct` fields keep the context's percent units (42.0 is 42 %) and are shown with a
+literal % sign (`0.00"%"`); the Targets sheet says so in a note. Notes sit below a sheet's table,
+one blank row apart, outside its filter.
+
+Energy is split by scope: Scope 2 (own or colocated hardware) is the organisation's own-operations
+energy, the ESRS E1-5 figure; Scope 3 category 1 (cloud computing and data centre services) is
+energy outside the organisation. Embodied emissions are always shown on their own, never added to
+an energy or location-based figure. The ESRS E1 sheet lists only the datapoints the report can
+fill, under their EFRAG taxonomy element names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time
+from pathlib import Path
+
+from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.workbook import Workbook
+
+from reporter.errors import RenderError
+from reporter.render.context import ReportContext
+from reporter.render.excel import ledger, line_items, overview, progress, tables
+from reporter.render.excel.cells import ILLEGAL, Sheet, Styles, to_date
+
+__all__ = ["SHEETS", "render_xlsx"]
+
+BUILDERS: dict[str, Callable[[Sheet, ReportContext], None]] = {
+    "Summary": overview.summary,
+    "Scopes": overview.scopes,
+    "ESRS E1": overview.esrs_e1,
+    "Monthly": tables.monthly,
+    "Targets": progress.targets,
+    "Pathways": progress.pathways,
+    "Credits": progress.credits,
+    "History": progress.history,
+    "Breakdown": tables.breakdown,
+    "Line items": line_items.line_items,
+    "Unclassified": tables.unclassified,
+    "Factors": tables.factors,
+    "PUE": tables.pue,
+    "Inputs": ledger.inputs,
+    "Exclusions": ledger.exclusions,
+    "Data quality": overview.data_quality,
+}
+SHEETS = tuple(BUILDERS)
+
+
+def render_xlsx(context: ReportContext, path: Path) -> Path:
+    """Write the workbook for `context` to `path` and return `path`."""
+    workbook = Workbook(str(path), {"constant_memory": True})
+    styles = Styles(workbook)
+    for title, build in BUILDERS.items():
+        build(Sheet(workbook, title, styles), context)
+    workbook.set_properties(_properties(context))
+    try:
+        workbook.close()
+    except FileCreateError as exc:
+        raise RenderError(f"cannot write {path} ({exc})") from None
+    return path
+
+
+def _timestamp(context: ReportContext) -> datetime:
+    end = to_date(context.period.get("end"))
+    return datetime.combine(end, time()) if isinstance(end, date) else datetime(2000, 1, 1)
+
+
+def _properties(context: ReportContext) -> dict[str, object]:
+    name, label = context.organization.get("name", ""), context.period.get("label", "")
+    return {
+        "title": ILLEGAL.sub("\ufffd", f"AI energy and emissions report: {name}, {label}"),
+        "subject": "AI energy use and location-based emissions",
+        "author": "reporter",
+        "comments": f"{context.tool.get('name')} {context.tool.get('version')}",
+        "keywords": "energy; emissions; AI; disclosure",
+        "created": _timestamp(context),
+    }

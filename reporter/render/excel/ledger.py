@@ -1,0 +1,76 @@
+"""The inputs ledger: Inputs (rows read, used and excluded per file) and Exclusions (why)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reporter.render.context import ReportContext
+from reporter.render.excel.cells import COUNT, INTEGER, Column, Sheet, room_for
+
+
+def inputs(sheet: Sheet, context: ReportContext) -> None:
+    columns = [
+        Column("path"), Column("format"), Column("status"), Column("origin"), Column("sha256"),
+        Column("rows_read", COUNT), Column("rows_used", COUNT), Column("rows_excluded", COUNT),
+        Column("notes"),
+    ]
+    rows: list[dict[str, Any]] = [
+        {**ledger, "status": "read", "notes": "\n".join(ledger.get("notes") or []) or None}
+        for ledger in context.inputs
+    ]
+    rows += [
+        {"path": skipped["path"], "status": "skipped", "notes": skipped["reason"]}
+        for skipped in context.skipped_files
+    ]
+    sheet.table(columns, rows)
+
+
+def exclusions(sheet: Sheet, context: ReportContext) -> None:
+    columns = [
+        Column("file"), Column("format"), Column("row", INTEGER), Column("rows", COUNT),
+        Column("example_rows"), Column("reason"),
+    ]
+    rows: list[dict[str, Any]] = []
+    for ledger in context.inputs:
+        where = {"file": ledger["path"], "format": ledger["format"]}
+        rows += [
+            {**where, "row": exclusion["row"], "rows": 1, "reason": exclusion["reason"]}
+            for exclusion in ledger.get("exclusions") or []
+        ]
+        for group in ledger.get("exclusion_groups") or []:
+            examples = list(group.get("example_rows") or [])
+            if group["rows"] == 1 and len(examples) == 1:  # a group of one row is a single row
+                rows.append({**where, "row": examples[0], "rows": 1, "reason": group["reason"]})
+            else:
+                rows.append(
+                    {
+                        **where, "rows": group["rows"], "reason": group["reason"],
+                        "example_rows": _example_rows(examples, group["rows"]),
+                    }
+                )
+    shown = rows[: room_for(2)]
+    left_out = len(rows) - len(shown)
+    sheet.table(columns, shown)
+    cut = (
+        [f"Only the first {len(shown):,} of {len(rows):,} exclusions fit on a sheet; the other "
+         f"{left_out:,} are listed by `reporter validate`."]
+        if left_out
+        else []
+    )
+    sheet.notes(
+        [
+            *cut,
+            "rows: how many data rows the reason leaves out. A single row has rows 1 and its "
+            "number in row; a group of bill rows lists its first rows in example_rows.",
+            "For each file, rows_read = rows_used + the sum of rows here (Inputs sheet).",
+        ],
+    )
+
+
+def _example_rows(numbers: Sequence[int], total: int) -> str | None:
+    """`rows 949, 950` or `rows 7, 17, 19 (first 3 of 6)`: text, never a bare number."""
+    if not numbers:
+        return None
+    text = ("row " if len(numbers) == 1 else "rows ") + ", ".join(str(n) for n in numbers)
+    return text if len(numbers) >= total else f"{text} (first {len(numbers)} of {total:,})"

@@ -1,0 +1,328 @@
+"""Overview sheets: Summary, Scopes, ESRS E1 and Data quality."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
+from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_MEANINGS
+from reporter.render.context import ReportContext
+from reporter.render.excel.cells import (
+    COUNT,
+    DATE,
+    G_PER_KWH,
+    GENERAL,
+    KWH,
+    MWH,
+    PUE,
+    SHARE,
+    TCO2E,
+    Column,
+    Sheet,
+    format_for,
+    to_date,
+    with_unknown_fields,
+)
+from reporter.render.excel.line_items import line_items_shown
+from reporter.units import KWH_PER_MWH
+
+NOT_REPORTED = "not yet reported"
+Row = tuple[str, Any, str, str, "str | None"]
+
+RANGE_LOW = (
+    "cloud estimates at low utilisation and low coefficients; measured energy at its measured "
+    "value"
+)
+RANGE_HIGH = (
+    "cloud estimates at high utilisation and high coefficients; measured energy at its measured "
+    "value"
+)
+
+
+def summary(sheet: Sheet, context: ReportContext) -> None:
+    rows = [*_figure_rows(context), *_count_rows(context), *_method_rows(context)]
+    columns = [Column("item"), Column("value"), Column("unit"), Column("note")]
+    sheet.header(columns)
+    for index, (item, value, fmt, unit, note) in enumerate(rows, start=2):
+        sheet.put(index, 1, item)
+        sheet.put(index, 2, value, fmt)
+        sheet.put(index, 3, unit or None)
+        sheet.put(index, 4, note)
+    sheet.finish(filter_=False)
+
+
+def _figure_rows(context: ReportContext) -> list[Row]:
+    totals = context.totals
+    energy = totals.get("energy_kwh")
+    market = totals.get("market_based_tco2e")
+    tracker = totals.get("tracker_reported_tco2e")
+    return [
+        ("Organisation", context.organization.get("name"), GENERAL, "", None),
+        ("Period", context.period.get("label"), GENERAL, "", None),
+        ("Period start", to_date(context.period.get("start")), DATE, "", None),
+        ("Period end", to_date(context.period.get("end")), DATE, "", None),
+        ("Energy (kWh)", energy, KWH, "kWh", "facility energy: IT energy × PUE"),
+        ("Energy (MWh)", None if energy is None else energy / KWH_PER_MWH, MWH, "MWh", None),
+        ("Energy, low end of range (kWh)", totals.get("energy_kwh_low"), KWH, "kWh", RANGE_LOW),
+        ("Energy, high end of range (kWh)", totals.get("energy_kwh_high"), KWH, "kWh", RANGE_HIGH),
+        (
+            "Own-operations energy, Scope 2 (kWh)", totals.get("own_operations_energy_kwh"), KWH,
+            "kWh", "own or colocated hardware: the ESRS E1-5 energy (in MWh on the ESRS E1 sheet)",
+        ),
+        (
+            "Cloud energy, Scope 3 category 1 (kWh)", totals.get("cloud_energy_kwh"), KWH, "kWh",
+            "cloud computing and data centre services: energy outside the organisation, not part "
+            "of ESRS E1-5",
+        ),
+        ("Location-based emissions", totals.get("location_based_tco2e"), TCO2E, "tCO2e", None),
+        (
+            "Location-based emissions, low end of range", totals.get("location_based_tco2e_low"),
+            TCO2E, "tCO2e", RANGE_LOW,
+        ),
+        (
+            "Location-based emissions, high end of range", totals.get("location_based_tco2e_high"),
+            TCO2E, "tCO2e", RANGE_HIGH,
+        ),
+        (
+            "Embodied emissions (separate)", totals.get("embodied_tco2e"), TCO2E, "tCO2e",
+            "hardware manufacturing share of the cloud usage: shown separately, not added to the "
+            "energy or to the location-based emissions",
+        ),
+        (
+            "Market-based emissions", market, TCO2E, "tCO2e",
+            NOT_REPORTED if market is None else None,
+        ),
+        (
+            "Trackers' own emissions (comparison only)", tracker, TCO2E, "tCO2e",
+            "no tracker figure for the line items" if tracker is None else
+            "sum of the trackers' own figures; not used in the totals",
+        ),
+    ]
+
+
+def _count_rows(context: ReportContext) -> list[Row]:
+    totals, quality, unclassified = context.totals, context.data_quality, context.unclassified or {}
+    shown, why = line_items_shown(context)
+    return [
+        ("Line items", totals.get("line_items"), COUNT, "items", "tracker runs and bill lines"),
+        (
+            "Unclassified bill rows", unclassified.get("rows"), COUNT, "rows",
+            "billed usage without an energy estimate: counted and shown on the Unclassified "
+            "sheet, never given a default energy",
+        ),
+        ("Lineage file", context.lineage.name, GENERAL, "", "every line item with its input file, first row and "
+         f"row count (sha256 {context.lineage.sha256})"),
+        ("Line items sheet", shown, GENERAL, "", why),
+        ("Rows read", quality.get("rows_read"), COUNT, "rows", None),
+        ("Rows used", quality.get("rows_used"), COUNT, "rows", None),
+        ("Rows excluded", quality.get("rows_excluded"), COUNT, "rows", "see the Exclusions sheet"),
+        ("Files skipped", len(context.skipped_files), COUNT, "files", "see the Inputs sheet"),
+    ]
+
+
+def _method_rows(context: ReportContext) -> list[Row]:
+    quality, methodology = context.data_quality, context.methodology
+    methods = quality.get("method_energy_share") or {}
+    statuses = quality.get("location_status_energy_share") or {}
+    no_energy = "no energy in the period" if not methods else None
+    facility_pue = methodology.get("facility_pue")
+    rows: list[Row] = [
+        (
+            "Measured share", methods.get("measured", 0.0) if methods else None, SHARE,
+            "of energy", no_energy,
+        ),
+        (
+            "Fallback-location share", statuses.get("fallback", 0.0) if statuses else None, SHARE,
+            "of energy", no_energy or "energy whose location used the fallback grid factor",
+        ),
+        (
+            "Facility PUE", facility_pue, PUE, "",
+            "not set: each tracker's own PUE applies" if facility_pue is None else
+            "replaces every tracker's PUE",
+        ),
+        ("Fallback factor", methodology.get("fallback_factor_key"), GENERAL, "", None),
+        ("Month assignment", methodology.get("month_assignment"), GENERAL, "", None),
+        ("Timestamps", methodology.get("timestamps"), GENERAL, "", None),
+    ]
+    for key, value in sorted((methodology.get("overrides") or {}).items()):
+        rows.append((f"Factor override {key}", value, G_PER_KWH, "gCO2e/kWh", "from configuration"))
+    rows += [
+        ("Tool", context.tool.get("name"), GENERAL, "", None),
+        ("Tool version", context.tool.get("version"), GENERAL, "", None),
+    ]
+    return rows
+
+
+SCOPE_COLUMNS = (
+    Column("scope"), Column("label"), Column("energy_kwh", KWH), Column("energy_kwh_low", KWH),
+    Column("energy_kwh_high", KWH), Column("location_based_tco2e", TCO2E),
+    Column("location_based_tco2e_low", TCO2E), Column("location_based_tco2e_high", TCO2E),
+    Column("embodied_tco2e", TCO2E), Column("line_items", COUNT),
+)
+
+
+def scopes(sheet: Sheet, context: ReportContext) -> None:
+    columns = with_unknown_fields(SCOPE_COLUMNS, context.by_scope, format_for)
+    sheet.table(columns, context.by_scope)
+    sheet.notes(
+        [
+            "scope2: electricity of own or colocated hardware measured by trackers; this is the "
+            "organisation's own-operations energy, the ESRS E1-5 figure.",
+            "scope3_cat1: cloud computing and data centre services (Scope 3 category 1, ESRS E1 "
+            "AR 51): energy outside the organisation, not part of ESRS E1-5.",
+            "_low / _high: the range of the cloud estimates (low and high utilisation); measured "
+            "energy has no range, so its low and high equal its value.",
+            "embodied_tco2e is shown on its own: it is not in energy_kwh and not in "
+            "location_based_tco2e.",
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Datapoint:
+    """One ESRS E1 datapoint: its EFRAG taxonomy element (ESRS Set 1, 2023-12-22)."""
+
+    datapoint_id: str
+    paragraph: str
+    element: str
+    label: str
+    unit: str
+    fmt: str
+    axis: str | None = None
+    member: str | None = None
+
+
+ENERGY_OWN_OPERATIONS = Datapoint(
+    "E1-5_01", "E1-5 §37", "esrs:EnergyConsumptionRelatedToOwnOperations",
+    "Total energy consumption related to own operations", "MWh", MWH,
+)
+SCOPE2_LOCATION_BASED = Datapoint(
+    "E1-6_09", "E1-6 §49(a)", "esrs:GrossLocationBasedScope2GreenhouseGasEmissions",
+    "Gross location-based Scope 2 greenhouse gas emissions", "tCO2e", TCO2E,
+)
+SCOPE2_MARKET_BASED = Datapoint(
+    "E1-6_10", "E1-6 §49(b)", "esrs:GrossMarketBasedScope2GreenhouseGasEmissions",
+    "Gross market-based Scope 2 greenhouse gas emissions", "tCO2e", TCO2E,
+)
+SCOPE3_CLOUD_DATAPOINT = Datapoint(
+    "E1-6_11", "E1-6 §51, AR 51", "esrs:GrossScope3GreenhouseGasEmissions",
+    "Gross Scope 3 greenhouse gas emissions", "tCO2e", TCO2E,
+    axis="esrs:Scope3GHGEmissionsCategoryGHGProtocolAxis",
+    member="esrs:Category11CloudComputingAndDataCentreServicesMember",
+)
+ESRS_DATAPOINTS = (ENERGY_OWN_OPERATIONS, SCOPE2_LOCATION_BASED, SCOPE2_MARKET_BASED, SCOPE3_CLOUD_DATAPOINT)
+
+
+def esrs_e1(sheet: Sheet, context: ReportContext) -> None:
+    values = _esrs_values(context)
+    columns = [
+        Column("datapoint_id"), Column("paragraph"), Column("element"), Column("label"),
+        Column("axis"), Column("member"), Column("value"), Column("unit"), Column("note"),
+    ]
+    sheet.header(columns)
+    for index, point in enumerate(ESRS_DATAPOINTS, start=2):
+        value, note = values[point]
+        cells = (
+            point.datapoint_id, point.paragraph, point.element, point.label, point.axis,
+            point.member,
+        )
+        for number, text in enumerate(cells, start=1):
+            sheet.put(index, number, text)
+        sheet.put(index, 7, value, point.fmt)
+        sheet.put(index, 8, point.unit)
+        sheet.put(index, 9, note)
+    sheet.finish()
+    period = context.period
+    sheet.notes(
+        [
+            "Element names and labels: EFRAG ESRS Set 1 XBRL taxonomy (2023-12-22); units "
+            "utr:MWh and utr:tCO2e. A row with an axis and member is tagged with that dimension.",
+            f"Values are for the report period {period.get('start')} to {period.get('end')} "
+            "at full precision; ESRS figures are for the financial year.",
+            "Only the datapoints this report can fill are listed. Not here: Scope 1, total GHG "
+            "emissions (they need Scope 1 and every Scope 3 category), the E1-5 split by source, "
+            "and intensities per net revenue.",
+        ],
+    )
+
+
+def _esrs_values(context: ReportContext) -> dict[Datapoint, tuple[Any, str]]:
+    """Each datapoint's value and the note that says what it covers."""
+    totals, unclassified = context.totals, context.unclassified or {}
+    scopes = {row.get("scope"): row for row in context.by_scope}
+    own, cloud = scopes.get(SCOPE2) or {}, scopes.get(SCOPE3_CLOUD) or {}
+    own_kwh, cloud_kwh = totals.get("own_operations_energy_kwh"), totals.get("cloud_energy_kwh")
+    cloud_mwh = "" if cloud_kwh is None else f" ({cloud_kwh / KWH_PER_MWH:,.6f} MWh)"
+    embodied, unclassified_rows = cloud.get("embodied_tco2e"), unclassified.get("rows") or 0
+    left_out = [
+        "the cloud hardware's embodied emissions"
+        + ("" if embodied is None else f" ({embodied:,.6f} tCO2e, shown separately)")
+    ]
+    if unclassified_rows:
+        left_out.append(f"{unclassified_rows:,} billed rows without an energy estimate (Unclassified sheet)")
+    return {
+        ENERGY_OWN_OPERATIONS: (
+            None if own_kwh is None else own_kwh / KWH_PER_MWH,
+            "AI workloads only: energy from tracker-measured own or colocated hardware (Scope 2), "
+            f"facility energy (IT energy × PUE). Cloud energy{cloud_mwh} is outside the "
+            "organisation and not included. Not split into fossil, nuclear and renewable "
+            "sources.",
+        ),
+        SCOPE2_LOCATION_BASED: (
+            own.get("location_based_tco2e"),
+            "AI workloads only: the own-operations energy above × location-based grid factors "
+            "(Factors sheet).",
+        ),
+        SCOPE2_MARKET_BASED: (
+            None,
+            "not yet computed: market-based Scope 2 needs contractual instruments (energy "
+            "attribute certificates, PPAs, supplier-specific factors), which the report does not "
+            "read yet.",
+        ),
+        SCOPE3_CLOUD_DATAPOINT: (
+            cloud.get("location_based_tco2e"),
+            "Category 1.1 subset only, AI workloads only: billed cloud usage and tracker runs on "
+            "cloud instances, central estimate × location-based grid factors of the provider "
+            f"regions (range on the Scopes sheet). Not included: {' and '.join(left_out)}. Not "
+            "the total Scope 3: other categories are outside this report.",
+        ),
+    }
+
+
+def data_quality(sheet: Sheet, context: ReportContext) -> None:
+    quality = context.data_quality
+    rows: list[dict[str, Any]] = [
+        {"section": "rows", "item": "rows_read", "value": quality.get("rows_read"), "fmt": COUNT,
+         "meaning": "data rows read from the input files"},
+        {"section": "rows", "item": "rows_used", "value": quality.get("rows_used"), "fmt": COUNT,
+         "meaning": "rows that became line items"},
+        {"section": "rows", "item": "rows_excluded", "value": quality.get("rows_excluded"),
+         "fmt": COUNT, "meaning": "rows left out, each with its reason on the Exclusions sheet"},
+        {"section": "location", "item": "fallback_location_items",
+         "value": quality.get("fallback_location_items"), "fmt": COUNT,
+         "meaning": "line items whose location used the fallback grid factor"},
+        {"section": "location", "item": "fallback_location_energy_kwh",
+         "value": quality.get("fallback_location_energy_kwh"), "fmt": KWH,
+         "meaning": "period energy (kWh) of those line items"},
+    ]
+    counts = quality.get("flag_counts") or {}
+    for flag in [*FLAG_MEANINGS, *sorted(set(counts) - set(FLAG_MEANINGS))]:
+        rows.append({"section": "flag (line items)", "item": flag, "value": counts.get(flag, 0),
+                     "fmt": COUNT, "meaning": FLAG_MEANINGS.get(flag)})
+    for section, shares, meanings in (
+        ("method (share of energy)", quality.get("method_energy_share"), METHOD_MEANINGS),
+        ("location status (share of energy)", quality.get("location_status_energy_share"),
+         LOCATION_STATUS_MEANINGS),
+    ):
+        for key, share in (shares or {}).items():
+            rows.append({"section": section, "item": key, "value": share, "fmt": SHARE,
+                         "meaning": meanings.get(key)})
+    columns = [Column("section"), Column("item"), Column("value"), Column("meaning")]
+    sheet.header(columns)
+    for index, row in enumerate(rows, start=2):
+        sheet.put(index, 1, row["section"])
+        sheet.put(index, 2, row["item"])
+        sheet.put(index, 3, row["value"], row["fmt"])
+        sheet.put(index, 4, row["meaning"])
+    sheet.finish()

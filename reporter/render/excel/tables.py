@@ -1,0 +1,153 @@
+"""Tables of aggregates: Monthly, Breakdown, Unclassified, Factors and PUE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reporter.render.context import OTHER_GROUPS, OTHER_KEYS, ReportContext
+from reporter.render.excel.cells import (
+    COST,
+    COUNT,
+    G_PER_KWH,
+    INTEGER,
+    KWH,
+    PUE,
+    QUANTITY,
+    SHARE,
+    TCO2E,
+    Column,
+    Sheet,
+)
+
+
+def monthly(sheet: Sheet, context: ReportContext) -> None:
+    columns = [Column("month"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E)]
+    sheet.table(columns, context.by_month)
+
+
+def breakdown(sheet: Sheet, context: ReportContext) -> None:
+    columns = [
+        Column("dimension"), Column("key"), Column("energy_kwh", KWH),
+        Column("location_based_tco2e", TCO2E), Column("energy_share", SHARE),
+        Column("emissions_share", SHARE),
+    ]
+    rows = [
+        {**row, "dimension": _dimension(name)}
+        for name, block in context.breakdowns.items()
+        for row in block
+    ]
+    sheet.table(columns, rows)
+    limits = context.limits
+    cut = [
+        f"{_dimension(name)}: the {count['shown']:,} keys with the largest emissions, then "
+        f"{count['in_other_row']:,} others summed in \"{OTHER_KEYS}\" ({count['keys']:,} keys in all)."
+        for name, count in limits["breakdowns_cut"].items()
+    ]
+    sheet.notes(
+        [
+            "Each dimension splits the whole period's energy and location-based emissions; its "
+            "shares add up to 100 %. \"(not recorded)\": line items without that value.",
+            *cut,
+            "scope: scope2 is own or colocated hardware (ESRS E1-5 energy), scope3_cat1 is cloud "
+            "computing and data centre services (energy outside the organisation).",
+            "tag: <key> splits by the cloud bills' tag of that key; grid location is the key of "
+            "the grid factor used (Factors sheet).",
+        ],
+    )
+
+
+DIMENSION_NAMES = {
+    "location": "grid location",
+    "source": "source format",
+    "provider": "cloud provider",
+    "service": "cloud service",
+    "region": "cloud region",
+    "account": "cloud sub-account",
+    "category": "usage category",
+}
+
+
+def _dimension(name: str) -> str:
+    """The Breakdown sheet's wording of a context breakdown name (`tag:team` reads `tag: team`)."""
+    if name.startswith("tag:"):
+        return f"tag: {name[4:]}"
+    return DIMENSION_NAMES.get(name, name)
+
+
+UNCLASSIFIED_COLUMNS = (
+    Column("estimate_status"), Column("cloud_provider"), Column("service_name"),
+    Column("usage_type"), Column("consumed_unit"), Column("billing_currency"),
+    Column("rows", COUNT), Column("quantity", QUANTITY), Column("cost", COST),
+)
+
+
+def unclassified(sheet: Sheet, context: ReportContext) -> None:
+    unclassified = context.unclassified or {}
+    groups = unclassified.get("groups") or []
+    columns = list(UNCLASSIFIED_COLUMNS)
+    sheet.header(columns)
+    sheet.rows_at(2, columns, groups)
+    filter_range = (len(groups) + 1, len(columns))
+    totals: list[tuple[str, Any, str, str | None]] = [
+        ("line items", unclassified.get("line_items", 0), COUNT, "items"),
+        ("bill rows", unclassified.get("rows", 0), COUNT, "rows"),
+    ]
+    totals += [
+        ("cost", cost, COST, currency or None)
+        for currency, cost in sorted((unclassified.get("cost_by_currency") or {}).items())
+    ]
+    row = len(groups) + 3
+    sheet.title(row, "Totals")
+    sheet.header([Column("item"), Column("value"), Column("unit")], row + 1)
+    for index, (item, value, fmt, unit) in enumerate(totals, start=row + 2):
+        sheet.put(index, 1, item)
+        sheet.put(index, 2, value, fmt)
+        sheet.put(index, 3, unit)
+    sheet.finish(filter_range=filter_range)
+    notes = [
+        "Billed usage the energy model could not classify (unclassified) or does not estimate "
+        "(unsupported: support, fees, licences, providers without a model): counted and shown "
+        "here, never given a default energy. It adds no energy and no emissions to any total.",
+        "One row per status, provider, service, usage type, unit and currency: rows are the bill "
+        "rows, quantity is in consumed_unit and cost in billing_currency, as billed.",
+    ]
+    cut = context.limits.get("unclassified_cut")
+    if cut:
+        notes.append(
+            f"The {cut['shown']:,} groups with the largest cost are listed; the other "
+            f"{cut['in_other_row']:,} are one row \"{OTHER_GROUPS}\" with their bill rows (their "
+            "quantities and costs are in different units and currencies; the totals cover them)."
+        )
+    empty = "No unclassified usage: every billed line has an energy estimate, or there are no cloud bills."
+    sheet.notes(notes, None if groups else empty)
+
+
+def factors(sheet: Sheet, context: ReportContext) -> None:
+    columns = [
+        Column("id"), Column("key"), Column("name"), Column("value", G_PER_KWH), Column("unit"),
+        Column("year", INTEGER), Column("basis"), Column("source"), Column("source_detail"),
+        Column("licence"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E),
+    ]
+    sheet.table(columns, context.factors)
+
+
+def pue(sheet: Sheet, context: ReportContext) -> None:
+    columns = [
+        Column("source_file"), Column("format"), Column("tracker_pue_min", PUE),
+        Column("tracker_pue_max", PUE), Column("pue_applied_min", PUE),
+        Column("pue_applied_max", PUE), Column("basis"), Column("energy_it_kwh", KWH),
+        Column("energy_kwh", KWH),
+    ]
+    rows = []
+    for row in context.pue:
+        tracker, applied = row.get("tracker_pue") or [], row.get("pue_applied") or []
+        rows.append(
+            {
+                **row,
+                "tracker_pue_min": min(tracker, default=None),
+                "tracker_pue_max": max(tracker, default=None),
+                "pue_applied_min": min(applied, default=None),
+                "pue_applied_max": max(applied, default=None),
+            }
+        )
+    sheet.table(columns, rows)
