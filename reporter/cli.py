@@ -86,8 +86,23 @@ def _json_line_items_option(func: F) -> F:
     )(func)
 
 
+def _show_progress(ctx: click.Context, param: click.Parameter, quiet: bool) -> None:
+    from reporter import progress
+
+    progress.configure(not quiet)
+
+
 def _inputs_options(func: F) -> F:
     """The options every command that reads inputs shares."""
+    func = click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_show_progress,
+        help="No progress bars (they are shown on stderr only when it is a terminal).",
+    )(func)
     func = click.option(
         "--format",
         "fmt",

@@ -74,7 +74,6 @@ def steps(items: Sequence[T], label: str) -> Iterator[T]:
     bar = _bar(label, len(items), "steps")
     try:
         for item in items:
-            bar.set_postfix_str(str(item)[:20], refresh=False)
             yield item
             bar.update(1)
     finally:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
+from reporter import progress
 from reporter.errors import RenderError
 from reporter.render.context import ReportContext
 
@@ -60,7 +61,7 @@ def write_outputs(context: ReportContext, out_dir: Path, formats: list[str]) -> 
     except OSError as exc:
         raise RenderError(f"cannot create output folder {out_dir} ({exc.strerror})") from None
     written = []
-    for fmt, target in targets:
+    for fmt, target in progress.steps(targets, "writing"):
         try:
             written.append(OUTPUTS[fmt].renderer()(context, target))
         except OSError as exc:
