@@ -111,7 +111,10 @@ def bare_command(path: Path, fmt: str) -> list[str]:
     """A fresh Python process running the bare group-by in DuckDB on two threads; prints the group count."""
     scan = f"read_parquet('{path}')" if fmt == "parquet" else f"read_csv('{path}', all_varchar=true)"
     query = BARE.format(scan=scan)
-    code = f"import duckdb; c = duckdb.connect(config={{'threads': 2}}); print(len(c.execute({query!r}).fetchall()))"
+    code = (
+        "import duckdb; c = duckdb.connect(config={'threads': 2, 'enable_progress_bar': False}); "
+        f"print(len(c.execute({query!r}).fetchall()))"
+    )
     return [sys.executable, "-c", code]
 
 
