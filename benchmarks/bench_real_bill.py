@@ -112,7 +112,7 @@ def bare_command(path: Path, fmt: str) -> list[str]:
     scan = f"read_parquet('{path}')" if fmt == "parquet" else f"read_csv('{path}', all_varchar=true)"
     query = BARE.format(scan=scan)
     code = (
-        "import duckdb; c = duckdb.connect(config={'threads': 2, 'enable_progress_bar': False}); "
+        "import duckdb; c = duckdb.connect(config={'threads': 2}); c.execute('SET enable_progress_bar = false'); "
         f"print(len(c.execute({query!r}).fetchall()))"
     )
     return [sys.executable, "-c", code]
