@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterator
 
@@ -33,7 +34,7 @@ def on_terminal(monkeypatch: pytest.MonkeyPatch) -> Terminal:
 
 
 def slow_query(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("SELECT count(DISTINCT hash(i * 7)) FROM range(30000000) t(i)").fetchall()
+    con.execute("SELECT count(DISTINCT hash(i * 7)) FROM range(8000000) t(i)").fetchall()
 
 
 def test_no_bar_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -61,5 +62,5 @@ def test_a_query_bar_and_a_steps_bar_on_a_terminal(monkeypatch: pytest.MonkeyPat
         slow_query(con)
     assert list(progress.steps(["pdf", "xlsx"], "writing")) == ["pdf", "xlsx"]
     shown = terminal.getvalue()
-    assert "reading bill.csv" in shown and "%" in shown
+    assert re.search(r"reading bill\.csv:\s+[1-9][0-9]*%", shown), shown  # DuckDB's progress, followed
     assert "writing" in shown and "1/2" in shown and "2/2" in shown
