@@ -323,6 +323,9 @@ def read_bill(
     mapping = build(columns, keys)
     day_months = option_day_months(source)
     groups = _run(scan, lambda clause: aggregate_sql(clause, scan.header_rows, columns, mapping, keys, day_months))
+    if _any_bad(groups):  # read again, carrying the bad values' text, to name the first one
+        groups = _run(scan, lambda clause: aggregate_sql(
+            clause, scan.header_rows, columns, mapping, keys, day_months, values=True))
     _check_values(groups, mapping, path)
     usage = groups[groups["reason"].isna()]
     excluded = groups[groups["reason"].notna()].sort_values("first_row")
@@ -388,6 +391,10 @@ CHECKS = (  # (alias of the quantity, cost, start and end values in the query, w
     ("s", "is not a date or time"),
     ("e", "is not a date or time"),
 )
+
+
+def _any_bad(groups: pd.DataFrame) -> bool:
+    return any(groups[f"bad_{alias}_row"].notna().any() for alias, _ in CHECKS)
 
 
 def _check_values(groups: pd.DataFrame, mapping: BillMapping, path: Path) -> None:

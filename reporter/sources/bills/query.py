@@ -40,8 +40,13 @@ def aggregate_sql(
     mapping: BillMapping,
     tag_keys: list[str],
     day_months: list[str] | None = None,
+    values: bool = False,
 ) -> str:
     """The query, in two stages.
+
+    The first malformed quantity, cost, start and end of usage rows are found by their row
+    numbers; their text is carried only with `values` (the caller asks again with it when a row
+    is bad), since per-group text cannot be spilled to disk and a big bill has many groups.
 
     Usage rows are summed per month of their start (per day in `day_months`, 'YYYY-MM', the months
     a reporting period cuts), and apart from them the rows that end after that month (or day), so
@@ -66,7 +71,7 @@ def aggregate_sql(
     prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
     derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
     return f"""
-WITH {_stage1(scan, keys, key_names, mapping, day_months or [])},
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values)},
 offsets AS (
   SELECT __piece,
     {header_rows} + coalesce(sum(sum(__rows)) OVER (ORDER BY __piece ROWS UNBOUNDED PRECEDING EXCLUDE CURRENT ROW), 0)
@@ -90,7 +95,7 @@ mapped_keys AS (
   FROM src
 ),
 mapped AS (
-  SELECT m.* EXCLUDE ({key_list or "__none"}), {", ".join("n." + name for name in CARRIED)}
+  SELECT m.* EXCLUDE ({key_list or "__none"}), {", ".join("n." + name for name in _carried(values))}
   FROM numbered n JOIN mapped_keys m ON {same_keys}
 ),
 reasoned AS (
@@ -98,7 +103,7 @@ reasoned AS (
     CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __no_quantity THEN {_no_quantity(mapping)} END AS __reason
   FROM mapped
 ),
-{_grouped(tag_keys)}
+{_grouped(tag_keys, values)}
 SELECT *,
   md5(concat_ws(chr(31), {_key_text(tag_keys)})) AS group_hash,
   {_tags_json(tag_keys)} AS tags
@@ -106,8 +111,18 @@ FROM grouped
 """
 
 
+def _carried(values: bool) -> tuple[str, ...]:
+    return CARRIED if values else tuple(name for name in CARRIED if not name.endswith("_value"))
+
+
+def _value_of(alias: str, text: str, row: str, where: str) -> str:
+    """The text of the first bad value (an empty start is bad too: its NULL is kept, arg_min_null)."""
+    function = "arg_min_null" if alias == "s" else "arg_min"
+    return f",\n    {function}({text}, {row}) {where}"
+
+
 def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
-            day_months: list[str]) -> str:
+            day_months: list[str], values: bool) -> str:
     """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`)."""
     quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
     raw = ",\n    ".join(
@@ -130,11 +145,10 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
         "e": "__e_raw IS NOT NULL AND __e_given IS NULL",
     }
     raws = {"q": "__q_raw", "c": "__c_raw", "s": "__s_raw", "e": "__e_raw"}
-    # an empty start is bad too: its value is NULL, kept (arg_min_null) so the value is the row's
     checks = ",\n    ".join(
-        f"min(__row) FILTER (WHERE {bad[alias]}) AS __bad_{alias}_row,\n    "
-        f"{'arg_min_null' if alias == 's' else 'arg_min'}(CAST({raws[alias]} AS VARCHAR), __row)"
-        f" FILTER (WHERE {bad[alias]}) AS __bad_{alias}_value"
+        f"min(__row) FILTER (WHERE {bad[alias]}) AS __bad_{alias}_row"
+        + (_value_of(alias, f"CAST({raws[alias]} AS VARCHAR)", "__row", f"FILTER (WHERE {bad[alias]})") +
+           f" AS __bad_{alias}_value" if values else "")
         for alias in "qcse"
     )
     return f"""raw AS (
@@ -189,7 +203,7 @@ def _no_quantity(mapping: BillMapping) -> str:
     return literal(f"usage row without a quantity ({mapping.quantity.name} is empty)")
 
 
-def _grouped(tag_keys: list[str]) -> str:
+def _grouped(tag_keys: list[str], values: bool) -> str:
     """The final groups: one per reading (usage) or per reason (rows left out)."""
     keep = "CASE WHEN __reason IS NULL THEN {} END"
     final_keys = [keep.format("CAST(__grain AS DATE)") + " AS day", keep.format("__spills") + " AS spills"]
@@ -197,9 +211,9 @@ def _grouped(tag_keys: list[str]) -> str:
     final_keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tag_keys))]
     usage = "FILTER (WHERE __reason IS NULL)"
     checks = ",\n    ".join(
-        f"min(__bad_{alias}_row) {usage} AS bad_{alias}_row,\n    "
-        f"{'arg_min_null' if alias == 's' else 'arg_min'}(__bad_{alias}_value, __bad_{alias}_row) {usage}"
-        f" AS bad_{alias}_value"
+        f"min(__bad_{alias}_row) {usage} AS bad_{alias}_row"
+        + (_value_of(alias, f"__bad_{alias}_value", f"__bad_{alias}_row", usage) + f" AS bad_{alias}_value"
+           if values else "")
         for alias in "qcse"
     )
     return f"""grouped AS (
