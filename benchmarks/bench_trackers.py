@@ -18,7 +18,7 @@ from pathlib import Path
 
 from reporter.config import build_config
 from reporter.pipeline import run
-from reporter.render.context import build_context
+from reporter.report import build_report
 
 HEADER = "timestamp,project_name,run_id,experiment_id,duration,emissions,energy_consumed,country_iso_code,pue\n"
 
@@ -49,13 +49,13 @@ def main() -> None:
             origin="benchmark",
         )
         began = time.perf_counter()
-        context = build_context(run(config))
+        context = build_report(run(config))
         seconds = time.perf_counter() - began
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"rows            {args.rows:,}")
     print(f"pipeline        {seconds:.2f} s  ({args.rows / seconds:,.0f} rows/s)")
     print(f"peak RSS        {peak_mb:,.0f} MB")
-    print(f"energy          {context.totals['energy_kwh']:,.1f} kWh")
+    print(f"energy          {context.totals.energy_kwh:,.1f} kWh")
 
 
 if __name__ == "__main__":

@@ -153,22 +153,22 @@ def report(
     from reporter.render import write_outputs
 
     config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items)
-    context = _context(config, config_path)
+    report = _report(config, config_path)
     formats = list(only) or list(config.output.formats)
-    for path in write_outputs(context, _out_dir(config, config_path, out), formats):
+    for path in write_outputs(report, _out_dir(config, config_path, out), formats):
         click.echo(f"wrote {_shown(path)}")
-    _summary(context)
+    _summary(report)
 
 
-def _context(config: ReportConfig, config_path: Path | None) -> Any:
+def _report(config: ReportConfig, config_path: Path | None) -> Any:
     from reporter.closing import history_view
     from reporter.history import HistoryStore
     from reporter.pipeline import run
-    from reporter.render.context import build_context
+    from reporter.report import build_report
 
     result = run(config)
     store = HistoryStore.existing(_store_url(config, config_path))
-    return build_context(result, history_view(store, result.period, config.baseline))
+    return build_report(result, history_view(store, result.period, config.baseline))
 
 
 def _store_url(config: ReportConfig, config_path: Path | None) -> str:
@@ -184,16 +184,15 @@ def _out_dir(config: ReportConfig, config_path: Path | None, out: str | None) ->
     return out_dir
 
 
-def _summary(context: Any) -> None:
+def _summary(report: Any) -> None:
     from reporter.render import formatting
 
-    totals = context.totals
+    totals, quality = report.totals, report.data_quality
     click.echo(
-        f"{context.organization['name']} {context.period['label']}: "
-        f"{formatting.energy_mwh(totals['energy_kwh'])} MWh, "
-        f"{formatting.tco2e(totals['location_based_tco2e'])} tCO2e "
-        f"(location-based), {context.data_quality['rows_used']} of "
-        f"{context.data_quality['rows_read']} input rows used"
+        f"{report.organization.name} {report.period.label}: "
+        f"{formatting.energy_mwh(totals.energy_kwh)} MWh, "
+        f"{formatting.tco2e(totals.location_based_tco2e)} tCO2e "
+        f"(location-based), {quality.rows_used} of {quality.rows_read} input rows used"
     )
 
 
@@ -270,10 +269,10 @@ def close(
         raise click.BadParameter(f"'{month}' is not a month like 2026-10", param_hint="MONTH")
     _require_ended(month)
     config = _config(config_path, inputs, org, month, out, fmt, db, json_line_items)
-    context = _context(config, config_path)
+    report = _report(config, config_path)
     store = HistoryStore(_store_url(config, config_path))
     outcome = close_month(
-        context, store, _out_dir(config, config_path, out), list(config.output.formats), restate=restate, reason=reason
+        report, store, _out_dir(config, config_path, out), list(config.output.formats), restate=restate, reason=reason
     )
     record = outcome.record
     if outcome.action == "unchanged":

@@ -18,7 +18,8 @@ from reporter import __version__
 from reporter.core.period import Period
 from reporter.history import CURRENT, ClosedMonth, HistoryError, HistoryStore, now
 from reporter.render import write_outputs
-from reporter.render.context import ReportContext
+from reporter.report import Report
+from reporter.report.model import plain
 
 
 @dataclass(frozen=True)
@@ -39,15 +40,15 @@ def factor_data_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def lineage(context: ReportContext) -> dict[str, Any]:
+def lineage(report: Report) -> dict[str, Any]:
     """What a month's figures depend on: inputs, factors, settings, code — and the results."""
     return {
-        "inputs": [{"path": i["path"], "sha256": i["sha256"], "format": i["format"]} for i in context.inputs],
+        "inputs": [{"path": i.path, "sha256": i.sha256, "format": i.format} for i in report.inputs],
         "factor_data_version": factor_data_version(),
-        "factors": [{"id": f["id"], "value": f["value"]} for f in context.factors],
-        "methodology": context.methodology,
+        "factors": [{"id": f.id, "value": f.value} for f in report.factors],
+        "methodology": plain(report.methodology),
         "code_version": __version__,
-        "totals": context.totals,
+        "totals": plain(report.totals),
     }
 
 
@@ -56,7 +57,7 @@ def digest(data: dict[str, Any]) -> str:
 
 
 def close_month(
-    context: ReportContext,
+    report: Report,
     store: HistoryStore,
     out_dir: Path,
     formats: list[str],
@@ -64,10 +65,10 @@ def close_month(
     restate: bool = False,
     reason: str | None = None,
 ) -> CloseOutcome:
-    month = context.period["label"]
+    month = report.period.label
     store.create()
     existing = store.current(month)
-    data = lineage(context)
+    data = lineage(report)
     key = digest(data)
     if existing is not None and existing.lineage_digest == key:
         return CloseOutcome("unchanged", existing, None, [])
@@ -81,19 +82,19 @@ def close_month(
         raise HistoryError(f"{month} has not been closed yet, so there is nothing to restate")
     if restate and not (reason and reason.strip()):
         raise HistoryError('a restatement needs --reason "…" saying why the figures changed')
-    files = write_outputs(context, out_dir, formats)
+    files = write_outputs(report, out_dir, formats)
     record = ClosedMonth(
         month=month,
         version=(max((v.version for v in store.versions(month)), default=0) + 1),
         status=CURRENT,
         lineage_digest=key,
-        energy_kwh=context.totals["energy_kwh"],
-        location_based_tco2e=context.totals["location_based_tco2e"],
+        energy_kwh=report.totals.energy_kwh,
+        location_based_tco2e=report.totals.location_based_tco2e,
         document={
             "lineage": data,
-            "by_month": context.by_month,
-            "breakdowns": context.breakdowns,
-            "data_quality": context.data_quality,
+            "by_month": plain(report.by_month),
+            "breakdowns": plain(report.breakdowns),
+            "data_quality": plain(report.data_quality),
         },
         files={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
         reason=reason.strip() if restate and reason else None,

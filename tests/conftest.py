@@ -7,7 +7,7 @@ import pytest
 
 from reporter.config import build_config
 from reporter.pipeline import PipelineResult, run
-from reporter.render.context import ReportContext, build_context
+from reporter.report import Report, build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_inputs"
@@ -34,8 +34,8 @@ def run_inputs(
 
 def context_for(
     inputs: list[dict[str, Any] | str], period: str = "2026-11", **sections: Any
-) -> ReportContext:
-    return build_context(run_inputs(inputs, period, **sections))
+) -> Report:
+    return build_report(run_inputs(inputs, period, **sections))
 
 
 @pytest.fixture

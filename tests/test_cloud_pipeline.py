@@ -39,17 +39,17 @@ def test_focus_ledger_balances_and_everything_is_scope3() -> None:
 def test_totals_ranges_and_scopes_add_up() -> None:
     context = context_for([FOCUS, TRACKER], period="2024-09..2026-12")
     totals = context.totals
-    assert totals["energy_kwh_low"] <= totals["energy_kwh"] <= totals["energy_kwh_high"]
-    assert totals["location_based_tco2e_low"] <= totals["location_based_tco2e"] <= totals["location_based_tco2e_high"]
-    scopes = {s["scope"]: s for s in context.by_scope}
-    assert math.isclose(sum(s["energy_kwh"] for s in scopes.values()), totals["energy_kwh"], rel_tol=1e-12)
-    assert math.isclose(scopes["scope2"]["energy_kwh"], totals["own_operations_energy_kwh"], rel_tol=1e-12)
-    assert math.isclose(scopes["scope3_cat1"]["energy_kwh"], totals["cloud_energy_kwh"], rel_tol=1e-12)
+    assert totals.energy_kwh_low <= totals.energy_kwh <= totals.energy_kwh_high
+    assert totals.location_based_tco2e_low <= totals.location_based_tco2e <= totals.location_based_tco2e_high
+    scopes = {s.scope: s for s in context.by_scope}
+    assert math.isclose(sum(s.energy_kwh for s in scopes.values()), totals.energy_kwh, rel_tol=1e-12)
+    assert math.isclose(scopes["scope2"].energy_kwh, totals.own_operations_energy_kwh, rel_tol=1e-12)
+    assert math.isclose(scopes["scope3_cat1"].energy_kwh, totals.cloud_energy_kwh, rel_tol=1e-12)
     # The tracker file (on-premises runs) is all Scope 2 and exactly its deduplicated energy.
-    assert math.isclose(scopes["scope2"]["energy_kwh"], 0.0007895939253366173, rel_tol=1e-12)
+    assert math.isclose(scopes["scope2"].energy_kwh, 0.0007895939253366173, rel_tol=1e-12)
     items = line_item_records(context.line_items)
     assert math.isclose(
-        sum(i["embodied_co2e_kg"] or 0 for i in items) / 1000, totals["embodied_tco2e"], rel_tol=1e-9
+        sum(i["embodied_co2e_kg"] or 0 for i in items) / 1000, totals.embodied_tco2e, rel_tol=1e-9
     )
 
 
@@ -58,10 +58,10 @@ def test_unclassified_usage_is_counted_with_cost_never_defaulted() -> None:
     records = line_item_records(context.line_items)
     items = [i for i in records if i["estimate_status"] in ("unclassified", "unsupported")]
     assert items and all(i["energy_kwh"] == 0 for i in items)
-    assert context.unclassified["line_items"] == len(items)
-    assert context.unclassified["rows"] == sum(i["row_count"] for i in items)
+    assert context.unclassified.line_items == len(items)
+    assert context.unclassified.rows == sum(i["row_count"] for i in items)
     cost = sum(i["billed_cost"] or 0 for i in items)
-    assert math.isclose(sum(context.unclassified["cost_by_currency"].values()), cost, rel_tol=1e-9)
+    assert math.isclose(sum(context.unclassified.cost_by_currency.values()), cost, rel_tol=1e-9)
 
 
 def test_ccf_mode_changes_the_estimate_and_says_so() -> None:
@@ -79,7 +79,7 @@ def test_tags_become_owners_and_breakdowns(tmp_path: Path) -> None:
     context = context_for([FOCUS], period="2024-09")
     assert "tag:team" in context.breakdowns
     assert math.isclose(
-        sum(row["energy_kwh"] for row in context.breakdowns["provider"]), context.totals["energy_kwh"], rel_tol=1e-9
+        sum(row.energy_kwh for row in context.breakdowns["provider"]), context.totals.energy_kwh, rel_tol=1e-9
     )
 
 
@@ -129,7 +129,7 @@ def test_cloud_cost_is_carried_per_currency_for_context() -> None:
             if row["ChargeCategory"] == "Usage" and row["BilledCost"] not in ("", "NULL"):
                 expected[row["BillingCurrency"]] = expected.get(row["BillingCurrency"], 0.0) + float(row["BilledCost"])
     context = context_for([FOCUS], period="2024-09")
-    actual = {row["currency"]: row["billed_cost"] for row in context.cloud_cost}
+    actual = {row.currency: row.billed_cost for row in context.cloud_cost}
     assert actual.keys() == expected.keys()
     for currency, value in expected.items():
         assert math.isclose(actual[currency], value, rel_tol=1e-9)

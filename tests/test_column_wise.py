@@ -11,7 +11,8 @@ import pandas as pd
 from reporter.cloud.classify import classify
 from reporter.cloud.model import Line
 from reporter.cloud.units import as_float, as_text, to_timestamp
-from reporter.render.line_items import LINE_ITEM_COLUMNS, TIME_COLUMNS, clean, line_item_frame, line_item_records
+from reporter.render.line_items import clean, line_item_records
+from reporter.report.line_items import LINE_ITEM_COLUMNS, TIME_COLUMNS, line_item_frame
 from reporter.units import KG_PER_T
 
 

@@ -17,9 +17,10 @@ from reporter.config import build_config
 from reporter.core.targets import make_target
 from reporter.history import HistoryStore
 from reporter.pipeline import run
-from reporter.render.context import ReportContext, build_context
 from reporter.render.excel import SHEETS, render_xlsx
 from reporter.render.line_items import line_item_records
+from reporter.report import Report, build_report
+from reporter.report.model import ExclusionGroup
 
 DATA = Path(__file__).parent / "data" / "excel"
 HOSTILE_PROJECT = '=HYPERLINK("http://x","y")'
@@ -95,17 +96,17 @@ def _config(month: str | None = "2026-11", **sections: Any) -> Any:
     return build_config({"base_dir": str(DATA), **sections}, overrides, origin="test")
 
 
-def _context(month: str | None = "2026-11", **sections: Any) -> ReportContext:
-    return build_context(run(_config(month, **sections)))
+def _context(month: str | None = "2026-11", **sections: Any) -> Report:
+    return build_report(run(_config(month, **sections)))
 
 
 @pytest.fixture(scope="module")
-def context() -> ReportContext:
+def context() -> Report:
     return _context()
 
 
 @pytest.fixture(scope="module")
-def workbook_path(context: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def workbook_path(context: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
     assert render_xlsx(context, target) == target
     return target
@@ -154,33 +155,33 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
 
 
 def test_summary_totals_are_the_context_totals_at_full_precision(
-    workbook: openpyxl.Workbook, context: ReportContext
+    workbook: openpyxl.Workbook, context: Report
 ) -> None:
     summary = _summary(workbook)
     totals = context.totals
-    assert summary["Energy (kWh)"]["value"] == totals["energy_kwh"]
-    assert summary["Energy (MWh)"]["value"] == totals["energy_kwh"] / 1000.0
-    assert summary["Location-based emissions"]["value"] == totals["location_based_tco2e"]
-    assert summary["Trackers' own emissions (comparison only)"]["value"] == (totals["tracker_reported_tco2e"])
+    assert summary["Energy (kWh)"]["value"] == totals.energy_kwh
+    assert summary["Energy (MWh)"]["value"] == totals.energy_kwh / 1000.0
+    assert summary["Location-based emissions"]["value"] == totals.location_based_tco2e
+    assert summary["Trackers' own emissions (comparison only)"]["value"] == (totals.tracker_reported_tco2e)
     assert summary["Market-based emissions"]["value"] is None
     assert summary["Market-based emissions"]["note"] == "not yet reported"
     assert summary["Organisation"]["value"] == "Acme AI"
     assert summary["Period start"]["value"] == datetime(2026, 11, 1)
     assert summary["Period end"]["value"] == datetime(2026, 11, 30)
     quality = context.data_quality
-    assert summary["Rows read"]["value"] == quality["rows_read"]
-    assert summary["Rows used"]["value"] == quality["rows_used"]
-    assert summary["Rows excluded"]["value"] == quality["rows_excluded"]
-    assert summary["Measured share"]["value"] == quality["method_energy_share"]["measured"]
+    assert summary["Rows read"]["value"] == quality.rows_read
+    assert summary["Rows used"]["value"] == quality.rows_used
+    assert summary["Rows excluded"]["value"] == quality.rows_excluded
+    assert summary["Measured share"]["value"] == quality.method_energy_share["measured"]
     assert summary["Tool"]["value"] == "reporter"
-    assert summary["Tool version"]["value"] == context.tool["version"]
+    assert summary["Tool version"]["value"] == context.tool.version
 
 
 def test_summary_totals_equal_an_independent_sum_of_the_line_items(
-    workbook: openpyxl.Workbook, context: ReportContext
+    workbook: openpyxl.Workbook, context: Report
 ) -> None:
     items = _rows(workbook["Line items"])
-    assert len(items) == context.totals["line_items"] == len(context.line_items)
+    assert len(items) == context.totals.line_items == len(context.line_items)
     # the half-in-period run makes the share matter
     assert any(0.0 < item["in_period_share"] < 1.0 for item in items)
     energy = math.fsum(item["energy_kwh"] * item["in_period_share"] for item in items)
@@ -191,11 +192,11 @@ def test_summary_totals_equal_an_independent_sum_of_the_line_items(
     assert math.isclose(summary["Location-based emissions"]["value"], tco2e, rel_tol=1e-12)
     months = _rows(workbook["Monthly"])
     assert [m["month"] for m in months] == ["2026-11"]
-    assert months[0]["energy_kwh"] == context.by_month[0]["energy_kwh"]
+    assert months[0]["energy_kwh"] == context.by_month[0].energy_kwh
 
 
 def test_every_line_item_figure_reads_back_exactly(
-    workbook: openpyxl.Workbook, context: ReportContext
+    workbook: openpyxl.Workbook, context: Report
 ) -> None:
     for row, item in zip(_rows(workbook["Line items"]), line_item_records(context.line_items), strict=True):
         for key, value in item.items():
@@ -287,7 +288,7 @@ def _assert_layout(workbook: openpyxl.Workbook) -> None:
             assert ws.auto_filter.ref.startswith("A1:"), ws.title
 
 
-def test_data_quality_explains_every_flag(workbook: openpyxl.Workbook, context: ReportContext) -> None:
+def test_data_quality_explains_every_flag(workbook: openpyxl.Workbook, context: Report) -> None:
     flags = {
         row["item"]: row for row in _rows(workbook["Data quality"]) if row["section"] == "flag (line items)"
     }
@@ -302,12 +303,12 @@ def test_data_quality_explains_every_flag(workbook: openpyxl.Workbook, context: 
         "interrupted",
     ):
         assert flags[flag]["meaning"], flag
-        assert flags[flag]["value"] == context.data_quality["flag_counts"].get(flag, 0)
+        assert flags[flag]["value"] == context.data_quality.flag_count(flag)
 
 
-def test_inputs_and_properties(workbook: openpyxl.Workbook, context: ReportContext) -> None:
+def test_inputs_and_properties(workbook: openpyxl.Workbook, context: Report) -> None:
     inputs = _rows(workbook["Inputs"])
-    assert [row["path"] for row in inputs] == [ledger["path"] for ledger in context.inputs]
+    assert [row["path"] for row in inputs] == [ledger.path for ledger in context.inputs]
     assert all(len(row["sha256"]) == 64 for row in inputs)
     props = workbook.properties
     assert props.creator == "reporter"
@@ -315,13 +316,13 @@ def test_inputs_and_properties(workbook: openpyxl.Workbook, context: ReportConte
     assert props.created == props.modified == datetime(2026, 11, 30)
 
 
-def test_output_is_deterministic(context: ReportContext, tmp_path: Path) -> None:
+def test_output_is_deterministic(context: Report, tmp_path: Path) -> None:
     first = render_xlsx(context, tmp_path / "first.xlsx").read_bytes()
     second = render_xlsx(_context(), tmp_path / "second.xlsx").read_bytes()
     assert first == second
 
 
-def test_awkward_text_and_empty_period(context: ReportContext, tmp_path: Path) -> None:
+def test_awkward_text_and_empty_period(context: Report, tmp_path: Path) -> None:
     item = context.line_items.iloc[[0]].reset_index(drop=True).assign(
         project="bell\x07and\x1bescape",
         team="\tTab",
@@ -409,25 +410,28 @@ def _notes(ws: Any) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def target_context() -> ReportContext:
+def target_context() -> Report:
     return _context(**TARGETS_CONFIG)
 
 
 @pytest.fixture(scope="module")
-def target_workbook(target_context: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> openpyxl.Workbook:
+def target_workbook(target_context: Report, tmp_path_factory: pytest.TempPathFactory) -> openpyxl.Workbook:
     path = tmp_path_factory.mktemp("targets") / "targets.xlsx"
     return openpyxl.load_workbook(render_xlsx(target_context, path))
 
 
-def _assert_targets_sheet(ws: Any, context: ReportContext) -> None:
+def _assert_targets_sheet(ws: Any, context: Report) -> None:
     header = [cell.value for cell in ws[1]]
-    assert header == TARGET_FIELDS + NEUTRALITY_FIELDS
+    assert header == TARGET_FIELDS + NEUTRALITY_FIELDS + ["claim_reasons"]
     rows = _table_cells(ws)
     assert len(rows) == len(context.targets) == 3
     for row, target in zip(rows, context.targets, strict=True):
-        assert set(target) <= set(row)
+        assert {f.name for f in dataclasses.fields(target)} == set(row)
         for key in header:
-            cell, value = row[key], target.get(key)
+            cell, value = row[key], getattr(target, key)
+            if key == "claim_reasons":  # the reasons, one after the other
+                assert cell.value == ("; ".join(value) or None)
+                continue
             assert cell.value == value, key  # full precision: exactly the context's number
             assert type(cell.value) is type(value), key
             if isinstance(value, bool):
@@ -443,7 +447,7 @@ def _assert_targets_sheet(ws: Any, context: ReportContext) -> None:
 
 
 def test_targets_sheet_is_every_progress_field_at_full_precision(
-    target_workbook: openpyxl.Workbook, target_context: ReportContext
+    target_workbook: openpyxl.Workbook, target_context: Report
 ) -> None:
     _assert_targets_sheet(target_workbook["Targets"], target_context)
     rows = {row["name"]: row for row in _table_values(target_workbook["Targets"])}
@@ -462,14 +466,14 @@ def test_targets_sheet_is_every_progress_field_at_full_precision(
 
 def test_targets_sheet_for_a_whole_year(tmp_path: Path) -> None:
     context = _context(None, period={"start": "2026-01-01", "end": "2026-12-31"}, **TARGETS_CONFIG)
-    assert all(target["pro_rata"] is False for target in context.targets)
+    assert all(target.pro_rata is False for target in context.targets)
     book = openpyxl.load_workbook(render_xlsx(context, tmp_path / "year.xlsx"))
     _assert_targets_sheet(book["Targets"], context)
     assert [row["year_fraction"] for row in _table_values(book["Targets"])] == [1.0, 1.0, 1.0]
 
 
 def test_pathways_are_linear_from_base_year_to_target_year(
-    target_workbook: openpyxl.Workbook, target_context: ReportContext
+    target_workbook: openpyxl.Workbook, target_context: Report
 ) -> None:
     rows = _table_values(target_workbook["Pathways"])
     sbti = [row for row in rows if row["name"] == "SBTi near-term (-42% by 2030)"]
@@ -488,19 +492,19 @@ def test_pathways_are_linear_from_base_year_to_target_year(
         else:
             assert shown == [(year, made.pathway(year)) for year in range(2022, spec["target_year"] + 1)]
     net_zero = [row for row in rows if row["name"] == "Net zero 2040"]
-    assert len(net_zero) == 19 and net_zero[-1]["pathway_tco2e"] == target_context.targets[2]["target_tco2e"]
+    assert len(net_zero) == 19 and net_zero[-1]["pathway_tco2e"] == target_context.targets[2].target_tco2e
     # the report year's pathway, pro rata, is the pathway_tco2e on the Targets sheet
     for target in target_context.targets:
-        year = {row["year"]: row["pathway_tco2e"] for row in rows if row["name"] == target["name"]}
-        if target["pathway_tco2e"] is not None:
-            assert year[2026] * target["year_fraction"] == target["pathway_tco2e"]
+        year = {row["year"]: row["pathway_tco2e"] for row in rows if row["name"] == target.name}
+        if target.pathway_tco2e is not None:
+            assert year[2026] * target.year_fraction == target.pathway_tco2e
     for cell in (c for row in _table_cells(target_workbook["Pathways"]) for c in row.values()):
         if cell.column_letter in "CD":
             assert cell.data_type == "n" and cell.number_format in ("0", "#,##0.000000")
 
 
 def test_credits_sheet_lists_every_credit_and_says_they_are_never_netted(
-    target_workbook: openpyxl.Workbook, target_context: ReportContext
+    target_workbook: openpyxl.Workbook, target_context: Report
 ) -> None:
     ws = target_workbook["Credits"]
     assert [cell.value for cell in ws[1]] == [
@@ -508,7 +512,7 @@ def test_credits_sheet_lists_every_credit_and_says_they_are_never_netted(
     ]
     rows = _table_cells(ws)
     assert [{key: cell.value for key, cell in row.items()} for row in rows] == [
-        {key: (value if value != "" else None) for key, value in credit.items()}
+        {key: (value if value != "" else None) for key, value in dataclasses.asdict(credit).items()}
         for credit in target_context.credits
     ]
     assert [row["registry_id"].value for row in rows] == ["PURO-0000", "PURO-0001", "VCS-0002"]
@@ -520,16 +524,16 @@ def test_credits_sheet_lists_every_credit_and_says_they_are_never_netted(
     assert any("never netted" in note for note in _notes(ws))
     # gross totals: the credits change nothing in the emissions
     summary = _summary(target_workbook)
-    assert summary["Location-based emissions"]["value"] == target_context.totals["location_based_tco2e"]
-    assert target_context.targets[0]["actual_tco2e"] == target_context.totals["location_based_tco2e"]
+    assert summary["Location-based emissions"]["value"] == target_context.totals.location_based_tco2e
+    assert target_context.targets[0].actual_tco2e == target_context.totals.location_based_tco2e
 
 
 @pytest.fixture(scope="module")
-def history_context(tmp_path_factory: pytest.TempPathFactory) -> ReportContext:
+def history_context(tmp_path_factory: pytest.TempPathFactory) -> Report:
     return _history_context(tmp_path_factory.mktemp("history"))
 
 
-def _history_context(folder: Path) -> ReportContext:
+def _history_context(folder: Path) -> Report:
     """November's report after closing Dec 2025 and Oct 2026, then restating October."""
     folder.mkdir(parents=True, exist_ok=True)
     store = HistoryStore(f"sqlite:///{folder / 'history.db'}")
@@ -541,45 +545,45 @@ def _history_context(folder: Path) -> ReportContext:
     assert outcome.action == "restated"
     config = _config("2026-11", **TARGETS_CONFIG)
     result = run(config)
-    return build_context(result, history_view(store, result.period, config.baseline))
+    return build_report(result, history_view(store, result.period, config.baseline))
 
 
 def test_history_sheet_year_to_date_totals_and_restatement(
-    history_context: ReportContext, tmp_path: Path
+    history_context: Report, tmp_path: Path
 ) -> None:
     history, ytd = history_context.history, history_context.year_to_date
-    (restatement,) = history["restatements"]
-    assert restatement["difference_tco2e"] != 0.0
+    (restatement,) = history.restatements
+    assert restatement.difference_tco2e != 0.0
     book = openpyxl.load_workbook(render_xlsx(history_context, tmp_path / "history.xlsx"))
     ws = book["History"]
     assert ws.auto_filter.ref == "A1:D13"
     months = _table_values(ws)
     assert months == [
-        {key: month[key] for key in ("month", "source", "energy_kwh", "location_based_tco2e")}
-        for month in ytd["months"]
+        {key: getattr(month, key) for key in ("month", "source", "energy_kwh", "location_based_tco2e")}
+        for month in ytd.months
     ]
     by_month = {row["month"]: row for row in months}
     assert by_month["2026-10"]["source"] == "closed (version 2)"
-    assert by_month["2026-10"]["location_based_tco2e"] == restatement["new_tco2e"]
+    assert by_month["2026-10"]["location_based_tco2e"] == restatement.new_tco2e
     assert by_month["2026-11"]["source"] == "this report"
-    assert by_month["2026-11"]["energy_kwh"] == history_context.by_month[0]["energy_kwh"]
+    assert by_month["2026-11"]["energy_kwh"] == history_context.by_month[0].energy_kwh
     assert by_month["2026-01"] == {"month": "2026-01", "source": None, "energy_kwh": None,
                                    "location_based_tco2e": None}
 
     totals = {row["item"]: row for row in _block(ws, "Totals")}
     assert totals["year to date"]["year"] == 2026
-    assert totals["year to date"]["energy_kwh"] == ytd["energy_kwh"]
-    assert totals["year to date"]["location_based_tco2e"] == ytd["location_based_tco2e"]
-    assert totals["year to date"]["months"] == ytd["months_with_data"] == 2
-    previous = history["previous_year"]
+    assert totals["year to date"]["energy_kwh"] == ytd.energy_kwh
+    assert totals["year to date"]["location_based_tco2e"] == ytd.location_based_tco2e
+    assert totals["year to date"]["months"] == ytd.months_with_data == 2
+    previous = history.previous_year
     assert totals["previous year (closed months)"]["year"] == 2025
-    assert totals["previous year (closed months)"]["months"] == previous["months_closed"] == 1
-    assert totals["previous year (closed months)"]["location_based_tco2e"] == previous["location_based_tco2e"]
+    assert totals["previous year (closed months)"]["months"] == previous.months_closed == 1
+    assert totals["previous year (closed months)"]["location_based_tco2e"] == previous.location_based_tco2e
     assert totals["base year"]["year"] == 2022
     assert totals["base year"]["location_based_tco2e"] == 10_000.0
 
     (row,) = _block(ws, "Restatements")
-    assert row == restatement
+    assert row == dataclasses.asdict(restatement)
     assert row["old_version"] == 1 and row["new_version"] == 2
     assert row["reason"] == "=facility PUE measured"
     assert row["difference_tco2e"] == row["new_tco2e"] - row["old_tco2e"]
@@ -590,7 +594,7 @@ def test_history_sheet_year_to_date_totals_and_restatement(
 
 
 def test_empty_states_still_give_every_sheet_its_headers(workbook: openpyxl.Workbook) -> None:
-    assert [cell.value for cell in workbook["Targets"][1]] == TARGET_FIELDS + NEUTRALITY_FIELDS
+    assert [cell.value for cell in workbook["Targets"][1]] == TARGET_FIELDS + NEUTRALITY_FIELDS + ["claim_reasons"]
     assert _table_values(workbook["Targets"]) == []
     assert any(note.startswith("No targets") for note in _notes(workbook["Targets"]))
     assert [cell.value for cell in workbook["Pathways"][1]] == ["name", "kind", "year", "pathway_tco2e"]
@@ -628,7 +632,7 @@ def test_new_sheets_have_typed_cells_layout_and_no_formulas(target_workbook: ope
 
 
 def test_output_with_targets_and_history_is_deterministic(
-    target_context: ReportContext, history_context: ReportContext, tmp_path: Path
+    target_context: Report, history_context: Report, tmp_path: Path
 ) -> None:
     first = render_xlsx(target_context, tmp_path / "a.xlsx").read_bytes()
     second = render_xlsx(_context(**TARGETS_CONFIG), tmp_path / "b.xlsx").read_bytes()
@@ -658,22 +662,22 @@ SCOPE3_AXIS = "esrs:Scope3GHGEmissionsCategoryGHGProtocolAxis"
 ID_COLUMNS = {"billing_account_id", "sub_account_id", "key", "run_id", "resource_id"}
 
 
-def _cloud_context() -> ReportContext:
+def _cloud_context() -> Report:
     config = build_config(
         {"base_dir": str(DATA), "period": CLOUD_PERIOD},
         {"inputs": CLOUD_INPUTS, "org": "Acme AI"},
         origin="test",
     )
-    return build_context(run(config))
+    return build_report(run(config))
 
 
 @pytest.fixture(scope="module")
-def cloud_context() -> ReportContext:
+def cloud_context() -> Report:
     return _cloud_context()
 
 
 @pytest.fixture(scope="module")
-def cloud_path(cloud_context: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cloud_path(cloud_context: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return render_xlsx(cloud_context, tmp_path_factory.mktemp("cloud") / "cloud.xlsx")
 
 
@@ -682,32 +686,32 @@ def cloud_workbook(cloud_path: Path) -> openpyxl.Workbook:
     return openpyxl.load_workbook(cloud_path)
 
 
-def test_the_cloud_inputs_cover_both_scopes_and_both_kinds_of_exclusion(cloud_context: ReportContext) -> None:
-    scopes = {row["scope"]: row for row in cloud_context.by_scope}
-    assert scopes["scope2"]["energy_kwh"] > 0 and scopes["scope3_cat1"]["energy_kwh"] > 0
-    assert cloud_context.totals["embodied_tco2e"] > 0
-    assert cloud_context.totals["energy_kwh_low"] < cloud_context.totals["energy_kwh_high"]
-    statuses = {group["estimate_status"] for group in cloud_context.unclassified["groups"]}
+def test_the_cloud_inputs_cover_both_scopes_and_both_kinds_of_exclusion(cloud_context: Report) -> None:
+    scopes = {row.scope: row for row in cloud_context.by_scope}
+    assert scopes["scope2"].energy_kwh > 0 and scopes["scope3_cat1"].energy_kwh > 0
+    assert cloud_context.totals.embodied_tco2e > 0
+    assert cloud_context.totals.energy_kwh_low < cloud_context.totals.energy_kwh_high
+    statuses = {group.estimate_status for group in cloud_context.unclassified.groups}
     assert statuses == {"unclassified", "unsupported"}
-    assert any(ledger["exclusions"] for ledger in cloud_context.inputs)
-    assert any(ledger["exclusion_groups"] for ledger in cloud_context.inputs)
+    assert any(ledger.exclusions for ledger in cloud_context.inputs)
+    assert any(ledger.exclusion_groups for ledger in cloud_context.inputs)
 
 
 def test_summary_ranges_embodied_and_scopes_are_the_context_totals(
-    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+    cloud_workbook: openpyxl.Workbook, cloud_context: Report
 ) -> None:
     summary, totals = _summary(cloud_workbook), cloud_context.totals
     expected = {
-        "Energy (kWh)": totals["energy_kwh"],
-        "Energy, low end of range (kWh)": totals["energy_kwh_low"],
-        "Energy, high end of range (kWh)": totals["energy_kwh_high"],
-        "Own-operations energy, Scope 2 (kWh)": totals["own_operations_energy_kwh"],
-        "Cloud energy, Scope 3 category 1 (kWh)": totals["cloud_energy_kwh"],
-        "Location-based emissions": totals["location_based_tco2e"],
-        "Location-based emissions, low end of range": totals["location_based_tco2e_low"],
-        "Location-based emissions, high end of range": totals["location_based_tco2e_high"],
-        "Embodied emissions (separate)": totals["embodied_tco2e"],
-        "Unclassified bill rows": cloud_context.unclassified["rows"],
+        "Energy (kWh)": totals.energy_kwh,
+        "Energy, low end of range (kWh)": totals.energy_kwh_low,
+        "Energy, high end of range (kWh)": totals.energy_kwh_high,
+        "Own-operations energy, Scope 2 (kWh)": totals.own_operations_energy_kwh,
+        "Cloud energy, Scope 3 category 1 (kWh)": totals.cloud_energy_kwh,
+        "Location-based emissions": totals.location_based_tco2e,
+        "Location-based emissions, low end of range": totals.location_based_tco2e_low,
+        "Location-based emissions, high end of range": totals.location_based_tco2e_high,
+        "Embodied emissions (separate)": totals.embodied_tco2e,
+        "Unclassified bill rows": cloud_context.unclassified.rows,
     }
     for item, value in expected.items():
         assert summary[item]["value"] == value, item  # exactly: full precision
@@ -718,16 +722,18 @@ def test_summary_ranges_embodied_and_scopes_are_the_context_totals(
     cloud_note = summary["Cloud energy, Scope 3 category 1 (kWh)"]["note"]
     assert "outside the organisation" in cloud_note and "not part of ESRS E1-5" in cloud_note
     # the two scopes make up the energy; embodied is in neither
-    parts = totals["own_operations_energy_kwh"] + totals["cloud_energy_kwh"]
+    parts = totals.own_operations_energy_kwh + totals.cloud_energy_kwh
     assert math.isclose(parts, summary["Energy (kWh)"]["value"], rel_tol=1e-12)
 
 
 def test_scopes_sheet_is_by_scope_at_full_precision(
-    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+    cloud_workbook: openpyxl.Workbook, cloud_context: Report
 ) -> None:
     ws = cloud_workbook["Scopes"]
     rows = _table_cells(ws)
-    assert [{key: cell.value for key, cell in row.items()} for row in rows] == cloud_context.by_scope
+    assert [{key: cell.value for key, cell in row.items()} for row in rows] == [
+        dataclasses.asdict(scope) for scope in cloud_context.by_scope
+    ]
     assert [row["scope"].value for row in rows] == ["scope2", "scope3_cat1"]
     for row in rows:
         for key, cell in row.items():
@@ -735,7 +741,7 @@ def test_scopes_sheet_is_by_scope_at_full_precision(
                 assert cell.data_type == "s"
                 continue
             assert cell.data_type == "n", key
-            assert type(cell.value) is type(cloud_context.by_scope[0][key]), key
+            assert type(cell.value) is type(getattr(cloud_context.by_scope[0], key)), key
             if key.startswith("energy_kwh"):
                 assert cell.number_format == "#,##0.000", key
             elif key.endswith(("_tco2e", "_tco2e_low", "_tco2e_high")):
@@ -749,7 +755,7 @@ def test_scopes_sheet_is_by_scope_at_full_precision(
 
 
 def test_unclassified_sheet_lists_the_groups_with_totals(
-    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+    cloud_workbook: openpyxl.Workbook, cloud_context: Report
 ) -> None:
     ws = cloud_workbook["Unclassified"]
     header = [cell.value for cell in ws[1]]
@@ -758,23 +764,23 @@ def test_unclassified_sheet_lists_the_groups_with_totals(
         "billing_currency", "rows", "quantity", "cost",
     ]
     unclassified = cloud_context.unclassified
-    groups = unclassified["groups"]
+    groups = unclassified.groups
     assert _table_values(ws) == [
-        {key: (value if value != "" else None) for key, value in group.items()} for group in groups
+        {key: (value if value != "" else None) for key, value in dataclasses.asdict(group).items()} for group in groups
     ]
     assert ws.auto_filter.ref == f"A1:I{len(groups) + 1}"
     for row in _table_cells(ws):
         assert row["rows"].data_type == "n" and row["rows"].number_format == "#,##0"
         assert row["quantity"].number_format == "#,##0.000###"
         assert row["cost"].number_format == "#,##0.00####"
-    assert sum(row["rows"] for row in _table_values(ws)) == unclassified["rows"]
+    assert sum(row["rows"] for row in _table_values(ws)) == unclassified.rows
     totals = _block(ws, "Totals")
     assert totals[:2] == [
-        {"item": "line items", "value": unclassified["line_items"], "unit": "items"},
-        {"item": "bill rows", "value": unclassified["rows"], "unit": "rows"},
+        {"item": "line items", "value": unclassified.line_items, "unit": "items"},
+        {"item": "bill rows", "value": unclassified.rows, "unit": "rows"},
     ]
-    assert {row["unit"]: row["value"] for row in totals[2:]} == unclassified["cost_by_currency"]
-    assert {"CAD", "USD"} <= set(unclassified["cost_by_currency"])
+    assert {row["unit"]: row["value"] for row in totals[2:]} == unclassified.cost_by_currency
+    assert {"CAD", "USD"} <= set(unclassified.cost_by_currency)
     assert any("never given a default energy" in note for note in _notes(ws))
 
 
@@ -799,7 +805,7 @@ def _balance(book: openpyxl.Workbook) -> dict[str, tuple[int, int, int]]:
 
 
 def test_exclusions_hold_single_rows_and_groups_and_balance_per_file(
-    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+    cloud_workbook: openpyxl.Workbook, cloud_context: Report
 ) -> None:
     ws = cloud_workbook["Exclusions"]
     assert [cell.value for cell in ws[1]] == ["file", "format", "row", "rows", "example_rows", "reason"]
@@ -818,29 +824,30 @@ def test_exclusions_hold_single_rows_and_groups_and_balance_per_file(
     assert adjustment["reason"].endswith("not a usage charge, no resource consumed")
     # every exclusion of the context, counted once
     for ledger in cloud_context.inputs:
-        shown = sum(row["rows"] for row in rows if row["file"] == ledger["path"])
-        assert shown == ledger["rows_excluded"], ledger["path"]
+        shown = sum(row["rows"] for row in rows if row["file"] == ledger.path)
+        assert shown == ledger.rows_excluded, ledger.path
     balance = _balance(cloud_workbook)
-    assert set(balance) == {ledger["path"] for ledger in cloud_context.inputs}
+    assert set(balance) == {ledger.path for ledger in cloud_context.inputs}
     for path, (read, used, excluded) in balance.items():
         assert read == used + excluded, path
     assert balance["bills/focus-1.0-sample-slice.csv"] == (179, 176, 3)
     assert any("rows_read = rows_used + the sum of rows here" in note for note in _notes(ws))
 
 
-def test_a_large_group_names_its_first_rows(cloud_context: ReportContext, tmp_path: Path) -> None:
-    ledgers = [dict(ledger) for ledger in cloud_context.inputs]
-    azure = next(ledger for ledger in ledgers if ledger["format"] == "azure_cost")
-    azure.update(
-        rows_used=21, rows_excluded=6,
-        exclusion_groups=[{"reason": "outside the reporting period", "rows": 6, "example_rows": [7, 17, 19]}],
-    )
+def test_a_large_group_names_its_first_rows(cloud_context: Report, tmp_path: Path) -> None:
+    group = ExclusionGroup("outside the reporting period", 6, (7, 17, 19))
+    ledgers = [
+        dataclasses.replace(ledger, rows_used=21, rows_excluded=6, exclusion_groups=(group,))
+        if ledger.format == "azure_cost" else ledger
+        for ledger in cloud_context.inputs
+    ]
+    azure = next(ledger for ledger in ledgers if ledger.format == "azure_cost")
     book = openpyxl.load_workbook(
         render_xlsx(dataclasses.replace(cloud_context, inputs=ledgers), tmp_path / "groups.xlsx")
     )
     (row,) = [row for row in _table_values(book["Exclusions"]) if row["format"] == "azure_cost"]
     assert (row["row"], row["rows"], row["example_rows"]) == (None, 6, "rows 7, 17, 19 (first 3 of 6)")
-    assert _balance(book)[azure["path"]] == (27, 21, 6)
+    assert _balance(book)[azure.path] == (27, 21, 6)
 
 
 def _esrs_elements() -> dict[str, dict[str, str]]:
@@ -853,7 +860,7 @@ def _esrs_elements() -> dict[str, dict[str, str]]:
 
 
 def test_esrs_e1_sheet_uses_the_taxonomy_names_and_the_context_figures(
-    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+    cloud_workbook: openpyxl.Workbook, cloud_context: Report
 ) -> None:
     ws = cloud_workbook["ESRS E1"]
     assert [cell.value for cell in ws[1]] == [
@@ -872,18 +879,18 @@ def test_esrs_e1_sheet_uses_the_taxonomy_names_and_the_context_figures(
     by_id = {row["datapoint_id"]: row for row in rows}
     assert list(by_id) == ["E1-5_01", "E1-6_09", "E1-6_10", "E1-6_11"]
     totals = cloud_context.totals
-    scopes = {row["scope"]: row for row in cloud_context.by_scope}
+    scopes = {row.scope: row for row in cloud_context.by_scope}
 
     energy = by_id["E1-5_01"]
     assert energy["element"] == "esrs:EnergyConsumptionRelatedToOwnOperations"
-    assert energy["value"] == totals["own_operations_energy_kwh"] / 1000.0
+    assert energy["value"] == totals.own_operations_energy_kwh / 1000.0
     assert energy["unit"] == "MWh"
     assert energy["note"].startswith("AI workloads only: energy from tracker-measured own or colocated hardware")
     assert "not included" in energy["note"]
 
     scope2 = by_id["E1-6_09"]
     assert scope2["element"] == "esrs:GrossLocationBasedScope2GreenhouseGasEmissions"
-    assert scope2["value"] == scopes["scope2"]["location_based_tco2e"]
+    assert scope2["value"] == scopes["scope2"].location_based_tco2e
     assert scope2["unit"] == "tCO2e" and scope2["axis"] is None and scope2["member"] is None
 
     market = by_id["E1-6_10"]
@@ -893,10 +900,10 @@ def test_esrs_e1_sheet_uses_the_taxonomy_names_and_the_context_figures(
     cloud = by_id["E1-6_11"]
     assert cloud["element"] == "esrs:GrossScope3GreenhouseGasEmissions"
     assert (cloud["axis"], cloud["member"]) == (SCOPE3_AXIS, CLOUD_MEMBER)
-    assert cloud["value"] == scopes["scope3_cat1"]["location_based_tco2e"]
+    assert cloud["value"] == scopes["scope3_cat1"].location_based_tco2e
     assert "embodied" in cloud["note"] and "Not the total Scope 3" in cloud["note"]
     # embodied emissions are in no ESRS figure here
-    assert totals["embodied_tco2e"] not in [row["value"] for row in rows]
+    assert totals.embodied_tco2e not in [row["value"] for row in rows]
 
     for row in cells:
         value = row["value"]
@@ -907,7 +914,7 @@ def test_esrs_e1_sheet_uses_the_taxonomy_names_and_the_context_figures(
 
 
 def test_breakdown_covers_the_bill_dimensions_with_readable_names(
-    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+    cloud_workbook: openpyxl.Workbook, cloud_context: Report
 ) -> None:
     rows = _table_values(cloud_workbook["Breakdown"])
     names = {
@@ -922,11 +929,11 @@ def test_breakdown_covers_the_bill_dimensions_with_readable_names(
             for row in rows
             if row["dimension"] == names.get(name, name.replace("tag:", "tag: "))
         ]
-        assert shown == block, name
+        assert shown == [dataclasses.asdict(row) for row in block], name
     assert len(rows) == sum(len(block) for block in cloud_context.breakdowns.values())
     scope = {row["key"]: row for row in rows if row["dimension"] == "scope"}
-    assert scope["scope2"]["energy_kwh"] == pytest.approx(cloud_context.totals["own_operations_energy_kwh"], rel=1e-12)
-    assert scope["scope3_cat1"]["energy_kwh"] == pytest.approx(cloud_context.totals["cloud_energy_kwh"], rel=1e-12)
+    assert scope["scope2"]["energy_kwh"] == pytest.approx(cloud_context.totals.own_operations_energy_kwh, rel=1e-12)
+    assert scope["scope3_cat1"]["energy_kwh"] == pytest.approx(cloud_context.totals.cloud_energy_kwh, rel=1e-12)
 
 
 BILL_ITEM = {
@@ -958,7 +965,7 @@ BILL_FORMATS = {
 }
 
 
-def test_line_items_give_the_bill_columns_their_formats(context: ReportContext, tmp_path: Path) -> None:
+def test_line_items_give_the_bill_columns_their_formats(context: Report, tmp_path: Path) -> None:
     item = context.line_items.iloc[[0]].reset_index(drop=True).assign(**{k: [v] for k, v in BILL_ITEM.items()})
     bill = dataclasses.replace(context, line_items=item)
     ws = openpyxl.load_workbook(render_xlsx(bill, tmp_path / "bill.xlsx"))["Line items"]
@@ -975,7 +982,7 @@ def test_line_items_give_the_bill_columns_their_formats(context: ReportContext, 
 
 
 def test_line_items_of_the_bills_read_back(
-    cloud_workbook: openpyxl.Workbook, cloud_context: ReportContext
+    cloud_workbook: openpyxl.Workbook, cloud_context: Report
 ) -> None:
     header = [cell.value for cell in cloud_workbook["Line items"][1]]
     items = line_item_records(cloud_context.line_items)

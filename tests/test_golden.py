@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from reporter.render.line_items import line_item_records
 from tests.conftest import TRACKERS, context_for
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -55,7 +56,7 @@ def snapshot(case: str) -> dict[str, Any]:
         context = context_for([str(TRACKERS / p) for p in CASES[case]])
     finally:
         os.chdir(old)
-    document = context.to_dict(line_items=True)
+    document = {**context.to_dict(), "line_items": line_item_records(context.line_items)}
     return {
         "records": [{k: item[k] for k in RECORD_FIELDS} for item in document["line_items"]],
         "inputs": [{k: v for k, v in i.items() if k != "sha256"} for i in document["inputs"]],

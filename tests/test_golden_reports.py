@@ -19,7 +19,7 @@ import pytest
 from reporter.config import build_config, load_config
 from reporter.pipeline import run
 from reporter.render import write_outputs
-from reporter.render.context import build_context
+from reporter.report import build_report
 from tests.conftest import ROOT, SAMPLES
 from tests.test_golden import close
 
@@ -72,9 +72,9 @@ def test_bill_sample_report(case: str, tmp_path: Path, monkeypatch: pytest.Monke
     data = {"organization": {"name": "Golden"}, "period": {"month": period}, "inputs": [{"path": path.name}],
             "base_dir": str(path.parent)}
     config = build_config(data, {}, origin="test")
-    check(case, document(build_context(run(config)), tmp_path))
+    check(case, document(build_report(run(config)), tmp_path))
 
 
 def test_demo_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-    check("demo", document(build_context(run(load_config(SAMPLES / "report.toml"))), tmp_path))
+    check("demo", document(build_report(run(load_config(SAMPLES / "report.toml"))), tmp_path))

@@ -18,10 +18,13 @@ from click.testing import CliRunner
 from reporter.cli import main
 from reporter.config import build_config
 from reporter.pipeline import run
-from reporter.render import bounds, write_outputs
-from reporter.render.context import OTHER_GROUPS, OTHER_KEYS, ReportContext, build_context
+from reporter.render import write_outputs
 from reporter.render.json_report import JSON_EXCLUSIONS
-from reporter.render.line_items import LINE_ITEM_FIELDS, line_item_records
+from reporter.render.line_items import line_item_records
+from reporter.report import Report, bounds, build_report
+from reporter.report.bounds import OTHER_GROUPS, OTHER_KEYS
+from reporter.report.line_items import LINE_ITEM_FIELDS
+from reporter.report.model import Exclusion
 
 DATA = Path(__file__).parent / "data" / "excel"
 BILLS = DATA / "bills"
@@ -38,18 +41,18 @@ PERIOD = {"start": "2023-09-01", "end": "2026-11-30"}
 STEM = "acme-ai-2023-09_2026-11"
 
 
-def _context(**output: Any) -> ReportContext:
+def _context(**output: Any) -> Report:
     data = {"base_dir": str(DATA), "period": PERIOD, "output": output}
-    return build_context(run(build_config(data, {"inputs": INPUTS, "org": "Acme AI"}, origin="test")))
+    return build_report(run(build_config(data, {"inputs": INPUTS, "org": "Acme AI"}, origin="test")))
 
 
 @pytest.fixture(scope="module")
-def context() -> ReportContext:
+def context() -> Report:
     return _context()
 
 
 @pytest.fixture(scope="module")
-def written(context: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def written(context: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("outputs")
     paths = write_outputs(context, folder, ["json", "xlsx"])
     assert [p.name for p in paths] == [f"{STEM}.lineage.parquet", f"{STEM}.json", f"{STEM}.xlsx"]
@@ -101,7 +104,7 @@ def test_totals_from_the_lineage_equal_the_report_totals(lineage: pa.Table, docu
     assert lineage.num_rows == totals["line_items"] == document["lineage"]["rows"]
 
 
-def test_lineage_columns_types_and_full_precision(lineage: pa.Table, context: ReportContext) -> None:
+def test_lineage_columns_types_and_full_precision(lineage: pa.Table, context: Report) -> None:
     names = lineage.column_names
     assert names[: len(LINE_ITEM_FIELDS)] == LINE_ITEM_FIELDS
     assert names[len(LINE_ITEM_FIELDS) :] == ["tag:team", "tag:project", "tag:model"]
@@ -162,26 +165,27 @@ def test_breakdowns_and_unclassified_groups_are_cut_with_an_other_row(monkeypatc
     monkeypatch.setattr(bounds, "UNCLASSIFIED_GROUPS", 1)
     cut = _context()
     region = cut.breakdowns["region"]
-    assert [row["key"] for row in region][-1] == OTHER_KEYS and len(region) == 3
-    limits = cut.limits["breakdowns_cut"]["region"]
-    assert limits["shown"] == 2 and limits["in_other_row"] == limits["keys"] - 2 > 0
+    assert [row.key for row in region][-1] == OTHER_KEYS and len(region) == 3
+    limits = cut.limits.breakdowns_cut["region"]
+    assert limits.shown == 2 and limits.in_other_row == limits.total - 2 > 0
     for name, rows in cut.breakdowns.items():  # every breakdown still adds up to the totals
-        assert math.isclose(sum(r["energy_kwh"] for r in rows), cut.totals["energy_kwh"], rel_tol=1e-12), name
-        assert math.isclose(sum(r["emissions_share"] for r in rows), 1.0, rel_tol=1e-12), name
-    groups = cut.unclassified["groups"]
-    assert len(groups) == 2 and groups[-1]["estimate_status"] == OTHER_GROUPS
-    assert sum(g["rows"] for g in groups) == cut.unclassified["rows"]
-    assert groups[-1]["cost"] is None and groups[-1]["quantity"] is None
-    assert cut.limits["unclassified_cut"]["in_other_row"] == cut.limits["unclassified_cut"]["groups"] - 1
+        assert math.isclose(sum(r.energy_kwh for r in rows), cut.totals.energy_kwh, rel_tol=1e-12), name
+        assert math.isclose(sum(r.emissions_share for r in rows), 1.0, rel_tol=1e-12), name
+    groups = cut.unclassified.groups
+    assert len(groups) == 2 and groups[-1].estimate_status == OTHER_GROUPS
+    assert sum(g.rows for g in groups) == cut.unclassified.rows
+    assert groups[-1].cost is None and groups[-1].quantity is None
+    unclassified_cut = cut.limits.unclassified_cut
+    assert unclassified_cut is not None and unclassified_cut.in_other_row == unclassified_cut.total - 1
 
 
-def test_json_lists_at_most_a_bounded_number_of_single_exclusions(context: ReportContext, tmp_path: Path) -> None:
-    many = [{"row": 2 + i, "reason": f"synthetic {i}"} for i in range(JSON_EXCLUSIONS + 5)]
-    inputs = [dict(context.inputs[0], exclusions=many), *context.inputs[1:]]
+def test_json_lists_at_most_a_bounded_number_of_single_exclusions(context: Report, tmp_path: Path) -> None:
+    many = tuple(Exclusion(2 + i, f"synthetic {i}") for i in range(JSON_EXCLUSIONS + 5))
+    inputs = (dataclasses.replace(context.inputs[0], exclusions=many), *context.inputs[1:])
     paths = write_outputs(dataclasses.replace(context, inputs=inputs), tmp_path, ["json"])
     document = json.loads(paths[-1].read_text(encoding="utf-8"))
     first = document["inputs"][0]
-    assert first["exclusions"] == many[:JSON_EXCLUSIONS]
+    assert first["exclusions"] == [{"row": e.row, "reason": e.reason} for e in many[:JSON_EXCLUSIONS]]
     assert first["exclusions_not_listed"] == 5
     assert document["inputs"][1]["exclusions_not_listed"] == 0
     assert document["limits"]["exclusions_per_input"] == JSON_EXCLUSIONS

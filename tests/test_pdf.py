@@ -15,6 +15,7 @@ import dataclasses
 import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -27,9 +28,10 @@ from reporter.glossary import FLAG_MEANINGS as FLAG_EXPLANATIONS
 from reporter.history import HistoryStore
 from reporter.pipeline import run
 from reporter.render import charts, formatting
-from reporter.render.context import ReportContext, build_context
 from reporter.render.line_items import line_item_records
 from reporter.render.pdf import TARGET_KINDS, render_html, render_pdf
+from reporter.report import Report, build_report
+from reporter.report.model import Exclusion, MonthTotals, Organization, PreviousYear, YearToDateMonth
 
 DATA = Path(__file__).resolve().parent / "data" / "pdf"
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,8 +57,8 @@ def _config(period: str = "2026-10..2026-11", org: str = "Fjord & Fell AI", **se
     )
 
 
-def _context(period: str = "2026-10..2026-11", org: str = "Fjord & Fell AI", **sections: Any) -> ReportContext:
-    return build_context(run(_config(period, org, **sections)))
+def _context(period: str = "2026-10..2026-11", org: str = "Fjord & Fell AI", **sections: Any) -> Report:
+    return build_report(run(_config(period, org, **sections)))
 
 
 def _squash(text: str) -> str:
@@ -77,12 +79,12 @@ def _pdf_text(path: Path) -> tuple[PdfReader, str]:
 
 
 @pytest.fixture(scope="module")
-def context() -> ReportContext:
+def context() -> Report:
     return _context()
 
 
 @pytest.fixture(scope="module")
-def rendered(context: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> tuple[PdfReader, str]:
+def rendered(context: Report, tmp_path_factory: pytest.TempPathFactory) -> tuple[PdfReader, str]:
     path = render_pdf(context, tmp_path_factory.mktemp("pdf") / "report.pdf")
     return _pdf_text(path)
 
@@ -220,10 +222,7 @@ def test_nice_scale(maximum: float, step: float, top: float) -> None:
 
 
 def test_monthly_chart_is_well_formed_svg_with_month_labels_and_values() -> None:
-    by_month = [
-        {"month": f"2026-{m:02d}", "energy_kwh": 1000.0 * m, "location_based_tco2e": 0.37 * m}
-        for m in range(1, 13)
-    ]
+    by_month = [MonthTotals(f"2026-{m:02d}", 1000.0 * m, 0.37 * m) for m in range(1, 13)]
     svg = charts.monthly_bar_chart(by_month)
     root = ET.fromstring(svg)
     texts = [el.text for el in root.iter("{http://www.w3.org/2000/svg}text")]
@@ -235,7 +234,7 @@ def test_monthly_chart_is_well_formed_svg_with_month_labels_and_values() -> None
 
 def test_monthly_chart_handles_an_empty_period_and_escapes_text() -> None:
     svg = charts.monthly_bar_chart(
-        [{"month": "2026-12", "location_based_tco2e": 0.0}], title="R&D <emissions>"
+        [MonthTotals("2026-12", 0.0, 0.0)], title="R&D <emissions>"
     )
     title = ET.fromstring(svg).find("{http://www.w3.org/2000/svg}title")
     assert title is not None
@@ -265,40 +264,40 @@ def test_pdf_metadata(rendered: tuple[PdfReader, str]) -> None:
 
 
 def test_pdf_headline_figures_are_the_formatted_totals(
-    context: ReportContext, rendered: tuple[PdfReader, str]
+    context: Report, rendered: tuple[PdfReader, str]
 ) -> None:
     _, text = rendered
     squashed = _squash(text)
-    energy = formatting.energy_mwh(context.totals["energy_kwh"])
-    emissions = formatting.tco2e(context.totals["location_based_tco2e"])
+    energy = formatting.energy_mwh(context.totals.energy_kwh)
+    emissions = formatting.tco2e(context.totals.location_based_tco2e)
     assert _squash(f"{energy} MWh") in squashed
     assert _squash(f"{emissions} tCO2e") in squashed
-    assert context.totals["market_based_tco2e"] is None
+    assert context.totals.market_based_tco2e is None
     assert "not yet reported" in text
-    assert _squash(formatting.tco2e(context.totals["tracker_reported_tco2e"])) in squashed
+    assert _squash(formatting.tco2e(context.totals.tracker_reported_tco2e)) in squashed
 
 
 def test_pdf_lists_every_factor_and_every_exclusion(
-    context: ReportContext, rendered: tuple[PdfReader, str]
+    context: Report, rendered: tuple[PdfReader, str]
 ) -> None:
     _, text = rendered
     squashed = _squash(text)
     assert context.factors, "the test data should use at least one factor"
     for factor in context.factors:
-        assert factor["id"] in text
-        assert _squash(factor["licence"]) in squashed
-    reasons = [e["reason"] for entry in context.inputs for e in entry["exclusions"]]
+        assert factor.id in text
+        assert _squash(factor.licence) in squashed
+    reasons = [e.reason for entry in context.inputs for e in entry.exclusions]
     assert reasons, "the test data should exclude at least one row (a superseded flush row)"
     for reason in reasons:
         assert _squash(reason) in squashed
 
 
 def test_pdf_explains_the_flags_that_occur_and_shows_quality_sections(
-    context: ReportContext, rendered: tuple[PdfReader, str]
+    context: Report, rendered: tuple[PdfReader, str]
 ) -> None:
     _, text = rendered
     squashed = _squash(text)
-    counts = context.data_quality["flag_counts"]
+    counts = context.data_quality.flag_counts
     assert counts, "the test data should raise at least one flag"
     assert set(counts) <= set(FLAG_EXPLANATIONS)
     table = _between(text, "Flags mark line items", "Every file read for this report")
@@ -314,15 +313,15 @@ def test_pdf_explains_the_flags_that_occur_and_shows_quality_sections(
                     "Inputs ledger", "Excluded rows", "By team", "By project", "By country"):
         assert heading in text
     for entry in context.inputs:
-        assert formatting.sha_short(entry["sha256"]) in squashed
+        assert formatting.sha_short(entry.sha256) in squashed
 
 
 def test_pdf_lists_a_very_long_exclusion_list_in_full(
-    context: ReportContext, tmp_path: Path
+    context: Report, tmp_path: Path
 ) -> None:
     reasons = [f"synthetic exclusion {i:04d} of 600" for i in range(600)]
-    exclusions = [{"row": 2 + i, "reason": reason} for i, reason in enumerate(reasons)]
-    inputs = [dict(context.inputs[0], exclusions=exclusions, rows_excluded=600), *context.inputs[1:]]
+    exclusions = tuple(Exclusion(2 + i, reason) for i, reason in enumerate(reasons))
+    inputs = (dataclasses.replace(context.inputs[0], exclusions=exclusions, rows_excluded=600), *context.inputs[1:])
     _, text = _pdf_text(render_pdf(dataclasses.replace(context, inputs=inputs), tmp_path / "long.pdf"))
     squashed = _squash(text)
     missing = [reason for reason in reasons if _squash(reason) not in squashed]
@@ -331,21 +330,21 @@ def test_pdf_lists_a_very_long_exclusion_list_in_full(
 
 def test_pdf_of_a_period_with_no_runs(tmp_path: Path) -> None:
     context = _context(period="2026-12")
-    assert context.totals["line_items"] == 0
+    assert context.totals.line_items == 0
     reader, text = _pdf_text(render_pdf(context, tmp_path / "empty.pdf"))
     assert "December 2026" in text
     assert "outside the reporting period" in text
     assert len(reader.pages) >= 3
 
 
-def test_html_escapes_the_organisation_name(context: ReportContext) -> None:
-    html = render_html(dataclasses.replace(context, organization={"name": "<b>Evil</b>", "slug": "x"}))
+def test_html_escapes_the_organisation_name(context: Report) -> None:
+    html = render_html(dataclasses.replace(context, organization=Organization("<b>Evil</b>", "x")))
     assert "<b>Evil</b>" not in html
     assert "&lt;b&gt;Evil&lt;/b&gt;" in html
 
 
-def test_template_errors_become_render_errors(context: ReportContext, tmp_path: Path) -> None:
-    broken = dataclasses.replace(context, totals={})
+def test_template_errors_become_render_errors(context: Report, tmp_path: Path) -> None:
+    broken = dataclasses.replace(context, credits=(SimpleNamespace(),))  # a credit without any field
     with pytest.raises(RenderError, match="template"):
         render_pdf(broken, tmp_path / "broken.pdf")
     assert not (tmp_path / "broken.pdf").exists()
@@ -363,14 +362,14 @@ def test_pdf_of_the_demo_organisation(tmp_path: Path) -> None:
         {},
         origin="test",
     )
-    context = build_context(run(config))
+    context = build_report(run(config))
     reader, text = _pdf_text(render_pdf(context, tmp_path / "demo.pdf"))
     assert len(reader.pages) >= 8
     for month in ("Jan", "Jun", "Dec"):
         assert month in text
     for factor in context.factors:
-        assert factor["id"] in text
-    assert _squash(formatting.tco2e(context.totals["location_based_tco2e"])) in _squash(text)
+        assert factor.id in text
+    assert _squash(formatting.tco2e(context.totals.location_based_tco2e)) in _squash(text)
 
 
 # ------------------------------------------------------------ targets, credits, history
@@ -399,7 +398,7 @@ NEVER_SUBTRACTED = (
 REASON = "facility PUE measured on site"
 
 
-def _targets_context(period: str, base_tco2e: float) -> ReportContext:
+def _targets_context(period: str, base_tco2e: float) -> Report:
     return _context(
         period,
         baseline={"year": 2023, "location_based_tco2e": base_tco2e},
@@ -409,22 +408,22 @@ def _targets_context(period: str, base_tco2e: float) -> ReportContext:
 
 
 @pytest.fixture(scope="module")
-def part_year() -> ReportContext:
+def part_year() -> Report:
     return _targets_context("2026-10..2026-11", 2.4e-6)
 
 
 @pytest.fixture(scope="module")
-def full_year() -> ReportContext:
+def full_year() -> Report:
     return _targets_context("2026-01..2026-12", 1.0e-6)
 
 
 @pytest.fixture(scope="module")
-def part_year_text(part_year: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> str:
+def part_year_text(part_year: Report, tmp_path_factory: pytest.TempPathFactory) -> str:
     return _pdf_text(render_pdf(part_year, tmp_path_factory.mktemp("pdf") / "part-year.pdf"))[1]
 
 
 @pytest.fixture(scope="module")
-def full_year_text(full_year: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> str:
+def full_year_text(full_year: Report, tmp_path_factory: pytest.TempPathFactory) -> str:
     return _pdf_text(render_pdf(full_year, tmp_path_factory.mktemp("pdf") / "full-year.pdf"))[1]
 
 
@@ -462,26 +461,26 @@ def _svg_texts(svg: str) -> list[str]:
     return [el.text or "" for el in root.iter("{http://www.w3.org/2000/svg}text")]
 
 
-def test_pathway_chart_annualises_a_part_year_and_shows_the_previous_year(part_year: ReportContext) -> None:
+def test_pathway_chart_annualises_a_part_year_and_shows_the_previous_year(part_year: Report) -> None:
     target = part_year.targets[0]
-    assert target["pro_rata"]
-    previous = {"year": 2025, "months_closed": 7, "location_based_tco2e": 2.1e-6, "energy_kwh": 1.0}
+    assert target.pro_rata
+    previous = PreviousYear(year=2025, months_closed=7, location_based_tco2e=2.1e-6, energy_kwh=1.0)
     texts = _svg_texts(charts.pathway_chart(target, previous))
-    annualised = formatting.tco2e(target["actual_tco2e"] / target["year_fraction"])
+    annualised = formatting.tco2e(target.actual_tco2e / target.year_fraction)
     assert f"2026 actual, annualised: {annualised} tCO2e" in texts
-    assert f"Base year 2023: {formatting.tco2e(target['base_tco2e'])} tCO2e" in texts
-    assert f"Target 2030: {formatting.tco2e(target['target_tco2e'])} tCO2e" in texts
+    assert f"Base year 2023: {formatting.tco2e(target.base_tco2e)} tCO2e" in texts
+    assert f"Target 2030: {formatting.tco2e(target.target_tco2e)} tCO2e" in texts
     assert f"2025 closed (7 of 12 months): {formatting.tco2e(2.1e-6)} tCO2e" in texts
     for year in ("2023", "2026", "2030"):
         assert year in texts
 
 
-def test_pathway_chart_of_a_full_year_and_after_the_target_year(full_year: ReportContext) -> None:
+def test_pathway_chart_of_a_full_year_and_after_the_target_year(full_year: Report) -> None:
     target = full_year.targets[0]
-    texts = _svg_texts(charts.pathway_chart(target, full_year.history["previous_year"]))
-    assert f"2026 actual: {formatting.tco2e(target['actual_tco2e'])} tCO2e" in texts
+    texts = _svg_texts(charts.pathway_chart(target, full_year.history.previous_year))
+    assert f"2026 actual: {formatting.tco2e(target.actual_tco2e)} tCO2e" in texts
     assert not any("annualised" in text or "closed" in text for text in texts)
-    late = dict(target, report_year=2032, on_track=True)
+    late = dataclasses.replace(target, report_year=2032, on_track=True)
     root = ET.fromstring(charts.pathway_chart(late))
     dashed = [el for el in root.iter("{http://www.w3.org/2000/svg}line") if el.get("stroke-dasharray") == "4,3"]
     assert dashed, "the pathway continues flat, dashed, after the target year"
@@ -489,8 +488,7 @@ def test_pathway_chart_of_a_full_year_and_after_the_target_year(full_year: Repor
 
 
 def test_monthly_chart_leaves_months_without_figures_empty() -> None:
-    months = [{"month": f"2026-{m:02d}", "location_based_tco2e": None} for m in range(1, 13)]
-    months[8]["location_based_tco2e"] = 5.25
+    months = [YearToDateMonth(f"2026-{m:02d}", None, None, 5.25 if m == 9 else None) for m in range(1, 13)]
     svg = charts.monthly_bar_chart(
         months, fills=[charts.BAR_CLOSED] * 12, legend=[(f"bar:{charts.BAR_CLOSED}", "closed months")]
     )
@@ -503,93 +501,93 @@ def test_monthly_chart_leaves_months_without_figures_empty() -> None:
     assert "closed months" in texts and "5.25" in texts
 
 
-def test_pdf_shows_every_target_with_its_figures(part_year: ReportContext, part_year_text: str) -> None:
+def test_pdf_shows_every_target_with_its_figures(part_year: Report, part_year_text: str) -> None:
     squashed = _squash(part_year_text)
     assert "Targets and progress" in part_year_text
     assert len(part_year.targets) == len(TARGETS)
     for target in part_year.targets:
-        assert target["name"] in part_year_text
-        assert _squash(TARGET_KINDS[target["kind"]][0]) in squashed
-        assert _squash(formatting.tco2e(target["actual_tco2e"])) in squashed
-        assert _squash(formatting.change_from_base(target["reduction_pct"])) in squashed
-        if target["target_tco2e"] is None:
-            assert target["kind"] == "carbon_neutral"
+        assert target.name in part_year_text
+        assert _squash(TARGET_KINDS[target.kind][0]) in squashed
+        assert _squash(formatting.tco2e(target.actual_tco2e)) in squashed
+        assert _squash(formatting.change_from_base(target.reduction_pct)) in squashed
+        if target.target_tco2e is None:
+            assert target.kind == "carbon_neutral"
             assert "no reduction commitment" in part_year_text
             continue
         for key in ("pathway_tco2e", "target_tco2e", "remaining_budget_tco2e", "required_annual_reduction_tco2e"):
-            assert _squash(formatting.tco2e(target[key])) in squashed, key
-        assert _squash(formatting.achieved(target["achieved_pct"])) in squashed
-        assert _squash(formatting.gap_to_pathway(target["gap_tco2e"])) in squashed
-        assert _squash(formatting.commitment(target["annual_target_pct_of_base"])) in squashed
-        assert _squash(formatting.percentage(target["required_annual_reduction_pct"])) in squashed
+            assert _squash(formatting.tco2e(getattr(target, key))) in squashed, key
+        assert _squash(formatting.achieved(target.achieved_pct)) in squashed
+        assert _squash(formatting.gap_to_pathway(target.gap_tco2e)) in squashed
+        assert _squash(formatting.commitment(target.annual_target_pct_of_base)) in squashed
+        assert _squash(formatting.percentage(target.required_annual_reduction_pct)) in squashed
     sbti = part_year.targets[1]
-    assert sbti["target_reduction_pct"] == pytest.approx(4.2 * 7)
-    assert _squash(f"{formatting.commitment(sbti['target_reduction_pct'])} below the base year") in squashed
+    assert sbti.target_reduction_pct == pytest.approx(4.2 * 7)
+    assert _squash(f"{formatting.commitment(sbti.target_reduction_pct)} below the base year") in squashed
 
 
 def test_pdf_emissions_above_the_base_year_read_as_an_increase(
-    part_year: ReportContext, part_year_text: str
+    part_year: Report, part_year_text: str
 ) -> None:
     target = part_year.targets[0]
-    assert target["reduction_pct"] < 0 and target["achieved_pct"] < 0 and not target["on_track"]
+    assert target.reduction_pct < 0 and target.achieved_pct < 0 and not target.on_track
     squashed = _squash(part_year_text)
-    assert _squash(f"{formatting.percentage(-target['reduction_pct'])} above the base year") in squashed
-    assert _squash(formatting.percentage(target["reduction_pct"])) not in squashed  # no "−17.3%"
+    assert _squash(f"{formatting.percentage(-target.reduction_pct)} above the base year") in squashed
+    assert _squash(formatting.percentage(target.reduction_pct)) not in squashed  # no "−17.3%"
     assert _squash("none: emissions are above the base year") in squashed
     assert "OFF TRACK" in part_year_text.upper()
 
 
-def test_pdf_says_a_part_year_is_taken_pro_rata(part_year: ReportContext, part_year_text: str) -> None:
+def test_pdf_says_a_part_year_is_taken_pro_rata(part_year: Report, part_year_text: str) -> None:
     target = part_year.targets[0]
-    assert target["pro_rata"] and target["year_fraction"] == pytest.approx(61 / 365)
+    assert target.pro_rata and target.year_fraction == pytest.approx(61 / 365)
     squashed = _squash(part_year_text)
     assert "Part-year period" in part_year_text
-    assert _squash(f"taken pro rata, × {formatting.percent(target['year_fraction'])}") in squashed
-    assert _squash(f"Pathway 2026, pro rata {formatting.tco2e(target['pathway_tco2e'])} tCO2e") in squashed
+    assert _squash(f"taken pro rata, × {formatting.percent(target.year_fraction)}") in squashed
+    assert _squash(f"Pathway 2026, pro rata {formatting.tco2e(target.pathway_tco2e)} tCO2e") in squashed
     assert "annualised" in part_year_text
 
 
-def test_pdf_of_a_full_year_is_not_pro_rata(full_year: ReportContext, full_year_text: str) -> None:
+def test_pdf_of_a_full_year_is_not_pro_rata(full_year: Report, full_year_text: str) -> None:
     squashed = _squash(full_year_text)
     target = full_year.targets[0]
-    assert not target["pro_rata"] and target["on_track"] and target["achieved_pct"] > 100
+    assert not target.pro_rata and target.on_track and target.achieved_pct > 100
     assert "Part-year period" not in full_year_text
     assert "Pathway 2026, pro rata" not in full_year_text
-    assert _squash(f"Pathway 2026 {formatting.tco2e(target['pathway_tco2e'])} tCO2e") in squashed
-    assert _squash(formatting.achieved(target["achieved_pct"])) in squashed
+    assert _squash(f"Pathway 2026 {formatting.tco2e(target.pathway_tco2e)} tCO2e") in squashed
+    assert _squash(formatting.achieved(target.achieved_pct)) in squashed
     assert _squash("beyond the target") in squashed
     assert "ON TRACK" in full_year_text.upper()
-    assert _squash(formatting.change_from_base(target["reduction_pct"])).endswith("belowthebaseyear")
+    assert _squash(formatting.change_from_base(target.reduction_pct)).endswith("belowthebaseyear")
 
 
 def test_pdf_sets_credits_beside_gross_emissions_never_subtracted(
-    full_year: ReportContext, full_year_text: str
+    full_year: Report, full_year_text: str
 ) -> None:
     squashed = _squash(full_year_text)
     assert _squash(NEVER_SUBTRACTED) in squashed
     neutral, net_zero = full_year.targets[2], full_year.targets[3]
-    assert neutral["credits_eligible_tco2e"] == pytest.approx(4.0e-7)  # removals and avoidance
-    assert net_zero["credits_eligible_tco2e"] == pytest.approx(1.0e-7)  # removals only
+    assert neutral.credits_eligible_tco2e == pytest.approx(4.0e-7)  # removals and avoidance
+    assert net_zero.credits_eligible_tco2e == pytest.approx(1.0e-7)  # removals only
     for target in (neutral, net_zero):
-        assert target["gross_tco2e"] == full_year.totals["location_based_tco2e"]
+        assert target.gross_tco2e == full_year.totals.location_based_tco2e
         for key in ("credits_eligible_tco2e", "uncovered_tco2e"):
-            assert _squash(formatting.tco2e(target[key])) in squashed, key
-        assert _squash(formatting.percentage(target["credit_coverage_pct"])) in squashed
-        assert _squash(target["claim_note"]) in squashed
-        assert not target["claim_possible"]
+            assert _squash(formatting.tco2e(getattr(target, key))) in squashed, key
+        assert _squash(formatting.percentage(target.credit_coverage_pct)) in squashed
+        assert _squash(target.claim_note) in squashed
+        assert not target.claim_possible
     assert _squash("Eligible (removals only)") in squashed
     assert _squash("the target year 2030 has not been reached") in squashed
     # the headline total is still the gross figure
-    assert _squash(f"{formatting.tco2e(full_year.totals['location_based_tco2e'])} tCO2e") in squashed
+    assert _squash(f"{formatting.tco2e(full_year.totals.location_based_tco2e)} tCO2e") in squashed
 
 
-def test_pdf_lists_every_credit_in_its_own_table(full_year: ReportContext, full_year_text: str) -> None:
+def test_pdf_lists_every_credit_in_its_own_table(full_year: Report, full_year_text: str) -> None:
     squashed = _squash(full_year_text)
     assert "Carbon credits" in full_year_text
     assert len(full_year.credits) == len(CREDITS)
     for credit in full_year.credits:
-        assert credit["registry_id"] in full_year_text
-        assert _squash(formatting.tco2e(credit["tco2e"])) in squashed
+        assert credit.registry_id in full_year_text
+        assert _squash(formatting.tco2e(credit.tco2e)) in squashed
     for text in ("Puro.earth", "Verra VCS", "Biochar, Finland", "Wind & solar <India>", "Removal", "Avoidance"):
         assert _squash(text) in squashed
     assert "never combined" in full_year_text
@@ -605,7 +603,7 @@ def test_pdf_without_targets_or_credits_says_so(rendered: tuple[PdfReader, str])
 
 
 @pytest.fixture(scope="module")
-def history_context(tmp_path_factory: pytest.TempPathFactory) -> ReportContext:
+def history_context(tmp_path_factory: pytest.TempPathFactory) -> Report:
     """December 2026 after closing December 2025 and November 2026, then restating November."""
     folder = tmp_path_factory.mktemp("history")
     store = HistoryStore(f"sqlite:///{folder / 'history.db'}")
@@ -617,34 +615,34 @@ def history_context(tmp_path_factory: pytest.TempPathFactory) -> ReportContext:
     assert outcome.action == "restated"
     config = _config("2026-12", **sections)
     result = run(config)
-    return build_context(result, history_view(store, result.period, config.baseline))
+    return build_report(result, history_view(store, result.period, config.baseline))
 
 
 def test_pdf_shows_year_to_date_history_and_restatements(
-    history_context: ReportContext, tmp_path: Path
+    history_context: Report, tmp_path: Path
 ) -> None:
     _, text = _pdf_text(render_pdf(history_context, tmp_path / "history.pdf"))
     squashed = _squash(text)
     history, ytd = history_context.history, history_context.year_to_date
-    (restatement,) = history["restatements"]
-    assert restatement["difference_tco2e"] != 0.0 and restatement["reason"] == REASON
+    (restatement,) = history.restatements
+    assert restatement.difference_tco2e != 0.0 and restatement.reason == REASON
     assert "Year to date and history" in text
     assert REASON in text
-    assert _squash(f"{restatement['old_version']} → {restatement['new_version']}") in squashed
+    assert _squash(f"{restatement.old_version} → {restatement.new_version}") in squashed
     for key in ("old_tco2e", "new_tco2e"):
-        assert _squash(formatting.tco2e(restatement[key])) in squashed
-    difference = formatting.tco2e_change(restatement["difference_tco2e"])
+        assert _squash(formatting.tco2e(getattr(restatement, key))) in squashed
+    difference = formatting.tco2e_change(restatement.difference_tco2e)
     assert difference[0] in "+−"
     assert _squash(difference) in squashed
-    months = {m["month"]: m for m in ytd["months"]}
-    assert months["2026-11"]["source"] == "closed (version 2)"
-    assert months["2026-12"]["source"] == "this report"
+    months = {m.month: m for m in ytd.months}
+    assert months["2026-11"].source == "closed (version 2)"
+    assert months["2026-12"].source == "this report"
     assert "closed (version 2)" in text and "this report" in text
-    assert _squash(f"Year to date 2 months {formatting.energy_mwh(ytd['energy_kwh'])}") in squashed
-    assert _squash(formatting.tco2e(ytd["location_based_tco2e"])) in squashed
-    previous = history["previous_year"]
-    assert previous["year"] == 2025 and previous["months_closed"] == 1
-    assert _squash(f"Previous year 2025 {formatting.tco2e(previous['location_based_tco2e'])} tCO2e") in squashed
+    assert _squash(f"Year to date 2 months {formatting.energy_mwh(ytd.energy_kwh)}") in squashed
+    assert _squash(formatting.tco2e(ytd.location_based_tco2e)) in squashed
+    previous = history.previous_year
+    assert previous.year == 2025 and previous.months_closed == 1
+    assert _squash(f"Previous year 2025 {formatting.tco2e(previous.location_based_tco2e)} tCO2e") in squashed
     assert "1 of 12 months closed" in text
     assert _squash(f"Base year 2023 {formatting.tco2e(2.4e-6)} tCO2e") in squashed
     assert "not closed" in text
@@ -659,7 +657,7 @@ CREDIT = "ChargeCategory 'Credit': not a usage charge, no resource consumed"
 ADJUSTMENT = "ChargeCategory 'Adjustment': not a usage charge, no resource consumed"
 
 
-def _cloud_context(**sections: Any) -> ReportContext:
+def _cloud_context(**sections: Any) -> Report:
     config = build_config(
         {
             "organization": {"name": "Fjord & Fell AI"},
@@ -676,16 +674,16 @@ def _cloud_context(**sections: Any) -> ReportContext:
         {},
         origin="test",
     )
-    return build_context(run(config))
+    return build_report(run(config))
 
 
 @pytest.fixture(scope="module")
-def cloud() -> ReportContext:
+def cloud() -> Report:
     return _cloud_context()
 
 
 @pytest.fixture(scope="module")
-def cloud_text(cloud: ReportContext, tmp_path_factory: pytest.TempPathFactory) -> str:
+def cloud_text(cloud: Report, tmp_path_factory: pytest.TempPathFactory) -> str:
     return _pdf_text(render_pdf(cloud, tmp_path_factory.mktemp("pdf") / "cloud.pdf"))[1]
 
 
@@ -712,34 +710,34 @@ def test_range_and_bill_formatting(function: Any, args: tuple[Any, ...], expecte
     assert function(*args) == expected
 
 
-def test_pdf_summary_splits_energy_into_own_operations_and_cloud(cloud: ReportContext, cloud_text: str) -> None:
+def test_pdf_summary_splits_energy_into_own_operations_and_cloud(cloud: Report, cloud_text: str) -> None:
     squashed = _squash(cloud_text)
     totals = cloud.totals
     own, bills = cloud.by_scope
-    assert (own["scope"], bills["scope"]) == ("scope2", "scope3_cat1")
-    assert own["energy_kwh"] > 0 and bills["energy_kwh"] > 0 and totals["embodied_tco2e"] > 0
+    assert (own.scope, bills.scope) == ("scope2", "scope3_cat1")
+    assert own.energy_kwh > 0 and bills.energy_kwh > 0 and totals.embodied_tco2e > 0
     summary = _between(cloud_text, "1 Summary", "Location-based emissions by month")
     for row in (own, bills):
-        assert _squash(row["label"]) in summary
-        assert _squash(formatting.energy_mwh(row["energy_kwh"])) in summary
-        assert _squash(formatting.tco2e(row["location_based_tco2e"])) in summary
-        assert _squash(formatting.tco2e(row["embodied_tco2e"])) in summary
+        assert _squash(row.label) in summary
+        assert _squash(formatting.energy_mwh(row.energy_kwh)) in summary
+        assert _squash(formatting.tco2e(row.location_based_tco2e)) in summary
+        assert _squash(formatting.tco2e(row.embodied_tco2e)) in summary
     # the cloud estimate's range under its central value; measured energy has none
-    assert bills["energy_kwh_low"] < bills["energy_kwh"] < bills["energy_kwh_high"]
-    assert _squash(formatting.energy_mwh_range(bills["energy_kwh_low"], bills["energy_kwh_high"])) in summary
+    assert bills.energy_kwh_low < bills.energy_kwh < bills.energy_kwh_high
+    assert _squash(formatting.energy_mwh_range(bills.energy_kwh_low, bills.energy_kwh_high)) in summary
     assert _squash(
-        formatting.tco2e_range(bills["location_based_tco2e_low"], bills["location_based_tco2e_high"])
+        formatting.tco2e_range(bills.location_based_tco2e_low, bills.location_based_tco2e_high)
     ) in summary
-    assert own["energy_kwh_low"] == own["energy_kwh_high"]
+    assert own.energy_kwh_low == own.energy_kwh_high
     # the headline cards: central value, then "range low – high"
-    energy_range = formatting.energy_mwh_range(totals["energy_kwh_low"], totals["energy_kwh_high"])
-    emissions_range = formatting.tco2e_range(totals["location_based_tco2e_low"], totals["location_based_tco2e_high"])
-    assert _squash(f"{formatting.energy_mwh(totals['energy_kwh'])} MWh range {energy_range} MWh") in summary
-    assert _squash(f"{formatting.tco2e(totals['location_based_tco2e'])} tCO2e range {emissions_range} tCO2e") in summary
-    assert _squash(formatting.tco2e(totals["embodied_tco2e"])) in summary
+    energy_range = formatting.energy_mwh_range(totals.energy_kwh_low, totals.energy_kwh_high)
+    emissions_range = formatting.tco2e_range(totals.location_based_tco2e_low, totals.location_based_tco2e_high)
+    assert _squash(f"{formatting.energy_mwh(totals.energy_kwh)} MWh range {energy_range} MWh") in summary
+    assert _squash(f"{formatting.tco2e(totals.location_based_tco2e)} tCO2e range {emissions_range} tCO2e") in summary
+    assert _squash(formatting.tco2e(totals.embodied_tco2e)) in summary
     # the lead: own operations and cloud energy in words
-    own_mwh = formatting.energy_mwh(totals["own_operations_energy_kwh"])
-    cloud_mwh = formatting.energy_mwh(totals["cloud_energy_kwh"])
+    own_mwh = formatting.energy_mwh(totals.own_operations_energy_kwh)
+    cloud_mwh = formatting.energy_mwh(totals.cloud_energy_kwh)
     lead = f"{own_mwh} MWh on own or colocated hardware (Scope 2) and {cloud_mwh} MWh in cloud services"
     assert _squash(lead) in squashed
 
@@ -755,7 +753,7 @@ def test_pdf_says_cloud_energy_is_outside_e1_5_and_embodied_is_apart(cloud_text:
 
 
 def test_pdf_breakdowns_by_provider_service_region_account_category_and_tag(
-    cloud: ReportContext, cloud_text: str
+    cloud: Report, cloud_text: str
 ) -> None:
     squashed = _squash(cloud_text)
     for title in ("By cloud provider", "By cloud service", "By cloud region", "By billing account",
@@ -763,11 +761,11 @@ def test_pdf_breakdowns_by_provider_service_region_account_category_and_tag(
         assert title in cloud_text
 
     def row_text(name: str, key: str, label: str) -> str:
-        (row,) = [r for r in cloud.breakdowns[name] if r["key"] == key]
-        assert row["energy_kwh"] > 0
+        (row,) = [r for r in cloud.breakdowns[name] if r.key == key]
+        assert row.energy_kwh > 0
         return _squash(
-            f"{label} {formatting.energy_mwh(row['energy_kwh'])} {formatting.percent(row['energy_share'])} "
-            f"{formatting.tco2e(row['location_based_tco2e'])} {formatting.percent(row['emissions_share'])}"
+            f"{label} {formatting.energy_mwh(row.energy_kwh)} {formatting.percent(row.energy_share)} "
+            f"{formatting.tco2e(row.location_based_tco2e)} {formatting.percent(row.emissions_share)}"
         )
 
     assert row_text("provider", "aws", "AWS") in squashed
@@ -776,67 +774,67 @@ def test_pdf_breakdowns_by_provider_service_region_account_category_and_tag(
     assert row_text("category", "compute", "Compute") in squashed
     # "model" and the "team" tag record nothing here: left out, and said so in one line
     for name in ("model", "tag:team"):
-        assert {row["key"] for row in cloud.breakdowns[name]} == {"(not recorded)"}
+        assert {row.key for row in cloud.breakdowns[name]} == {"(not recorded)"}
     assert "By model" not in cloud_text and "By tag: team" not in cloud_text
     assert _squash("Not shown, as no line item records a value for them: by model, by tag: team.") in squashed
     # keys with zero energy (unclassified usage only) are named under the table, not given a row
-    zero = [r["key"] for r in cloud.breakdowns["service"] if r["energy_kwh"] == 0 and r["location_based_tco2e"] == 0]
+    zero = [r.key for r in cloud.breakdowns["service"] if r.energy_kwh == 0 and r.location_based_tco2e == 0]
     assert zero, "the test bills should have a service with unclassified usage only"
     note = "Also recorded, with zero energy and emissions (billed usage without an energy estimate, section 9): "
     assert _squash(f"{note}{', '.join(zero)}.") in squashed
 
 
-def test_pdf_lists_every_unclassified_group_with_its_cost(cloud: ReportContext, cloud_text: str) -> None:
+def test_pdf_lists_every_unclassified_group_with_its_cost(cloud: Report, cloud_text: str) -> None:
     unclassified = cloud.unclassified
-    groups = unclassified["groups"]
-    assert {g["estimate_status"] for g in groups} == {"unclassified", "unsupported"}
+    groups = unclassified.groups
+    assert {g.estimate_status for g in groups} == {"unclassified", "unsupported"}
     section = _between(cloud_text, "Billed usage without an energy estimate", "10 Inputs ledger")
     for group in groups:
-        assert _squash(group["usage_type"]) in section, group["usage_type"]
+        assert _squash(group.usage_type) in section, group.usage_type
     top = groups[0]  # largest cost first
     assert _squash(
-        f"{top['consumed_unit']} {formatting.integer(top['rows'])} {formatting.quantity(top['quantity'])} "
-        f"{formatting.money(top['cost'], top['billing_currency'])}"
+        f"{top.consumed_unit} {formatting.integer(top.rows)} {formatting.quantity(top.quantity)} "
+        f"{formatting.money(top.cost, top.billing_currency)}"
     ) in section
-    rows, lines = formatting.integer(unclassified["rows"]), formatting.integer(unclassified["line_items"])
+    rows, lines = formatting.integer(unclassified.rows), formatting.integer(unclassified.line_items)
     assert _squash(f"{rows} bill rows ({lines} bill lines)") in section
-    for currency, cost in unclassified["cost_by_currency"].items():
+    for currency, cost in unclassified.cost_by_currency.items():
         assert _squash(formatting.money(cost, currency)) in section
     assert "Not supported" in cloud_text and "oracle" in cloud_text
 
 
-def test_pdf_shows_cloud_energy_by_estimate(cloud: ReportContext, cloud_text: str) -> None:
+def test_pdf_shows_cloud_energy_by_estimate(cloud: Report, cloud_text: str) -> None:
     section = _between(cloud_text, "Cloud energy by estimate", "Flags mark line items")
     billed = [i for i in line_item_records(cloud.line_items) if i["method"] == "estimated"]
-    estimated = len(billed) - cloud.unclassified["line_items"]
+    estimated = len(billed) - cloud.unclassified.line_items
     energy = sum(i["energy_kwh_in_period"] for i in billed)
-    assert energy == pytest.approx(cloud.by_scope[1]["energy_kwh"])
+    assert energy == pytest.approx(cloud.by_scope[1].energy_kwh)
     usage = f"Estimated from billed usage {formatting.integer(estimated)} {formatting.energy_mwh(energy)} 100.0%"
     assert _squash(usage) in section
-    none = f"no energy estimated {formatting.integer(cloud.unclassified['line_items'])} 0.0 0.0%"
+    none = f"no energy estimated {formatting.integer(cloud.unclassified.line_items)} 0.0 0.0%"
     assert _squash(none) in section
 
 
-def test_pdf_shows_grouped_bill_exclusions_beside_single_tracker_rows(cloud: ReportContext, cloud_text: str) -> None:
+def test_pdf_shows_grouped_bill_exclusions_beside_single_tracker_rows(cloud: Report, cloud_text: str) -> None:
     squashed = _squash(cloud_text)
-    (focus,) = [e for e in cloud.inputs if e["format"] == "focus"]
-    assert focus["rows_read"] == focus["rows_used"] + focus["rows_excluded"]
-    groups = {g["reason"]: g for g in focus["exclusion_groups"]}
-    assert set(groups) == {CREDIT, ADJUSTMENT} and groups[ADJUSTMENT]["rows"] == 2
+    (focus,) = [e for e in cloud.inputs if e.format == "focus"]
+    assert focus.rows_read == focus.rows_used + focus.rows_excluded
+    groups = {g.reason: g for g in focus.exclusion_groups}
+    assert set(groups) == {CREDIT, ADJUSTMENT} and groups[ADJUSTMENT].rows == 2
     ledger = _between(cloud_text, "10 Inputs ledger", "11 Excluded rows")
     excluded = squashed[squashed.index(_squash("11 Excluded rows")) :]
     for reason, group in groups.items():
-        rows = ", ".join(str(r) for r in group["example_rows"])
+        rows = ", ".join(str(r) for r in group.example_rows)
         assert _squash(f"excluded: {reason}") in ledger
-        assert _squash(f"{group['rows']} {reason} {rows}") in excluded
+        assert _squash(f"{group.rows} {reason} {rows}") in excluded
     # the tracker file's superseded flush row is still listed on its own
-    (tracker,) = [e for e in cloud.inputs if e["format"] == "codecarbon"]
-    (single,) = tracker["exclusions"]
-    assert _squash(f"{single['row']} {single['reason']}") in excluded
+    (tracker,) = [e for e in cloud.inputs if e.format == "codecarbon"]
+    (single,) = tracker.exclusions
+    assert _squash(f"{single.row} {single.reason}") in excluded
     assert _squash("Rows of tracker files are listed one by one.") in excluded
 
 
-def test_pdf_methodology_describes_the_cloud_bills(cloud: ReportContext, cloud_text: str) -> None:
+def test_pdf_methodology_describes_the_cloud_bills(cloud: Report, cloud_text: str) -> None:
     section = _between(cloud_text, "Cloud bills", "PUE normalisation")
     items = cloud.line_items
     bases = set(items.loc[items["method"] == "estimated", "pue_basis"])
@@ -855,7 +853,7 @@ def test_pdf_methodology_describes_the_cloud_bills(cloud: ReportContext, cloud_t
         assert _squash(text) in section, text
 
 
-def test_html_names_the_ccf_model_when_the_bills_used_it(cloud: ReportContext) -> None:
+def test_html_names_the_ccf_model_when_the_bills_used_it(cloud: Report) -> None:
     items = cloud.line_items.copy()
     items.loc[items["method"] == "estimated", "pue_basis"] = "cloud provider (ccf model)"
     html = render_html(dataclasses.replace(cloud, line_items=items))

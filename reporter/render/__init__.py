@@ -1,5 +1,6 @@
-"""Renderers: each lays out the same ReportContext in one file format.
+"""Renderers: each lays out the same report model (reporter.report.Report) in one file format.
 
+OUTPUTS is the registry of formats: each names its file ending and the function that writes it.
 Every report that writes any output also writes its lineage file (`<stem>.lineage.parquet`,
 every line item with its provenance), which the JSON, the workbook and the PDF refer to.
 """
@@ -13,9 +14,9 @@ from pathlib import Path
 
 from reporter import progress
 from reporter.errors import RenderError
-from reporter.render.context import ReportContext
+from reporter.report import Report
 
-Renderer = Callable[[ReportContext, Path], Path]
+Renderer = Callable[[Report, Path], Path]
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,15 @@ def with_lineage(formats: list[str]) -> list[str]:
     return [LINEAGE, *(fmt for fmt in dict.fromkeys(formats) if fmt != LINEAGE)]
 
 
-def output_path(context: ReportContext, out_dir: Path, fmt: str) -> Path:
+def output_path(report: Report, out_dir: Path, fmt: str) -> Path:
     if fmt not in OUTPUTS:
         raise RenderError(f"unknown output format '{fmt}'")
-    return out_dir / f"{context.file_stem}.{OUTPUTS[fmt].extension}"
+    return out_dir / f"{report.file_stem}.{OUTPUTS[fmt].extension}"
 
 
-def write_outputs(context: ReportContext, out_dir: Path, formats: list[str]) -> list[Path]:
+def write_outputs(report: Report, out_dir: Path, formats: list[str]) -> list[Path]:
     """Write the lineage file and each requested format to `out_dir/<org-slug>-<period>.<ext>`."""
-    targets = [(fmt, output_path(context, out_dir, fmt)) for fmt in with_lineage(formats)]
+    targets = [(fmt, output_path(report, out_dir, fmt)) for fmt in with_lineage(formats)]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -63,7 +64,7 @@ def write_outputs(context: ReportContext, out_dir: Path, formats: list[str]) -> 
     written = []
     for fmt, target in progress.steps(targets, "writing"):
         try:
-            written.append(OUTPUTS[fmt].renderer()(context, target))
+            written.append(OUTPUTS[fmt].renderer()(report, target))
         except OSError as exc:
             raise RenderError(f"cannot write {target} ({exc.strerror})") from None
     return written

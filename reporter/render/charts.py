@@ -17,6 +17,7 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from reporter.render import formatting
+from reporter.report.model import PreviousYear, TargetProgress
 
 BAR = "#3b6a8a"
 GRID = "#e1e6eb"
@@ -153,7 +154,7 @@ def _symbol(symbol: str, cx: float, cy: float, r: float = 4.0) -> str:
 
 
 def monthly_bar_chart(
-    by_month: Sequence[dict[str, Any]],
+    by_month: Sequence[Any],
     value_key: str = "location_based_tco2e",
     unit: str = "tCO2e",
     width: float = 640.0,
@@ -162,7 +163,8 @@ def monthly_bar_chart(
     fills: Sequence[str] | None = None,
     legend: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """An SVG bar chart of one monthly figure from the context's `by_month` rows.
+    """An SVG bar chart of one monthly figure (`value_key`) of rows with a `month` ("YYYY-MM"), such
+    as the report's `by_month` or its year-to-date months.
 
     Each bar is labelled with its value (when the labels fit above the bars), the value axis has
     ticks at round numbers, and months are labelled "Jan", "Feb", … with the year under the first
@@ -170,9 +172,9 @@ def monthly_bar_chart(
     `fills` gives each bar its colour (default: all the same); `legend` lists (symbol, text)
     entries, drawn at the top right (see `_legend`).
     """
-    months = [str(row["month"]) for row in by_month]
+    months = [str(row.month) for row in by_month]
     values: list[float | None] = [
-        None if row.get(value_key) is None else float(row[value_key]) for row in by_month
+        None if getattr(row, value_key) is None else float(getattr(row, value_key)) for row in by_month
     ]
     colours = list(fills) if fills is not None else [BAR] * len(months)
     scale = nice_scale(max((v for v in values if v is not None), default=0.0))
@@ -232,31 +234,30 @@ def monthly_bar_chart(
 
 
 def pathway_chart(
-    target: dict[str, Any],
-    previous_year: dict[str, Any] | None = None,
+    target: TargetProgress,
+    previous_year: PreviousYear | None = None,
     width: float = 640.0,
     height: float = 230.0,
 ) -> str:
     """An SVG line chart of a target's linear pathway against actual emissions, in tCO2e a year.
 
-    `target` is one entry of the context's `targets` (it must have a `target_tco2e`). Drawn: the
+    `target` is one of the report's `targets` (it must have a `target_tco2e`). Drawn: the
     pathway from the base year to the target year (flat, dashed, after it), the base-year and
     target points, and the report year's actual emissions as a diamond, green when on track,
     amber when not. A part-year actual is annualised (actual ÷ share of the year) so that it is
     comparable with the annual pathway, and labelled so. `previous_year` (the history's
     `previous_year`) adds its closed total as a hollow square when it is known.
     """
-    base_year, target_year = int(target["base_year"]), int(target["target_year"])
-    base, goal = float(target["base_tco2e"]), float(target["target_tco2e"])
-    year = int(target["report_year"])
-    fraction = float(target["year_fraction"] or 0.0)
-    pro_rata = bool(target["pro_rata"])
-    actual = float(target["actual_tco2e"]) / fraction if fraction > 0 else None
+    base_year, target_year = target.base_year, target.target_year
+    base, goal = target.base_tco2e, float(target.target_tco2e or 0.0)
+    year = target.report_year
+    fraction = target.year_fraction or 0.0
+    pro_rata = target.pro_rata
+    actual = target.actual_tco2e / fraction if fraction > 0 else None
     previous = None
-    if previous_year and previous_year.get("location_based_tco2e") is not None and previous_year.get("year"):
-        previous = (int(previous_year["year"]), float(previous_year["location_based_tco2e"]),
-                    int(previous_year.get("months_closed") or 0))
-    status = ON_TRACK if target.get("on_track") else OFF_TRACK
+    if previous_year and previous_year.location_based_tco2e is not None and previous_year.year:
+        previous = (previous_year.year, previous_year.location_based_tco2e, previous_year.months_closed)
+    status = ON_TRACK if target.on_track else OFF_TRACK
 
     def t(value: float) -> str:
         return f"{formatting.tco2e(value)} tCO2e"
@@ -279,7 +280,7 @@ def pathway_chart(
     scale = nice_scale(peak * 1.04)  # headroom: no marker sits on the top edge
     tick_labels = [formatting.tick(v, scale.step) for v in scale.ticks]
 
-    parts = _svg_open(width, height, f"{target['name']}: pathway and actual emissions")
+    parts = _svg_open(width, height, f"{target.name}: pathway and actual emissions")
     left = max(_text_width(label, 9.0) for label in tick_labels) + 16.0
     right, bottom = 10.0, 24.0
     legend_bottom = _legend(parts, legend, left, 10.0, width - left - right)

@@ -168,13 +168,13 @@ def month_long(month: str) -> str:
     return f"{_MONTHS[int(month[5:7]) - 1]} {month[:4]}"
 
 
-def day(iso: str) -> str:
-    """'2026-11-05' → '5 November 2026'."""
-    value = date.fromisoformat(iso)
+def day(iso: str | date) -> str:
+    """'2026-11-05' (or that date) → '5 November 2026'."""
+    value = iso if isinstance(iso, date) else date.fromisoformat(iso)
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
-def period_label(start: str, end: str) -> str:
+def period_label(start: str | date, end: str | date) -> str:
     """A reporting period in words, from its first and last (inclusive) ISO dates.
 
     ('2026-11-01', '2026-11-30') → "November 2026";
@@ -182,11 +182,12 @@ def period_label(start: str, end: str) -> str:
     ('2025-07-01', '2026-06-30') → "July 2025 – June 2026";
     ('2026-01-15', '2026-03-10') → "15 January 2026 – 10 March 2026".
     """
-    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    first = start if isinstance(start, date) else date.fromisoformat(start)
+    last = end if isinstance(end, date) else date.fromisoformat(end)
     whole_months = first.day == 1 and (last.month != _next_day(last).month)
     if not whole_months:
-        return day(start) if first == last else f"{day(start)} – {day(end)}"
-    start_month, end_month = start[:7], end[:7]
+        return day(first) if first == last else f"{day(first)} – {day(last)}"
+    start_month, end_month = first.isoformat()[:7], last.isoformat()[:7]
     if start_month == end_month:
         return month_long(start_month)
     if first.year == last.year:

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from reporter.render.context import ReportContext
 from reporter.render.line_items import line_item_records
+from reporter.report import Report
 
 SCHEMA_VERSION = "2"
 JSON_EXCLUSIONS = 1000
@@ -30,8 +30,8 @@ _INDENTED = json.JSONEncoder(indent=INDENT, ensure_ascii=False, allow_nan=False)
 _COMPACT = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
-def render_json(context: ReportContext, path: Path) -> Path:
-    document = {"schema_version": SCHEMA_VERSION, **context.to_dict()}
+def render_json(report: Report, path: Path) -> Path:
+    document = {"schema_version": SCHEMA_VERSION, **report.to_dict()}
     document["inputs"] = [_listed(ledger) for ledger in document["inputs"]]
     document["limits"] = {
         **document["limits"],
@@ -41,9 +41,9 @@ def render_json(context: ReportContext, path: Path) -> Path:
             "counts the others (the workbook's Exclusions sheet lists them all)"
         ),
     }
-    document["lineage"] = context.lineage.describe()
-    if context.output.json_line_items:
-        document["line_items"] = line_item_records(context.line_items)
+    document["lineage"] = report.lineage.describe()
+    if report.output.json_line_items:
+        document["line_items"] = line_item_records(report.line_items)
     with path.open("w", encoding="utf-8") as handle:
         handle.writelines(document_chunks(document))
     return path

@@ -9,6 +9,7 @@ Numbers are formatted only through `reporter.render.formatting`.
 from __future__ import annotations
 
 import re
+from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,10 @@ from reporter.core.targets import NET_ZERO_MIN_PCT, SBTI_MIN_ANNUAL_PCT
 from reporter.errors import RenderError
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_LABELS
 from reporter.render import charts, formatting
-from reporter.render.context import OTHER_KEYS, ReportContext
+from reporter.report import Report
+from reporter.report.bounds import OTHER_KEYS
+from reporter.report.model import BreakdownRow, ScopeTotals, TargetProgress, Totals
+from reporter.report.progress import THIS_REPORT
 
 TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
@@ -143,7 +147,7 @@ CREDIT_TYPES = {"removal": "Removal", "avoidance": "Avoidance"}
 YTD_FILLS = {"this report": charts.BAR, "closed": charts.BAR_CLOSED}
 
 
-def render_pdf(context: ReportContext, path: Path) -> Path:
+def render_pdf(context: Report, path: Path) -> Path:
     """Write the PDF report for `context` to `path` and return `path`."""
     html = render_html(context)
     css = _read_template(STYLESHEET)
@@ -163,7 +167,7 @@ def render_pdf(context: ReportContext, path: Path) -> Path:
     return path
 
 
-def render_html(context: ReportContext) -> str:
+def render_html(context: Report) -> str:
     """The report as one HTML document (the PDF's source), e.g. for previewing in a browser."""
     try:
         return _environment().get_template(TEMPLATE).render(**view(context))
@@ -171,18 +175,18 @@ def render_html(context: ReportContext) -> str:
         raise RenderError(f"cannot lay out the PDF report: template error: {exc}") from exc
 
 
-def view(context: ReportContext) -> dict[str, Any]:
-    """Everything the template shows: the context itself plus labels and the charts."""
+def view(context: Report) -> dict[str, Any]:
+    """Everything the template shows: the report itself plus labels and the charts."""
     quality = context.data_quality
-    flag_counts: dict[str, int] = quality["flag_counts"]
+    flag_counts = quality.flag_counts
     line_methods = set(context.line_items["method"].dropna())
-    bill_inputs = [entry for entry in context.inputs if entry["format"] in BILL_FORMATS]
+    bill_inputs = [entry for entry in context.inputs if entry.format in BILL_FORMATS]
     breakdowns, skipped = _breakdowns(context)
     side_by_side = len(context.by_month) <= SIDE_BY_SIDE_MONTHS
     return {
         "ctx": context,
         "title": TITLE,
-        "period_text": formatting.period_label(context.period["start"], context.period["end"]),
+        "period_text": formatting.period_label(context.period.start, context.period.end),
         "monthly_chart": Markup(
             charts.monthly_bar_chart(context.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1])
             if side_by_side
@@ -195,66 +199,61 @@ def view(context: ReportContext) -> dict[str, Any]:
         "has_range": _has_range(context.totals),
         "counts": _counts(context),
         "has_bills": bool(bill_inputs) or "estimated" in line_methods,
-        "bill_formats": sorted({BILL_FORMATS[entry["format"]] for entry in bill_inputs}, key=str.lower),
+        "bill_formats": sorted({BILL_FORMATS[entry.format] for entry in bill_inputs}, key=str.lower),
         "energy_models": _energy_models(context.line_items),
         "cloud_bases": _cloud_bases(context),
         "unclassified_groups": _unclassified_groups(context),
         "methods": [
             {"label": METHOD_LABELS.get(key, key), "share": share}
-            for key, share in sorted(quality["method_energy_share"].items(), key=lambda kv: -kv[1])
+            for key, share in sorted(quality.method_energy_share.items(), key=lambda kv: -kv[1])
         ],
         "location_statuses": [
             {"key": key, "label": LOCATION_STATUS_LABELS.get(key, key), "share": share}
-            for key, share in sorted(
-                quality["location_status_energy_share"].items(), key=lambda kv: -kv[1]
-            )
+            for key, share in sorted(quality.location_status_energy_share.items(), key=lambda kv: -kv[1])
         ],
         "flags": [
             {"name": name, "count": count, "explanation": FLAG_MEANINGS.get(name, UNEXPLAINED_FLAG)}
             for name, count in flag_counts.items()
             if count
         ],
-        "flags_not_seen": sum(1 for name in FLAG_MEANINGS if not flag_counts.get(name)),
+        "flags_not_seen": sum(1 for name in FLAG_MEANINGS if not quality.flag_count(name)),
         "formats": sorted(
-            {TRACKER_FORMATS[entry["format"]] for entry in context.inputs if entry["format"] in TRACKER_FORMATS},
+            {TRACKER_FORMATS[entry.format] for entry in context.inputs if entry.format in TRACKER_FORMATS},
             key=str.lower,
         ),
-        "excluded_inputs": [
-            entry for entry in context.inputs if entry["exclusions"] or entry.get("exclusion_groups")
-        ],
-        "targets": [_target_view(target, context.history) for target in context.targets],
+        "excluded_inputs": [entry for entry in context.inputs if entry.exclusions or entry.exclusion_groups],
+        "targets": [_target_view(target, context) for target in context.targets],
         "credit_types": CREDIT_TYPES,
         "ytd": _year_to_date_view(context),
         "lineage": context.lineage,
     }
 
 
-def _unclassified_groups(context: ReportContext) -> list[dict[str, Any]]:
+def _unclassified_groups(context: Report) -> list[dict[str, Any]]:
     return [
         {
-            **group,
-            "status_label": STATUS_LABELS.get(group["estimate_status"], group["estimate_status"]),
-            "provider_label": PROVIDER_LABELS.get(group["cloud_provider"], group["cloud_provider"]),
+            **asdict(group),
+            "status_label": STATUS_LABELS.get(group.estimate_status, group.estimate_status),
+            "provider_label": PROVIDER_LABELS.get(group.cloud_provider, group.cloud_provider),
         }
-        for group in context.unclassified.get("groups", [])
+        for group in context.unclassified.groups
     ]
 
 
-def _has_range(row: dict[str, Any]) -> bool:
+def _has_range(row: Totals | ScopeTotals) -> bool:
     """Whether a row's estimate has a range, i.e. its low and high ends differ."""
     return bool(
-        row.get("energy_kwh_low") != row.get("energy_kwh_high")
-        or row.get("location_based_tco2e_low") != row.get("location_based_tco2e_high")
+        row.energy_kwh_low != row.energy_kwh_high or row.location_based_tco2e_low != row.location_based_tco2e_high
     )
 
 
-def _scope_view(row: dict[str, Any]) -> dict[str, Any]:
+def _scope_view(row: ScopeTotals) -> dict[str, Any]:
     """One scope of the summary's scope table: its label split into name and description."""
-    name, _, description = str(row["label"]).partition(": ")
-    return {**row, "name": name, "description": description, "has_range": _has_range(row)}
+    name, _, description = row.label.partition(": ")
+    return {**asdict(row), "name": name, "description": description, "has_range": _has_range(row)}
 
 
-def _counts(context: ReportContext) -> dict[str, int]:
+def _counts(context: Report) -> dict[str, int]:
     """How many line items are tracker runs and how many are lines of cloud bills."""
     billed = int((context.line_items["method"] == "estimated").sum())
     return {"runs": len(context.line_items) - billed, "bill_lines": billed}
@@ -285,7 +284,7 @@ def _cloud_basis(items: pd.DataFrame) -> pd.Series:
     return basis
 
 
-def _cloud_bases(context: ReportContext) -> dict[str, Any]:
+def _cloud_bases(context: Report) -> dict[str, Any]:
     """The period's cloud line items and energy by how the energy was obtained.
 
     Measured by a tracker on a cloud machine, estimated from billed usage, estimated from billed
@@ -311,11 +310,11 @@ def _cloud_bases(context: ReportContext) -> dict[str, Any]:
     return {"rows": rows, "count": sum(counts.values()), "energy_kwh": total}
 
 
-def _zero(row: dict[str, Any]) -> bool:
-    return row["energy_kwh"] == 0 and row["location_based_tco2e"] == 0
+def _zero(row: BreakdownRow) -> bool:
+    return row.energy_kwh == 0 and row.location_based_tco2e == 0
 
 
-def _breakdowns(context: ReportContext) -> tuple[list[dict[str, Any]], list[str]]:
+def _breakdowns(context: Report) -> tuple[list[dict[str, Any]], list[str]]:
     """The breakdown tables to show, and what those left out are by ("model", "tag: team").
 
     A breakdown whose only key is "(not recorded)" says nothing, and one with no rows has no
@@ -332,78 +331,63 @@ def _breakdowns(context: ReportContext) -> tuple[list[dict[str, Any]], list[str]
         if name not in context.breakdowns:
             continue
         rows = context.breakdowns[name]
-        if not rows or all(row["key"] == UNASSIGNED for row in rows):
+        if not rows or all(row.key == UNASSIGNED for row in rows):
             skipped.append(title.removeprefix("By "))
             continue
         labels = KEY_LABELS.get(name, {})
         labelled = [
-            {**row, "key": labels.get(row["key"], row["key"]), "muted": row["key"] in (UNASSIGNED, OTHER_KEYS)}
+            {**asdict(row), "key": labels.get(row.key, row.key), "muted": row.key in (UNASSIGNED, OTHER_KEYS)}
             for row in rows
+            if not _zero(row)
         ]
-        cut = context.limits["breakdowns_cut"].get(name)
+        cut = context.limits.breakdown_cut(name)
         shown.append(
             {
                 "name": name,
                 "title": title,
                 "header": header,
-                "rows": [row for row in labelled if not _zero(row)],
-                "zero_keys": [row["key"] for row in labelled if _zero(row)],
-                "other_keys": cut["in_other_row"] if cut else 0,
-                "shown_keys": cut["shown"] if cut else len(rows),
+                "rows": labelled,
+                "zero_keys": [labels.get(row.key, row.key) for row in rows if _zero(row)],
+                "other_keys": cut.in_other_row if cut else 0,
+                "shown_keys": cut.shown if cut else len(rows),
             }
         )
     return shown, skipped
 
 
-def _target_view(target: dict[str, Any], history: dict[str, Any]) -> dict[str, Any]:
-    """One target with its labels, its chart and, for neutrality and net zero, why a claim is (not) possible."""
-    label, description = TARGET_KINDS.get(target["kind"], (target["kind"], ""))
-    has_pathway = target.get("target_tco2e") is not None and target.get("pathway_tco2e") is not None
-    chart = charts.pathway_chart(target, history.get("previous_year")) if has_pathway else None
+def _target_view(target: TargetProgress, context: Report) -> dict[str, Any]:
+    """One target with its labels and its chart (claim reasons come with the target)."""
+    label, description = TARGET_KINDS.get(target.kind, (target.kind, ""))
+    has_pathway = target.target_tco2e is not None and target.pathway_tco2e is not None
+    chart = charts.pathway_chart(target, context.history.previous_year) if has_pathway else None
     return {
-        **target,
+        **asdict(target),
         "kind_label": label,
         "kind_description": description,
         "has_pathway": has_pathway,
         "chart": Markup(chart) if chart else None,
-        "neutrality": target["kind"] in ("carbon_neutral", "net_zero") and "gross_tco2e" in target,
-        "claim_reasons": _claim_reasons(target),
+        "neutrality": target.neutrality,
         "budget_years": (
-            f"{target['report_year'] + 1}–{target['target_year']}"
-            if target["target_year"] > target["report_year"] + 1
-            else str(target["target_year"])
+            f"{target.report_year + 1}–{target.target_year}"
+            if target.target_year > target.report_year + 1
+            else str(target.target_year)
         ),
     }
 
 
-def _claim_reasons(target: dict[str, Any]) -> list[str]:
-    """Why a neutrality or net-zero claim cannot be made for this period (empty when it can)."""
-    if target.get("claim_possible") or "gross_tco2e" not in target:
-        return []
-    reasons = []
-    if target["report_year"] < target["target_year"]:
-        reasons.append(f"the target year {target['target_year']} has not been reached")
-    if target["pro_rata"]:
-        reasons.append("a claim covers a whole year, and this period is part of one")
-    if target["credits_eligible_tco2e"] < target["gross_tco2e"]:
-        reasons.append("eligible credits do not cover gross emissions")
-    return reasons
-
-
-def _year_to_date_view(context: ReportContext) -> dict[str, Any]:
+def _year_to_date_view(context: Report) -> dict[str, Any]:
     """The year's months with where each figure comes from, and the chart of them."""
     ytd = context.year_to_date
-    period_end = context.period["end"][:7]
+    period_end = context.period.end.isoformat()[:7]
     months = []
-    for row in ytd["months"]:
-        source = row["source"]
-        if source is None:
+    for row in ytd.months:
+        if row.source is None:
             kind = "missing"
-            label = "after this period" if row["month"] > period_end else "not closed"
+            label = "after this period" if row.month > period_end else "not closed"
         else:
-            kind = "this report" if source == "this report" else "closed"
-            label = source
-        months.append({**row, "kind": kind, "source_label": label})
+            kind = "this report" if row.source == THIS_REPORT else "closed"
+            label = row.source
+        months.append({**asdict(row), "kind": kind, "source_label": label})
     present = {m["kind"] for m in months}
     legend = [
         (f"bar:{YTD_FILLS[kind]}", text)
@@ -411,8 +395,8 @@ def _year_to_date_view(context: ReportContext) -> dict[str, Any]:
         if kind in present
     ]
     chart = charts.monthly_bar_chart(
-        months,
-        title=f"Location-based emissions by month, {ytd['year']}",
+        ytd.months,
+        title=f"Location-based emissions by month, {ytd.year}",
         fills=[YTD_FILLS.get(m["kind"], charts.BAR) for m in months],
         legend=legend if len(legend) > 1 else (),
         height=180.0,

@@ -25,20 +25,20 @@ fill, under their EFRAG taxonomy element names.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.workbook import Workbook
 
 from reporter.errors import RenderError
-from reporter.render.context import ReportContext
 from reporter.render.excel import ledger, line_items, overview, progress, tables
-from reporter.render.excel.cells import ILLEGAL, Sheet, Styles, to_date
+from reporter.render.excel.cells import ILLEGAL, Sheet, Styles
+from reporter.report import Report
 
 __all__ = ["SHEETS", "render_xlsx"]
 
-BUILDERS: dict[str, Callable[[Sheet, ReportContext], None]] = {
+BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Summary": overview.summary,
     "Scopes": overview.scopes,
     "ESRS E1": overview.esrs_e1,
@@ -59,7 +59,7 @@ BUILDERS: dict[str, Callable[[Sheet, ReportContext], None]] = {
 SHEETS = tuple(BUILDERS)
 
 
-def render_xlsx(context: ReportContext, path: Path) -> Path:
+def render_xlsx(context: Report, path: Path) -> Path:
     """Write the workbook for `context` to `path` and return `path`."""
     workbook = Workbook(str(path), {"constant_memory": True})
     styles = Styles(workbook)
@@ -73,18 +73,17 @@ def render_xlsx(context: ReportContext, path: Path) -> Path:
     return path
 
 
-def _timestamp(context: ReportContext) -> datetime:
-    end = to_date(context.period.get("end"))
-    return datetime.combine(end, time()) if isinstance(end, date) else datetime(2000, 1, 1)
+def _timestamp(context: Report) -> datetime:
+    return datetime.combine(context.period.end, time())
 
 
-def _properties(context: ReportContext) -> dict[str, object]:
-    name, label = context.organization.get("name", ""), context.period.get("label", "")
+def _properties(context: Report) -> dict[str, object]:
+    name, label = context.organization.name, context.period.label
     return {
         "title": ILLEGAL.sub("\ufffd", f"AI energy and emissions report: {name}, {label}"),
         "subject": "AI energy use and location-based emissions",
         "author": "reporter",
-        "comments": f"{context.tool.get('name')} {context.tool.get('version')}",
+        "comments": f"{context.tool.name} {context.tool.version}",
         "keywords": "energy; emissions; AI; disclosure",
         "created": _timestamp(context),
     }

@@ -7,9 +7,10 @@ Column widths come from the header and the first WIDTH_SAMPLE_ROWS rows of a tab
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -130,17 +131,18 @@ class Sheet:
     def title(self, row: int, text: str) -> None:
         self.put(row, 1, text, style="t")
 
-    def table(self, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> None:
+    def table(self, columns: Sequence[Column], rows: Iterable[Any]) -> None:
         self.header(columns)
         self.rows_at(2, columns, rows)
         self.finish()
 
-    def rows_at(self, first: int, columns: Sequence[Column], rows: Iterable[dict[str, Any]]) -> int:
-        """Write `rows` from row `first` on; return the row after the last one written."""
+    def rows_at(self, first: int, columns: Sequence[Column], rows: Iterable[Any]) -> int:
+        """Write `rows` (model rows, or dicts made here) from row `first` on; return the row after the
+        last one written. A column a row does not have is an empty cell."""
         index = first
         for row in rows:
             for number, column in enumerate(columns, start=1):
-                value = row.get(column.name)
+                value = value_of(row, column.name)
                 if column.kind in ("date", "datetime"):
                     value = to_date(value) if column.kind == "date" else to_datetime(value)
                 self.put(index, number, value, column.fmt)
@@ -267,13 +269,18 @@ def format_for(name: str) -> str:
     return GENERAL
 
 
-def with_unknown_fields(
-    columns: Sequence[Column], rows: Iterable[dict[str, Any]], format_for: Callable[[str], str]
-) -> list[Column]:
-    """`columns`, then a column for each field of the rows they do not know yet (so it still shows)."""
+def with_unknown_fields(columns: Sequence[Column], model: type, format_for: Callable[[str], str]) -> list[Column]:
+    """`columns`, then a column for each field of the model rows they do not name (so it still shows)."""
     known = {column.name for column in columns}
-    names = dict.fromkeys(name for row in rows for name in row if name not in known)
+    names = [f.name for f in dataclasses.fields(model) if f.name not in known]
     return [*columns, *(Column(name, format_for(name)) for name in names)]
+
+
+def value_of(row: Any, name: str) -> Any:
+    """The field `name` of a model row, or of a dict row made by a sheet; None when it has none."""
+    if isinstance(row, Mapping):  # a row a sheet made
+        return row.get(name)
+    return getattr(row, name, None)
 
 
 def room_for(first_row: int) -> int:

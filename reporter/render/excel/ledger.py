@@ -3,50 +3,50 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Any
 
-from reporter.render.context import ReportContext
 from reporter.render.excel.cells import COUNT, INTEGER, Column, Sheet, room_for
+from reporter.report import Report
 
 
-def inputs(sheet: Sheet, context: ReportContext) -> None:
+def inputs(sheet: Sheet, context: Report) -> None:
     columns = [
         Column("path"), Column("format"), Column("status"), Column("origin"), Column("sha256"),
         Column("rows_read", COUNT), Column("rows_used", COUNT), Column("rows_excluded", COUNT),
         Column("notes"),
     ]
     rows: list[dict[str, Any]] = [
-        {**ledger, "status": "read", "notes": "\n".join(ledger.get("notes") or []) or None}
+        {**asdict(ledger), "status": "read", "notes": "\n".join(ledger.notes) or None}
         for ledger in context.inputs
     ]
     rows += [
-        {"path": skipped["path"], "status": "skipped", "notes": skipped["reason"]}
+        {"path": skipped.path, "status": "skipped", "notes": skipped.reason}
         for skipped in context.skipped_files
     ]
     sheet.table(columns, rows)
 
 
-def exclusions(sheet: Sheet, context: ReportContext) -> None:
+def exclusions(sheet: Sheet, context: Report) -> None:
     columns = [
         Column("file"), Column("format"), Column("row", INTEGER), Column("rows", COUNT),
         Column("example_rows"), Column("reason"),
     ]
     rows: list[dict[str, Any]] = []
     for ledger in context.inputs:
-        where = {"file": ledger["path"], "format": ledger["format"]}
+        where = {"file": ledger.path, "format": ledger.format}
         rows += [
-            {**where, "row": exclusion["row"], "rows": 1, "reason": exclusion["reason"]}
-            for exclusion in ledger.get("exclusions") or []
+            {**where, "row": exclusion.row, "rows": 1, "reason": exclusion.reason} for exclusion in ledger.exclusions
         ]
-        for group in ledger.get("exclusion_groups") or []:
-            examples = list(group.get("example_rows") or [])
-            if group["rows"] == 1 and len(examples) == 1:  # a group of one row is a single row
-                rows.append({**where, "row": examples[0], "rows": 1, "reason": group["reason"]})
+        for group in ledger.exclusion_groups:
+            examples = list(group.example_rows)
+            if group.rows == 1 and len(examples) == 1:  # a group of one row is a single row
+                rows.append({**where, "row": examples[0], "rows": 1, "reason": group.reason})
             else:
                 rows.append(
                     {
-                        **where, "rows": group["rows"], "reason": group["reason"],
-                        "example_rows": _example_rows(examples, group["rows"]),
+                        **where, "rows": group.rows, "reason": group.reason,
+                        "example_rows": _example_rows(examples, group.rows),
                     }
                 )
     shown = rows[: room_for(2)]

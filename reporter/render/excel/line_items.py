@@ -9,7 +9,6 @@ every line item. A table that would pass a sheet's rows is cut, and a note gives
 from __future__ import annotations
 
 from reporter.core.aggregate import UNASSIGNED
-from reporter.render.context import ReportContext
 from reporter.render.excel.cells import (
     COST,
     COUNT,
@@ -29,7 +28,8 @@ from reporter.render.excel.cells import (
     room_for,
 )
 from reporter.render.excel.rows import write_frame
-from reporter.render.line_items import GROUP_FIELDS, LINE_ITEM_FIELDS, tag_names
+from reporter.report import Report
+from reporter.report.line_items import GROUP_FIELDS, LINE_ITEM_FIELDS, tag_names
 
 # The most line items the sheet lists one by one; above, it shows them grouped.
 LINE_ITEM_ROWS = 100_000
@@ -63,11 +63,11 @@ LINE_ITEM_FORMATS = {
 GROUPED_BY = "month, account (sub_account_id), service, region, usage type and currency"
 
 
-def grouped(context: ReportContext) -> bool:
+def grouped(context: Report) -> bool:
     return len(context.line_items) > LINE_ITEM_ROWS
 
 
-def line_items_shown(context: ReportContext) -> tuple[str, str]:
+def line_items_shown(context: Report) -> tuple[str, str]:
     """What the Line items sheet holds, and why (for the Summary)."""
     count, name = len(context.line_items), context.lineage.name
     if not grouped(context):
@@ -83,7 +83,7 @@ def _columns(names: list[str]) -> list[Column]:
     return [Column(name, LINE_ITEM_FORMATS.get(name) or format_for(name)) for name in names]
 
 
-def line_items(sheet: Sheet, context: ReportContext) -> None:
+def line_items(sheet: Sheet, context: Report) -> None:
     if grouped(context):
         _grouped(sheet, context)
         return
@@ -94,7 +94,7 @@ def line_items(sheet: Sheet, context: ReportContext) -> None:
     sheet.finish()
 
 
-def _grouped(sheet: Sheet, context: ReportContext) -> None:
+def _grouped(sheet: Sheet, context: Report) -> None:
     groups = context.line_item_groups
     shown = groups.iloc[: room_for(2)]
     left_out = len(groups) - len(shown)

@@ -7,7 +7,6 @@ from typing import Any
 
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_MEANINGS
-from reporter.render.context import ReportContext
 from reporter.render.excel.cells import (
     COUNT,
     DATE,
@@ -21,10 +20,11 @@ from reporter.render.excel.cells import (
     Column,
     Sheet,
     format_for,
-    to_date,
     with_unknown_fields,
 )
 from reporter.render.excel.line_items import line_items_shown
+from reporter.report import Report
+from reporter.report.model import ScopeTotals
 from reporter.units import KWH_PER_MWH
 
 NOT_REPORTED = "not yet reported"
@@ -40,7 +40,7 @@ RANGE_HIGH = (
 )
 
 
-def summary(sheet: Sheet, context: ReportContext) -> None:
+def summary(sheet: Sheet, context: Report) -> None:
     rows = [*_figure_rows(context), *_count_rows(context), *_method_rows(context)]
     columns = [Column("item"), Column("value"), Column("unit"), Column("note")]
     sheet.header(columns)
@@ -52,40 +52,40 @@ def summary(sheet: Sheet, context: ReportContext) -> None:
     sheet.finish(filter_=False)
 
 
-def _figure_rows(context: ReportContext) -> list[Row]:
+def _figure_rows(context: Report) -> list[Row]:
     totals = context.totals
-    energy = totals.get("energy_kwh")
-    market = totals.get("market_based_tco2e")
-    tracker = totals.get("tracker_reported_tco2e")
+    energy = totals.energy_kwh
+    market = totals.market_based_tco2e
+    tracker = totals.tracker_reported_tco2e
     return [
-        ("Organisation", context.organization.get("name"), GENERAL, "", None),
-        ("Period", context.period.get("label"), GENERAL, "", None),
-        ("Period start", to_date(context.period.get("start")), DATE, "", None),
-        ("Period end", to_date(context.period.get("end")), DATE, "", None),
+        ("Organisation", context.organization.name, GENERAL, "", None),
+        ("Period", context.period.label, GENERAL, "", None),
+        ("Period start", context.period.start, DATE, "", None),
+        ("Period end", context.period.end, DATE, "", None),
         ("Energy (kWh)", energy, KWH, "kWh", "facility energy: IT energy × PUE"),
-        ("Energy (MWh)", None if energy is None else energy / KWH_PER_MWH, MWH, "MWh", None),
-        ("Energy, low end of range (kWh)", totals.get("energy_kwh_low"), KWH, "kWh", RANGE_LOW),
-        ("Energy, high end of range (kWh)", totals.get("energy_kwh_high"), KWH, "kWh", RANGE_HIGH),
+        ("Energy (MWh)", energy / KWH_PER_MWH, MWH, "MWh", None),
+        ("Energy, low end of range (kWh)", totals.energy_kwh_low, KWH, "kWh", RANGE_LOW),
+        ("Energy, high end of range (kWh)", totals.energy_kwh_high, KWH, "kWh", RANGE_HIGH),
         (
-            "Own-operations energy, Scope 2 (kWh)", totals.get("own_operations_energy_kwh"), KWH,
+            "Own-operations energy, Scope 2 (kWh)", totals.own_operations_energy_kwh, KWH,
             "kWh", "own or colocated hardware: the ESRS E1-5 energy (in MWh on the ESRS E1 sheet)",
         ),
         (
-            "Cloud energy, Scope 3 category 1 (kWh)", totals.get("cloud_energy_kwh"), KWH, "kWh",
+            "Cloud energy, Scope 3 category 1 (kWh)", totals.cloud_energy_kwh, KWH, "kWh",
             "cloud computing and data centre services: energy outside the organisation, not part "
             "of ESRS E1-5",
         ),
-        ("Location-based emissions", totals.get("location_based_tco2e"), TCO2E, "tCO2e", None),
+        ("Location-based emissions", totals.location_based_tco2e, TCO2E, "tCO2e", None),
         (
-            "Location-based emissions, low end of range", totals.get("location_based_tco2e_low"),
+            "Location-based emissions, low end of range", totals.location_based_tco2e_low,
             TCO2E, "tCO2e", RANGE_LOW,
         ),
         (
-            "Location-based emissions, high end of range", totals.get("location_based_tco2e_high"),
+            "Location-based emissions, high end of range", totals.location_based_tco2e_high,
             TCO2E, "tCO2e", RANGE_HIGH,
         ),
         (
-            "Embodied emissions (separate)", totals.get("embodied_tco2e"), TCO2E, "tCO2e",
+            "Embodied emissions (separate)", totals.embodied_tco2e, TCO2E, "tCO2e",
             "hardware manufacturing share of the cloud usage: shown separately, not added to the "
             "energy or to the location-based emissions",
         ),
@@ -101,39 +101,35 @@ def _figure_rows(context: ReportContext) -> list[Row]:
     ]
 
 
-def _count_rows(context: ReportContext) -> list[Row]:
-    totals, quality, unclassified = context.totals, context.data_quality, context.unclassified or {}
+def _count_rows(context: Report) -> list[Row]:
+    totals, quality, unclassified = context.totals, context.data_quality, context.unclassified
     shown, why = line_items_shown(context)
     return [
-        ("Line items", totals.get("line_items"), COUNT, "items", "tracker runs and bill lines"),
+        ("Line items", totals.line_items, COUNT, "items", "tracker runs and bill lines"),
         (
-            "Unclassified bill rows", unclassified.get("rows"), COUNT, "rows",
+            "Unclassified bill rows", unclassified.rows, COUNT, "rows",
             "billed usage without an energy estimate: counted and shown on the Unclassified "
             "sheet, never given a default energy",
         ),
         ("Lineage file", context.lineage.name, GENERAL, "", "every line item with its input file, first row and "
          f"row count (sha256 {context.lineage.sha256})"),
         ("Line items sheet", shown, GENERAL, "", why),
-        ("Rows read", quality.get("rows_read"), COUNT, "rows", None),
-        ("Rows used", quality.get("rows_used"), COUNT, "rows", None),
-        ("Rows excluded", quality.get("rows_excluded"), COUNT, "rows", "see the Exclusions sheet"),
+        ("Rows read", quality.rows_read, COUNT, "rows", None),
+        ("Rows used", quality.rows_used, COUNT, "rows", None),
+        ("Rows excluded", quality.rows_excluded, COUNT, "rows", "see the Exclusions sheet"),
         ("Files skipped", len(context.skipped_files), COUNT, "files", "see the Inputs sheet"),
     ]
 
 
-def _method_rows(context: ReportContext) -> list[Row]:
+def _method_rows(context: Report) -> list[Row]:
     quality, methodology = context.data_quality, context.methodology
-    methods = quality.get("method_energy_share") or {}
-    statuses = quality.get("location_status_energy_share") or {}
-    no_energy = "no energy in the period" if not methods else None
-    facility_pue = methodology.get("facility_pue")
+    energy = bool(quality.method_energy_share)
+    no_energy = None if energy else "no energy in the period"
+    facility_pue = methodology.facility_pue
     rows: list[Row] = [
+        ("Measured share", quality.measured_share if energy else None, SHARE, "of energy", no_energy),
         (
-            "Measured share", methods.get("measured", 0.0) if methods else None, SHARE,
-            "of energy", no_energy,
-        ),
-        (
-            "Fallback-location share", statuses.get("fallback", 0.0) if statuses else None, SHARE,
+            "Fallback-location share", quality.fallback_share if energy else None, SHARE,
             "of energy", no_energy or "energy whose location used the fallback grid factor",
         ),
         (
@@ -141,15 +137,15 @@ def _method_rows(context: ReportContext) -> list[Row]:
             "not set: each tracker's own PUE applies" if facility_pue is None else
             "replaces every tracker's PUE",
         ),
-        ("Fallback factor", methodology.get("fallback_factor_key"), GENERAL, "", None),
-        ("Month assignment", methodology.get("month_assignment"), GENERAL, "", None),
-        ("Timestamps", methodology.get("timestamps"), GENERAL, "", None),
+        ("Fallback factor", methodology.fallback_factor_key, GENERAL, "", None),
+        ("Month assignment", methodology.month_assignment, GENERAL, "", None),
+        ("Timestamps", methodology.timestamps, GENERAL, "", None),
     ]
-    for key, value in sorted((methodology.get("overrides") or {}).items()):
+    for key, value in sorted(methodology.overrides.items()):
         rows.append((f"Factor override {key}", value, G_PER_KWH, "gCO2e/kWh", "from configuration"))
     rows += [
-        ("Tool", context.tool.get("name"), GENERAL, "", None),
-        ("Tool version", context.tool.get("version"), GENERAL, "", None),
+        ("Tool", context.tool.name, GENERAL, "", None),
+        ("Tool version", context.tool.version, GENERAL, "", None),
     ]
     return rows
 
@@ -162,8 +158,8 @@ SCOPE_COLUMNS = (
 )
 
 
-def scopes(sheet: Sheet, context: ReportContext) -> None:
-    columns = with_unknown_fields(SCOPE_COLUMNS, context.by_scope, format_for)
+def scopes(sheet: Sheet, context: Report) -> None:
+    columns = with_unknown_fields(SCOPE_COLUMNS, ScopeTotals, format_for)
     sheet.table(columns, context.by_scope)
     sheet.notes(
         [
@@ -214,7 +210,7 @@ SCOPE3_CLOUD_DATAPOINT = Datapoint(
 ESRS_DATAPOINTS = (ENERGY_OWN_OPERATIONS, SCOPE2_LOCATION_BASED, SCOPE2_MARKET_BASED, SCOPE3_CLOUD_DATAPOINT)
 
 
-def esrs_e1(sheet: Sheet, context: ReportContext) -> None:
+def esrs_e1(sheet: Sheet, context: Report) -> None:
     values = _esrs_values(context)
     columns = [
         Column("datapoint_id"), Column("paragraph"), Column("element"), Column("label"),
@@ -238,7 +234,7 @@ def esrs_e1(sheet: Sheet, context: ReportContext) -> None:
         [
             "Element names and labels: EFRAG ESRS Set 1 XBRL taxonomy (2023-12-22); units "
             "utr:MWh and utr:tCO2e. A row with an axis and member is tagged with that dimension.",
-            f"Values are for the report period {period.get('start')} to {period.get('end')} "
+            f"Values are for the report period {period.start} to {period.end} "
             "at full precision; ESRS figures are for the financial year.",
             "Only the datapoints this report can fill are listed. Not here: Scope 1, total GHG "
             "emissions (they need Scope 1 and every Scope 3 category), the E1-5 split by source, "
@@ -247,30 +243,26 @@ def esrs_e1(sheet: Sheet, context: ReportContext) -> None:
     )
 
 
-def _esrs_values(context: ReportContext) -> dict[Datapoint, tuple[Any, str]]:
+def _esrs_values(context: Report) -> dict[Datapoint, tuple[Any, str]]:
     """Each datapoint's value and the note that says what it covers."""
-    totals, unclassified = context.totals, context.unclassified or {}
-    scopes = {row.get("scope"): row for row in context.by_scope}
-    own, cloud = scopes.get(SCOPE2) or {}, scopes.get(SCOPE3_CLOUD) or {}
-    own_kwh, cloud_kwh = totals.get("own_operations_energy_kwh"), totals.get("cloud_energy_kwh")
-    cloud_mwh = "" if cloud_kwh is None else f" ({cloud_kwh / KWH_PER_MWH:,.6f} MWh)"
-    embodied, unclassified_rows = cloud.get("embodied_tco2e"), unclassified.get("rows") or 0
-    left_out = [
-        "the cloud hardware's embodied emissions"
-        + ("" if embodied is None else f" ({embodied:,.6f} tCO2e, shown separately)")
-    ]
+    totals, unclassified = context.totals, context.unclassified
+    own, cloud = context.scope(SCOPE2), context.scope(SCOPE3_CLOUD)
+    own_kwh, cloud_kwh = totals.own_operations_energy_kwh, totals.cloud_energy_kwh
+    cloud_mwh = f" ({cloud_kwh / KWH_PER_MWH:,.6f} MWh)"
+    embodied, unclassified_rows = cloud.embodied_tco2e, unclassified.rows
+    left_out = [f"the cloud hardware's embodied emissions ({embodied:,.6f} tCO2e, shown separately)"]
     if unclassified_rows:
         left_out.append(f"{unclassified_rows:,} billed rows without an energy estimate (Unclassified sheet)")
     return {
         ENERGY_OWN_OPERATIONS: (
-            None if own_kwh is None else own_kwh / KWH_PER_MWH,
+            own_kwh / KWH_PER_MWH,
             "AI workloads only: energy from tracker-measured own or colocated hardware (Scope 2), "
             f"facility energy (IT energy × PUE). Cloud energy{cloud_mwh} is outside the "
             "organisation and not included. Not split into fossil, nuclear and renewable "
             "sources.",
         ),
         SCOPE2_LOCATION_BASED: (
-            own.get("location_based_tco2e"),
+            own.location_based_tco2e,
             "AI workloads only: the own-operations energy above × location-based grid factors "
             "(Factors sheet).",
         ),
@@ -281,7 +273,7 @@ def _esrs_values(context: ReportContext) -> dict[Datapoint, tuple[Any, str]]:
             "read yet.",
         ),
         SCOPE3_CLOUD_DATAPOINT: (
-            cloud.get("location_based_tco2e"),
+            cloud.location_based_tco2e,
             "Category 1.1 subset only, AI workloads only: billed cloud usage and tracker runs on "
             "cloud instances, central estimate × location-based grid factors of the provider "
             f"regions (range on the Scopes sheet). Not included: {' and '.join(left_out)}. Not "
@@ -290,32 +282,31 @@ def _esrs_values(context: ReportContext) -> dict[Datapoint, tuple[Any, str]]:
     }
 
 
-def data_quality(sheet: Sheet, context: ReportContext) -> None:
+def data_quality(sheet: Sheet, context: Report) -> None:
     quality = context.data_quality
     rows: list[dict[str, Any]] = [
-        {"section": "rows", "item": "rows_read", "value": quality.get("rows_read"), "fmt": COUNT,
+        {"section": "rows", "item": "rows_read", "value": quality.rows_read, "fmt": COUNT,
          "meaning": "data rows read from the input files"},
-        {"section": "rows", "item": "rows_used", "value": quality.get("rows_used"), "fmt": COUNT,
+        {"section": "rows", "item": "rows_used", "value": quality.rows_used, "fmt": COUNT,
          "meaning": "rows that became line items"},
-        {"section": "rows", "item": "rows_excluded", "value": quality.get("rows_excluded"),
+        {"section": "rows", "item": "rows_excluded", "value": quality.rows_excluded,
          "fmt": COUNT, "meaning": "rows left out, each with its reason on the Exclusions sheet"},
         {"section": "location", "item": "fallback_location_items",
-         "value": quality.get("fallback_location_items"), "fmt": COUNT,
+         "value": quality.fallback_location_items, "fmt": COUNT,
          "meaning": "line items whose location used the fallback grid factor"},
         {"section": "location", "item": "fallback_location_energy_kwh",
-         "value": quality.get("fallback_location_energy_kwh"), "fmt": KWH,
+         "value": quality.fallback_location_energy_kwh, "fmt": KWH,
          "meaning": "period energy (kWh) of those line items"},
     ]
-    counts = quality.get("flag_counts") or {}
-    for flag in [*FLAG_MEANINGS, *sorted(set(counts) - set(FLAG_MEANINGS))]:
-        rows.append({"section": "flag (line items)", "item": flag, "value": counts.get(flag, 0),
+    for flag in [*FLAG_MEANINGS, *sorted(set(quality.flag_counts) - set(FLAG_MEANINGS))]:
+        rows.append({"section": "flag (line items)", "item": flag, "value": quality.flag_count(flag),
                      "fmt": COUNT, "meaning": FLAG_MEANINGS.get(flag)})
     for section, shares, meanings in (
-        ("method (share of energy)", quality.get("method_energy_share"), METHOD_MEANINGS),
-        ("location status (share of energy)", quality.get("location_status_energy_share"),
+        ("method (share of energy)", quality.method_energy_share, METHOD_MEANINGS),
+        ("location status (share of energy)", quality.location_status_energy_share,
          LOCATION_STATUS_MEANINGS),
     ):
-        for key, share in (shares or {}).items():
+        for key, share in shares.items():
             rows.append({"section": section, "item": key, "value": share, "fmt": SHARE,
                          "meaning": meanings.get(key)})
     columns = [Column("section"), Column("item"), Column("value"), Column("meaning")]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from reporter.render.context import ReportContext
 from reporter.render.excel.cells import (
     COUNT,
     FRACTION,
@@ -17,6 +17,8 @@ from reporter.render.excel.cells import (
     Sheet,
     with_unknown_fields,
 )
+from reporter.report import Report
+from reporter.report.model import TargetProgress
 
 TARGET_COLUMNS = (
     Column("name"), Column("kind"), Column("scope2_method"), Column("base_year", INTEGER),
@@ -34,7 +36,7 @@ TARGET_COLUMNS = (
     Column("gross_tco2e", TCO2E), Column("credits_removal_tco2e", TCO2E),
     Column("credits_avoidance_tco2e", TCO2E), Column("credits_eligible_tco2e", TCO2E),
     Column("uncovered_tco2e", TCO2E), Column("credit_coverage_pct", PERCENT_POINTS),
-    Column("claim_possible"), Column("claim_note"),
+    Column("claim_possible"), Column("claim_note"), Column("claim_reasons"),
 )
 
 
@@ -42,9 +44,10 @@ def _target_format(name: str) -> str:
     return TCO2E if name.endswith("_tco2e") else PERCENT_POINTS if "_pct" in name else GENERAL
 
 
-def targets(sheet: Sheet, context: ReportContext) -> None:
-    columns = with_unknown_fields(TARGET_COLUMNS, context.targets, _target_format)
-    sheet.table(columns, context.targets)
+def targets(sheet: Sheet, context: Report) -> None:
+    columns = with_unknown_fields(TARGET_COLUMNS, TargetProgress, _target_format)
+    rows = [{**asdict(target), "claim_reasons": "; ".join(target.claim_reasons) or None} for target in context.targets]
+    sheet.table(columns, rows)
     notes = [
         "Columns with _pct in their name are in percent units: 42.0 means 42 % (not a fraction "
         "of 1).",
@@ -60,7 +63,7 @@ def targets(sheet: Sheet, context: ReportContext) -> None:
     sheet.notes(notes, None if context.targets else empty)
 
 
-def pathways(sheet: Sheet, context: ReportContext) -> None:
+def pathways(sheet: Sheet, context: Report) -> None:
     columns = [Column("name"), Column("kind"), Column("year", INTEGER), Column("pathway_tco2e", TCO2E)]
     sheet.table(columns, context.pathways)
     sheet.notes(
@@ -72,7 +75,7 @@ def pathways(sheet: Sheet, context: ReportContext) -> None:
     )
 
 
-def credits(sheet: Sheet, context: ReportContext) -> None:
+def credits(sheet: Sheet, context: Report) -> None:
     columns = [
         Column("year", INTEGER), Column("type"), Column("tco2e", TCO2E), Column("registry"),
         Column("registry_id"), Column("project"), Column("retired"),
@@ -87,9 +90,8 @@ def credits(sheet: Sheet, context: ReportContext) -> None:
     sheet.notes(notes, None if context.credits else "No credits: the configuration lists no [[credits]].")
 
 
-def history(sheet: Sheet, context: ReportContext) -> None:
-    ytd, stored = context.year_to_date or {}, context.history or {}
-    months = ytd.get("months") or []
+def history(sheet: Sheet, context: Report) -> None:
+    months = context.year_to_date.months
     columns = [
         Column("month"), Column("source"), Column("energy_kwh", KWH),
         Column("location_based_tco2e", TCO2E),
@@ -101,7 +103,7 @@ def history(sheet: Sheet, context: ReportContext) -> None:
     sheet.title(row, "Totals")
     sheet.header(TOTAL_COLUMNS, row + 1)
     row = sheet.rows_at(row + 2, TOTAL_COLUMNS, _history_totals(context))
-    restatements = stored.get("restatements") or []
+    restatements = context.history.restatements
     row += 1
     sheet.title(row, "Restatements")
     sheet.header(RESTATEMENT_COLUMNS, row + 1)
@@ -127,31 +129,29 @@ RESTATEMENT_COLUMNS = (
 )
 
 
-def _history_totals(context: ReportContext) -> list[dict[str, Any]]:
+def _history_totals(context: Report) -> list[dict[str, Any]]:
     """Year to date, the previous year's closed months and the base year."""
-    ytd, stored = context.year_to_date or {}, context.history or {}
-    previous = stored.get("previous_year") or {}
-    base = stored.get("base_year")
-    year = ytd.get("year")
-    closed_previous = previous.get("months_closed") or 0
+    ytd, previous, base = context.year_to_date, context.history.previous_year, context.history.base_year
+    year = ytd.year
+    closed_previous = previous.months_closed
     return [
         {
-            "item": "year to date", "year": year, "energy_kwh": ytd.get("energy_kwh"),
-            "location_based_tco2e": ytd.get("location_based_tco2e"),
-            "months": ytd.get("months_with_data"),
+            "item": "year to date", "year": year, "energy_kwh": ytd.energy_kwh,
+            "location_based_tco2e": ytd.location_based_tco2e,
+            "months": ytd.months_with_data,
             "note": "months of the report year in this report or closed in the history",
         },
         {
-            "item": "previous year (closed months)", "year": previous.get("year"),
-            "energy_kwh": previous.get("energy_kwh"),
-            "location_based_tco2e": previous.get("location_based_tco2e"),
+            "item": "previous year (closed months)", "year": previous.year,
+            "energy_kwh": previous.energy_kwh,
+            "location_based_tco2e": previous.location_based_tco2e,
             "months": closed_previous,
             "note": "sum of the closed months only" if closed_previous else
             "no month of the previous year is closed in the history",
         },
         {
-            "item": "base year", "year": base.get("year") if base else None,
-            "location_based_tco2e": base.get("location_based_tco2e") if base else None,
+            "item": "base year", "year": base.year if base else None,
+            "location_based_tco2e": base.location_based_tco2e if base else None,
             "note": "baseline from the configuration" if base else "no baseline configured",
         },
     ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from reporter.render.context import OTHER_GROUPS, OTHER_KEYS, ReportContext
 from reporter.render.excel.cells import (
     COST,
     COUNT,
@@ -18,30 +18,31 @@ from reporter.render.excel.cells import (
     Column,
     Sheet,
 )
+from reporter.report import Report
+from reporter.report.bounds import OTHER_GROUPS, OTHER_KEYS
 
 
-def monthly(sheet: Sheet, context: ReportContext) -> None:
+def monthly(sheet: Sheet, context: Report) -> None:
     columns = [Column("month"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E)]
     sheet.table(columns, context.by_month)
 
 
-def breakdown(sheet: Sheet, context: ReportContext) -> None:
+def breakdown(sheet: Sheet, context: Report) -> None:
     columns = [
         Column("dimension"), Column("key"), Column("energy_kwh", KWH),
         Column("location_based_tco2e", TCO2E), Column("energy_share", SHARE),
         Column("emissions_share", SHARE),
     ]
     rows = [
-        {**row, "dimension": _dimension(name)}
+        {**asdict(row), "dimension": _dimension(name)}
         for name, block in context.breakdowns.items()
         for row in block
     ]
     sheet.table(columns, rows)
-    limits = context.limits
     cut = [
-        f"{_dimension(name)}: the {count['shown']:,} keys with the largest emissions, then "
-        f"{count['in_other_row']:,} others summed in \"{OTHER_KEYS}\" ({count['keys']:,} keys in all)."
-        for name, count in limits["breakdowns_cut"].items()
+        f"{_dimension(name)}: the {count.shown:,} keys with the largest emissions, then "
+        f"{count.in_other_row:,} others summed in \"{OTHER_KEYS}\" ({count.total:,} keys in all)."
+        for name, count in context.limits.breakdowns_cut.items()
     ]
     sheet.notes(
         [
@@ -81,20 +82,19 @@ UNCLASSIFIED_COLUMNS = (
 )
 
 
-def unclassified(sheet: Sheet, context: ReportContext) -> None:
-    unclassified = context.unclassified or {}
-    groups = unclassified.get("groups") or []
+def unclassified(sheet: Sheet, context: Report) -> None:
+    unclassified = context.unclassified
+    groups = unclassified.groups
     columns = list(UNCLASSIFIED_COLUMNS)
     sheet.header(columns)
     sheet.rows_at(2, columns, groups)
     filter_range = (len(groups) + 1, len(columns))
     totals: list[tuple[str, Any, str, str | None]] = [
-        ("line items", unclassified.get("line_items", 0), COUNT, "items"),
-        ("bill rows", unclassified.get("rows", 0), COUNT, "rows"),
+        ("line items", unclassified.line_items, COUNT, "items"),
+        ("bill rows", unclassified.rows, COUNT, "rows"),
     ]
     totals += [
-        ("cost", cost, COST, currency or None)
-        for currency, cost in sorted((unclassified.get("cost_by_currency") or {}).items())
+        ("cost", cost, COST, currency or None) for currency, cost in sorted(unclassified.cost_by_currency.items())
     ]
     row = len(groups) + 3
     sheet.title(row, "Totals")
@@ -111,18 +111,18 @@ def unclassified(sheet: Sheet, context: ReportContext) -> None:
         "One row per status, provider, service, usage type, unit and currency: rows are the bill "
         "rows, quantity is in consumed_unit and cost in billing_currency, as billed.",
     ]
-    cut = context.limits.get("unclassified_cut")
+    cut = context.limits.unclassified_cut
     if cut:
         notes.append(
-            f"The {cut['shown']:,} groups with the largest cost are listed; the other "
-            f"{cut['in_other_row']:,} are one row \"{OTHER_GROUPS}\" with their bill rows (their "
+            f"The {cut.shown:,} groups with the largest cost are listed; the other "
+            f"{cut.in_other_row:,} are one row \"{OTHER_GROUPS}\" with their bill rows (their "
             "quantities and costs are in different units and currencies; the totals cover them)."
         )
     empty = "No unclassified usage: every billed line has an energy estimate, or there are no cloud bills."
     sheet.notes(notes, None if groups else empty)
 
 
-def factors(sheet: Sheet, context: ReportContext) -> None:
+def factors(sheet: Sheet, context: Report) -> None:
     columns = [
         Column("id"), Column("key"), Column("name"), Column("value", G_PER_KWH), Column("unit"),
         Column("year", INTEGER), Column("basis"), Column("source"), Column("source_detail"),
@@ -131,7 +131,7 @@ def factors(sheet: Sheet, context: ReportContext) -> None:
     sheet.table(columns, context.factors)
 
 
-def pue(sheet: Sheet, context: ReportContext) -> None:
+def pue(sheet: Sheet, context: Report) -> None:
     columns = [
         Column("source_file"), Column("format"), Column("tracker_pue_min", PUE),
         Column("tracker_pue_max", PUE), Column("pue_applied_min", PUE),
@@ -140,10 +140,10 @@ def pue(sheet: Sheet, context: ReportContext) -> None:
     ]
     rows = []
     for row in context.pue:
-        tracker, applied = row.get("tracker_pue") or [], row.get("pue_applied") or []
+        tracker, applied = row.tracker_pue, row.pue_applied
         rows.append(
             {
-                **row,
+                **asdict(row),
                 "tracker_pue_min": min(tracker, default=None),
                 "tracker_pue_max": max(tracker, default=None),
                 "pue_applied_min": min(applied, default=None),

@@ -1,0 +1,243 @@
+"""Build the report model from a pipeline result, in one stage: every figure, full precision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from reporter import __version__
+from reporter.config import slugify
+from reporter.core import aggregate
+from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
+from reporter.pipeline import InputLedger as LedgerResult
+from reporter.pipeline import PipelineResult
+from reporter.report import bounds, progress
+from reporter.report.line_items import line_item_frame, line_item_groups
+from reporter.report.model import (
+    CloudCost,
+    DataQuality,
+    Exclusion,
+    ExclusionGroup,
+    FactorUse,
+    InputLedger,
+    Methodology,
+    MonthTotals,
+    Organization,
+    OutputOptions,
+    PueUse,
+    Report,
+    ReportPeriod,
+    ScopeTotals,
+    SkippedFile,
+    Tool,
+    Totals,
+)
+from reporter.units import KG_PER_T
+
+BREAKDOWNS = {
+    "scope": "scope",
+    "team": "team",
+    "project": "project",
+    "model": "model",
+    "country": "country_iso3",
+    "location": "location_key",
+    "source": "source_format",
+    "provider": "cloud_provider",
+    "service": "service_name",
+    "region": "cloud_region",
+    "account": "sub_account_id",
+    "category": "usage_category",
+}
+SCOPE_LABELS = {
+    SCOPE2: "Scope 2: electricity of own or colocated hardware (ESRS E1-5 energy, own operations)",
+    SCOPE3_CLOUD: "Scope 3 category 1: cloud computing and data centre services (energy outside the organisation)",
+}
+
+
+def build_report(result: PipelineResult, history: dict[str, Any] | None = None) -> Report:
+    """The report for one pipeline result; `history` is the store's view (reporter.closing.history_view)."""
+    config, allocated, items, period = result.config, result.allocated, result.items, result.period
+    sums = aggregate.totals(allocated)
+    monthly = aggregate.by_month(allocated, period.months())
+    scopes = _by_scope(allocated)
+    columns = {**BREAKDOWNS, **{f"tag:{key}": f"tag:{key}" for key in config.cloud.tag_keys}}
+    breakdowns = {
+        name: bounds.breakdown(allocated, column, sums) for name, column in columns.items() if column in allocated
+    }
+    unclassified, unclassified_groups = bounds.unclassified(items)
+    stored = progress.history(history, config)
+    name = config.organization.name
+    return Report(
+        tool=Tool("reporter", __version__),
+        organization=Organization(name, config.organization.slug or slugify(name)),
+        period=ReportPeriod(period.start, period.end, period.label, tuple(period.months())),
+        totals=_totals(sums, scopes, items),
+        by_scope=scopes,
+        cloud_cost=_cloud_cost(allocated),
+        unclassified=unclassified,
+        by_month=tuple(
+            MonthTotals(row.month, float(row.energy_kwh), float(row.location_based_co2e_kg) / KG_PER_T)
+            for row in monthly.itertuples()
+        ),
+        breakdowns={name: rows for name, (rows, _) in breakdowns.items()},
+        inputs=tuple(_ledger(ledger) for ledger in result.ledgers),
+        skipped_files=tuple(SkippedFile(path, reason) for path, reason in result.skipped),
+        factors=_factors(result, allocated),
+        pue=_pue(allocated),
+        data_quality=_quality(result, allocated),
+        methodology=_methodology(result),
+        targets=progress.targets(config, period, sums["location_based_co2e_kg"] / KG_PER_T),
+        pathways=progress.pathways(config),
+        credits=progress.credits(config),
+        history=stored,
+        year_to_date=progress.year_to_date(period, monthly, stored),
+        limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
+        line_items=line_item_frame(items),
+        line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
+        output=OutputOptions(json_line_items=config.output.json_line_items),
+    )
+
+
+def _totals(sums: dict[str, float], scopes: tuple[ScopeTotals, ...], items: pd.DataFrame) -> Totals:
+    return Totals(
+        energy_kwh=sums["energy_kwh"],
+        energy_kwh_low=sums["energy_kwh_low"],
+        energy_kwh_high=sums["energy_kwh_high"],
+        location_based_tco2e=sums["location_based_co2e_kg"] / KG_PER_T,
+        location_based_tco2e_low=sums["location_based_co2e_kg_low"] / KG_PER_T,
+        location_based_tco2e_high=sums["location_based_co2e_kg_high"] / KG_PER_T,
+        market_based_tco2e=None,
+        embodied_tco2e=sums["embodied_co2e_kg"] / KG_PER_T,
+        own_operations_energy_kwh=scopes[0].energy_kwh,
+        cloud_energy_kwh=scopes[1].energy_kwh,
+        tracker_reported_tco2e=_tracker_total(items),
+        line_items=int(len(items)),
+    )
+
+
+def _by_scope(allocated: pd.DataFrame) -> tuple[ScopeTotals, ...]:
+    """Scope 2 (own operations) first, then Scope 3 category 1 (cloud)."""
+    rows = []
+    for scope in (SCOPE2, SCOPE3_CLOUD):
+        part = allocated[allocated["scope"] == scope]
+        sums = aggregate.totals(part)
+        rows.append(
+            ScopeTotals(
+                scope=scope,
+                label=SCOPE_LABELS[scope],
+                energy_kwh=sums["energy_kwh"],
+                energy_kwh_low=sums["energy_kwh_low"],
+                energy_kwh_high=sums["energy_kwh_high"],
+                location_based_tco2e=sums["location_based_co2e_kg"] / KG_PER_T,
+                location_based_tco2e_low=sums["location_based_co2e_kg_low"] / KG_PER_T,
+                location_based_tco2e_high=sums["location_based_co2e_kg_high"] / KG_PER_T,
+                embodied_tco2e=sums["embodied_co2e_kg"] / KG_PER_T,
+                line_items=int(part["record"].nunique()),
+            )
+        )
+    return tuple(rows)
+
+
+def _cloud_cost(allocated: pd.DataFrame) -> tuple[CloudCost, ...]:
+    """Billed cost of the period per currency beside the emissions of the same lines (context only)."""
+    billed = allocated[allocated["billed_cost"].notna()].assign(
+        cost=lambda f: f["billed_cost"] * f["share"], currency=lambda f: f["billing_currency"].fillna("")
+    )
+    rows = []
+    for currency, group in billed.groupby("currency", sort=True):
+        tco2e = float(group["location_based_co2e_kg"].sum()) / KG_PER_T
+        cost = float(group["cost"].sum())
+        energy = float(group["energy_kwh"].sum())
+        rows.append(CloudCost(str(currency), cost, energy, tco2e, cost / tco2e if tco2e else None))
+    return tuple(rows)
+
+
+def _tracker_total(items: pd.DataFrame) -> float | None:
+    weighted = (items["tracker_co2e_kg"] * items["in_period_share"]).dropna()
+    return float(weighted.sum()) / KG_PER_T if len(weighted) else None
+
+
+def _ledger(ledger: LedgerResult) -> InputLedger:
+    return InputLedger(
+        path=ledger.path,
+        format=ledger.format,
+        sha256=ledger.sha256,
+        origin=ledger.origin,
+        rows_read=ledger.rows_read,
+        rows_used=ledger.rows_used,
+        rows_excluded=ledger.rows_excluded,
+        exclusions=tuple(Exclusion(e.row, e.reason) for e in ledger.exclusions),
+        exclusion_groups=tuple(
+            ExclusionGroup(g.reason, g.rows, tuple(g.example_rows)) for g in ledger.exclusion_groups
+        ),
+        notes=tuple(ledger.notes),
+    )
+
+
+def _factors(result: PipelineResult, allocated: pd.DataFrame) -> tuple[FactorUse, ...]:
+    usage = allocated.groupby("factor_id")[["energy_kwh", "location_based_co2e_kg"]].sum()
+    rows = []
+    for factor in result.factors.used(usage.index):
+        used = usage.loc[factor.factor_id]
+        rows.append(
+            FactorUse(
+                id=factor.factor_id,
+                key=factor.key,
+                name=factor.name,
+                value=factor.value,
+                unit=factor.unit,
+                year=factor.year,
+                basis=factor.basis,
+                source=factor.source,
+                source_detail=factor.source_detail,
+                licence=factor.licence,
+                energy_kwh=float(used["energy_kwh"]),
+                location_based_tco2e=float(used["location_based_co2e_kg"]) / KG_PER_T,
+            )
+        )
+    return tuple(rows)
+
+
+def _pue(allocated: pd.DataFrame) -> tuple[PueUse, ...]:
+    rows = []
+    for (fmt, path), group in allocated.groupby(["source_format", "source_file"], sort=True):
+        rows.append(
+            PueUse(
+                source_file=str(path),
+                format=str(fmt),
+                tracker_pue=tuple(sorted({float(v) for v in group["tracker_pue"].dropna()})),
+                pue_applied=tuple(sorted({float(v) for v in group["pue"]})),
+                basis="; ".join(sorted(set(group["pue_basis"]))),
+                energy_it_kwh=float((group["energy_it_kwh"] * group["share"]).sum()),
+                energy_kwh=float(group["energy_kwh"].sum()),
+            )
+        )
+    return tuple(rows)
+
+
+def _quality(result: PipelineResult, allocated: pd.DataFrame) -> DataQuality:
+    flags = result.items["flags"].fillna("").astype(str).str.split(";").explode()
+    counts = flags[flags != ""].value_counts()
+    fallback = allocated[allocated["location_status"] == "fallback"]
+    return DataQuality(
+        rows_read=sum(ledger.rows_read for ledger in result.ledgers),
+        rows_used=sum(ledger.rows_used for ledger in result.ledgers),
+        rows_excluded=sum(ledger.rows_excluded for ledger in result.ledgers),
+        method_energy_share=aggregate.share_by(allocated, "method"),
+        location_status_energy_share=aggregate.share_by(allocated, "location_status"),
+        fallback_location_items=int(fallback["record"].nunique()),
+        fallback_location_energy_kwh=float(fallback["energy_kwh"].sum()),
+        flag_counts={str(flag): int(counts[flag]) for flag in sorted(counts.index)},
+    )
+
+
+def _methodology(result: PipelineResult) -> Methodology:
+    config = result.config
+    return Methodology(
+        facility_pue=config.facility.pue,
+        fallback_factor_key=result.factors.normalise_key(config.factors.fallback),
+        overrides={k: float(v) for k, v in config.factors.location_based.items()},
+        month_assignment="pro rata by time between the run's start and end",
+        timestamps="trackers' naive local times, read as the organisation's local time",
+    )
