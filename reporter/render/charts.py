@@ -194,7 +194,23 @@ def monthly_bar_chart(
         _legend(parts, legend, left + 60.0, 10.0, plot_w - 60.0, align_right=True)
     _value_axis(parts, scale, tick_labels, left, width - right, y_of)
 
-    slot = plot_w / max(len(months), 1)
+    _month_bars(parts, months, values, colours, unit, left, plot_w / max(len(months), 1), base_y, y_of)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _month_bars(
+    parts: list[str],
+    months: list[str],
+    values: list[float | None],
+    colours: list[str],
+    unit: str,
+    left: float,
+    slot: float,
+    base_y: float,
+    y_of: Callable[[float], float],
+) -> None:
+    """One bar per month with its value above it (when the labels fit), and the month axis."""
     bar_w = min(slot * 0.62, 56.0)
     value_labels = [
         formatting.MISSING if v is None else formatting.tco2e(v) if unit == "tCO2e" else formatting.number(v)
@@ -206,7 +222,6 @@ def monthly_bar_chart(
         label_size = max(6.5, label_size * (slot - 2.0) / widest)
     show_values = max((_text_width(v, label_size) for v in value_labels), default=0.0) <= slot - 1.0
     every = max(1, math.ceil(len(months) / 24))
-
     for index, (month, value, label) in enumerate(zip(months, values, value_labels, strict=True)):
         centre = left + slot * (index + 0.5)
         if value is None:
@@ -229,8 +244,34 @@ def monthly_bar_chart(
             )
         if index == 0 or month.endswith("-01"):
             parts.append(_text(centre, base_y + 25.0, month[:4], 8.0, fill=MUTED, text_anchor="middle"))
-    parts.append("</svg>")
-    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class _Pathway:
+    """What a pathway chart draws, in tCO2e a year."""
+
+    base_year: int
+    target_year: int
+    year: int  # the report year
+    base: float
+    goal: float
+    actual: float | None  # annualised for a part year
+    previous: tuple[int, float, int] | None  # (year, closed total, months closed)
+    status: str  # the actual's colour: on track or not
+    pro_rata: bool
+
+    @property
+    def first(self) -> int:
+        return min(self.base_year, self.target_year, self.year, *([self.previous[0]] if self.previous else []))
+
+    @property
+    def last(self) -> int:
+        return max(self.base_year, self.target_year, self.year, *([self.previous[0]] if self.previous else []))
+
+    @property
+    def peak(self) -> float:
+        extra = ([self.actual] if self.actual is not None else []) + ([self.previous[1]] if self.previous else [])
+        return max([self.base, self.goal, *extra])
 
 
 def pathway_chart(
@@ -248,58 +289,76 @@ def pathway_chart(
     comparable with the annual pathway, and labelled so. `previous_year` (the history's
     `previous_year`) adds its closed total as a hollow square when it is known.
     """
-    base_year, target_year = target.base_year, target.target_year
-    base, goal = target.base_tco2e, float(target.target_tco2e or 0.0)
-    year = target.report_year
-    fraction = target.year_fraction or 0.0
-    pro_rata = target.pro_rata
-    actual = target.actual_tco2e / fraction if fraction > 0 else None
-    previous = None
-    if previous_year and previous_year.location_based_tco2e is not None and previous_year.year:
-        previous = (previous_year.year, previous_year.location_based_tco2e, previous_year.months_closed)
-    status = ON_TRACK if target.on_track else OFF_TRACK
-
-    def t(value: float) -> str:
-        return f"{formatting.tco2e(value)} tCO2e"
-
-    legend: list[tuple[str, str]] = [
-        (f"line:{BAR}", f"Linear pathway {base_year}–{target_year}"),
-        (f"dot:{BAR}", f"Base year {base_year}: {t(base)}"),
-        (f"ring:{BAR}", f"Target {target_year}: {t(goal)}"),
-    ]
-    if actual is not None:
-        label = f"{year} actual, annualised: {t(actual)}" if pro_rata else f"{year} actual: {t(actual)}"
-        legend.append((f"diamond:{status}", label))
-    if previous is not None:
-        months = "" if previous[2] >= 12 else f" ({previous[2]} of 12 months)"
-        legend.append((f"square:{TEXT}", f"{previous[0]} closed{months}: {t(previous[1])}"))
-
-    years = [base_year, target_year, year] + ([previous[0]] if previous else [])
-    first, last = min(years), max(years)
-    peak = max([base, goal] + ([actual] if actual is not None else []) + ([previous[1]] if previous else []))
-    scale = nice_scale(peak * 1.04)  # headroom: no marker sits on the top edge
+    path = _pathway(target, previous_year)
+    scale = nice_scale(path.peak * 1.04)  # headroom: no marker sits on the top edge
     tick_labels = [formatting.tick(v, scale.step) for v in scale.ticks]
 
     parts = _svg_open(width, height, f"{target.name}: pathway and actual emissions")
     left = max(_text_width(label, 9.0) for label in tick_labels) + 16.0
     right, bottom = 10.0, 24.0
-    legend_bottom = _legend(parts, legend, left, 10.0, width - left - right)
+    legend_bottom = _legend(parts, _pathway_legend(path), left, 10.0, width - left - right)
     top = legend_bottom + 24.0
     plot_w, plot_h = width - left - right, height - top - bottom
     base_y = top + plot_h
     parts.append(_text(0.0, top - 8.0, "tCO2e a year", 8.5, fill=MUTED))
-
-    span = last - first + 1
+    span = path.last - path.first + 1
 
     def x_of(y: float) -> float:
-        return left + (y - first + 0.5) / span * plot_w
+        return left + (y - path.first + 0.5) / span * plot_w
 
     def y_of(value: float) -> float:
         return base_y - (value / scale.top) * plot_h
 
     _value_axis(parts, scale, tick_labels, left, width - right, y_of)
+    _year_axis(parts, path, x_of, base_y, plot_w / span)
+    _pathway_marks(parts, path, x_of, y_of, top, base_y)
+    parts.append("</svg>")
+    return "".join(parts)
 
-    step = next((s for s in (1, 2, 5, 10, 20) if plot_w / span * s >= 34.0), 50)
+
+def _pathway(target: TargetProgress, previous_year: PreviousYear | None) -> _Pathway:
+    fraction = target.year_fraction or 0.0
+    previous = None
+    if previous_year and previous_year.location_based_tco2e is not None and previous_year.year:
+        previous = (previous_year.year, previous_year.location_based_tco2e, previous_year.months_closed)
+    return _Pathway(
+        base_year=target.base_year,
+        target_year=target.target_year,
+        year=target.report_year,
+        base=target.base_tco2e,
+        goal=float(target.target_tco2e or 0.0),
+        actual=target.actual_tco2e / fraction if fraction > 0 else None,
+        previous=previous,
+        status=ON_TRACK if target.on_track else OFF_TRACK,
+        pro_rata=target.pro_rata,
+    )
+
+
+def _pathway_legend(path: _Pathway) -> list[tuple[str, str]]:
+    def t(value: float) -> str:
+        return f"{formatting.tco2e(value)} tCO2e"
+
+    legend: list[tuple[str, str]] = [
+        (f"line:{BAR}", f"Linear pathway {path.base_year}–{path.target_year}"),
+        (f"dot:{BAR}", f"Base year {path.base_year}: {t(path.base)}"),
+        (f"ring:{BAR}", f"Target {path.target_year}: {t(path.goal)}"),
+    ]
+    if path.actual is not None:
+        actual = t(path.actual)
+        label = f"{path.year} actual, annualised: {actual}" if path.pro_rata else f"{path.year} actual: {actual}"
+        legend.append((f"diamond:{path.status}", label))
+    if path.previous is not None:
+        months = "" if path.previous[2] >= 12 else f" ({path.previous[2]} of 12 months)"
+        legend.append((f"square:{TEXT}", f"{path.previous[0]} closed{months}: {t(path.previous[1])}"))
+    return legend
+
+
+def _year_axis(
+    parts: list[str], path: _Pathway, x_of: Callable[[float], float], base_y: float, per_year: float
+) -> None:
+    """Year ticks under the plot, labelled every 1, 2, 5, … years as space allows; the report year bold."""
+    first, last = path.first, path.last
+    step = next((s for s in (1, 2, 5, 10, 20) if per_year * s >= 34.0), 50)
     for y in range(first, last + 1):
         labelled = (y - first) % step == 0 or (y == last and (last - first) % step >= step / 2)
         x = x_of(y)
@@ -308,28 +367,36 @@ def pathway_chart(
             f'stroke="{AXIS}" stroke-width="0.8"/>'
         )
         if labelled:
-            weight = {"font_weight": "bold"} if y == year else {}
+            weight = {"font_weight": "bold"} if y == path.year else {}
             parts.append(_text(x, base_y + 14.0, str(y), 8.5, fill=TEXT, text_anchor="middle", **weight))
 
-    # the report year: a faint guide from the axis to the top of the plot
+
+def _pathway_marks(
+    parts: list[str],
+    path: _Pathway,
+    x_of: Callable[[float], float],
+    y_of: Callable[[float], float],
+    top: float,
+    base_y: float,
+) -> None:
+    """The report year's guide, the pathway (dashed after the target year) and the points."""
+    year, base_year, target_year = path.year, path.base_year, path.target_year
     parts.append(
         f'<line x1="{x_of(year):.1f}" y1="{top:.1f}" x2="{x_of(year):.1f}" y2="{base_y:.1f}" '
         f'stroke="{AXIS}" stroke-width="0.6" stroke-dasharray="2,2"/>'
     )
     parts.append(
-        f'<line x1="{x_of(base_year):.1f}" y1="{y_of(base):.1f}" x2="{x_of(target_year):.1f}" '
-        f'y2="{y_of(goal):.1f}" stroke="{BAR}" stroke-width="2"/>'
+        f'<line x1="{x_of(base_year):.1f}" y1="{y_of(path.base):.1f}" x2="{x_of(target_year):.1f}" '
+        f'y2="{y_of(path.goal):.1f}" stroke="{BAR}" stroke-width="2"/>'
     )
-    if last > target_year:
+    if path.last > target_year:
         parts.append(
-            f'<line x1="{x_of(target_year):.1f}" y1="{y_of(goal):.1f}" x2="{x_of(last):.1f}" '
-            f'y2="{y_of(goal):.1f}" stroke="{BAR}" stroke-width="1.4" stroke-dasharray="4,3"/>'
+            f'<line x1="{x_of(target_year):.1f}" y1="{y_of(path.goal):.1f}" x2="{x_of(path.last):.1f}" '
+            f'y2="{y_of(path.goal):.1f}" stroke="{BAR}" stroke-width="1.4" stroke-dasharray="4,3"/>'
         )
-    parts.append(_symbol(f"dot:{BAR}", x_of(base_year), y_of(base), 4.5))
-    parts.append(_symbol(f"ring:{BAR}", x_of(target_year), y_of(goal), 4.5))
-    if previous is not None:
-        parts.append(_symbol(f"square:{TEXT}", x_of(previous[0]), y_of(previous[1]), 4.0))
-    if actual is not None:
-        parts.append(_symbol(f"diamond:{status}", x_of(year), y_of(actual), 5.0))
-    parts.append("</svg>")
-    return "".join(parts)
+    parts.append(_symbol(f"dot:{BAR}", x_of(base_year), y_of(path.base), 4.5))
+    parts.append(_symbol(f"ring:{BAR}", x_of(target_year), y_of(path.goal), 4.5))
+    if path.previous is not None:
+        parts.append(_symbol(f"square:{TEXT}", x_of(path.previous[0]), y_of(path.previous[1]), 4.0))
+    if path.actual is not None:
+        parts.append(_symbol(f"diamond:{path.status}", x_of(year), y_of(path.actual), 5.0))

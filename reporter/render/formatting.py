@@ -1,6 +1,6 @@
 """Display formatting: the one place figures are rounded for people to read.
 
-The report context keeps every figure at full precision; renderers call these functions to turn
+The report model keeps every figure at full precision; renderers call these functions to turn
 a figure into text. All functions are pure and return `MISSING` ("—") for None or NaN.
 
 Quantities use adaptive significant figures, so 1.83 kWh reads "0.00183" MWh rather than "0.000",

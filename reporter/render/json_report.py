@@ -1,4 +1,4 @@
-"""JSON output: the report context as a stable, full-precision document.
+"""JSON output: the report model as a stable, full-precision document.
 
 The document holds every aggregate and a `lineage` section naming the lineage file (file name
 beside the JSON, sha256, rows, columns), which has every line item. Its size does not grow with

@@ -1,4 +1,4 @@
-"""PDF output: the report context laid out as an A4 disclosure report.
+"""PDF output: the report model laid out as an A4 disclosure report.
 
 HTML from a Jinja template (autoescaped, strict about undefined names), styled by one CSS file,
 both shipped inside the package, then typeset by WeasyPrint. Nothing is fetched from the
@@ -33,7 +33,7 @@ TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 TITLE = "AI energy and emissions report"
 
-# (context breakdown, title, column header); `tag:<key>` breakdowns follow, titled "By tag: <key>".
+# (report breakdown, title, column header); `tag:<key>` breakdowns follow, titled "By tag: <key>".
 BREAKDOWN_SECTIONS = [
     ("team", "By team", "Team"),
     ("project", "By project", "Project"),
@@ -147,9 +147,9 @@ CREDIT_TYPES = {"removal": "Removal", "avoidance": "Avoidance"}
 YTD_FILLS = {"this report": charts.BAR, "closed": charts.BAR_CLOSED}
 
 
-def render_pdf(context: Report, path: Path) -> Path:
-    """Write the PDF report for `context` to `path` and return `path`."""
-    html = render_html(context)
+def render_pdf(report: Report, path: Path) -> Path:
+    """Write the PDF report for `report` to `path` and return `path`."""
+    html = render_html(report)
     css = _read_template(STYLESHEET)
     try:
         from weasyprint import CSS, HTML
@@ -167,42 +167,42 @@ def render_pdf(context: Report, path: Path) -> Path:
     return path
 
 
-def render_html(context: Report) -> str:
+def render_html(report: Report) -> str:
     """The report as one HTML document (the PDF's source), e.g. for previewing in a browser."""
     try:
-        return _environment().get_template(TEMPLATE).render(**view(context))
+        return _environment().get_template(TEMPLATE).render(**view(report))
     except jinja2.TemplateError as exc:
         raise RenderError(f"cannot lay out the PDF report: template error: {exc}") from exc
 
 
-def view(context: Report) -> dict[str, Any]:
+def view(report: Report) -> dict[str, Any]:
     """Everything the template shows: the report itself plus labels and the charts."""
-    quality = context.data_quality
+    quality = report.data_quality
     flag_counts = quality.flag_counts
-    line_methods = set(context.line_items["method"].dropna())
-    bill_inputs = [entry for entry in context.inputs if entry.format in BILL_FORMATS]
-    breakdowns, skipped = _breakdowns(context)
-    side_by_side = len(context.by_month) <= SIDE_BY_SIDE_MONTHS
+    line_methods = set(report.line_items["method"].dropna())
+    bill_inputs = [entry for entry in report.inputs if entry.format in BILL_FORMATS]
+    breakdowns, skipped = _breakdowns(report)
+    side_by_side = len(report.by_month) <= SIDE_BY_SIDE_MONTHS
     return {
-        "ctx": context,
+        "ctx": report,
         "title": TITLE,
-        "period_text": formatting.period_label(context.period.start, context.period.end),
+        "period_text": formatting.period_label(report.period.start, report.period.end),
         "monthly_chart": Markup(
-            charts.monthly_bar_chart(context.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1])
+            charts.monthly_bar_chart(report.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1])
             if side_by_side
-            else charts.monthly_bar_chart(context.by_month)
+            else charts.monthly_bar_chart(report.by_month)
         ),
         "monthly_side_by_side": side_by_side,
         "breakdowns": breakdowns,
         "skipped_breakdowns": skipped,
-        "scopes": [_scope_view(row) for row in context.by_scope],
-        "has_range": _has_range(context.totals),
-        "counts": _counts(context),
+        "scopes": [_scope_view(row) for row in report.by_scope],
+        "has_range": _has_range(report.totals),
+        "counts": _counts(report),
         "has_bills": bool(bill_inputs) or "estimated" in line_methods,
         "bill_formats": sorted({BILL_FORMATS[entry.format] for entry in bill_inputs}, key=str.lower),
-        "energy_models": _energy_models(context.line_items),
-        "cloud_bases": _cloud_bases(context),
-        "unclassified_groups": _unclassified_groups(context),
+        "energy_models": _energy_models(report.line_items),
+        "cloud_bases": _cloud_bases(report),
+        "unclassified_groups": _unclassified_groups(report),
         "methods": [
             {"label": METHOD_LABELS.get(key, key), "share": share}
             for key, share in sorted(quality.method_energy_share.items(), key=lambda kv: -kv[1])
@@ -218,25 +218,25 @@ def view(context: Report) -> dict[str, Any]:
         ],
         "flags_not_seen": sum(1 for name in FLAG_MEANINGS if not quality.flag_count(name)),
         "formats": sorted(
-            {TRACKER_FORMATS[entry.format] for entry in context.inputs if entry.format in TRACKER_FORMATS},
+            {TRACKER_FORMATS[entry.format] for entry in report.inputs if entry.format in TRACKER_FORMATS},
             key=str.lower,
         ),
-        "excluded_inputs": [entry for entry in context.inputs if entry.exclusions or entry.exclusion_groups],
-        "targets": [_target_view(target, context) for target in context.targets],
+        "excluded_inputs": [entry for entry in report.inputs if entry.exclusions or entry.exclusion_groups],
+        "targets": [_target_view(target, report) for target in report.targets],
         "credit_types": CREDIT_TYPES,
-        "ytd": _year_to_date_view(context),
-        "lineage": context.lineage,
+        "ytd": _year_to_date_view(report),
+        "lineage": report.lineage,
     }
 
 
-def _unclassified_groups(context: Report) -> list[dict[str, Any]]:
+def _unclassified_groups(report: Report) -> list[dict[str, Any]]:
     return [
         {
             **asdict(group),
             "status_label": STATUS_LABELS.get(group.estimate_status, group.estimate_status),
             "provider_label": PROVIDER_LABELS.get(group.cloud_provider, group.cloud_provider),
         }
-        for group in context.unclassified.groups
+        for group in report.unclassified.groups
     ]
 
 
@@ -253,10 +253,10 @@ def _scope_view(row: ScopeTotals) -> dict[str, Any]:
     return {**asdict(row), "name": name, "description": description, "has_range": _has_range(row)}
 
 
-def _counts(context: Report) -> dict[str, int]:
+def _counts(report: Report) -> dict[str, int]:
     """How many line items are tracker runs and how many are lines of cloud bills."""
-    billed = int((context.line_items["method"] == "estimated").sum())
-    return {"runs": len(context.line_items) - billed, "bill_lines": billed}
+    billed = int((report.line_items["method"] == "estimated").sum())
+    return {"runs": len(report.line_items) - billed, "bill_lines": billed}
 
 
 def _energy_models(line_items: pd.DataFrame) -> list[str]:
@@ -284,14 +284,14 @@ def _cloud_basis(items: pd.DataFrame) -> pd.Series:
     return basis
 
 
-def _cloud_bases(context: Report) -> dict[str, Any]:
+def _cloud_bases(report: Report) -> dict[str, Any]:
     """The period's cloud line items and energy by how the energy was obtained.
 
     Measured by a tracker on a cloud machine, estimated from billed usage, estimated from billed
     cost (ccf model only), or not estimated at all (unclassified and unsupported bill lines, which
     carry no energy). Rows with no line items are left out, except "estimated from billed usage".
     """
-    items = context.line_items
+    items = report.line_items
     cloud = items[items["scope"] == SCOPE3_CLOUD]  # billed usage, or tracker runs on cloud machines
     keys = _cloud_basis(cloud)
     counts = {key: int((keys == key).sum()) for key in CLOUD_BASES}
@@ -314,7 +314,7 @@ def _zero(row: BreakdownRow) -> bool:
     return row.energy_kwh == 0 and row.location_based_tco2e == 0
 
 
-def _breakdowns(context: Report) -> tuple[list[dict[str, Any]], list[str]]:
+def _breakdowns(report: Report) -> tuple[list[dict[str, Any]], list[str]]:
     """The breakdown tables to show, and what those left out are by ("model", "tag: team").
 
     A breakdown whose only key is "(not recorded)" says nothing, and one with no rows has no
@@ -324,13 +324,13 @@ def _breakdowns(context: Report) -> tuple[list[dict[str, Any]], list[str]]:
     """
     sections = list(BREAKDOWN_SECTIONS)
     sections += [
-        (name, f"By tag: {name[4:]}", "Tag value") for name in context.breakdowns if name.startswith("tag:")
+        (name, f"By tag: {name[4:]}", "Tag value") for name in report.breakdowns if name.startswith("tag:")
     ]
     shown, skipped = [], []
     for name, title, header in sections:
-        if name not in context.breakdowns:
+        if name not in report.breakdowns:
             continue
-        rows = context.breakdowns[name]
+        rows = report.breakdowns[name]
         if not rows or all(row.key == UNASSIGNED for row in rows):
             skipped.append(title.removeprefix("By "))
             continue
@@ -340,7 +340,7 @@ def _breakdowns(context: Report) -> tuple[list[dict[str, Any]], list[str]]:
             for row in rows
             if not _zero(row)
         ]
-        cut = context.limits.breakdown_cut(name)
+        cut = report.limits.breakdown_cut(name)
         shown.append(
             {
                 "name": name,
@@ -355,11 +355,11 @@ def _breakdowns(context: Report) -> tuple[list[dict[str, Any]], list[str]]:
     return shown, skipped
 
 
-def _target_view(target: TargetProgress, context: Report) -> dict[str, Any]:
+def _target_view(target: TargetProgress, report: Report) -> dict[str, Any]:
     """One target with its labels and its chart (claim reasons come with the target)."""
     label, description = TARGET_KINDS.get(target.kind, (target.kind, ""))
     has_pathway = target.target_tco2e is not None and target.pathway_tco2e is not None
-    chart = charts.pathway_chart(target, context.history.previous_year) if has_pathway else None
+    chart = charts.pathway_chart(target, report.history.previous_year) if has_pathway else None
     return {
         **asdict(target),
         "kind_label": label,
@@ -375,10 +375,10 @@ def _target_view(target: TargetProgress, context: Report) -> dict[str, Any]:
     }
 
 
-def _year_to_date_view(context: Report) -> dict[str, Any]:
+def _year_to_date_view(report: Report) -> dict[str, Any]:
     """The year's months with where each figure comes from, and the chart of them."""
-    ytd = context.year_to_date
-    period_end = context.period.end.isoformat()[:7]
+    ytd = report.year_to_date
+    period_end = report.period.end.isoformat()[:7]
     months = []
     for row in ytd.months:
         if row.source is None:

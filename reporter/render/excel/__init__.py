@@ -1,4 +1,4 @@
-"""Excel output: the report context laid out as a workbook a sustainability team can file.
+"""Excel output: the report model laid out as a workbook a sustainability team can file.
 
 Every figure is a typed numeric cell at full precision (each float is stored as its shortest
 exact text, so it reads back as the same double); number formats only change how it is
@@ -11,7 +11,7 @@ timestamps come from the period end and the archive entries carry a fixed time, 
 inputs give the same bytes.
 
 Shares (Breakdown, Summary, Data quality) are fractions shown with Excel's percent format. The
-targets' `*_pct` fields keep the context's percent units (42.0 is 42 %) and are shown with a
+targets' `*_pct` fields keep the model's percent units (42.0 is 42 %) and are shown with a
 literal % sign (`0.00"%"`); the Targets sheet says so in a note. Notes sit below a sheet's table,
 one blank row apart, outside its filter.
 
@@ -59,13 +59,13 @@ BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
 SHEETS = tuple(BUILDERS)
 
 
-def render_xlsx(context: Report, path: Path) -> Path:
-    """Write the workbook for `context` to `path` and return `path`."""
+def render_xlsx(report: Report, path: Path) -> Path:
+    """Write the workbook for `report` to `path` and return `path`."""
     workbook = Workbook(str(path), {"constant_memory": True})
     styles = Styles(workbook)
     for title, build in BUILDERS.items():
-        build(Sheet(workbook, title, styles), context)
-    workbook.set_properties(_properties(context))
+        build(Sheet(workbook, title, styles), report)
+    workbook.set_properties(_properties(report))
     try:
         workbook.close()
     except FileCreateError as exc:
@@ -73,17 +73,17 @@ def render_xlsx(context: Report, path: Path) -> Path:
     return path
 
 
-def _timestamp(context: Report) -> datetime:
-    return datetime.combine(context.period.end, time())
+def _timestamp(report: Report) -> datetime:
+    return datetime.combine(report.period.end, time())
 
 
-def _properties(context: Report) -> dict[str, object]:
-    name, label = context.organization.name, context.period.label
+def _properties(report: Report) -> dict[str, object]:
+    name, label = report.organization.name, report.period.label
     return {
         "title": ILLEGAL.sub("\ufffd", f"AI energy and emissions report: {name}, {label}"),
         "subject": "AI energy use and location-based emissions",
         "author": "reporter",
-        "comments": f"{context.tool.name} {context.tool.version}",
+        "comments": f"{report.tool.name} {report.tool.version}",
         "keywords": "energy; emissions; AI; disclosure",
-        "created": _timestamp(context),
+        "created": _timestamp(report),
     }

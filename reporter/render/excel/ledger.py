@@ -10,7 +10,7 @@ from reporter.render.excel.cells import COUNT, INTEGER, Column, Sheet, room_for
 from reporter.report import Report
 
 
-def inputs(sheet: Sheet, context: Report) -> None:
+def inputs(sheet: Sheet, report: Report) -> None:
     columns = [
         Column("path"), Column("format"), Column("status"), Column("origin"), Column("sha256"),
         Column("rows_read", COUNT), Column("rows_used", COUNT), Column("rows_excluded", COUNT),
@@ -18,22 +18,22 @@ def inputs(sheet: Sheet, context: Report) -> None:
     ]
     rows: list[dict[str, Any]] = [
         {**asdict(ledger), "status": "read", "notes": "\n".join(ledger.notes) or None}
-        for ledger in context.inputs
+        for ledger in report.inputs
     ]
     rows += [
         {"path": skipped.path, "status": "skipped", "notes": skipped.reason}
-        for skipped in context.skipped_files
+        for skipped in report.skipped_files
     ]
     sheet.table(columns, rows)
 
 
-def exclusions(sheet: Sheet, context: Report) -> None:
+def exclusions(sheet: Sheet, report: Report) -> None:
     columns = [
         Column("file"), Column("format"), Column("row", INTEGER), Column("rows", COUNT),
         Column("example_rows"), Column("reason"),
     ]
     rows: list[dict[str, Any]] = []
-    for ledger in context.inputs:
+    for ledger in report.inputs:
         where = {"file": ledger.path, "format": ledger.format}
         rows += [
             {**where, "row": exclusion.row, "rows": 1, "reason": exclusion.reason} for exclusion in ledger.exclusions

@@ -63,14 +63,14 @@ LINE_ITEM_FORMATS = {
 GROUPED_BY = "month, account (sub_account_id), service, region, usage type and currency"
 
 
-def grouped(context: Report) -> bool:
-    return len(context.line_items) > LINE_ITEM_ROWS
+def grouped(report: Report) -> bool:
+    return len(report.line_items) > LINE_ITEM_ROWS
 
 
-def line_items_shown(context: Report) -> tuple[str, str]:
+def line_items_shown(report: Report) -> tuple[str, str]:
     """What the Line items sheet holds, and why (for the Summary)."""
-    count, name = len(context.line_items), context.lineage.name
-    if not grouped(context):
+    count, name = len(report.line_items), report.lineage.name
+    if not grouped(report):
         return "one row per line item", f"every line item is also in {name}"
     return (
         f"grouped by {GROUPED_BY}",
@@ -83,28 +83,28 @@ def _columns(names: list[str]) -> list[Column]:
     return [Column(name, LINE_ITEM_FORMATS.get(name) or format_for(name)) for name in names]
 
 
-def line_items(sheet: Sheet, context: Report) -> None:
-    if grouped(context):
-        _grouped(sheet, context)
+def line_items(sheet: Sheet, report: Report) -> None:
+    if grouped(report):
+        _grouped(sheet, report)
         return
-    frame = context.line_items
+    frame = report.line_items
     columns = _columns([*LINE_ITEM_FIELDS, *tag_names(frame)])
     sheet.header(columns)
     write_frame(sheet, columns, frame)
     sheet.finish()
 
 
-def _grouped(sheet: Sheet, context: Report) -> None:
-    groups = context.line_item_groups
+def _grouped(sheet: Sheet, report: Report) -> None:
+    groups = report.line_item_groups
     shown = groups.iloc[: room_for(2)]
     left_out = len(groups) - len(shown)
     columns = _columns(GROUP_FIELDS)
     sheet.header(columns)
     write_frame(sheet, columns, shown)
     sheet.finish()
-    lineage = context.lineage
+    lineage = report.lineage
     notes = [
-        f"{len(context.line_items):,} line items are more than the {LINE_ITEM_ROWS:,} this sheet lists one "
+        f"{len(report.line_items):,} line items are more than the {LINE_ITEM_ROWS:,} this sheet lists one "
         f"by one (a longer sheet is slow to write and to open), so it shows them grouped by {GROUPED_BY}: "
         f"{len(groups):,} groups. Every line item, with its input file, first row and row count, is in the "
         f"lineage file {lineage.name} (sha256 {lineage.sha256}) beside this workbook.",

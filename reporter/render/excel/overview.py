@@ -40,8 +40,8 @@ RANGE_HIGH = (
 )
 
 
-def summary(sheet: Sheet, context: Report) -> None:
-    rows = [*_figure_rows(context), *_count_rows(context), *_method_rows(context)]
+def summary(sheet: Sheet, report: Report) -> None:
+    rows = [*_figure_rows(report), *_count_rows(report), *_method_rows(report)]
     columns = [Column("item"), Column("value"), Column("unit"), Column("note")]
     sheet.header(columns)
     for index, (item, value, fmt, unit, note) in enumerate(rows, start=2):
@@ -52,16 +52,16 @@ def summary(sheet: Sheet, context: Report) -> None:
     sheet.finish(filter_=False)
 
 
-def _figure_rows(context: Report) -> list[Row]:
-    totals = context.totals
+def _figure_rows(report: Report) -> list[Row]:
+    totals = report.totals
     energy = totals.energy_kwh
     market = totals.market_based_tco2e
     tracker = totals.tracker_reported_tco2e
     return [
-        ("Organisation", context.organization.name, GENERAL, "", None),
-        ("Period", context.period.label, GENERAL, "", None),
-        ("Period start", context.period.start, DATE, "", None),
-        ("Period end", context.period.end, DATE, "", None),
+        ("Organisation", report.organization.name, GENERAL, "", None),
+        ("Period", report.period.label, GENERAL, "", None),
+        ("Period start", report.period.start, DATE, "", None),
+        ("Period end", report.period.end, DATE, "", None),
         ("Energy (kWh)", energy, KWH, "kWh", "facility energy: IT energy × PUE"),
         ("Energy (MWh)", energy / KWH_PER_MWH, MWH, "MWh", None),
         ("Energy, low end of range (kWh)", totals.energy_kwh_low, KWH, "kWh", RANGE_LOW),
@@ -101,9 +101,9 @@ def _figure_rows(context: Report) -> list[Row]:
     ]
 
 
-def _count_rows(context: Report) -> list[Row]:
-    totals, quality, unclassified = context.totals, context.data_quality, context.unclassified
-    shown, why = line_items_shown(context)
+def _count_rows(report: Report) -> list[Row]:
+    totals, quality, unclassified = report.totals, report.data_quality, report.unclassified
+    shown, why = line_items_shown(report)
     return [
         ("Line items", totals.line_items, COUNT, "items", "tracker runs and bill lines"),
         (
@@ -111,18 +111,18 @@ def _count_rows(context: Report) -> list[Row]:
             "billed usage without an energy estimate: counted and shown on the Unclassified "
             "sheet, never given a default energy",
         ),
-        ("Lineage file", context.lineage.name, GENERAL, "", "every line item with its input file, first row and "
-         f"row count (sha256 {context.lineage.sha256})"),
+        ("Lineage file", report.lineage.name, GENERAL, "", "every line item with its input file, first row and "
+         f"row count (sha256 {report.lineage.sha256})"),
         ("Line items sheet", shown, GENERAL, "", why),
         ("Rows read", quality.rows_read, COUNT, "rows", None),
         ("Rows used", quality.rows_used, COUNT, "rows", None),
         ("Rows excluded", quality.rows_excluded, COUNT, "rows", "see the Exclusions sheet"),
-        ("Files skipped", len(context.skipped_files), COUNT, "files", "see the Inputs sheet"),
+        ("Files skipped", len(report.skipped_files), COUNT, "files", "see the Inputs sheet"),
     ]
 
 
-def _method_rows(context: Report) -> list[Row]:
-    quality, methodology = context.data_quality, context.methodology
+def _method_rows(report: Report) -> list[Row]:
+    quality, methodology = report.data_quality, report.methodology
     energy = bool(quality.method_energy_share)
     no_energy = None if energy else "no energy in the period"
     facility_pue = methodology.facility_pue
@@ -144,8 +144,8 @@ def _method_rows(context: Report) -> list[Row]:
     for key, value in sorted(methodology.overrides.items()):
         rows.append((f"Factor override {key}", value, G_PER_KWH, "gCO2e/kWh", "from configuration"))
     rows += [
-        ("Tool", context.tool.name, GENERAL, "", None),
-        ("Tool version", context.tool.version, GENERAL, "", None),
+        ("Tool", report.tool.name, GENERAL, "", None),
+        ("Tool version", report.tool.version, GENERAL, "", None),
     ]
     return rows
 
@@ -158,9 +158,9 @@ SCOPE_COLUMNS = (
 )
 
 
-def scopes(sheet: Sheet, context: Report) -> None:
+def scopes(sheet: Sheet, report: Report) -> None:
     columns = with_unknown_fields(SCOPE_COLUMNS, ScopeTotals, format_for)
-    sheet.table(columns, context.by_scope)
+    sheet.table(columns, report.by_scope)
     sheet.notes(
         [
             "scope2: electricity of own or colocated hardware measured by trackers; this is the "
@@ -210,8 +210,8 @@ SCOPE3_CLOUD_DATAPOINT = Datapoint(
 ESRS_DATAPOINTS = (ENERGY_OWN_OPERATIONS, SCOPE2_LOCATION_BASED, SCOPE2_MARKET_BASED, SCOPE3_CLOUD_DATAPOINT)
 
 
-def esrs_e1(sheet: Sheet, context: Report) -> None:
-    values = _esrs_values(context)
+def esrs_e1(sheet: Sheet, report: Report) -> None:
+    values = _esrs_values(report)
     columns = [
         Column("datapoint_id"), Column("paragraph"), Column("element"), Column("label"),
         Column("axis"), Column("member"), Column("value"), Column("unit"), Column("note"),
@@ -229,7 +229,7 @@ def esrs_e1(sheet: Sheet, context: Report) -> None:
         sheet.put(index, 8, point.unit)
         sheet.put(index, 9, note)
     sheet.finish()
-    period = context.period
+    period = report.period
     sheet.notes(
         [
             "Element names and labels: EFRAG ESRS Set 1 XBRL taxonomy (2023-12-22); units "
@@ -243,10 +243,10 @@ def esrs_e1(sheet: Sheet, context: Report) -> None:
     )
 
 
-def _esrs_values(context: Report) -> dict[Datapoint, tuple[Any, str]]:
+def _esrs_values(report: Report) -> dict[Datapoint, tuple[Any, str]]:
     """Each datapoint's value and the note that says what it covers."""
-    totals, unclassified = context.totals, context.unclassified
-    own, cloud = context.scope(SCOPE2), context.scope(SCOPE3_CLOUD)
+    totals, unclassified = report.totals, report.unclassified
+    own, cloud = report.scope(SCOPE2), report.scope(SCOPE3_CLOUD)
     own_kwh, cloud_kwh = totals.own_operations_energy_kwh, totals.cloud_energy_kwh
     cloud_mwh = f" ({cloud_kwh / KWH_PER_MWH:,.6f} MWh)"
     embodied, unclassified_rows = cloud.embodied_tco2e, unclassified.rows
@@ -282,8 +282,8 @@ def _esrs_values(context: Report) -> dict[Datapoint, tuple[Any, str]]:
     }
 
 
-def data_quality(sheet: Sheet, context: Report) -> None:
-    quality = context.data_quality
+def data_quality(sheet: Sheet, report: Report) -> None:
+    quality = report.data_quality
     rows: list[dict[str, Any]] = [
         {"section": "rows", "item": "rows_read", "value": quality.rows_read, "fmt": COUNT,
          "meaning": "data rows read from the input files"},

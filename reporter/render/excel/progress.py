@@ -44,9 +44,9 @@ def _target_format(name: str) -> str:
     return TCO2E if name.endswith("_tco2e") else PERCENT_POINTS if "_pct" in name else GENERAL
 
 
-def targets(sheet: Sheet, context: Report) -> None:
+def targets(sheet: Sheet, report: Report) -> None:
     columns = with_unknown_fields(TARGET_COLUMNS, TargetProgress, _target_format)
-    rows = [{**asdict(target), "claim_reasons": "; ".join(target.claim_reasons) or None} for target in context.targets]
+    rows = [{**asdict(target), "claim_reasons": "; ".join(target.claim_reasons) or None} for target in report.targets]
     sheet.table(columns, rows)
     notes = [
         "Columns with _pct in their name are in percent units: 42.0 means 42 % (not a fraction "
@@ -60,12 +60,12 @@ def targets(sheet: Sheet, context: Report) -> None:
         "on the Pathways sheet.",
     ]
     empty = "No targets: the configuration sets no [baseline] with [[targets]]."
-    sheet.notes(notes, None if context.targets else empty)
+    sheet.notes(notes, None if report.targets else empty)
 
 
-def pathways(sheet: Sheet, context: Report) -> None:
+def pathways(sheet: Sheet, report: Report) -> None:
     columns = [Column("name"), Column("kind"), Column("year", INTEGER), Column("pathway_tco2e", TCO2E)]
-    sheet.table(columns, context.pathways)
+    sheet.table(columns, report.pathways)
     sheet.notes(
         [
             "Linear pathway in full-year tCO2e: base_tco2e in the base year to target_tco2e in the "
@@ -75,23 +75,23 @@ def pathways(sheet: Sheet, context: Report) -> None:
     )
 
 
-def credits(sheet: Sheet, context: Report) -> None:
+def credits(sheet: Sheet, report: Report) -> None:
     columns = [
         Column("year", INTEGER), Column("type"), Column("tco2e", TCO2E), Column("registry"),
         Column("registry_id"), Column("project"), Column("retired"),
     ]
-    sheet.table(columns, context.credits)
+    sheet.table(columns, report.credits)
     notes = [
         "Credits are reported separately and never netted: every emissions figure in this "
         "workbook is gross, before any credit.",
         "The Targets sheet sets the report year's retired credits beside gross emissions for "
         "carbon-neutral and net-zero targets (net zero counts removals only).",
     ]
-    sheet.notes(notes, None if context.credits else "No credits: the configuration lists no [[credits]].")
+    sheet.notes(notes, None if report.credits else "No credits: the configuration lists no [[credits]].")
 
 
-def history(sheet: Sheet, context: Report) -> None:
-    months = context.year_to_date.months
+def history(sheet: Sheet, report: Report) -> None:
+    months = report.year_to_date.months
     columns = [
         Column("month"), Column("source"), Column("energy_kwh", KWH),
         Column("location_based_tco2e", TCO2E),
@@ -102,8 +102,8 @@ def history(sheet: Sheet, context: Report) -> None:
     row = len(months) + 3
     sheet.title(row, "Totals")
     sheet.header(TOTAL_COLUMNS, row + 1)
-    row = sheet.rows_at(row + 2, TOTAL_COLUMNS, _history_totals(context))
-    restatements = context.history.restatements
+    row = sheet.rows_at(row + 2, TOTAL_COLUMNS, _history_totals(report))
+    restatements = report.history.restatements
     row += 1
     sheet.title(row, "Restatements")
     sheet.header(RESTATEMENT_COLUMNS, row + 1)
@@ -129,9 +129,9 @@ RESTATEMENT_COLUMNS = (
 )
 
 
-def _history_totals(context: Report) -> list[dict[str, Any]]:
+def _history_totals(report: Report) -> list[dict[str, Any]]:
     """Year to date, the previous year's closed months and the base year."""
-    ytd, previous, base = context.year_to_date, context.history.previous_year, context.history.base_year
+    ytd, previous, base = report.year_to_date, report.history.previous_year, report.history.base_year
     year = ytd.year
     closed_previous = previous.months_closed
     return [

@@ -22,12 +22,12 @@ from reporter.report import Report
 from reporter.report.bounds import OTHER_GROUPS, OTHER_KEYS
 
 
-def monthly(sheet: Sheet, context: Report) -> None:
+def monthly(sheet: Sheet, report: Report) -> None:
     columns = [Column("month"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E)]
-    sheet.table(columns, context.by_month)
+    sheet.table(columns, report.by_month)
 
 
-def breakdown(sheet: Sheet, context: Report) -> None:
+def breakdown(sheet: Sheet, report: Report) -> None:
     columns = [
         Column("dimension"), Column("key"), Column("energy_kwh", KWH),
         Column("location_based_tco2e", TCO2E), Column("energy_share", SHARE),
@@ -35,14 +35,14 @@ def breakdown(sheet: Sheet, context: Report) -> None:
     ]
     rows = [
         {**asdict(row), "dimension": _dimension(name)}
-        for name, block in context.breakdowns.items()
+        for name, block in report.breakdowns.items()
         for row in block
     ]
     sheet.table(columns, rows)
     cut = [
         f"{_dimension(name)}: the {count.shown:,} keys with the largest emissions, then "
         f"{count.in_other_row:,} others summed in \"{OTHER_KEYS}\" ({count.total:,} keys in all)."
-        for name, count in context.limits.breakdowns_cut.items()
+        for name, count in report.limits.breakdowns_cut.items()
     ]
     sheet.notes(
         [
@@ -69,7 +69,7 @@ DIMENSION_NAMES = {
 
 
 def _dimension(name: str) -> str:
-    """The Breakdown sheet's wording of a context breakdown name (`tag:team` reads `tag: team`)."""
+    """The Breakdown sheet's wording of a report breakdown name (`tag:team` reads `tag: team`)."""
     if name.startswith("tag:"):
         return f"tag: {name[4:]}"
     return DIMENSION_NAMES.get(name, name)
@@ -82,8 +82,8 @@ UNCLASSIFIED_COLUMNS = (
 )
 
 
-def unclassified(sheet: Sheet, context: Report) -> None:
-    unclassified = context.unclassified
+def unclassified(sheet: Sheet, report: Report) -> None:
+    unclassified = report.unclassified
     groups = unclassified.groups
     columns = list(UNCLASSIFIED_COLUMNS)
     sheet.header(columns)
@@ -111,7 +111,7 @@ def unclassified(sheet: Sheet, context: Report) -> None:
         "One row per status, provider, service, usage type, unit and currency: rows are the bill "
         "rows, quantity is in consumed_unit and cost in billing_currency, as billed.",
     ]
-    cut = context.limits.unclassified_cut
+    cut = report.limits.unclassified_cut
     if cut:
         notes.append(
             f"The {cut.shown:,} groups with the largest cost are listed; the other "
@@ -122,16 +122,16 @@ def unclassified(sheet: Sheet, context: Report) -> None:
     sheet.notes(notes, None if groups else empty)
 
 
-def factors(sheet: Sheet, context: Report) -> None:
+def factors(sheet: Sheet, report: Report) -> None:
     columns = [
         Column("id"), Column("key"), Column("name"), Column("value", G_PER_KWH), Column("unit"),
         Column("year", INTEGER), Column("basis"), Column("source"), Column("source_detail"),
         Column("licence"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E),
     ]
-    sheet.table(columns, context.factors)
+    sheet.table(columns, report.factors)
 
 
-def pue(sheet: Sheet, context: Report) -> None:
+def pue(sheet: Sheet, report: Report) -> None:
     columns = [
         Column("source_file"), Column("format"), Column("tracker_pue_min", PUE),
         Column("tracker_pue_max", PUE), Column("pue_applied_min", PUE),
@@ -139,7 +139,7 @@ def pue(sheet: Sheet, context: Report) -> None:
         Column("energy_kwh", KWH),
     ]
     rows = []
-    for row in context.pue:
+    for row in report.pue:
         tracker, applied = row.tracker_pue, row.pue_applied
         rows.append(
             {
