@@ -65,14 +65,21 @@ def aggregate_sql(
     """
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
-    key_list = ", ".join(key_names.values())
-    same_keys = " AND ".join(f"n.{name} IS NOT DISTINCT FROM m.{name}" for name in key_names.values()) or "TRUE"
-    rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
-    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
-    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
     return f"""
 WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values)},
-offsets AS (
+{_numbered(header_rows)},
+{_mapping_ctes(columns, keys, key_names, mapping, tag_keys, values)},
+{_grouped(tag_keys, values)}
+SELECT *,
+  md5(concat_ws(chr(31), {_key_text(tag_keys)})) AS group_hash,
+  {_tags_json(tag_keys)} AS tags
+FROM grouped
+"""
+
+
+def _numbered(header_rows: int) -> str:
+    """Stage-1 groups with file record numbers: each piece's rows after the header and the pieces before."""
+    return f"""offsets AS (
   SELECT __piece,
     {header_rows} + coalesce(sum(sum(__rows)) OVER (ORDER BY __piece ROWS UNBOUNDED PRECEDING EXCLUDE CURRENT ROW), 0)
       AS __offset
@@ -85,8 +92,18 @@ numbered AS (
     list_transform(__examples, {lambda_sql("r", "r + __offset")}) AS __examples,
     {", ".join(f"__bad_{alias}_row + __offset AS __bad_{alias}_row" for alias in "qcse")})
   FROM stage1 JOIN offsets USING (__piece)
-),
-distinct_keys AS (SELECT DISTINCT {key_list or "NULL AS __none"} FROM numbered),
+)"""
+
+
+def _mapping_ctes(columns: Columns, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
+                  tag_keys: list[str], values: bool) -> str:
+    """The mapping evaluated once per distinct key combination, joined back to the groups (`reasoned`)."""
+    key_list = ", ".join(key_names.values())
+    same_keys = " AND ".join(f"n.{name} IS NOT DISTINCT FROM m.{name}" for name in key_names.values()) or "TRUE"
+    rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
+    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
+    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
+    return f"""distinct_keys AS (SELECT DISTINCT {key_list or "NULL AS __none"} FROM numbered),
 rebuilt AS (SELECT {rebuilt}{key_list or "__none"} FROM distinct_keys),
 prepared AS (SELECT *{prepare} FROM rebuilt),
 src AS (SELECT *{derived} FROM prepared),
@@ -102,13 +119,7 @@ reasoned AS (
   SELECT *,
     CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __no_quantity THEN {_no_quantity(mapping)} END AS __reason
   FROM mapped
-),
-{_grouped(tag_keys, values)}
-SELECT *,
-  md5(concat_ws(chr(31), {_key_text(tag_keys)})) AS group_hash,
-  {_tags_json(tag_keys)} AS tags
-FROM grouped
-"""
+)"""
 
 
 def _carried(values: bool) -> tuple[str, ...]:
@@ -138,19 +149,6 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
     group_keys = "".join(f"{name}, " for name in key_names.values())
     months = ", ".join(literal(month) for month in sorted(set(day_months)))
     by_day = f"strftime(__s, '%Y-%m') IN ({months})" if months else "FALSE"
-    bad = {
-        "q": "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))",
-        "c": "__c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c))",
-        "s": "__s IS NULL",
-        "e": "__e_raw IS NOT NULL AND __e_given IS NULL",
-    }
-    raws = {"q": "__q_raw", "c": "__c_raw", "s": "__s_raw", "e": "__e_raw"}
-    checks = ",\n    ".join(
-        f"min(__row) FILTER (WHERE {bad[alias]}) AS __bad_{alias}_row"
-        + (_value_of(alias, f"CAST({raws[alias]} AS VARCHAR)", "__row", f"FILTER (WHERE {bad[alias]})") +
-           f" AS __bad_{alias}_value" if values else "")
-        for alias in "qcse"
-    )
     return f"""raw AS (
   SELECT {raw}
   FROM {scan}
@@ -182,10 +180,28 @@ stage1 AS (
     fsum(__c) AS __cost,
     min(__s) AS __start,
     max(__e) AS __end,
-    {checks}
+    {_row_checks(values)}
   FROM timed
   GROUP BY ALL
 )"""
+
+
+BAD = {  # when a usage row's raw quantity, cost, start or end is malformed
+    "q": "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))",
+    "c": "__c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c))",
+    "s": "__s IS NULL",
+    "e": "__e_raw IS NOT NULL AND __e_given IS NULL",
+}
+
+
+def _row_checks(values: bool) -> str:
+    """Stage 1's first bad row of each kind (and, with `values`, its text)."""
+    return ",\n    ".join(
+        f"min(__row) FILTER (WHERE {BAD[alias]}) AS __bad_{alias}_row"
+        + (_value_of(alias, f"CAST(__{alias}_raw AS VARCHAR)", "__row", f"FILTER (WHERE {BAD[alias]})")
+           + f" AS __bad_{alias}_value" if values else "")
+        for alias in "qcse"
+    )
 
 
 def _mapped(mapping: BillMapping, tag_keys: list[str]) -> str:
