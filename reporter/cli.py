@@ -55,8 +55,11 @@ def _config(
     fmt: str | None,
     db: str | None = None,
     json_line_items: bool = False,
+    templates: str | None = None,
 ) -> ReportConfig:
-    overrides: dict[str, Any] = {"org": org, "period": period, "out": out, "db": db, "json_line_items": json_line_items}
+    overrides: dict[str, Any] = {
+        "org": org, "period": period, "out": out, "db": db, "json_line_items": json_line_items, "templates": templates,
+    }
     if inputs:
         overrides["inputs"] = [{"path": str(Path(p).resolve()), "format": fmt} for p in inputs]
     if config_path is not None:
@@ -79,6 +82,13 @@ def _db_option(func: F) -> F:
 
 
 def _json_line_items_option(func: F) -> F:
+    func = click.option(
+        "--templates",
+        type=click.Path(path_type=str, file_okay=False),
+        default=None,
+        help="A folder of your own report templates (report.html.j2, macros.html.j2, report.css); "
+        "what it lacks comes from the shipped ones.",
+    )(func)
     return click.option(
         "--json-line-items",
         is_flag=True,
@@ -143,6 +153,7 @@ def report(
     out: str | None,
     only: tuple[str, ...],
     json_line_items: bool,
+    templates: str | None,
     db: str | None,
 ) -> None:
     """Write the PDF, Excel and JSON report for INPUTS (files, folders or globs).
@@ -152,7 +163,7 @@ def report(
     """
     from reporter.render import write_outputs
 
-    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items)
+    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates)
     report = _report(config, config_path)
     formats = list(only) or list(config.output.formats)
     for path in write_outputs(report, _out_dir(config, config_path, out), formats):
@@ -251,6 +262,7 @@ def close(
     restate: bool,
     reason: str | None,
     json_line_items: bool,
+    templates: str | None,
     db: str | None,
 ) -> None:
     """Compute MONTH (YYYY-MM) from INPUTS, write its report and store it in the history.
@@ -268,7 +280,7 @@ def close(
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
         raise click.BadParameter(f"'{month}' is not a month like 2026-10", param_hint="MONTH")
     _require_ended(month)
-    config = _config(config_path, inputs, org, month, out, fmt, db, json_line_items)
+    config = _config(config_path, inputs, org, month, out, fmt, db, json_line_items, templates)
     report = _report(config, config_path)
     store = HistoryStore(_store_url(config, config_path))
     outcome = close_month(

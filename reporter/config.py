@@ -117,6 +117,7 @@ class Output(_Strict):
     dir: str = "out"
     formats: list[OutputFormat] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
     json_line_items: bool = False  # embed every line item in the JSON too (it is always in the lineage file)
+    templates: str | None = None  # a folder of the user's own report templates (relative to this file)
 
 
 class ReportConfig(_Strict):
@@ -179,6 +180,8 @@ def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -
         merged["output"] = {**merged.get("output", {}), "dir": overrides["out"]}
     if overrides.get("json_line_items"):
         merged["output"] = {**merged.get("output", {}), "json_line_items": True}
+    if overrides.get("templates"):
+        merged["output"] = {**merged.get("output", {}), "templates": str(Path(overrides["templates"]).resolve())}
     if overrides.get("db"):
         merged["history"] = {"url": overrides["db"]}
     try:

@@ -150,13 +150,14 @@ YTD_FILLS = {"this report": charts.BAR, "closed": charts.BAR_CLOSED}
 def render_pdf(report: Report, path: Path) -> Path:
     """Write the PDF report for `report` to `path` and return `path`."""
     html = render_html(report)
-    css = _read_template(STYLESHEET)
+    own = _own_templates(report)
+    css = _read_template(STYLESHEET, own)
     try:
         from weasyprint import CSS, HTML
 
         fetcher = _offline_fetcher()
-        stylesheet = CSS(string=css, base_url=_base_url(), url_fetcher=fetcher)
-        document = HTML(string=html, base_url=_base_url(), url_fetcher=fetcher).render(
+        stylesheet = CSS(string=css, base_url=_base_url(STYLESHEET, own), url_fetcher=fetcher)
+        document = HTML(string=html, base_url=_base_url(TEMPLATE, own), url_fetcher=fetcher).render(
             stylesheets=[stylesheet]
         )
         document.write_pdf(path)
@@ -170,7 +171,7 @@ def render_pdf(report: Report, path: Path) -> Path:
 def render_html(report: Report) -> str:
     """The report as one HTML document (the PDF's source), e.g. for previewing in a browser."""
     try:
-        return _environment().get_template(TEMPLATE).render(**view(report))
+        return _environment(_own_templates(report)).get_template(TEMPLATE).render(**view(report))
     except jinja2.TemplateError as exc:
         raise RenderError(f"cannot lay out the PDF report: template error: {exc}") from exc
 
@@ -415,9 +416,22 @@ def breakable(text: str) -> Markup:
     return Markup(escaped.replace("/", "/<wbr>").replace("_", "_<wbr>"))
 
 
-def _environment() -> jinja2.Environment:
+def _own_templates(report: Report) -> Path | None:
+    """The user's template folder (`--templates`, `[output] templates`), checked to exist."""
+    if not report.output.templates:
+        return None
+    folder = Path(report.output.templates)
+    if not folder.is_dir():
+        raise RenderError(f"the templates folder {folder} does not exist")
+    return folder
+
+
+def _environment(own: Path | None = None) -> jinja2.Environment:
+    """Templates from the user's folder first (when given), then the shipped ones."""
+    shipped = jinja2.PackageLoader("reporter", "templates")
+    loader: jinja2.BaseLoader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(own)), shipped]) if own else shipped
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("reporter", "templates"),
+        loader=loader,
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -428,14 +442,19 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _read_template(name: str) -> str:
+def _read_template(name: str, own: Path | None = None) -> str:
     try:
+        if own is not None and (own / name).is_file():
+            return (own / name).read_text(encoding="utf-8")
         return resources.files("reporter").joinpath("templates", name).read_text(encoding="utf-8")
     except OSError as exc:
         raise RenderError(f"cannot read the report stylesheet {name} ({exc})") from exc
 
 
-def _base_url() -> str:
+def _base_url(name: str = TEMPLATE, own: Path | None = None) -> str:
+    """Where relative URLs in `name` (images, fonts) resolve: the folder it was read from."""
+    if own is not None and (own / name).is_file():
+        return str(own.resolve()) + "/"
     return str(resources.files("reporter").joinpath("templates")) + "/"
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from reporter import __version__
-from reporter.config import slugify
+from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.pipeline import InputLedger as LedgerResult
@@ -95,7 +96,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
         line_items=line_item_frame(items),
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
-        output=OutputOptions(json_line_items=config.output.json_line_items),
+        output=OutputOptions(json_line_items=config.output.json_line_items, templates=_templates(config)),
     )
 
 
@@ -241,3 +242,11 @@ def _methodology(result: PipelineResult) -> Methodology:
         month_assignment="pro rata by time between the run's start and end",
         timestamps="trackers' naive local times, read as the organisation's local time",
     )
+
+
+def _templates(config: ReportConfig) -> str | None:
+    """The user's template folder, relative to the configuration file's folder."""
+    if not config.output.templates:
+        return None
+    folder = Path(config.output.templates)
+    return str(folder if folder.is_absolute() else (config.base_path / folder).resolve())

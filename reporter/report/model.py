@@ -356,6 +356,7 @@ class OutputOptions:
     """What the outputs hold beyond the figures ([output] in the configuration)."""
 
     json_line_items: bool = False
+    templates: str | None = None  # the user's template folder (absolute), laid over the shipped templates
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: the line items are DataFrames
