@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_inputs"
 TRACKERS = SAMPLES / "trackers"
 DATA = Path(__file__).resolve().parent / "data"
+# Real input files other projects wrote: read from shared/ beside the project, never copied into it.
+SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
 
 
 def make_config(inputs: list[dict[str, Any] | str], period: str = "2026-11", **sections: Any):

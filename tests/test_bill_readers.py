@@ -1,6 +1,6 @@
 """Cloud bill readers (FOCUS, AWS CUR, GCP billing export, Azure cost details).
 
-Real samples (sample_inputs/cloud) are checked against counts and sums recomputed here with the
+Real samples (shared/samples beside the project) are checked against counts and sums recomputed here with the
 csv module; CUR 2.0, GCP and FOCUS 1.3 files are built here (CSV, gzip CSV and Parquet) with the
 shapes those exports have.
 """
@@ -30,9 +30,9 @@ from reporter.sources.bills.azure_cost import AzureCostReader
 from reporter.sources.bills.engine import header_columns
 from reporter.sources.bills.focus import FocusReader
 from reporter.sources.bills.gcp_billing import GcpBillingReader
-from tests.conftest import DATA, SAMPLES
+from tests.conftest import DATA, SAMPLES, SHARED_SAMPLES
 
-CLOUD = SAMPLES / "cloud"
+CLOUD = SHARED_SAMPLES
 FOCUS_SAMPLE = CLOUD / "focus" / "focus-1.0-sample.csv"
 CUR_SAMPLE = CLOUD / "aws_cur" / "legacy-cur-anonymized.csv"
 AZURE_SAMPLE = CLOUD / "azure" / "ea-cost-details-anonymized.csv"

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from reporter.cli import main
-from tests.conftest import TRACKERS
+from tests.conftest import SHARED_SAMPLES, TRACKERS
 
 BAD = Path(__file__).resolve().parent / "bad_inputs"
 CASES = tomllib.loads((BAD / "expected.toml").read_text(encoding="utf-8"))["cases"]
@@ -144,7 +144,7 @@ def test_report_without_config_needs_org_and_period(runner: CliRunner) -> None:
 
 
 def test_validate_shows_grouped_bill_exclusions(runner: CliRunner) -> None:
-    result = invoke(runner, ["validate", "aws_cur/legacy-cur-anonymized.csv"], TRACKERS.parent / "cloud")
+    result = invoke(runner, ["validate", "aws_cur/legacy-cur-anonymized.csv"], SHARED_SAMPLES)
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == "aws_cur/legacy-cur-anonymized.csv: aws_cur; 1281 rows read, 1269 usable, 12 excluded"

@@ -11,10 +11,10 @@ import pytest
 
 from reporter.cloud.classify import aws_usage_type_from_description
 from reporter.render.line_items import line_item_records
-from tests.conftest import SAMPLES, context_for, run_inputs
+from tests.conftest import SAMPLES, SHARED_SAMPLES, context_for, run_inputs
 
-FOCUS = SAMPLES / "cloud" / "focus" / "focus-1.0-sample.csv"
-CUR = SAMPLES / "cloud" / "aws_cur" / "legacy-cur-anonymized.csv"
+FOCUS = SHARED_SAMPLES / "focus" / "focus-1.0-sample.csv"
+CUR = SHARED_SAMPLES / "aws_cur" / "legacy-cur-anonymized.csv"
 TRACKER = SAMPLES / "trackers" / "codecarbon" / "emissions.csv"
 
 

@@ -2,7 +2,7 @@
 
 `estimate_lines` runs the model once per line (the reference); `estimate_usage` runs it once per
 distinct line description and scales by quantity. Figures must agree to 1e-9 relative, labels
-exactly, on the real bill samples (sample_inputs/cloud and the public samples beside the project),
+exactly, on the real bill samples (shared/samples beside the project, public ones included),
 the synthetic organisation's bills and CCF's fixtures.
 """
 
@@ -20,7 +20,7 @@ from reporter.config import InputConfig
 from reporter.errors import InputError
 from reporter.inputs import plan_inputs
 from reporter.records import Method
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, SHARED_SAMPLES
 
 PUBLIC = ROOT.parent / "shared" / "samples" / "public"
 BILL_FORMATS = {"aws_cur", "focus", "gcp_billing", "azure_cost"}
@@ -30,7 +30,8 @@ LABELS = ["usage_category", "estimate_status", "model_flags"]
 
 
 def bill_readings() -> list[tuple[str, pd.DataFrame]]:
-    folders = [SAMPLES / "cloud", SAMPLES / "synthetic-acme" / "cloud-bills", PUBLIC]
+    shared = [SHARED_SAMPLES / name for name in ("aws_cur", "azure", "focus")]
+    folders = [*shared, SAMPLES / "synthetic-acme" / "cloud-bills", PUBLIC]
     found: list[tuple[str, pd.DataFrame]] = []
     for folder in folders:
         if not folder.exists():

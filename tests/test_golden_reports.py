@@ -20,15 +20,15 @@ from reporter.config import build_config, load_config
 from reporter.pipeline import run
 from reporter.render import write_outputs
 from reporter.report import build_report
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, SHARED_SAMPLES
 from tests.test_golden import close
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "reports"
 PUBLIC = ROOT.parent / "shared" / "samples" / "public"
 BILLS = {  # case: (file, reporting period covering its usage)
-    "aws-legacy-cur": (SAMPLES / "cloud" / "aws_cur" / "legacy-cur-anonymized.csv", "2023-11"),
-    "azure-ea-cost-details": (SAMPLES / "cloud" / "azure" / "ea-cost-details-anonymized.csv", "2023-09"),
-    "focus-1.0-sample": (SAMPLES / "cloud" / "focus" / "focus-1.0-sample.csv", "2024-09"),
+    "aws-legacy-cur": (SHARED_SAMPLES / "aws_cur" / "legacy-cur-anonymized.csv", "2023-11"),
+    "azure-ea-cost-details": (SHARED_SAMPLES / "azure" / "ea-cost-details-anonymized.csv", "2023-09"),
+    "focus-1.0-sample": (SHARED_SAMPLES / "focus" / "focus-1.0-sample.csv", "2024-09"),
     "public-koku-nise-cur": (PUBLIC / "aws_cur" / "koku-local-1_nise.csv.gz", "2018-06..2018-08"),
     "public-koku-legacy-cur": (PUBLIC / "aws_cur" / "koku_2023-06-01_legacy-cur.csv", "2023-06"),
     "public-koku-cur2": (PUBLIC / "cur2" / "koku_2022-07-01_alt-columns_snake-case.csv", "2022-07"),
