@@ -21,6 +21,7 @@ from reporter.render.excel import SHEETS, render_xlsx
 from reporter.render.line_items import line_item_records
 from reporter.report import Report, build_report
 from reporter.report.model import ExclusionGroup
+from tests.conftest import SHARED_SAMPLES
 
 DATA = Path(__file__).parent / "data" / "excel"
 HOSTILE_PROJECT = '=HYPERLINK("http://x","y")'
@@ -652,7 +653,7 @@ BILLS = DATA / "bills"
 CLOUD_INPUTS = [
     *INPUTS,
     {"path": str(BILLS / "focus-1.0-sample-slice.csv")},
-    {"path": str(BILLS / "ea-cost-details-anonymized.csv")},
+    {"path": str(SHARED_SAMPLES / "azure" / "ea-cost-details-anonymized.csv")},
 ]
 CLOUD_PERIOD = {"start": "2023-09-01", "end": "2026-11-30"}
 ESRS_TSV = DATA / "esrs_e1_xbrl_elements.tsv"
