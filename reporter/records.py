@@ -128,12 +128,22 @@ def join_flags(*flags: str | None) -> str:
     return ";".join(flag for flag in flags if flag)
 
 
+def distinct_rows(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct combinations of `columns` (missing values alike), and
+    the position of each combination's first row; column codes are combined, no tuples are built."""
+    combined = np.zeros(len(columns[0]) if columns else 0, dtype="int64")
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        combined = pd.factorize(combined * (len(uniques) + 1) + (codes + 1))[0]
+    return combined, np.unique(combined, return_index=True)[1]
+
+
 def join_flag_columns(old: pd.Series, new: pd.Series | list[str | None]) -> pd.Series:
     """`join_flags` of two columns, row by row, computed once per distinct pair."""
-    new_series = pd.Series(new, index=old.index, dtype=object)
-    pairs = pd.MultiIndex.from_arrays([old.astype(object).fillna(""), new_series.fillna("")])
-    codes, uniques = pd.factorize(pairs)
-    joined = np.array([join_flags(a, b) for a, b in uniques], dtype=object)
+    old_texts = old.astype(object).fillna("").to_numpy()
+    new_texts = pd.Series(new, index=old.index, dtype=object).fillna("").to_numpy()
+    codes, first = distinct_rows([pd.Series(old_texts), pd.Series(new_texts)])
+    joined = np.array([join_flags(old_texts[i], new_texts[i]) for i in first], dtype=object)
     return pd.Series(joined[codes], index=old.index, dtype=object)
 
 

@@ -116,6 +116,9 @@ def key_lines(usage: pd.DataFrame) -> Keyed:
 
 def _float_column(column: pd.Series) -> np.ndarray:
     """`as_float` of each value as a float64 array (NaN where it gives None)."""
+    if isinstance(column.dtype, np.dtype) and column.dtype.kind in "fiu":  # numbers: finite ones as they are
+        values = column.to_numpy(dtype="float64")
+        return np.where(np.isfinite(values), values, np.nan)
     converted, codes = _converted_codes(column, as_float)
     return np.array([np.nan if value is None else value for value in converted], dtype="float64")[codes]
 

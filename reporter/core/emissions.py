@@ -15,7 +15,7 @@ import pandas as pd
 
 from reporter.errors import ReferenceDataError
 from reporter.factors import Factor, FactorTable
-from reporter.records import join_flag_columns, join_flags
+from reporter.records import distinct_rows, join_flag_columns, join_flags
 from reporter.units import G_PER_KG
 
 LOCATION_COLUMNS = ["country_code", "region", "cloud_provider", "cloud_region"]
@@ -78,10 +78,9 @@ def attach_emissions(records: pd.DataFrame, table: FactorTable, fallback_key: st
     """
     frame = records.copy()
     keys = frame[LOCATION_COLUMNS].astype(object).where(frame[LOCATION_COLUMNS].notna(), None)
-    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(keys.fillna("\x00")))
+    codes, first = distinct_rows([keys[column] for column in LOCATION_COLUMNS])
     resolutions = []
-    for location in uniques:
-        country, region, provider, cloud_region = (None if value == "\x00" else value for value in location)
+    for country, region, provider, cloud_region in keys.iloc[first].itertuples(index=False, name=None):
         resolutions.append(resolve(table, country, region, provider, cloud_region, fallback_key))
 
     def column(values: list[object]) -> np.ndarray:

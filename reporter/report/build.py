@@ -218,8 +218,13 @@ def _pue(allocated: pd.DataFrame) -> tuple[PueUse, ...]:
 
 
 def _quality(result: PipelineResult, allocated: pd.DataFrame) -> DataQuality:
-    flags = result.items["flags"].fillna("").astype(str).str.split(";").explode()
-    counts = flags[flags != ""].value_counts()
+    texts = result.items["flags"].fillna("").astype(str).value_counts()
+    counted: dict[str, int] = {}
+    for text, count in texts.items():  # once per distinct flags text
+        for flag in str(text).split(";"):
+            if flag:
+                counted[flag] = counted.get(flag, 0) + int(count)
+    counts = pd.Series(counted, dtype="int64")
     fallback = allocated[allocated["location_status"] == "fallback"]
     return DataQuality(
         rows_read=sum(ledger.rows_read for ledger in result.ledgers),
