@@ -128,6 +128,16 @@ def join_flags(*flags: str | None) -> str:
     return ";".join(flag for flag in flags if flag)
 
 
+def shared_objects(column: pd.Series) -> pd.Series:
+    """An object column with None for missing values, each distinct value one shared object (a
+    bill's readings repeat a few thousand texts across hundreds of thousands of rows)."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    values[:-1] = list(uniques)
+    values[-1] = None
+    return pd.Series(values[codes], index=column.index, dtype=object)
+
+
 def distinct_rows(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
     """Each row's number among the distinct combinations of `columns` (missing values alike), and
     the position of each combination's first row; column codes are combined, no tuples are built."""
@@ -161,7 +171,7 @@ def typed_readings(frame: pd.DataFrame) -> pd.DataFrame:
         if dtype == "str":
             frame[column] = frame[column].astype(str)
         elif dtype == "object":
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+            frame[column] = shared_objects(frame[column])
         else:
             frame[column] = frame[column].astype(dtype)
     return frame
