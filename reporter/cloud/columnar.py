@@ -26,6 +26,7 @@ import pandas as pd
 
 from reporter.cloud.model import ESTIMATED, Estimate, Line, fmt
 from reporter.cloud.units import as_float, as_text, to_timestamp
+from reporter.records import distinct_rows
 
 PROBES = (1.0, 2.0, 0.5)
 TEXT_KEYS = ("cloud_provider", "cloud_region", "service_name", "usage_type", "instance_type", "consumed_unit")
@@ -102,12 +103,8 @@ def key_lines(usage: pd.DataFrame) -> Keyed:
         distinct, column_codes = _normalised_codes(_column(usage, sources[name]), converters[name])
         values[name] = distinct
         codes.append(column_codes)
-    combined = np.zeros(len(usage), dtype="int64")
-    for column_codes, name in zip(codes, KEY_COLUMNS, strict=True):
-        combined = pd.factorize(combined * len(values[name]) + column_codes)[0]
-    first = np.unique(combined, return_index=True)[1]
+    inverse, first = distinct_rows([pd.Series(column_codes) for column_codes in codes])
     unique_rows = np.stack([column_codes[first] for column_codes in codes], axis=1).reshape(len(first), -1)
-    inverse = combined
     keys = pd.DataFrame({name: [values[name][code] for code in unique_rows[:, index].tolist()]
                          for index, name in enumerate(KEY_COLUMNS)}, columns=list(KEY_COLUMNS))
     quantity = np.nan_to_num(_float_column(_column(usage, "consumed_quantity")), nan=0.0)

@@ -18,8 +18,6 @@ from reporter.report.line_items import line_item_frame, line_item_groups
 from reporter.report.model import (
     CloudCost,
     DataQuality,
-    Exclusion,
-    ExclusionGroup,
     FactorUse,
     InputLedger,
     Methodology,
@@ -102,19 +100,26 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
 
 def _totals(sums: dict[str, float], scopes: tuple[ScopeTotals, ...], items: pd.DataFrame) -> Totals:
     return Totals(
-        energy_kwh=sums["energy_kwh"],
-        energy_kwh_low=sums["energy_kwh_low"],
-        energy_kwh_high=sums["energy_kwh_high"],
-        location_based_tco2e=sums["location_based_co2e_kg"] / KG_PER_T,
-        location_based_tco2e_low=sums["location_based_co2e_kg_low"] / KG_PER_T,
-        location_based_tco2e_high=sums["location_based_co2e_kg_high"] / KG_PER_T,
+        **_measures(sums),
         market_based_tco2e=None,
-        embodied_tco2e=sums["embodied_co2e_kg"] / KG_PER_T,
         own_operations_energy_kwh=scopes[0].energy_kwh,
         cloud_energy_kwh=scopes[1].energy_kwh,
         tracker_reported_tco2e=_tracker_total(items),
         line_items=int(len(items)),
     )
+
+
+def _measures(sums: dict[str, float]) -> dict[str, float]:
+    """The summed measures (aggregate.MEASURES) as reported: energy in kWh, emissions in tonnes."""
+    return {
+        "energy_kwh": sums["energy_kwh"],
+        "energy_kwh_low": sums["energy_kwh_low"],
+        "energy_kwh_high": sums["energy_kwh_high"],
+        "location_based_tco2e": sums["location_based_co2e_kg"] / KG_PER_T,
+        "location_based_tco2e_low": sums["location_based_co2e_kg_low"] / KG_PER_T,
+        "location_based_tco2e_high": sums["location_based_co2e_kg_high"] / KG_PER_T,
+        "embodied_tco2e": sums["embodied_co2e_kg"] / KG_PER_T,
+    }
 
 
 def _by_scope(allocated: pd.DataFrame) -> tuple[ScopeTotals, ...]:
@@ -127,13 +132,7 @@ def _by_scope(allocated: pd.DataFrame) -> tuple[ScopeTotals, ...]:
             ScopeTotals(
                 scope=scope,
                 label=SCOPE_LABELS[scope],
-                energy_kwh=sums["energy_kwh"],
-                energy_kwh_low=sums["energy_kwh_low"],
-                energy_kwh_high=sums["energy_kwh_high"],
-                location_based_tco2e=sums["location_based_co2e_kg"] / KG_PER_T,
-                location_based_tco2e_low=sums["location_based_co2e_kg_low"] / KG_PER_T,
-                location_based_tco2e_high=sums["location_based_co2e_kg_high"] / KG_PER_T,
-                embodied_tco2e=sums["embodied_co2e_kg"] / KG_PER_T,
+                **_measures(sums),
                 line_items=int(part["record"].nunique()),
             )
         )
@@ -168,10 +167,8 @@ def _ledger(ledger: LedgerResult) -> InputLedger:
         rows_read=ledger.rows_read,
         rows_used=ledger.rows_used,
         rows_excluded=ledger.rows_excluded,
-        exclusions=tuple(Exclusion(e.row, e.reason) for e in ledger.exclusions),
-        exclusion_groups=tuple(
-            ExclusionGroup(g.reason, g.rows, tuple(g.example_rows)) for g in ledger.exclusion_groups
-        ),
+        exclusions=tuple(ledger.exclusions),
+        exclusion_groups=tuple(ledger.exclusion_groups),
         notes=tuple(ledger.notes),
     )
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from reporter.records import Exclusion, ExclusionGroup
 from reporter.report.lineage import LineageFile, lineage_file
 
 
@@ -115,19 +116,6 @@ class BreakdownRow:
     location_based_tco2e: float
     energy_share: float
     emissions_share: float
-
-
-@dataclass(frozen=True)
-class Exclusion:
-    row: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class ExclusionGroup:
-    reason: str
-    rows: int
-    example_rows: tuple[int, ...]
 
 
 @dataclass(frozen=True)
