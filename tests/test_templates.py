@@ -15,7 +15,7 @@ from reporter.errors import RenderError
 from reporter.render.pdf import render_html, render_pdf
 from tests.conftest import TRACKERS, context_for
 
-SHIPPED = resources.files("reporter").joinpath("templates")
+SHIPPED = resources.files("reporter.templates")
 SAMPLE = TRACKERS / "codecarbon" / "emissions.csv"
 
 
@@ -57,3 +57,14 @@ def test_a_missing_templates_folder_is_one_clear_error(tmp_path: Path) -> None:
                                        str(tmp_path / "none"), "-q"])
     assert result.exit_code == 2
     assert "does not exist" in result.output and "Traceback" not in result.output
+
+
+def test_every_package_is_listed_for_installation() -> None:
+    """pyproject lists the packages by hand (to map `templates/` in); a new subpackage must be added there."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    root = Path(__file__).resolve().parents[1]
+    listed = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]
+    assert sorted(listed) == sorted([*find_packages(str(root), include=["reporter*"]), "reporter.templates"])

@@ -428,7 +428,7 @@ def _own_templates(report: Report) -> Path | None:
 
 def _environment(own: Path | None = None) -> jinja2.Environment:
     """Templates from the user's folder first (when given), then the shipped ones."""
-    shipped = jinja2.PackageLoader("reporter", "templates")
+    shipped = jinja2.PackageLoader("reporter.templates", ".")
     loader: jinja2.BaseLoader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(own)), shipped]) if own else shipped
     env = jinja2.Environment(
         loader=loader,
@@ -446,7 +446,7 @@ def _read_template(name: str, own: Path | None = None) -> str:
     try:
         if own is not None and (own / name).is_file():
             return (own / name).read_text(encoding="utf-8")
-        return resources.files("reporter").joinpath("templates", name).read_text(encoding="utf-8")
+        return resources.files("reporter.templates").joinpath(name).read_text(encoding="utf-8")
     except OSError as exc:
         raise RenderError(f"cannot read the report stylesheet {name} ({exc})") from exc
 
@@ -455,7 +455,7 @@ def _base_url(name: str = TEMPLATE, own: Path | None = None) -> str:
     """Where relative URLs in `name` (images, fonts) resolve: the folder it was read from."""
     if own is not None and (own / name).is_file():
         return str(own.resolve()) + "/"
-    return str(resources.files("reporter").joinpath("templates")) + "/"
+    return str(resources.files("reporter.templates")) + "/"
 
 
 def _offline_fetcher() -> Any:
