@@ -81,6 +81,37 @@ class Cloud(_Strict):
 class Factors(_Strict):
     fallback: str = "WORLD"
     location_based: dict[str, float] = Field(default_factory=dict)
+    # Market-based Scope 2, gCO2e/kWh by country, US state or grid region (see reporter.core.market).
+    supplier: dict[str, float] = Field(default_factory=dict)
+    residual_mix: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _rates_not_negative(self) -> Factors:
+        for section in ("location_based", "supplier", "residual_mix"):
+            for key, value in getattr(self, section).items():
+                if not value >= 0 or value == float("inf"):
+                    raise ValueError(f"factors.{section}.{key}: {value} is not a rate in gCO2e/kWh (>= 0)")
+        return self
+
+
+class InstrumentConfig(_Strict):
+    """An energy attribute certificate or contract used for market-based Scope 2."""
+
+    type: Literal["GO", "REC", "I-REC", "PPA", "green_tariff"]
+    mwh: float = Field(ge=0, allow_inf_nan=False)
+    region: str = Field(min_length=1)  # country code, US state (US-VA) or grid region
+    vintage: int = Field(ge=1990, le=2100)  # generation year
+    certificate_id: str = Field(min_length=1)
+    start: date | None = None  # generation dates, for monthly matching
+    end: date | None = None
+    supplier: str = ""
+    bundled: bool = False
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> InstrumentConfig:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"instrument {self.certificate_id}: end {self.end} is before start {self.start}")
+        return self
 
 
 class Baseline(_Strict):
@@ -132,6 +163,7 @@ class ReportConfig(_Strict):
     baseline: Baseline | None = None
     targets: list[TargetConfig] = Field(default_factory=list)
     credits: list[CreditConfig] = Field(default_factory=list)
+    instruments: list[InstrumentConfig] = Field(default_factory=list)
     history: History = Field(default_factory=History)
     base_dir: str = "."
 

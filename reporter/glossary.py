@@ -88,6 +88,13 @@ FLAG_MEANINGS.update(
     }
 )
 
+# Flags of the market-based stage (reporter.core.market).
+FLAG_MEANINGS["market_fallback_location"] = (
+    "The market-based figure uses the location-based factor: for own operations, no instrument, "
+    "supplier rate or residual mix covers the usage's market; for cloud usage, no provider "
+    "market-based figure is available, so the location-based estimate stands in."
+)
+
 METHOD_MEANINGS = {
     "measured": "energy measured by a tracker during the run",
     "estimated": "energy estimated from hardware power and run time",

@@ -14,10 +14,12 @@ from reporter.core import aggregate
 from reporter.core.attribute import assign_scope, owners_from_tags, tag_columns
 from reporter.core.emissions import attach_emissions
 from reporter.core.energy import estimate_energy
+from reporter.core.market import InstrumentUse
 from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
+from reporter.market_stage import market_flags, run_market_stage
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, frame_from_rows, join_flags, validate_readings
 
 
@@ -52,6 +54,7 @@ class PipelineResult:
     items: pd.DataFrame  # every used line item, with its in-period share
     allocated: pd.DataFrame  # one row per (line item, month) inside the period
     factors: FactorTable
+    instruments: tuple[InstrumentUse, ...] = ()  # market-based Scope 2: each instrument and its use
 
 
 def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
@@ -78,7 +81,9 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     for ledger in ledgers:
         ledger.exclusions.sort(key=lambda e: e.row)
     allocated = aggregate.allocate(items, shares[shares["record"].isin(items.index)])
-    return PipelineResult(config, period, ledgers, plan.skipped, items, allocated, table)
+    market = run_market_stage(config, table, allocated)
+    items = market_flags(items, market.allocated)
+    return PipelineResult(config, period, ledgers, plan.skipped, items, market.allocated, table, market.instruments)
 
 
 def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:

@@ -142,6 +142,7 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
         "Targets",
         "Pathways",
         "Credits",
+        "Instruments",
         "History",
         "Breakdown",
         "Line items",
@@ -164,8 +165,11 @@ def test_summary_totals_are_the_context_totals_at_full_precision(
     assert summary["Energy (MWh)"]["value"] == totals.energy_kwh / 1000.0
     assert summary["Location-based emissions"]["value"] == totals.location_based_tco2e
     assert summary["Trackers' own emissions (comparison only)"]["value"] == (totals.tracker_reported_tco2e)
-    assert summary["Market-based emissions"]["value"] is None
-    assert summary["Market-based emissions"]["note"] == "not yet reported"
+    # No instruments or market rates in the demo: Scope 2 falls back to its location factors.
+    own = context.scope("scope2")
+    assert summary["Market-based emissions, Scope 2"]["value"] == totals.market_based_tco2e
+    assert totals.market_based_tco2e == pytest.approx(own.location_based_tco2e, rel=1e-12)
+    assert summary["Scope 2 energy covered by instruments"]["value"] == 0.0
     assert summary["Organisation"]["value"] == "Acme AI"
     assert summary["Period start"]["value"] == datetime(2026, 11, 1)
     assert summary["Period end"]["value"] == datetime(2026, 11, 30)
@@ -896,7 +900,8 @@ def test_esrs_e1_sheet_uses_the_taxonomy_names_and_the_context_figures(
 
     market = by_id["E1-6_10"]
     assert market["element"] == "esrs:GrossMarketBasedScope2GreenhouseGasEmissions"
-    assert market["value"] is None and market["note"].startswith("not yet computed")
+    assert market["value"] == pytest.approx(scopes["scope2"].location_based_tco2e, rel=1e-12)
+    assert "residual mix" in market["note"]
 
     cloud = by_id["E1-6_11"]
     assert cloud["element"] == "esrs:GrossScope3GreenhouseGasEmissions"

@@ -168,3 +168,99 @@ def test_coverage_never_exceeds_energy_or_instruments(energies: list[float], mwh
     assert out["covered_kwh"].sum() == pytest.approx(min(sum(energies), sum(mwh) * 1000), rel=1e-9, abs=1e-6)
     assert sum(u.mwh_applied for u in result.instruments) * 1000 == pytest.approx(out["covered_kwh"].sum(), abs=1e-6)
     assert (out["market_based_co2e_kg"] >= -1e-9).all()
+
+
+HEADER = "timestamp,project_name,run_id,experiment_id,duration,emissions,energy_consumed,country_iso_code,pue\n"
+TWENTY_DAYS_S = 20 * 86_400  # long runs: a few kW, well inside any plausible power bound
+CONFIG = """
+[organization]
+name = "Market Test"
+
+[period]
+month = "2026-11"
+
+[[inputs]]
+path = "emissions.csv"
+
+[factors.supplier]
+KOR = 380.0
+
+[factors.residual_mix]
+DE = 650.0
+
+[[instruments]]
+type = "GO"
+mwh = 2.0
+region = "DEU"
+vintage = 2026
+certificate_id = "GO-DE-2026-1"
+
+[[instruments]]
+type = "GO"
+mwh = 5.0
+region = "DEU"
+vintage = 2025
+certificate_id = "GO-DE-2025-1"
+
+[[instruments]]
+type = "I-REC"
+mwh = 4.0
+region = "FRA"
+vintage = 2026
+certificate_id = "IREC-FR-2026-1"
+
+[output]
+dir = "out"
+formats = ["json", "xlsx"]
+"""
+
+
+def test_report_shows_market_based_scope2_worked_by_hand(tmp_path) -> None:
+    import json
+
+    import openpyxl
+    from click.testing import CliRunner
+
+    from reporter.cli import main
+
+    (tmp_path / "emissions.csv").write_text(
+        HEADER
+        + f"2026-11-25T00:00:00,p,de,e,{TWENTY_DAYS_S},0,3000.0,DEU,1.0\n"
+        + f"2026-11-25T00:00:00,p,kr,e,{TWENTY_DAYS_S},0,2000.0,KOR,1.0\n"
+        + f"2026-11-25T00:00:00,p,fr,e,{TWENTY_DAYS_S},0,1000.0,FRA,1.0\n"
+    )
+    (tmp_path / "report.toml").write_text(CONFIG)
+    result = CliRunner().invoke(main, ["report", "--quiet", "--config", str(tmp_path / "report.toml")])
+    assert result.exit_code == 0, result.output
+    document = json.loads(next((tmp_path / "out").glob("*.json")).read_text())
+    totals = document["totals"]
+    # DEU: 3,000 kWh, 2 MWh of 2026 GOs: 1,000 kWh left at the residual mix 650 g -> 650 kg.
+    # KOR: 2,000 kWh at the supplier's 380 g -> 760 kg. FRA: 1,000 kWh wholly covered -> 0 kg.
+    assert totals["market_based_tco2e"] == pytest.approx(1.410, rel=1e-9)
+    assert totals["instrument_covered_kwh"] == pytest.approx(3_000.0)
+    assert totals["instrument_coverage_share"] == pytest.approx(0.5)
+    assert totals["market_fallback_energy_kwh"] == 0.0
+    instruments = {row["certificate_id"]: row for row in document["instruments"]}
+    assert instruments["GO-DE-2026-1"]["mwh_applied"] == pytest.approx(2.0)
+    assert instruments["GO-DE-2025-1"]["status"] == "not_applied"
+    assert instruments["IREC-FR-2026-1"]["mwh_applied"] == pytest.approx(1.0)
+    assert instruments["IREC-FR-2026-1"]["status"] == "partly_applied"
+    assert document["by_month"][0]["market_based_tco2e"] == pytest.approx(1.410, rel=1e-9)
+    by_country = {row["key"]: row for row in document["breakdowns"]["country"]}
+    assert by_country["DEU"]["market_based_tco2e"] == pytest.approx(0.650, rel=1e-9)
+    workbook = openpyxl.load_workbook(next((tmp_path / "out").glob("*.xlsx")), read_only=True)
+    sheet = list(workbook["Instruments"].iter_rows(values_only=True))
+    assert sheet[0][:3] == ("certificate_id", "type", "region")
+    assert {row[0] for row in sheet[1:4]} == set(instruments)
+
+
+def test_an_unknown_instrument_region_is_named(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from reporter.cli import main
+
+    (tmp_path / "emissions.csv").write_text(HEADER + f"2026-11-25T00:00:00,p,de,e,{TWENTY_DAYS_S},0,3.0,DEU,1.0\n")
+    (tmp_path / "report.toml").write_text(CONFIG.replace('region = "FRA"', 'region = "Atlantis"'))
+    result = CliRunner().invoke(main, ["report", "--quiet", "--config", str(tmp_path / "report.toml")])
+    assert result.exit_code == 2
+    assert "instruments[2].region: 'Atlantis' is neither a known country code" in result.output

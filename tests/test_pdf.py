@@ -272,8 +272,12 @@ def test_pdf_headline_figures_are_the_formatted_totals(
     emissions = formatting.tco2e(context.totals.location_based_tco2e)
     assert _squash(f"{energy} MWh") in squashed
     assert _squash(f"{emissions} tCO2e") in squashed
-    assert context.totals.market_based_tco2e is None
-    assert "not yet reported" in text
+    # No instruments, supplier rates or residual mixes: every Scope 2 kWh falls back to its
+    # location factor, so the market-based Scope 2 figure is the location-based Scope 2 figure.
+    own = context.scope("scope2")
+    assert context.totals.market_based_tco2e == pytest.approx(own.location_based_tco2e, rel=1e-12)
+    assert context.totals.market_fallback_energy_kwh == pytest.approx(own.energy_kwh, rel=1e-12)
+    assert "Market-based, Scope 2" in text
     assert _squash(formatting.tco2e(context.totals.tracker_reported_tco2e)) in squashed
 
 

@@ -18,7 +18,19 @@ MEASURES = [
     "location_based_co2e_kg_high",
     "embodied_co2e_kg",
 ]
+# Added per (line item, month) row after allocation by the market-based stage (reporter.core.market).
+MARKET_MEASURES = [
+    "market_based_co2e_kg",
+    "market_based_co2e_kg_low",
+    "market_based_co2e_kg_high",
+    "covered_kwh",
+]
 UNASSIGNED = "(not recorded)"
+
+
+def summed(frame: pd.DataFrame) -> list[str]:
+    """The measures a frame of allocated rows carries (the market ones once computed)."""
+    return [*MEASURES, *(m for m in MARKET_MEASURES if m in frame)]
 
 
 def allocate(items: pd.DataFrame, shares: pd.DataFrame) -> pd.DataFrame:
@@ -36,19 +48,19 @@ def in_period_share(items: pd.DataFrame, shares: pd.DataFrame) -> pd.Series:
 
 
 def totals(allocated: pd.DataFrame) -> dict[str, float]:
-    return {measure: float(allocated[measure].sum()) for measure in MEASURES}
+    return {measure: float(allocated[measure].sum()) for measure in summed(allocated)}
 
 
 def by_month(allocated: pd.DataFrame, months: list[str]) -> pd.DataFrame:
     """Every month of the period, zero where nothing ran."""
-    grouped = allocated.groupby("month")[MEASURES].sum()
+    grouped = allocated.groupby("month")[summed(allocated)].sum()
     return grouped.reindex(months, fill_value=0.0).rename_axis("month").reset_index()
 
 
 def by_dimension(allocated: pd.DataFrame, column: str) -> pd.DataFrame:
     """Totals per value of `column`, largest emissions first; missing values grouped together."""
     keys = allocated[column].astype(object).where(allocated[column].notna(), UNASSIGNED)
-    grouped = allocated.assign(**{column: keys}).groupby(column)[MEASURES].sum()
+    grouped = allocated.assign(**{column: keys}).groupby(column)[summed(allocated)].sum()
     grouped = grouped.sort_values(["location_based_co2e_kg", "energy_kwh"], ascending=False)
     return grouped.rename_axis("key").reset_index()
 

@@ -40,6 +40,7 @@ BASIS_SUPPLIER = "supplier_rate"
 BASIS_RESIDUAL = "residual_mix"
 BASIS_LOCATION = "location_factor"  # no supplier rate or residual mix: flagged
 BASIS_CLOUD = "cloud_location_estimate"  # Scope 3 cloud usage: the location-based estimate, flagged
+FALLBACK_BASES = (BASIS_LOCATION, BASIS_CLOUD)
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def market_based(
     for suffix in ("", "_low", "_high"):
         market = frame[f"energy_kwh{suffix}"].to_numpy(dtype="float64") * uncovered_share * rate / G_PER_KG
         frame[f"market_based_co2e_kg{suffix}"] = np.where(scope2, market, frame[f"location_based_co2e_kg{suffix}"])
-    flagged = np.isin(basis, [BASIS_LOCATION, BASIS_CLOUD])
+    flagged = np.isin(basis, FALLBACK_BASES)
     if "flags" in frame:
         frame["flags"] = join_flag_columns(frame["flags"], list(np.where(flagged, FALLBACK_FLAG, "")))
     return MarketResult(frame, tuple(uses))

@@ -32,10 +32,16 @@ def breakdown(allocated: pd.DataFrame, column: str, totals: dict[str, float]) ->
     frame = aggregate.by_dimension(allocated, column)
     shown, rest = frame.iloc[:BREAKDOWN_KEYS], frame.iloc[BREAKDOWN_KEYS:]
     keys = [str(key) for key in shown["key"]]
-    sums = [(float(e), float(c)) for e, c in zip(shown["energy_kwh"], shown["location_based_co2e_kg"], strict=True)]
+    market = "market_based_co2e_kg" if "market_based_co2e_kg" in frame else "location_based_co2e_kg"
+    sums = [
+        (float(e), float(c), float(m))
+        for e, c, m in zip(shown["energy_kwh"], shown["location_based_co2e_kg"], shown[market], strict=True)
+    ]
     if len(rest):
         keys.append(OTHER_KEYS)
-        sums.append((float(rest["energy_kwh"].sum()), float(rest["location_based_co2e_kg"].sum())))
+        sums.append(
+            (float(rest["energy_kwh"].sum()), float(rest["location_based_co2e_kg"].sum()), float(rest[market].sum()))
+        )
     total_kwh, total_kg = totals["energy_kwh"], totals["location_based_co2e_kg"]
     rows = tuple(
         BreakdownRow(
@@ -44,8 +50,9 @@ def breakdown(allocated: pd.DataFrame, column: str, totals: dict[str, float]) ->
             location_based_tco2e=kg / KG_PER_T,
             energy_share=energy / total_kwh if total_kwh else 0.0,
             emissions_share=kg / total_kg if total_kg else 0.0,
+            market_based_tco2e=market_kg / KG_PER_T,
         )
-        for key, (energy, kg) in zip(keys, sums, strict=True)
+        for key, (energy, kg, market_kg) in zip(keys, sums, strict=True)
     )
     return rows, len(frame)
 

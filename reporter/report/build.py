@@ -13,7 +13,7 @@ from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.pipeline import InputLedger as LedgerResult
 from reporter.pipeline import PipelineResult
-from reporter.report import bounds, progress
+from reporter.report import bounds, market, progress
 from reporter.report.line_items import line_item_frame, line_item_groups
 from reporter.report.model import (
     CloudCost,
@@ -71,12 +71,17 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         tool=Tool("reporter", __version__),
         organization=Organization(name, config.organization.slug or slugify(name)),
         period=ReportPeriod(period.start, period.end, period.label, tuple(period.months())),
-        totals=_totals(sums, scopes, items),
+        totals=market.totals(_totals(sums, scopes, items), allocated, result.instruments),
         by_scope=scopes,
         cloud_cost=_cloud_cost(allocated),
         unclassified=unclassified,
         by_month=tuple(
-            MonthTotals(row.month, float(row.energy_kwh), float(row.location_based_co2e_kg) / KG_PER_T)
+            MonthTotals(
+                row.month,
+                float(row.energy_kwh),
+                float(row.location_based_co2e_kg) / KG_PER_T,
+                float(row.market_based_co2e_kg) / KG_PER_T,
+            )
             for row in monthly.itertuples()
         ),
         breakdowns={name: rows for name, (rows, _) in breakdowns.items()},
@@ -89,6 +94,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         targets=progress.targets(config, period, sums["location_based_co2e_kg"] / KG_PER_T),
         pathways=progress.pathways(config),
         credits=progress.credits(config),
+        instruments=market.instrument_rows(result.instruments),
         history=stored,
         year_to_date=progress.year_to_date(period, monthly, stored),
         limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
@@ -134,6 +140,7 @@ def _by_scope(allocated: pd.DataFrame) -> tuple[ScopeTotals, ...]:
                 label=SCOPE_LABELS[scope],
                 **_measures(sums),
                 line_items=int(part["record"].nunique()),
+                market_based_tco2e=sums["market_based_co2e_kg"] / KG_PER_T,
             )
         )
     return tuple(rows)

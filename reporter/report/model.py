@@ -50,12 +50,16 @@ class Totals:
     location_based_tco2e: float
     location_based_tco2e_low: float
     location_based_tco2e_high: float
-    market_based_tco2e: float | None  # not computed yet
+    market_based_tco2e: float | None  # Scope 2 (own operations), market-based (reporter.core.market)
     embodied_tco2e: float
     own_operations_energy_kwh: float  # Scope 2: the ESRS E1-5 energy
     cloud_energy_kwh: float  # Scope 3 category 1
     tracker_reported_tco2e: float | None  # the trackers' own figures, for comparison only
     line_items: int
+    instrument_covered_kwh: float = 0.0  # Scope 2 energy covered by certificates and contracts
+    instrument_coverage_share: float = 0.0  # of Scope 2 energy
+    market_fallback_energy_kwh: float = 0.0  # Scope 2 energy priced at the location factor (flagged)
+    monthly_matched_coverage_share: float | None = None  # additional figure; None: no dated instrument
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class ScopeTotals:
     location_based_tco2e_high: float
     embodied_tco2e: float
     line_items: int
+    market_based_tco2e: float = 0.0  # Scope 3 cloud: the location-based estimate (flagged)
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ class MonthTotals:
     month: str
     energy_kwh: float
     location_based_tco2e: float
+    market_based_tco2e: float = 0.0  # Scope 2 market-based + Scope 3 cloud's location-based estimate
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,7 @@ class BreakdownRow:
     location_based_tco2e: float
     energy_share: float
     emissions_share: float
+    market_based_tco2e: float = 0.0  # Scope 2 market-based + Scope 3 cloud's location-based estimate
 
 
 @dataclass(frozen=True)
@@ -249,6 +256,22 @@ class PathwayPoint:
 
 
 @dataclass(frozen=True)
+class InstrumentRow:
+    """An energy attribute certificate or contract and what the market-based figures used of it."""
+
+    certificate_id: str
+    type: str
+    region: str
+    vintage: int
+    mwh: float
+    mwh_applied: float
+    status: str  # "applied", "partly_applied" or "not_applied"
+    reason: str
+    supplier: str
+    bundled: bool
+
+
+@dataclass(frozen=True)
 class CreditEntry:
     year: int
     tco2e: float
@@ -367,6 +390,7 @@ class Report:
     targets: tuple[TargetProgress, ...]
     pathways: tuple[PathwayPoint, ...]
     credits: tuple[CreditEntry, ...]
+    instruments: tuple[InstrumentRow, ...]
     history: History
     year_to_date: YearToDate
     limits: Limits

@@ -46,6 +46,7 @@ BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Targets": progress.targets,
     "Pathways": progress.pathways,
     "Credits": progress.credits,
+    "Instruments": tables.instruments,
     "History": progress.history,
     "Breakdown": tables.breakdown,
     "Line items": line_items.line_items,

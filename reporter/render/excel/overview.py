@@ -90,8 +90,18 @@ def _figure_rows(report: Report) -> list[Row]:
             "energy or to the location-based emissions",
         ),
         (
-            "Market-based emissions", market, TCO2E, "tCO2e",
-            NOT_REPORTED if market is None else None,
+            "Market-based emissions, Scope 2", market, TCO2E, "tCO2e",
+            NOT_REPORTED if market is None else
+            "own operations at market-based rates: instruments, supplier rate, residual mix, else the "
+            "location factor (flagged); see the Instruments sheet",
+        ),
+        (
+            "Scope 2 energy covered by instruments", totals.instrument_coverage_share, SHARE, "",
+            f"{totals.instrument_covered_kwh:,.1f} kWh covered by energy attribute certificates and contracts",
+        ),
+        (
+            "Scope 2 energy at the location factor (market-based fallback)", totals.market_fallback_energy_kwh,
+            KWH, "kWh", "no supplier rate or residual mix for its market: flagged market_fallback_location",
         ),
         (
             "Trackers' own emissions (comparison only)", tracker, TCO2E, "tCO2e",
@@ -267,10 +277,10 @@ def _esrs_values(report: Report) -> dict[Datapoint, tuple[Any, str]]:
             "(Factors sheet).",
         ),
         SCOPE2_MARKET_BASED: (
-            None,
-            "not yet computed: market-based Scope 2 needs contractual instruments (energy "
-            "attribute certificates, PPAs, supplier-specific factors), which the report does not "
-            "read yet.",
+            report.totals.market_based_tco2e,
+            "AI workloads only: the own-operations energy above, less what energy attribute "
+            "certificates and contracts cover, × the supplier's rate, else the residual mix, else "
+            "the location-based factor (flagged; Instruments sheet).",
         ),
         SCOPE3_CLOUD_DATAPOINT: (
             cloud.location_based_tco2e,

@@ -11,6 +11,7 @@ from reporter.render.excel.cells import (
     G_PER_KWH,
     INTEGER,
     KWH,
+    MWH,
     PUE,
     QUANTITY,
     SHARE,
@@ -21,9 +22,18 @@ from reporter.render.excel.cells import (
 from reporter.report import Report
 from reporter.report.bounds import OTHER_GROUPS, OTHER_KEYS
 
+MARKET_NOTE = (
+    "market_based_tco2e: Scope 2 at market-based rates (instruments, supplier rate, residual mix; "
+    "the location factor where none is given, flagged market_fallback_location) plus cloud usage "
+    "(Scope 3 category 1) at its location-based estimate, flagged the same way."
+)
+
 
 def monthly(sheet: Sheet, report: Report) -> None:
-    columns = [Column("month"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E)]
+    columns = [
+        Column("month"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E),
+        Column("market_based_tco2e", TCO2E),
+    ]
     sheet.table(columns, report.by_month)
 
 
@@ -31,7 +41,7 @@ def breakdown(sheet: Sheet, report: Report) -> None:
     columns = [
         Column("dimension"), Column("key"), Column("energy_kwh", KWH),
         Column("location_based_tco2e", TCO2E), Column("energy_share", SHARE),
-        Column("emissions_share", SHARE),
+        Column("emissions_share", SHARE), Column("market_based_tco2e", TCO2E),
     ]
     rows = [
         {**asdict(row), "dimension": _dimension(name)}
@@ -53,6 +63,7 @@ def breakdown(sheet: Sheet, report: Report) -> None:
             "computing and data centre services (energy outside the organisation).",
             "tag: <key> splits by the cloud bills' tag of that key; grid location is the key of "
             "the grid factor used (Factors sheet).",
+            MARKET_NOTE,
         ],
     )
 
@@ -151,3 +162,33 @@ def pue(sheet: Sheet, report: Report) -> None:
             }
         )
     sheet.table(columns, rows)
+
+
+def instruments(sheet: Sheet, report: Report) -> None:
+    columns = [
+        Column("certificate_id"), Column("type"), Column("region"), Column("vintage", INTEGER),
+        Column("mwh", MWH), Column("mwh_applied", MWH), Column("status"), Column("reason"),
+        Column("supplier"), Column("bundled"),
+    ]
+    sheet.table(columns, report.instruments)
+    totals = report.totals
+    sheet.notes(
+        [
+            "Energy attribute certificates and contracts from the configuration ([[instruments]]). "
+            "Per market and consumption year, the valid instruments cover at most that year's Scope 2 "
+            "energy there; a surplus stays unused and is never moved to another market.",
+            f"Scope 2 energy covered: {totals.instrument_covered_kwh:,.1f} kWh "
+            f"({totals.instrument_coverage_share:.1%}); priced at the location factor for want of a "
+            f"supplier rate or residual mix: {totals.market_fallback_energy_kwh:,.1f} kWh.",
+            *(
+                [f"Additional figure, monthly matching (instruments with generation dates, matched "
+                 f"to consumption month by month): {totals.monthly_matched_coverage_share:.1%} of "
+                 "Scope 2 energy."]
+                if totals.monthly_matched_coverage_share is not None else []
+            ),
+        ],
+        empty=None if report.instruments else (
+            "No instruments are given in the configuration: market-based Scope 2 uses supplier "
+            "rates and residual mixes where given, else the location factors (flagged)."
+        ),
+    )
