@@ -37,7 +37,8 @@ def run_market_stage(config: ReportConfig, table: FactorTable, allocated: pd.Dat
 def market_flags(items: pd.DataFrame, allocated: pd.DataFrame) -> pd.DataFrame:
     """Flag the line items whose market-based figure fell back to a location factor in any month."""
     frame = items.copy()
-    fell_back = allocated.loc[allocated["market_basis"].isin(FALLBACK_BASES), "record"].unique()
+    flagged = allocated["flags"].str.contains(FALLBACK_FLAG, regex=False)
+    fell_back = allocated.loc[allocated["market_basis"].isin(FALLBACK_BASES) & flagged, "record"].unique()
     new = np.where(frame.index.isin(fell_back), FALLBACK_FLAG, "")
     frame["flags"] = join_flag_columns(frame["flags"], list(new))
     return frame

@@ -264,3 +264,13 @@ def test_an_unknown_instrument_region_is_named(tmp_path) -> None:
     result = CliRunner().invoke(main, ["report", "--quiet", "--config", str(tmp_path / "report.toml")])
     assert result.exit_code == 2
     assert "instruments[2].region: 'Atlantis' is neither a known country code" in result.output
+
+
+def test_without_market_data_the_figures_equal_location_based_and_nothing_is_flagged() -> None:
+    frame = _rows(
+        ("scope2", "2026-03", "DEU", "DEU", 100.0, 380.0), ("scope3_cat1", "2026-03", "aws:x", "USA", 10.0, 400.0)
+    )
+    out = market_based(frame, [], {}, {}).allocated
+    assert list(out["market_based_co2e_kg"]) == [38.0, 4.0]  # 100 x 380 g, 10 x 400 g
+    assert list(out["market_basis"]) == [BASIS_LOCATION, BASIS_CLOUD]
+    assert list(out["flags"]) == ["", ""]

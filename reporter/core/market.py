@@ -98,7 +98,10 @@ def market_based(
     for suffix in ("", "_low", "_high"):
         market = frame[f"energy_kwh{suffix}"].to_numpy(dtype="float64") * uncovered_share * rate / G_PER_KG
         frame[f"market_based_co2e_kg{suffix}"] = np.where(scope2, market, frame[f"location_based_co2e_kg{suffix}"])
-    flagged = np.isin(basis, FALLBACK_BASES)
+    # With no market data configured at all, every market-based figure is the location-based one
+    # by construction (the report says so once): line items are flagged only once some is given.
+    configured = bool(instruments or supplier_g_per_kwh or residual_g_per_kwh)
+    flagged = np.isin(basis, FALLBACK_BASES) & configured
     if "flags" in frame:
         frame["flags"] = join_flag_columns(frame["flags"], list(np.where(flagged, FALLBACK_FLAG, "")))
     return MarketResult(frame, tuple(uses))
