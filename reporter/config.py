@@ -117,6 +117,7 @@ class InstrumentConfig(_Strict):
 class Baseline(_Strict):
     year: int = Field(ge=1990, le=2100)
     location_based_tco2e: float = Field(ge=0)
+    market_based_tco2e: float | None = Field(default=None, ge=0)  # needed by market-based targets
 
 
 TargetKind = Literal["absolute_reduction", "sbti_1_5c", "carbon_neutral", "net_zero"]
@@ -127,7 +128,7 @@ class TargetConfig(_Strict):
     kind: TargetKind
     target_year: int = Field(ge=1990, le=2100)
     reduction_pct: float | None = Field(default=None, ge=0, le=100)
-    scope2_method: Literal["location_based"] = "location_based"
+    scope2_method: Literal["location_based", "market_based"] = "location_based"
 
 
 class CreditConfig(_Strict):
@@ -173,6 +174,10 @@ class ReportConfig(_Strict):
             raise ValueError("targets need a [baseline] with 'year' and 'location_based_tco2e'")
         for target in self.targets:
             assert self.baseline is not None
+            if target.scope2_method == "market_based" and self.baseline.market_based_tco2e is None:
+                raise ValueError(
+                    f"target '{target.name}' is market-based: give [baseline] market_based_tco2e"
+                )
             if target.target_year <= self.baseline.year:
                 raise ValueError(
                     f"target '{target.name}': target_year {target.target_year} is not after "

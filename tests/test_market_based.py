@@ -274,3 +274,55 @@ def test_without_market_data_the_figures_equal_location_based_and_nothing_is_fla
     assert list(out["market_based_co2e_kg"]) == [38.0, 4.0]  # 100 x 380 g, 10 x 400 g
     assert list(out["market_basis"]) == [BASIS_LOCATION, BASIS_CLOUD]
     assert list(out["flags"]) == ["", ""]
+
+
+def test_a_target_on_the_market_based_basis(tmp_path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from reporter.cli import main
+
+    (tmp_path / "emissions.csv").write_text(
+        HEADER
+        + f"2026-11-25T00:00:00,p,de,e,{TWENTY_DAYS_S},0,3000.0,DEU,1.0\n"
+        + f"2026-11-25T00:00:00,p,kr,e,{TWENTY_DAYS_S},0,2000.0,KOR,1.0\n"
+    )
+    targets = """
+[baseline]
+year = 2025
+location_based_tco2e = 40.0
+market_based_tco2e = 30.0
+
+[[targets]]
+name = "Market -50% by 2030"
+kind = "absolute_reduction"
+target_year = 2030
+reduction_pct = 50.0
+scope2_method = "market_based"
+
+[[targets]]
+name = "Location -50% by 2030"
+kind = "absolute_reduction"
+target_year = 2030
+reduction_pct = 50.0
+"""
+    (tmp_path / "report.toml").write_text(CONFIG.replace("[output]", targets + "\n[output]"))
+    result = CliRunner().invoke(main, ["report", "--quiet", "--config", str(tmp_path / "report.toml")])
+    assert result.exit_code == 0, result.output
+    document = json.loads(next((tmp_path / "out").glob("*.json")).read_text())
+    market, location = document["targets"]
+    # Market-based: DEU 1,000 kWh x 650 g + KOR 2,000 kWh x 380 g = 1.41 t, against a 30 t base.
+    assert (market["scope2_method"], market["base_tco2e"]) == ("market_based", 30.0)
+    assert market["actual_tco2e"] == pytest.approx(1.41, rel=1e-9)
+    # 2030 target 15 t; pathway for 2026: 30 - (30 - 15) x 1/5 = 27 t, pro rata 30/365 for November.
+    assert market["pathway_tco2e"] == pytest.approx(27.0 * 30 / 365, rel=1e-9)
+    assert location["base_tco2e"] == 40.0 and location["scope2_method"] == "location_based"
+    assert location["actual_tco2e"] == pytest.approx(document["totals"]["location_based_tco2e"], rel=1e-12)
+
+    (tmp_path / "report.toml").write_text(
+        CONFIG.replace("[output]", targets.replace("market_based_tco2e = 30.0\n", "") + "\n[output]")
+    )
+    result = CliRunner().invoke(main, ["report", "--quiet", "--config", str(tmp_path / "report.toml")])
+    assert result.exit_code == 2
+    assert "market-based: give [baseline] market_based_tco2e" in result.output

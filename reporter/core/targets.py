@@ -63,7 +63,13 @@ class Credit:
 
 
 def make_target(
-    name: str, kind: str, base_year: int, base_tco2e: float, target_year: int, reduction_pct: float | None
+    name: str,
+    kind: str,
+    base_year: int,
+    base_tco2e: float,
+    target_year: int,
+    reduction_pct: float | None,
+    scope2_method: str = "location_based",
 ) -> Target:
     """Check a target's kind-specific rules and fill its defaults."""
     years = target_year - base_year
@@ -84,7 +90,7 @@ def make_target(
             )
     elif kind == "absolute_reduction" and reduction_pct is None:
         raise ConfigError(f"target '{name}': an absolute_reduction target needs reduction_pct")
-    return Target(name, kind, base_year, base_tco2e, target_year, reduction_pct)
+    return Target(name, kind, base_year, base_tco2e, target_year, reduction_pct, scope2_method)
 
 
 def progress(

@@ -91,7 +91,9 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         pue=_pue(allocated),
         data_quality=_quality(result, allocated),
         methodology=_methodology(result),
-        targets=progress.targets(config, period, sums["location_based_co2e_kg"] / KG_PER_T),
+        targets=progress.targets(
+            config, period, sums["location_based_co2e_kg"] / KG_PER_T, sums["market_based_co2e_kg"] / KG_PER_T
+        ),
         pathways=progress.pathways(config),
         credits=progress.credits(config),
         instruments=market.instrument_rows(result.instruments),

@@ -33,8 +33,12 @@ from reporter.units import KG_PER_T
 THIS_REPORT = "this report"
 
 
-def targets(config: ReportConfig, period: Period, actual_tco2e: float) -> tuple[TargetProgress, ...]:
-    """Every target against the report period; a period shorter than a year is taken pro rata."""
+def targets(
+    config: ReportConfig, period: Period, actual_tco2e: float, actual_market_tco2e: float | None = None
+) -> tuple[TargetProgress, ...]:
+    """Every target against the report period; a period shorter than a year is taken pro rata.
+    A target on the market-based basis compares the market-based total (Scope 2 market-based,
+    cloud at its location-based estimate) with the base year's market-based figure."""
     if config.baseline is None:
         return ()
     year = period.end.year
@@ -43,7 +47,9 @@ def targets(config: ReportConfig, period: Period, actual_tco2e: float) -> tuple[
     credits = [Credit(**c.model_dump()) for c in config.credits]
     rows = []
     for target in _target_specs(config):
-        row = TargetProgress(**progress(target, year, fraction, actual_tco2e, credits))
+        market = target.scope2_method == "market_based" and actual_market_tco2e is not None
+        actual = actual_market_tco2e if market and actual_market_tco2e is not None else actual_tco2e
+        row = TargetProgress(**progress(target, year, fraction, actual, credits))
         rows.append(dataclasses.replace(row, claim_reasons=claim_reasons(row)))
     return tuple(rows)
 
@@ -66,14 +72,18 @@ def claim_reasons(target: TargetProgress) -> tuple[str, ...]:
 def _target_specs(config: ReportConfig) -> list[Target]:
     if config.baseline is None:
         return []
+    baseline = config.baseline
     return [
         make_target(
             spec.name,
             spec.kind,
-            config.baseline.year,
-            config.baseline.location_based_tco2e,
+            baseline.year,
+            baseline.market_based_tco2e
+            if spec.scope2_method == "market_based" and baseline.market_based_tco2e is not None
+            else baseline.location_based_tco2e,
             spec.target_year,
             spec.reduction_pct,
+            spec.scope2_method,
         )
         for spec in config.targets
     ]
