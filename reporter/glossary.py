@@ -88,6 +88,20 @@ FLAG_MEANINGS.update(
     }
 )
 
+# Flags of GPU power logs (nvidia-smi).
+FLAG_MEANINGS.update(
+    {
+        "gpu_power_only": (
+            "Energy integrated from the GPU boards' power samples (nvidia-smi): the host's CPU, memory "
+            "and the facility overhead are not in it; a facility PUE in the configuration applies."
+        ),
+        "power_log_gap": (
+            "The power log has a gap between samples longer than the GPU's usual interval; the time in "
+            "the gap is not bridged, so its energy is missing from the figure."
+        ),
+    }
+)
+
 # Flags of the market-based stage (reporter.core.market).
 FLAG_MEANINGS["market_fallback_location"] = (
     "The market-based figure uses the location-based factor: for own operations, no instrument, "

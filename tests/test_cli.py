@@ -48,7 +48,7 @@ def test_format_override_and_unknown_format(runner: CliRunner) -> None:
     assert bad.exit_code == 2
     assert bad.stderr.strip() == (
         "error: unknown format 'nope' (known formats: aws_cur, azure_cost, carbontracker, "
-        "codecarbon, eco2ai, focus, gcp_billing)"
+        "codecarbon, eco2ai, focus, gcp_billing, nvidia_smi)"
     )
 
 

@@ -11,6 +11,7 @@ from reporter.sources.bills.gcp_billing import GcpBillingReader
 from reporter.sources.trackers.carbontracker import CarbonTrackerReader
 from reporter.sources.trackers.codecarbon import CodeCarbonReader
 from reporter.sources.trackers.eco2ai import Eco2aiReader
+from reporter.sources.trackers.nvidia_smi import NvidiaSmiReader
 
 READERS: dict[str, Reader] = {
     reader.name: reader
@@ -18,6 +19,7 @@ READERS: dict[str, Reader] = {
         CodeCarbonReader(),
         CarbonTrackerReader(),
         Eco2aiReader(),
+        NvidiaSmiReader(),
         FocusReader(),
         AwsCurReader(),
         GcpBillingReader(),
