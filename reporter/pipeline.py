@@ -55,14 +55,16 @@ class PipelineResult:
     allocated: pd.DataFrame  # one row per (line item, month) inside the period
     factors: FactorTable
     instruments: tuple[InstrumentUse, ...] = ()  # market-based Scope 2: each instrument and its use
+    provider_emissions: pd.DataFrame | None = None  # providers' own figures in the period (control totals)
 
 
 def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
     period = config.period.resolve()
     table = (factors or load_factor_table()).with_overrides(config.factors.location_based, origin="configuration")
     plan = plan_inputs(config.inputs, config.base_path, tag_keys=config.cloud.tag_keys, day_months=period.cut_months())
-    ledgers, readings = _read_all(plan)
+    ledgers, readings, provided = _read_all(plan)
     by_path = {ledger.path: ledger for ledger in ledgers}
+    provided = _provider_in_period(provided, period, by_path)
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
     items = estimate_energy(kept, config.facility.pue, config.method.energy_model)
@@ -83,12 +85,15 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     allocated = aggregate.allocate(items, shares[shares["record"].isin(items.index)])
     market = run_market_stage(config, table, allocated)
     items = market_flags(items, market.allocated)
-    return PipelineResult(config, period, ledgers, plan.skipped, items, market.allocated, table, market.instruments)
+    return PipelineResult(
+        config, period, ledgers, plan.skipped, items, market.allocated, table, market.instruments, provided
+    )
 
 
-def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:
+def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame, pd.DataFrame | None]:
     ledgers: list[InputLedger] = []
     frames: list[pd.DataFrame] = []
+    provided: list[pd.DataFrame] = []
     for planned in plan.planned:
         with shown_as(planned.display):
             result = planned.reader.read(planned.file)
@@ -107,8 +112,24 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:
         )
         if not readings.empty:
             frames.append(readings)
+        if result.provider_emissions is not None:
+            provided.append(result.provider_emissions.assign(source_file=planned.display))
     combined = pd.concat(frames, ignore_index=True) if frames else frame_from_rows([])
-    return ledgers, combined
+    return ledgers, combined, (pd.concat(provided, ignore_index=True) if provided else None)
+
+
+def _provider_in_period(
+    provided: pd.DataFrame | None, period: Period, by_path: dict[str, InputLedger]
+) -> pd.DataFrame | None:
+    """Providers' figures for the period's months; the others are excluded, grouped per file."""
+    if provided is None:
+        return None
+    inside = provided["month"].isin(period.months())
+    reason = f"outside the reporting period {period.start}..{period.end}"
+    for path, group in provided[~inside].groupby("source_file", sort=True):
+        examples = tuple(int(r) for r in sorted(group["source_row"])[:EXAMPLE_ROWS])
+        by_path[str(path)].exclusion_groups.append(ExclusionGroup(reason, len(group), examples))
+    return provided[inside].reset_index(drop=True)
 
 
 def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame:

@@ -143,6 +143,7 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
         "Pathways",
         "Credits",
         "Instruments",
+        "Provider figures",
         "History",
         "Breakdown",
         "Line items",

@@ -13,7 +13,7 @@ from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.pipeline import InputLedger as LedgerResult
 from reporter.pipeline import PipelineResult
-from reporter.report import bounds, market, progress
+from reporter.report import bounds, market, progress, provider
 from reporter.report.line_items import line_item_frame, line_item_groups
 from reporter.report.model import (
     CloudCost,
@@ -103,6 +103,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         line_items=line_item_frame(items),
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
         output=OutputOptions(json_line_items=config.output.json_line_items, templates=_templates(config)),
+        provider_comparison=provider.comparison(allocated, result.provider_emissions),
     )
 
 

@@ -272,6 +272,27 @@ class InstrumentRow:
 
 
 @dataclass(frozen=True)
+class ProviderComparison:
+    """Our estimate beside a provider's own figure for the same provider, month and keys
+    (account, region: as far as the provider's export gives them)."""
+
+    provider: str
+    month: str
+    account: str | None
+    region: str | None
+    estimate_energy_kwh: float
+    estimate_tco2e: float  # our location-based estimate (operational)
+    estimate_embodied_tco2e: float  # shown apart; provider totals may include their Scope 3
+    provider_location_tco2e: float | None
+    provider_market_tco2e: float | None
+    provider_total_tco2e: float
+    provider_basis: str  # what the provider's total is: location_based, market_based or "not stated"
+    difference_pct: float | None  # (estimate - provider) / provider x 100, against its location-based or total
+    model_version: str | None
+    provider_rows: int
+
+
+@dataclass(frozen=True)
 class CreditEntry:
     year: int
     tco2e: float
@@ -397,6 +418,7 @@ class Report:
     line_items: pd.DataFrame = field(repr=False)  # one row per line item, see reporter.report.line_items
     line_item_groups: pd.DataFrame = field(repr=False)  # by month, account, service, region, usage type
     output: OutputOptions = field(default_factory=OutputOptions)
+    provider_comparison: tuple[ProviderComparison, ...] = ()  # providers' carbon exports beside our estimates
 
     @property
     def file_stem(self) -> str:

@@ -8,6 +8,9 @@ from reporter.sources.bills.aws_cur import AwsCurReader
 from reporter.sources.bills.azure_cost import AzureCostReader
 from reporter.sources.bills.focus import FocusReader
 from reporter.sources.bills.gcp_billing import GcpBillingReader
+from reporter.sources.provider.aws_carbon import AwsCarbonReader
+from reporter.sources.provider.azure_carbon import AzureCarbonReader
+from reporter.sources.provider.gcp_carbon import GcpCarbonReader
 from reporter.sources.trackers.carbontracker import CarbonTrackerReader
 from reporter.sources.trackers.codecarbon import CodeCarbonReader
 from reporter.sources.trackers.eco2ai import Eco2aiReader
@@ -24,6 +27,9 @@ READERS: dict[str, Reader] = {
         AwsCurReader(),
         GcpBillingReader(),
         AzureCostReader(),
+        AwsCarbonReader(),
+        GcpCarbonReader(),
+        AzureCarbonReader(),
     )
 }
 

@@ -36,6 +36,8 @@ class ReadResult:
     exclusions: list[Exclusion] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     exclusion_groups: list[ExclusionGroup] = field(default_factory=list)
+    # A provider's carbon export gives control totals, not usage (reporter.sources.provider).
+    provider_emissions: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)

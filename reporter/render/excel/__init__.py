@@ -47,6 +47,7 @@ BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Pathways": progress.pathways,
     "Credits": progress.credits,
     "Instruments": tables.instruments,
+    "Provider figures": tables.provider_figures,
     "History": progress.history,
     "Breakdown": tables.breakdown,
     "Line items": line_items.line_items,

@@ -12,6 +12,7 @@ from reporter.render.excel.cells import (
     INTEGER,
     KWH,
     MWH,
+    PERCENT_POINTS,
     PUE,
     QUANTITY,
     SHARE,
@@ -191,4 +192,27 @@ def instruments(sheet: Sheet, report: Report) -> None:
             "No instruments are given in the configuration: market-based Scope 2 uses supplier "
             "rates and residual mixes where given, else the location factors (flagged)."
         ),
+    )
+
+
+def provider_figures(sheet: Sheet, report: Report) -> None:
+    columns = [
+        Column("provider"), Column("month"), Column("account"), Column("region"),
+        Column("estimate_energy_kwh", KWH), Column("estimate_tco2e", TCO2E),
+        Column("estimate_embodied_tco2e", TCO2E), Column("provider_location_tco2e", TCO2E),
+        Column("provider_market_tco2e", TCO2E), Column("provider_total_tco2e", TCO2E),
+        Column("provider_basis"), Column("difference_pct", PERCENT_POINTS), Column("model_version"),
+        Column("provider_rows", COUNT),
+    ]
+    sheet.table(columns, report.provider_comparison)
+    sheet.notes(
+        [
+            "Each cloud provider's own carbon figures (its carbon export) beside this report's estimate "
+            "for the same provider, month, account and region (as far as the export gives them; services "
+            "are summed). difference_pct: (estimate - provider) / provider x 100, against the provider's "
+            "location-based figure, else its total (provider_basis says what that is).",
+            "Provider totals may include their Scope 1 and Scope 3 shares (buildings, hardware); the "
+            "estimate is operational electricity, with embodied emissions beside it.",
+        ],
+        empty=None if report.provider_comparison else "No provider carbon export was given.",
     )

@@ -1,0 +1,72 @@
+"""Providers' own carbon figures beside our estimates, month by month.
+
+A provider's export is matched on what it gives: provider and month always, the account
+(usage account, project, subscription) and region where its rows carry them. Services are not
+matched (the exports name products in their own words); the provider's figures for all services
+of a key are summed. The difference is our location-based estimate against the provider's
+location-based figure, else its headline total (whose basis the row states).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from reporter.report.model import ProviderComparison
+from reporter.units import KG_PER_T
+
+KEYS = ("account", "region")
+OURS = {"account": "sub_account_id", "region": "cloud_region"}
+
+
+def comparison(allocated: pd.DataFrame, provided: pd.DataFrame | None) -> tuple[ProviderComparison, ...]:
+    if provided is None or provided.empty:
+        return ()
+    rows: list[ProviderComparison] = []
+    for provider, theirs in provided.groupby("provider", sort=True):
+        keys = [key for key in KEYS if theirs[key].notna().any()]
+        rows.extend(_compare(str(provider), keys, theirs, allocated[allocated["cloud_provider"] == provider]))
+    return tuple(rows)
+
+
+def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.DataFrame) -> list[ProviderComparison]:
+    by = ["month", *keys]
+    theirs = theirs.assign(**{key: theirs[key].fillna("") for key in keys})
+    summed = theirs.groupby(by, sort=True).agg(
+        location=("location_based_co2e_kg", lambda s: s.sum(min_count=1)),
+        market=("market_based_co2e_kg", lambda s: s.sum(min_count=1)),
+        total=("total_co2e_kg", "sum"),
+        basis=("basis", "first"),
+        version=("model_version", lambda s: ", ".join(sorted({str(v) for v in s.dropna()})) or None),
+        rows=("source_row", "size"),
+    )
+    mine = ours.assign(**{key: ours[OURS[key]].astype(object).fillna("") for key in keys})
+    estimates = mine.groupby(by, sort=True)[["energy_kwh", "location_based_co2e_kg", "embodied_co2e_kg"]].sum()
+    joined = summed.join(estimates, how="left").fillna(
+        {"energy_kwh": 0.0, "location_based_co2e_kg": 0.0, "embodied_co2e_kg": 0.0}
+    )
+    result = []
+    for index, row in joined.iterrows():
+        values = dict(zip(by, index if isinstance(index, tuple) else (index,), strict=True))
+        against = row["location"] if not math.isnan(row["location"]) else row["total"]
+        estimate_kg = float(row["location_based_co2e_kg"])
+        result.append(
+            ProviderComparison(
+                provider=provider,
+                month=str(values["month"]),
+                account=str(values["account"]) or None if "account" in values else None,
+                region=str(values["region"]) or None if "region" in values else None,
+                estimate_energy_kwh=float(row["energy_kwh"]),
+                estimate_tco2e=estimate_kg / KG_PER_T,
+                estimate_embodied_tco2e=float(row["embodied_co2e_kg"]) / KG_PER_T,
+                provider_location_tco2e=None if math.isnan(row["location"]) else float(row["location"]) / KG_PER_T,
+                provider_market_tco2e=None if math.isnan(row["market"]) else float(row["market"]) / KG_PER_T,
+                provider_total_tco2e=float(row["total"]) / KG_PER_T,
+                provider_basis=str(row["basis"]),
+                difference_pct=(estimate_kg - against) / against * 100 if against > 0 else None,
+                model_version=row["version"],
+                provider_rows=int(row["rows"]),
+            )
+        )
+    return result

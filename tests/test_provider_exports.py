@@ -1,0 +1,102 @@
+"""Providers' carbon exports: read, kept to the period, and compared with our estimates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reporter.report import build_report
+from reporter.sources import detect
+from reporter.sources.base import InputFile
+from tests.conftest import SAMPLES, SHARED_SAMPLES, run_inputs
+
+BILLS = SAMPLES / "synthetic-acme" / "cloud-bills"
+AZURE_TREND = SHARED_SAMPLES / "public" / "provider_carbon" / "azure_EmissionTrends-Apr2025.csv"
+AWS_EXPORT = """last_refresh_timestamp,location,model_version,payer_account_id,product_code,region_code,total_lbm_emissions_unit,total_lbm_emissions_value,total_mbm_emissions_unit,total_mbm_emissions_value,usage_account_id,usage_period_end,usage_period_start
+2026-05-20T00:00:00Z,US East (N. Virginia),v3.0.0,400000000000,AmazonEC2,us-east-1,MTCO2e,0.050,MTCO2e,0.010,410000000002,2026-02-01T00:00:00Z,2026-01-01T00:00:00Z
+2026-05-20T00:00:00Z,US East (N. Virginia),v3.0.0,400000000000,AmazonS3,us-east-1,MTCO2e,0.010,MTCO2e,0.002,410000000002,2026-02-01T00:00:00Z,2026-01-01T00:00:00Z
+2026-05-20T00:00:00Z,US West (Oregon),v3.0.0,400000000000,AmazonEC2,us-west-2,MTCO2e,0.020,MTCO2e,0.004,410000000009,2026-02-01T00:00:00Z,2026-01-01T00:00:00Z
+2026-05-20T00:00:00Z,US East (N. Virginia),v3.0.0,400000000000,AmazonEC2,us-east-1,MTCO2e,0.070,MTCO2e,0.015,410000000002,2026-01-01T00:00:00Z,2025-12-01T00:00:00Z
+"""
+
+
+@pytest.fixture
+def aws_export(tmp_path: Path) -> Path:
+    path = tmp_path / "carbon-emissions.csv"
+    path.write_text(AWS_EXPORT)
+    return path
+
+
+def test_exports_are_detected(aws_export: Path) -> None:
+    assert detect(InputFile.open(aws_export)).name == "aws_carbon"
+    assert detect(InputFile.open(AZURE_TREND)).name == "azure_carbon"
+
+
+def test_aws_export_is_compared_with_the_estimate_of_the_same_month_account_and_region(aws_export: Path) -> None:
+    result = run_inputs([str(BILLS), str(aws_export)], period="2026-01")
+    ledger = next(ledger for ledger in result.ledgers if ledger.path.endswith("carbon-emissions.csv"))
+    # 4 rows: 3 for January 2026, 1 for December 2025 (outside the period).
+    assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (4, 3, 1)
+    report = build_report(result)
+    rows = {(row.account, row.region): row for row in report.provider_comparison}
+    assert set(rows) == {("410000000002", "us-east-1"), ("410000000009", "us-west-2")}
+    ours = result.allocated
+    mine = ours[(ours["cloud_provider"] == "aws") & (ours["sub_account_id"] == "410000000002")]
+    estimate_t = mine["location_based_co2e_kg"].sum() / 1000
+    row = rows[("410000000002", "us-east-1")]
+    # EC2 0.050 t + S3 0.010 t, location-based; market-based 0.010 + 0.002 t.
+    assert row.provider_location_tco2e == pytest.approx(0.060)
+    assert row.provider_market_tco2e == pytest.approx(0.012)
+    assert row.estimate_tco2e == pytest.approx(estimate_t, rel=1e-12)
+    assert row.difference_pct == pytest.approx((estimate_t - 0.060) / 0.060 * 100, rel=1e-9)
+    assert (row.model_version, row.provider_rows, row.month) == ("v3.0.0", 2, "2026-01")
+    # An account the bill does not have: the provider's figure stands against an estimate of 0.
+    other = rows[("410000000009", "us-west-2")]
+    assert other.estimate_tco2e == 0.0 and other.difference_pct == pytest.approx(-100.0)
+
+
+def test_azure_trend_is_read_in_kg_with_its_basis_not_stated() -> None:
+    result = run_inputs([str(AZURE_TREND)], period="2024-05..2025-04")
+    provided = result.provider_emissions
+    assert provided is not None and len(provided) == 12
+    # The file's own column: 0.1 + 0.1 + 1.2 + 1.9 + 1.8 + 2.2 + 0.3 + 0.4 + 0.7 + 0.8 + 0.9 + 1 kgCO2e.
+    assert provided["total_co2e_kg"].sum() == pytest.approx(11.4)
+    assert set(provided["basis"]) == {"not stated"}
+    report = build_report(result)
+    assert [row.month for row in report.provider_comparison][:2] == ["2024-05", "2024-06"]
+    assert all(row.provider_location_tco2e is None for row in report.provider_comparison)
+    assert report.provider_comparison[2].provider_total_tco2e == pytest.approx(0.0012)
+
+
+def test_undated_azure_export_is_refused_with_its_reason() -> None:
+    from click.testing import CliRunner
+
+    from reporter.cli import main
+
+    path = SHARED_SAMPLES / "public" / "provider_carbon" / "azure_EmissionDetails-Subscription-Apr2025.csv"
+    result = CliRunner().invoke(main, ["validate", "-q", str(path)])
+    assert result.exit_code == 2
+    assert "without saying which months they are" in result.stderr
+
+
+def test_gcp_export_with_dotted_or_underscored_names(tmp_path: Path) -> None:
+    header = (
+        "usage_month,billing_account_id,project.id,service.description,location.region,carbon_model_version,"
+        "carbon_footprint_total_kgCO2e.location_based,carbon_footprint_total_kgCO2e.market_based,"
+        "carbon_footprint_kgCO2e.scope1,carbon_footprint_kgCO2e.scope2.location_based,"
+        "carbon_footprint_kgCO2e.scope2.market_based,carbon_footprint_kgCO2e.scope3\n"
+    )
+    # The values of the example row in Google's schema documentation.
+    line = "2026-03-01,AAA-BBB,proj-a,Compute Engine,europe-west1,7,1587.3,588.8,10,400,105.8,986.8\n"
+    for name, text in (("dots.csv", header + line), ("underscores.csv", header.replace(".", "_") + line)):
+        path = tmp_path / name
+        path.write_text(text)
+        provided = run_inputs([str(path)], period="2026-03").provider_emissions
+        assert provided is not None
+        row = provided.iloc[0]
+        assert (row["provider"], row["month"], row["account"], row["region"]) == ("gcp", "2026-03", "proj-a", "europe-west1")
+        assert (row["location_based_co2e_kg"], row["market_based_co2e_kg"]) == (1587.3, 588.8)
+        assert (row["scope2_location_co2e_kg"], row["scope2_market_co2e_kg"], row["scope3_co2e_kg"]) == (400.0, 105.8, 986.8)
+        assert pd.isna(provided.iloc[0]["scope1_co2e_kg"]) is False
