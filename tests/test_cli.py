@@ -47,8 +47,8 @@ def test_format_override_and_unknown_format(runner: CliRunner) -> None:
     bad = invoke(runner, ["validate", "--format", "nope", "eco2ai/emission.csv"], TRACKERS)
     assert bad.exit_code == 2
     assert bad.stderr.strip() == (
-        "error: unknown format 'nope' (known formats: aws_cur, azure_cost, carbontracker, "
-        "codecarbon, eco2ai, focus, gcp_billing, nvidia_smi)"
+        "error: unknown format 'nope' (known formats: aws_carbon, aws_cur, azure_carbon, azure_cost, "
+        "carbontracker, codecarbon, eco2ai, focus, gcp_billing, gcp_carbon, nvidia_smi)"
     )
 
 

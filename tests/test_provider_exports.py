@@ -14,12 +14,96 @@ from tests.conftest import SAMPLES, SHARED_SAMPLES, run_inputs
 
 BILLS = SAMPLES / "synthetic-acme" / "cloud-bills"
 AZURE_TREND = SHARED_SAMPLES / "public" / "provider_carbon" / "azure_EmissionTrends-Apr2025.csv"
-AWS_EXPORT = """last_refresh_timestamp,location,model_version,payer_account_id,product_code,region_code,total_lbm_emissions_unit,total_lbm_emissions_value,total_mbm_emissions_unit,total_mbm_emissions_value,usage_account_id,usage_period_end,usage_period_start
-2026-05-20T00:00:00Z,US East (N. Virginia),v3.0.0,400000000000,AmazonEC2,us-east-1,MTCO2e,0.050,MTCO2e,0.010,410000000002,2026-02-01T00:00:00Z,2026-01-01T00:00:00Z
-2026-05-20T00:00:00Z,US East (N. Virginia),v3.0.0,400000000000,AmazonS3,us-east-1,MTCO2e,0.010,MTCO2e,0.002,410000000002,2026-02-01T00:00:00Z,2026-01-01T00:00:00Z
-2026-05-20T00:00:00Z,US West (Oregon),v3.0.0,400000000000,AmazonEC2,us-west-2,MTCO2e,0.020,MTCO2e,0.004,410000000009,2026-02-01T00:00:00Z,2026-01-01T00:00:00Z
-2026-05-20T00:00:00Z,US East (N. Virginia),v3.0.0,400000000000,AmazonEC2,us-east-1,MTCO2e,0.070,MTCO2e,0.015,410000000002,2026-01-01T00:00:00Z,2025-12-01T00:00:00Z
-"""
+AWS_EXPORT = "".join(
+    line + "\n"
+    for line in (
+        ",".join(
+            [
+                "last_refresh_timestamp",
+                "location",
+                "model_version",
+                "payer_account_id",
+                "product_code",
+                "region_code",
+                "total_lbm_emissions_unit",
+                "total_lbm_emissions_value",
+                "total_mbm_emissions_unit",
+                "total_mbm_emissions_value",
+                "usage_account_id",
+                "usage_period_end",
+                "usage_period_start",
+            ]
+        ),
+        ",".join(
+            [
+                "2026-05-20T00:00:00Z",
+                "US East (N. Virginia)",
+                "v3.0.0",
+                "400000000000",
+                "AmazonEC2",
+                "us-east-1",
+                "MTCO2e",
+                "0.050",
+                "MTCO2e",
+                "0.010",
+                "410000000002",
+                "2026-02-01T00:00:00Z",
+                "2026-01-01T00:00:00Z",
+            ]
+        ),
+        ",".join(
+            [
+                "2026-05-20T00:00:00Z",
+                "US East (N. Virginia)",
+                "v3.0.0",
+                "400000000000",
+                "AmazonS3",
+                "us-east-1",
+                "MTCO2e",
+                "0.010",
+                "MTCO2e",
+                "0.002",
+                "410000000002",
+                "2026-02-01T00:00:00Z",
+                "2026-01-01T00:00:00Z",
+            ]
+        ),
+        ",".join(
+            [
+                "2026-05-20T00:00:00Z",
+                "US West (Oregon)",
+                "v3.0.0",
+                "400000000000",
+                "AmazonEC2",
+                "us-west-2",
+                "MTCO2e",
+                "0.020",
+                "MTCO2e",
+                "0.004",
+                "410000000009",
+                "2026-02-01T00:00:00Z",
+                "2026-01-01T00:00:00Z",
+            ]
+        ),
+        ",".join(
+            [
+                "2026-05-20T00:00:00Z",
+                "US East (N. Virginia)",
+                "v3.0.0",
+                "400000000000",
+                "AmazonEC2",
+                "us-east-1",
+                "MTCO2e",
+                "0.070",
+                "MTCO2e",
+                "0.015",
+                "410000000002",
+                "2026-01-01T00:00:00Z",
+                "2025-12-01T00:00:00Z",
+            ]
+        ),
+    )
+)
 
 
 @pytest.fixture
@@ -96,7 +180,9 @@ def test_gcp_export_with_dotted_or_underscored_names(tmp_path: Path) -> None:
         provided = run_inputs([str(path)], period="2026-03").provider_emissions
         assert provided is not None
         row = provided.iloc[0]
-        assert (row["provider"], row["month"], row["account"], row["region"]) == ("gcp", "2026-03", "proj-a", "europe-west1")
+        keys = (row["provider"], row["month"], row["account"], row["region"])
+        assert keys == ("gcp", "2026-03", "proj-a", "europe-west1")
         assert (row["location_based_co2e_kg"], row["market_based_co2e_kg"]) == (1587.3, 588.8)
-        assert (row["scope2_location_co2e_kg"], row["scope2_market_co2e_kg"], row["scope3_co2e_kg"]) == (400.0, 105.8, 986.8)
+        scopes = (row["scope2_location_co2e_kg"], row["scope2_market_co2e_kg"], row["scope3_co2e_kg"])
+        assert scopes == (400.0, 105.8, 986.8)
         assert pd.isna(provided.iloc[0]["scope1_co2e_kg"]) is False
