@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
-from reporter.cloud.units import UnitSpec, parse_unit
+from reporter.cloud.units import GB_MONTH, UnitSpec, parse_unit
 
 COMPUTE = "compute"
 STORAGE_SSD = "storage_ssd"
@@ -45,6 +45,8 @@ class Classification:
     reason: str = ""
     network_type: str = "unspecified"
     flags: list[str] = field(default_factory=list)
+    # vCPUs per billed hour named by the meter ('2 vCore'), for lines with no instance type
+    meter_vcpus: float | None = None
 
 
 def ends_with_any(values: tuple[str, ...], text: str) -> bool:
@@ -134,6 +136,25 @@ def _looks_like_usage_type(text: str) -> bool:
     return " " not in text.strip()
 
 
+# An AWS instance type named in a text: m5.large, g4dn.12xlarge, db.r5.large, ml.p3.2xlarge
+_AWS_INSTANCE_IN_TEXT = re.compile(
+    r"(?<![a-z0-9.])((?:[a-z]+\.)?[a-z][a-z0-9-]*\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|"
+    r"metal(?:-\d+xl)?))(?![a-z0-9])", re.I)
+
+
+def aws_instance_in_text(text: str) -> str:
+    """The instance type a charge description names ('' when it names none), prefix removed as in
+    a usage type ('db.r5.large' -> 'r5.large')."""
+    match = _AWS_INSTANCE_IN_TEXT.search(text)
+    return aws_instance_from_usage_type(match.group(1).lower()) if match else ""
+
+
+def unit_not_handled(base: Classification, unit_raw: str) -> None:
+    """A line left unestimated for its unit (requests, operations, '10K' …): said and flagged."""
+    base.reason = f"unit '{unit_raw}' not handled"
+    base.flags.append("unit_unknown")
+
+
 def _aws_network_type(usage_type: str, mode: str) -> str:
     if mode == "ccf":
         return "unspecified"
@@ -143,15 +164,21 @@ def _aws_network_type(usage_type: str, mode: str) -> str:
     return "unspecified"
 
 
-def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type: str, mode: str) -> Classification:
+def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type: str, mode: str,
+                 category: str = "") -> Classification:
     service = cf.aws_product_code(service_raw)
-    derived = None if _looks_like_usage_type(usage_raw) else aws_usage_type_from_description(usage_raw)
+    described = not _looks_like_usage_type(usage_raw)
+    derived = aws_usage_type_from_description(usage_raw) if described else None
     usage_type = aws_usage_type(derived or usage_raw)
     unit_text = unit_raw
     if "Fargate-GB-Hours" in usage_type and mode == "ccf":
         unit_text = "GB-Hours"  # CCF cleans this unit, then treats the line as SSD storage
     unit = parse_unit(unit_text)
-    parsed = aws_instance_from_usage_type(instance_type or usage_type)
+    if described and not derived and not instance_type:
+        # a charge description is no instance type: only an instance it names is one
+        parsed = aws_instance_in_text(usage_raw)
+    else:
+        parsed = aws_instance_from_usage_type(instance_type or usage_type)
     base = Classification(UNCLASSIFIED, "unknown", service, usage_type, unit, parsed)
     if contains_any(cf.usage_list("aws", "unsupported_usage_type", mode), usage_type):
         base.category, base.kind, base.reason = UNSUPPORTED, "unsupported", "excluded usage type (no own energy)"
@@ -159,10 +186,14 @@ def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type:
     known_units = cf.usage_list("aws", "known_usage_unit")
     unit_ok = unit_text in known_units if mode == "ccf" else unit.known
     if contains_any(cf.usage_list("aws", "unknown_usage_type", mode), usage_type) or not unit_ok:
-        base.reason = "usage type not estimable" if unit_ok else f"unit '{unit_raw}' not handled"
+        base.reason = "usage type not estimable"
+        if not unit_ok:
+            unit_not_handled(base, unit_raw)
         return base
     if mode == "ccf" and service == "AmazonRedshift" and unit_text == "seconds":
         base.unit = UnitSpec(unit_text, "hour", 1 / 3600)  # CCF: Redshift seconds are compute hours
+    if mode == "default" and described and not derived and _aws_stored(base, category, usage_raw):
+        return _aws_storage(base, mode)
     if base.unit.base == "hour":
         base.category, base.kind = COMPUTE, "instance"
         if mode == "default" and FARGATE_VCPU.search(usage_type):
@@ -171,34 +202,78 @@ def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type:
             base.category, base.kind = MEMORY, "memory"
         return base
     if base.unit.base in ("gb_month", "gb_hour", "byte_hour", "tb_month"):
-        if mode == "default" and FARGATE_MEMORY.search(usage_type):
-            base.category, base.kind = MEMORY, "memory"
-            return base
-        ssd = ends_with_any(cf.usage_list("aws", "ssd_usage_type"), usage_type) or (
-            ends_with_any(cf.usage_list("aws", "ssd_service"), service) and "Backup" not in usage_type)
-        if ssd:
-            base.category, base.kind = STORAGE_SSD, "storage"
-        elif ends_with_any(cf.usage_list("aws", "hdd_usage_type"), usage_type):
-            base.category, base.kind = STORAGE_HDD, "storage"
-        else:
-            base.kind, base.reason = "no_estimate", "storage medium not recognised"
-        return base
+        return _aws_storage(base, mode)
     if base.unit.base in ("second", "gb_second"):
         base.category, base.kind = COMPUTE, "lambda"
         return base
     if base.unit.base in ("gb", "byte", "tb"):
-        networking = ends_with_any(cf.usage_list("aws", "networking_usage_type", mode), usage_type)
-        if networking and (service != "AmazonCloudFront" or mode == "default"):
-            base.category, base.kind = NETWORKING, "network"
-            base.network_type = _aws_network_type(usage_type, mode)
-            if service == "AmazonCloudFront":
-                base.network_type = "internet"
-        else:
+        if mode == "default" and described and not derived:
             base.kind = "no_estimate"
-            base.reason = "CloudFront transfer (CCF excludes it)" if networking else "transfer type not recognised"
-        return base
-    base.kind, base.reason = "no_estimate", f"unit '{unit_raw}' not handled"
+            unit_not_handled(base, unit_raw)
+            base.reason += ": the description names neither a transfer nor stored data"
+            return base
+        return _aws_transfer(base, mode)
+    base.kind = "no_estimate"
+    unit_not_handled(base, unit_raw)
     return base
+
+
+def _aws_storage(base: Classification, mode: str) -> Classification:
+    """A line of stored data: its medium from the usage type or the service (CCF's lists)."""
+    usage_type, service = base.usage_type, base.service
+    if mode == "default" and FARGATE_MEMORY.search(usage_type):
+        base.category, base.kind = MEMORY, "memory"
+        return base
+    ssd = ends_with_any(cf.usage_list("aws", "ssd_usage_type"), usage_type) or (
+        ends_with_any(cf.usage_list("aws", "ssd_service"), service) and "Backup" not in usage_type)
+    if ssd:
+        base.category, base.kind = STORAGE_SSD, "storage"
+    elif ends_with_any(cf.usage_list("aws", "hdd_usage_type"), usage_type):
+        base.category, base.kind = STORAGE_HDD, "storage"
+    else:
+        base.kind, base.reason = "no_estimate", "storage medium not recognised"
+    return base
+
+
+def _aws_transfer(base: Classification, mode: str) -> Classification:
+    service = base.service
+    networking = ends_with_any(cf.usage_list("aws", "networking_usage_type", mode), base.usage_type)
+    if networking and (service != "AmazonCloudFront" or mode == "default"):
+        base.category, base.kind = NETWORKING, "network"
+        base.network_type = _aws_network_type(base.usage_type, mode)
+        if service == "AmazonCloudFront":
+            base.network_type = "internet"
+    else:
+        base.kind = "no_estimate"
+        base.reason = "CloudFront transfer (CCF excludes it)" if networking else "transfer type not recognised"
+    return base
+
+
+# Words of a charge description that bills moving or reading data, not keeping it; and a price
+# "per GB" (stored data is priced per GB-month)
+_NOT_STORED = re.compile(r"transfer|throughput|request|retriev|select|scan|processed|upload|download|gress|"
+                         r"\bper\s+gb\b(?![- ]?mo)", re.I)
+S3_STANDARD_USAGE = "TimedStorage-ByteHrs"
+
+
+def _aws_stored(base: Classification, category: str, description: str) -> bool:
+    """A FOCUS line of stored data that names no usage type (default mode): the service (or its
+    category) keeps data, the description bills no transfer or request, and the unit is GB or GB-months.
+
+    Plain GB is read as GB-months (AWS prices stored data per GB-month), flagged
+    `storage_gb_as_gb_month`; S3 without a storage class is read as S3 Standard (CCF's
+    `TimedStorage-ByteHrs`: HDD, S3's replication), flagged `storage_class_assumed`."""
+    stores = (base.service in cf.usage_list("aws", "stored_gb_service", "default")
+              or category.strip().lower() in cf.usage_list("aws", "stored_gb_category", "default"))
+    if not stores or _NOT_STORED.search(description) or base.unit.base not in ("gb", "gb_month"):
+        return False
+    if base.unit.base == "gb":
+        base.unit = UnitSpec(base.unit.text, GB_MONTH, base.unit.pack)
+        base.flags.append("storage_gb_as_gb_month")
+    if base.service == "AmazonS3":
+        base.usage_type = S3_STANDARD_USAGE
+        base.flags.append("storage_class_assumed")
+    return True
 
 
 # --- GCP -----------------------------------------------------------------------------------------
@@ -223,9 +298,12 @@ def classify_gcp(service: str, usage_type: str, unit_raw: str, instance_type: st
             or contains_any(cf.usage_list("gcp", "unknown_service"), service)
             or contains_any(cf.usage_list("gcp", "unknown_usage_unit"), unit_text) or not usage_type):
         base.reason = "SKU or service not estimable"
+        if not parse_unit(unit_raw).known:
+            unit_not_handled(base, unit_raw)
         return base
     if mode == "ccf" and unit_text not in ("seconds", "byte-seconds", "bytes"):
-        base.kind, base.reason = "no_estimate", f"unit '{unit_raw}' not handled"
+        base.kind = "no_estimate"
+        unit_not_handled(base, unit_raw)
         return base
     if unit.base in ("second", "hour"):
         if contains_any(compute_words, usage_type):
@@ -249,7 +327,8 @@ def classify_gcp(service: str, usage_type: str, unit_raw: str, instance_type: st
         else:
             base.reason = "bytes SKU is not egress"
         return base
-    base.kind, base.reason = "no_estimate", f"unit '{unit_raw}' not handled"
+    base.kind = "no_estimate"
+    unit_not_handled(base, unit_raw)
     return base
 
 
@@ -303,12 +382,16 @@ def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: s
     unit_ok = contains_any(all_units, unit_raw) if mode == "ccf" else unit.known
     if (contains_any(cf.usage_list("azure", "unknown_service"), service)
             or contains_any(cf.usage_list("azure", "unknown_usage_type"), meter) or not unit_ok):
-        base.reason = "service or meter not estimable" if unit_ok else f"unit '{unit_raw}' not handled"
+        base.reason = "service or meter not estimable"
+        if not unit_ok:
+            unit_not_handled(base, unit_raw)
         return base
     kind = _azure_unit_kind(unit_raw, unit, lists, mode)
     memory_meter = contains_any(cf.usage_list("azure", "memory_usage_type"), meter)
     if kind == "compute":
         base.category, base.kind = (MEMORY, "memory") if memory_meter else (COMPUTE, "instance")
+        if mode == "default" and not memory_meter and not parsed:
+            _azure_vcores(base, meter)
     elif kind == "memory":
         base.category, base.kind = MEMORY, "memory"
     elif kind == "storage":
@@ -328,8 +411,23 @@ def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: s
         else:
             base.kind, base.reason = "no_estimate", "transfer meter not recognised"
     else:
-        base.kind, base.reason = "no_estimate", f"unit '{unit_raw}' not handled"
+        base.kind = "no_estimate"
+        unit_not_handled(base, unit_raw)
     return base
+
+
+# A meter priced per server of N vCores ('2 vCore', Azure Database for MySQL / PostgreSQL), or per
+# vCore-hour ('vCore', SQL Database and Managed Instance): the last part of 'subcategory | meter'
+_AZURE_VCORES = re.compile(r"(?:^|\|\s*)(?:(\d+(?:\.\d+)?)\s+)?vCores?$", re.I)
+
+
+def _azure_vcores(base: Classification, meter: str) -> None:
+    """An hourly database meter that names its vCore count: that many vCPUs per billed hour (a
+    bare 'vCore' meter bills vCore-hours: one vCPU per hour). The estimate flags its use
+    (`vcpus_from_meter`)."""
+    match = _AZURE_VCORES.search(meter.strip())
+    if match:
+        base.meter_vcpus = float(match.group(1)) if match.group(1) else 1.0
 
 
 def _azure_unit_kind(unit_raw: str, unit: UnitSpec, lists: dict[str, tuple[str, ...]], mode: str) -> str:
@@ -343,20 +441,22 @@ def _azure_unit_kind(unit_raw: str, unit: UnitSpec, lists: dict[str, tuple[str, 
             "gb_hour": "memory"}.get(unit.base, "")
 
 
-def classify(provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str) -> Classification:
+def classify(provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str,
+             category: str = "") -> Classification:
     """Classify one bill line for the given mode ('ccf' or 'default'); the caller owns the result."""
-    cached = shared_classification(provider, service, usage_type, unit, instance_type, mode)
+    cached = shared_classification(provider, service, usage_type, unit, instance_type, mode, category)
     return replace(cached, flags=list(cached.flags))
 
 
 @lru_cache(maxsize=16384)
 def shared_classification(
-    provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str
+    provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str, category: str = ""
 ) -> Classification:
     """One classification per distinct line description, shared by every line like it: read it,
-    never modify it (`classify` gives a copy to own)."""
+    never modify it (`classify` gives a copy to own). `category` is the service category (FOCUS
+    ServiceCategory, CUR product family), used for AWS stored data billed in plain GB."""
     if provider == "aws":
-        return classify_aws(service, usage_type, unit, instance_type, mode)
+        return classify_aws(service, usage_type, unit, instance_type, mode, category)
     if provider == "gcp":
         return classify_gcp(service, usage_type, unit, instance_type, mode)
     if provider == "azure":
