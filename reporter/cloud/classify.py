@@ -97,6 +97,11 @@ _AWS_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
         (r"magnetic provisioned storage", "EBS:VolumeUsage"),
         (r"\b(first|next|over) .* / month of storage used", "TimedStorage-ByteHrs"),  # S3 Standard tiers
         (r"per gb-mo(nth)? of (log|data) storage", "TimedStorage-ByteHrs"),  # CloudWatch Logs, ECR
+        (r"per gb-mo(nth)? of consumed storage \(aurora", "Aurora:StorageUsage"),
+        (r"aurora capacity unit hour .*serverless v2", "Aurora:ServerlessV2Usage"),
+        (r"aurora capacity unit hour", "Aurora:ServerlessUsage"),
+        (r"\brds extended support\b", "ExtendedSupport"),
+        (r"\beks cluster usage\b", "AmazonEKS-Hours:perCluster"),
         (r"per nat gateway hour", "NatGateway-Hours"),
         (r"load ?balancer-hour", "LoadBalancerUsage"),
         (r"idle public ipv4 address per hour", "PublicIPv4:IdleAddress"),
@@ -381,7 +386,7 @@ def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: s
     all_units = tuple(u for values in lists.values() for u in values)
     unit_ok = contains_any(all_units, unit_raw) if mode == "ccf" else unit.known
     if (contains_any(cf.usage_list("azure", "unknown_service"), service)
-            or contains_any(cf.usage_list("azure", "unknown_usage_type"), meter) or not unit_ok):
+            or contains_any(cf.usage_list("azure", "unknown_usage_type", mode), meter) or not unit_ok):
         base.reason = "service or meter not estimable"
         if not unit_ok:
             unit_not_handled(base, unit_raw)
@@ -461,5 +466,6 @@ def shared_classification(
         return classify_gcp(service, usage_type, unit, instance_type, mode)
     if provider == "azure":
         return classify_azure(service, usage_type, unit, instance_type, mode)
+    reason = f"provider '{provider}' not modelled" if provider else "no cloud provider named on the line"
     return Classification(UNSUPPORTED, "unsupported", service, usage_type, parse_unit(unit), instance_type,
-                          reason=f"provider '{provider}' not modelled", flags=["provider_unsupported"])
+                          reason=reason, flags=["provider_unsupported"])
