@@ -266,6 +266,15 @@ def test_storage_in_gb_is_told_apart_from_transfer(description: str, unit: str, 
     assert row["usage_category"] == expected
 
 
+def test_s3_one_zone_keeps_its_replication() -> None:
+    one_zone = estimate_usage(_aws_frame("S3 One Zone-IA storage on-demand usage", "GB-Mo", "Storage")).iloc[0]
+    standard = estimate_usage(_aws_frame("Amazon Simple Storage Service on-demand usage", "GB-Mo", "Storage")).iloc[0]
+    # CCF: S3 One Zone-IA replication 2, S3 Standard 6; same HDD coefficient otherwise
+    assert math.isclose(one_zone["energy_kwh"] * 3, standard["energy_kwh"], rel_tol=1e-12)
+    assert "storage_class_assumed" not in one_zone["model_flags"]
+    assert "storage_class_assumed" in standard["model_flags"]
+
+
 def test_plain_gb_of_a_storage_category_without_known_medium_stays_unclassified() -> None:
     # Amazon EFS keeps SSD storage in CCF's lists; an unknown service of category Storage has no medium
     efs = estimate_usage(_aws_frame("Amazon EFS on-demand usage", "GB", "Storage", "Amazon Elastic File System"))
@@ -280,3 +289,21 @@ def test_ccf_mode_keeps_ccf_reading_of_plain_gb() -> None:
     # CCF reads a GB quantity as transfer and has no transfer type for this description
     row = estimate_usage(_aws_frame("Amazon Simple Storage Service on-demand usage", "GB", "Storage"), "ccf").iloc[0]
     assert (row["usage_category"], row["estimate_basis"]) == ("unclassified", "transfer type not recognised")
+
+
+def test_default_mode_counts_gcp_and_azure_inbound_transfer() -> None:
+    gcp = pd.DataFrame({"cloud_provider": ["gcp"], "cloud_region": ["us-central1"], "service_name": ["Compute Engine"],
+                        "usage_type": ["Network Inter Region Ingress from EMEA to Americas"],
+                        "consumed_quantity": [2e9], "consumed_unit": ["bytes"]})
+    azure = pd.DataFrame({"cloud_provider": ["azure"], "cloud_region": ["centralus"],
+                          "service_name": ["Virtual Network"], "usage_type": ["Peering | Intra-Region Ingress"],
+                          "consumed_quantity": [10.0],
+                          "consumed_unit": ["1 GB"]})
+    # 2e9 bytes = 2 GB × 0.0015 kWh/GB (inter-region) × PUE 1.11 (Google, Council Bluffs 2025)
+    assert math.isclose(estimate_usage(gcp).iloc[0]["energy_kwh"], 2 * 0.0015 * 1.11, rel_tol=1e-9)
+    # 10 GiB × 1.073741824 GB/GiB × 0.001 kWh/GB (intra-region) × PUE 1.16
+    assert math.isclose(estimate_usage(azure).iloc[0]["energy_kwh"], 10 * GIB_IN_GB * 0.001 * PUE_AZURE_AMERICAS,
+                        rel_tol=1e-9)
+    # CCF ignores inbound transfer
+    for frame in (gcp, azure):
+        assert estimate_usage(frame, "ccf").iloc[0]["usage_category"] == "unclassified"

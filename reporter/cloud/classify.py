@@ -267,7 +267,8 @@ def _aws_stored(base: Classification, category: str, description: str) -> bool:
 
     Plain GB is read as GB-months (AWS prices stored data per GB-month), flagged
     `storage_gb_as_gb_month`; S3 without a storage class is read as S3 Standard (CCF's
-    `TimedStorage-ByteHrs`: HDD, S3's replication), flagged `storage_class_assumed`."""
+    `TimedStorage-ByteHrs`: HDD, S3's replication), flagged `storage_class_assumed`; S3 One Zone
+    as CCF's `TimedStorage-ZIA-ByteHrs` (one zone's replication)."""
     stores = (base.service in cf.usage_list("aws", "stored_gb_service", "default")
               or category.strip().lower() in cf.usage_list("aws", "stored_gb_category", "default"))
     if not stores or _NOT_STORED.search(description) or base.unit.base not in ("gb", "gb_month"):
@@ -276,8 +277,10 @@ def _aws_stored(base: Classification, category: str, description: str) -> bool:
         base.unit = UnitSpec(base.unit.text, GB_MONTH, base.unit.pack)
         base.flags.append("storage_gb_as_gb_month")
     if base.service == "AmazonS3":
-        base.usage_type = S3_STANDARD_USAGE
-        base.flags.append("storage_class_assumed")
+        one_zone = re.search(r"\bone[- ]zone\b", description, re.I)
+        base.usage_type = "TimedStorage-ZIA-ByteHrs" if one_zone else S3_STANDARD_USAGE
+        if not one_zone:
+            base.flags.append("storage_class_assumed")
     return True
 
 
@@ -325,7 +328,7 @@ def classify_gcp(service: str, usage_type: str, unit_raw: str, instance_type: st
             base.kind = "storage"
         return base
     if unit.base in ("byte", "gb", "tb"):
-        if contains_any(cf.usage_list("gcp", "networking_usage_type"), usage_type):
+        if contains_any(cf.usage_list("gcp", "networking_usage_type", mode), usage_type):
             base.category, base.kind = NETWORKING, "network"
             if mode == "default":
                 base.network_type = _first_network_type("gcp", usage_type)
@@ -409,7 +412,7 @@ def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: s
         else:
             base.kind, base.reason = "no_estimate", "storage medium not recognised"
     elif kind == "networking":
-        if contains_any(cf.usage_list("azure", "networking_usage_type"), meter) and "To Any" not in meter:
+        if contains_any(cf.usage_list("azure", "networking_usage_type", mode), meter) and "To Any" not in meter:
             base.category, base.kind = NETWORKING, "network"
             if mode == "default":
                 base.network_type = _first_network_type("azure", meter)
