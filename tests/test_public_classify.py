@@ -168,8 +168,10 @@ def _azure_frame(meter: str, quantity: float, service: str = "SQL Database",
                          "vcpus": [vcpus], "start_time": ["2026-02-01"]})
 
 
-def test_azure_bare_vcore_meter_bills_vcore_hours() -> None:
-    frame = _azure_frame("General Purpose - Compute Gen5 | vCore", 10.0)
+@pytest.mark.parametrize("vcpus", [None, 4.0])
+def test_azure_bare_vcore_meter_bills_vcore_hours(vcpus: float | None) -> None:
+    # the quantity is vCore-hours: a vCore count on the bill does not multiply it
+    frame = _azure_frame("General Purpose - Compute Gen5 | vCore", 10.0, vcpus=vcpus)
     for estimate in (estimate_usage, estimate_lines):
         row = estimate(frame).iloc[0]
         # 10 vCore-hours × 2.14 W (Azure fleet average at 50 %) × 3 (CCF SQL Database

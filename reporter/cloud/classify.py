@@ -436,6 +436,8 @@ def _azure_vcores(base: Classification, meter: str) -> None:
     match = _AZURE_VCORES.search(meter.strip())
     if match:
         base.meter_vcpus = float(match.group(1)) if match.group(1) else 1.0
+        if not match.group(1):
+            base.kind = "vcpu"  # the quantity is vCPU-hours already, whatever vCores the bill lists
 
 
 def _azure_unit_kind(unit_raw: str, unit: UnitSpec, lists: dict[str, tuple[str, ...]], mode: str) -> str:

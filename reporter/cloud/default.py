@@ -220,8 +220,8 @@ def _embodied(spec: cf.InstanceSpec | None, vcpus: float, hours: float, flags: l
 
 
 def vcpu_hours(line: Line, cls: Classification, pue: float) -> Estimate:
-    """Lines billed per vCPU: GCP core-seconds, Fargate vCPU-hours, Lambda GB-seconds."""
-    flags: list[str] = []
+    """Lines billed per vCPU: GCP core-seconds, Fargate vCPU-hours, Lambda GB-seconds, Azure vCore-hours."""
+    flags: list[str] = ["vcpus_from_meter"] if cls.meter_vcpus else []
     quantity = line.quantity * cls.unit.pack
     if cls.kind == "lambda" and ("GB-Second" in cls.usage_type or cls.unit.base == "gb_second"):
         mb_per_vcpu = cf.model_constant("lambda_mb_per_vcpu")[1]
