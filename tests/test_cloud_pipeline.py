@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reporter.cloud.classify import aws_usage_type_from_description
+from reporter.cloud.descriptions import aws_usage_type_from_description
 from reporter.render.line_items import line_item_records
 from tests.conftest import SAMPLES, SHARED_SAMPLES, context_for, run_inputs
 

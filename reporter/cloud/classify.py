@@ -20,6 +20,12 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
+from reporter.cloud.descriptions import (
+    aws_instance_in_text,
+    aws_usage_type_from_description,
+    azure_meter_from_description,
+    bills_data_movement,
+)
 from reporter.cloud.units import GB_MONTH, UnitSpec, parse_unit
 
 COMPUTE = "compute"
@@ -80,78 +86,12 @@ def aws_ccf_instance_key(usage_type: str) -> str:
     return usage_type.split(":")[-1]
 
 
-_AWS_TOKEN = re.compile(r"\bfor\s+([A-Za-z0-9]+-)*?([A-Za-z][A-Za-z0-9:.]*(?:-[A-Za-z0-9:.]+)*)\s+(?:usage\s+)?in\b")
 # Fargate vCPU and memory hours, x86 or ARM (Graviton): USW2-Fargate-vCPU-Hours:perCPU,
 # USW2-Fargate-ARM-GB-Hours, ...
 FARGATE_VCPU = re.compile(r"Fargate-(?:ARM-)?vCPU-Hours")
 FARGATE_MEMORY = re.compile(r"Fargate-(?:ARM-)?GB-Hours")
-_AWS_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.I), usage)
-    for p, usage in (
-        (r"\(gp2\) provisioned storage", "EBS:VolumeUsage.gp2"),
-        (r"\(gp3\) provisioned storage", "EBS:VolumeUsage.gp3"),
-        (r"\(io1\) provisioned storage|provisioned iops ssd", "EBS:VolumeUsage.piops"),
-        (r"\(io2\) provisioned storage", "EBS:VolumeUsage.io2"),
-        (r"\(st1\) provisioned storage|throughput optimized hdd", "EBS:VolumeUsage.st1"),
-        (r"\(sc1\) provisioned storage|cold hdd", "EBS:VolumeUsage.sc1"),
-        (r"magnetic provisioned storage", "EBS:VolumeUsage"),
-        (r"\b(first|next|over) .* / month of storage used", "TimedStorage-ByteHrs"),  # S3 Standard tiers
-        (r"per gb-mo(nth)? of (log|data) storage", "TimedStorage-ByteHrs"),  # CloudWatch Logs, ECR
-        (r"per gb-mo(nth)? of consumed storage \(aurora", "Aurora:StorageUsage"),
-        (r"aurora capacity unit hour .*serverless v2", "Aurora:ServerlessV2Usage"),
-        (r"aurora capacity unit hour", "Aurora:ServerlessUsage"),
-        (r"\brds extended support\b", "ExtendedSupport"),
-        (r"\beks cluster usage\b", "AmazonEKS-Hours:perCluster"),
-        (r"per nat gateway hour", "NatGateway-Hours"),
-        (r"load ?balancer-hour", "LoadBalancerUsage"),
-        (r"idle public ipv4 address per hour", "PublicIPv4:IdleAddress"),
-        (r"public ipv4 address per hour", "PublicIPv4:InUseAddress"),
-        (r"\bfargate\b.*\barm\b.*\bvcpu\b", "Fargate-ARM-vCPU-Hours:perCPU"),
-        (r"\bfargate\b.*\barm\b.*\bmemory\b", "Fargate-ARM-GB-Hours"),
-        (r"\bfargate\b.*\bvcpu\b", "Fargate-vCPU-Hours:perCPU"),
-        (r"\bfargate\b.*\bmemory\b", "Fargate-GB-Hours"),
-        (r"snapshot data stored", "EBS:SnapshotUsage"),
-        (r"regional data transfer", "DataTransfer-Regional-Bytes"),
-        (r"data processed by nat gateway", "NatGateway-Bytes"),
-        (r"data transfer in\b|data transfer .*\bfrom\b", "DataTransfer-In-Bytes"),
-        (r"data transfer out of .* to cloudfront", "AWS-Out-Bytes"),  # region to CloudFront edge: within AWS
-        (r"data transfer to (us|eu|asia|south america|canada|africa|middle east|israel|mexico)", "AWS-Out-Bytes"),
-        (r"data transfer out|data transfer to", "DataTransfer-Out-Bytes"),
-    )
-]
-
-
-def aws_usage_type_from_description(text: str) -> str | None:
-    """An AWS usage type for a FOCUS 1.0 line that carries only its charge description.
-
-    'USD 0.05 per GB-Mo for EBS:SnapshotUsage in …' names it; otherwise the wording of EC2/EBS
-    storage and data-transfer descriptions maps to the usage type CUR would show.
-    """
-    if match := _AWS_TOKEN.search(text):
-        token = match.group(2)
-        if ":" in token or token.endswith(("Bytes", "ByteHrs")) or "Usage" in token:
-            return token
-    for pattern, usage in _AWS_DESCRIPTIONS:
-        if pattern.search(text):
-            return usage
-    return None
-
-
 def _looks_like_usage_type(text: str) -> bool:
     return " " not in text.strip()
-
-
-# An AWS instance type named in a text: m5.large, g4dn.12xlarge, db.r5.large, ml.p3.2xlarge
-_AWS_INSTANCE_IN_TEXT = re.compile(
-    r"(?<![a-z0-9.])((?:[a-z]+\.)?[a-z][a-z0-9-]*\d[a-z0-9-]*\.(?:nano|micro|small|medium|large|\d*xlarge|"
-    r"metal(?:-\d+xl)?))(?![a-z0-9])", re.I)
-
-
-def aws_instance_in_text(text: str) -> str:
-    """The instance type a charge description names ('' when it names none), prefix removed as in
-    a usage type ('db.r5.large' -> 'r5.large')."""
-    match = _AWS_INSTANCE_IN_TEXT.search(text)
-    return aws_instance_from_usage_type(match.group(1).lower()) if match else ""
 
 
 def unit_not_handled(base: Classification, unit_raw: str) -> None:
@@ -181,7 +121,7 @@ def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type:
     unit = parse_unit(unit_text)
     if described and not derived and not instance_type:
         # a charge description is no instance type: only an instance it names is one
-        parsed = aws_instance_in_text(usage_raw)
+        parsed = aws_instance_from_usage_type(aws_instance_in_text(usage_raw))
     else:
         parsed = aws_instance_from_usage_type(instance_type or usage_type)
     base = Classification(UNCLASSIFIED, "unknown", service, usage_type, unit, parsed)
@@ -254,10 +194,6 @@ def _aws_transfer(base: Classification, mode: str) -> Classification:
     return base
 
 
-# Words of a charge description that bills moving or reading data, not keeping it; and a price
-# "per GB" (stored data is priced per GB-month)
-_NOT_STORED = re.compile(r"transfer|throughput|request|retriev|select|scan|processed|upload|download|gress|"
-                         r"\bper\s+gb\b(?![- ]?mo)", re.I)
 S3_STANDARD_USAGE = "TimedStorage-ByteHrs"
 
 
@@ -271,7 +207,7 @@ def _aws_stored(base: Classification, category: str, description: str) -> bool:
     as CCF's `TimedStorage-ZIA-ByteHrs` (one zone's replication)."""
     stores = (base.service in cf.usage_list("aws", "stored_gb_service", "default")
               or category.strip().lower() in cf.usage_list("aws", "stored_gb_category", "default"))
-    if not stores or _NOT_STORED.search(description) or base.unit.base not in ("gb", "gb_month"):
+    if not stores or bills_data_movement(description) or base.unit.base not in ("gb", "gb_month"):
         return False
     if base.unit.base == "gb":
         base.unit = UnitSpec(base.unit.text, GB_MONTH, base.unit.pack)
@@ -363,16 +299,6 @@ def azure_instance_from_meter(meter: str) -> str:
     if not re.match(r"^[A-Z]{1,3}\d", cleaned):
         return ""
     return "standard_" + re.sub(r"[\s\-]+", "_", cleaned).lower()
-
-
-# A FOCUS charge description of a VM meter: "Virtual Machines Dv2/DSv2 Series - D11 v2/DS11 v2 - US East 2"
-_AZURE_VM_DESCRIPTION = re.compile(r"^Virtual Machines [^-]*Series(?: Windows| Linux)? - (.+?) - ")
-
-
-def azure_meter_from_description(text: str) -> str | None:
-    """The meter name (VM size) in a FOCUS charge description of a VM line, else None."""
-    match = _AZURE_VM_DESCRIPTION.match(text)
-    return match.group(1) if match else None
 
 
 def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: str, mode: str) -> Classification:
