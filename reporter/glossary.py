@@ -80,6 +80,23 @@ FLAG_MEANINGS.update(
             "The energy model has no coefficients for this cloud provider; its usage is shown as "
             "unclassified with its cost, never given a default."
         ),
+        "unit_unknown": (
+            "The line's billed unit could not be turned into energy (requests, operations, packs such as "
+            "'10K', or GB with no sign of whether data was stored or moved); the line is shown as "
+            "unclassified with its cost."
+        ),
+        "vcpus_from_meter": (
+            "The bill gives no instance type or vCPU count; the vCore count named by the meter "
+            "(such as '2 vCore') was used."
+        ),
+        "storage_gb_as_gb_month": (
+            "Stored data billed in plain GB was read as GB-months, the unit the provider prices "
+            "storage in."
+        ),
+        "storage_class_assumed": (
+            "The bill does not name the storage class; the provider's standard class (for Amazon S3, "
+            "S3 Standard on hard disks, with S3's replication) was assumed."
+        ),
         "non_finite_guarded": "A calculation produced no finite number; the line's energy is counted as zero.",
         "cost_based_estimate": (
             "Energy was estimated from cost (Cloud Carbon Footprint's ratio for unknown usage, ccf mode "

@@ -304,6 +304,9 @@ def test_default_mode_never_puts_embodied_into_kwh() -> None:
     ("bytes", "byte", 1), ("GB", "gb", 1), ("GigaBytes", "gb", 1), ("10 GB", "gb", 10), ("1 TB", "tb", 1),
     ("seconds", "second", 1), ("Lambda-GB-Second", "gb_second", 1), ("50000 GB Seconds", "gb_second", 50000),
     ("1 /Month", "count_month", 1), ("requests", "unknown", 1), ("IOs", "unknown", 1), (None, "unknown", 1),
+    # a pattern matches the whole unit, not its first letters: gp3 throughput is no GB quantity
+    ("GiB/Second-Months", "unknown", 1), ("GB-Mo-Extra", "unknown", 1), ("Hours-ish", "unknown", 1),
+    ("gibibyte", "gb", 1), ("gibibyte hour", "gb_hour", 1), ("tebibyte", "tb", 1), ("gibibyte month", "gb_month", 1),
 ])
 def test_parse_unit(text: str | None, base: str, pack: float) -> None:
     spec = u.parse_unit(text)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from reporter.cloud.classify import aws_usage_type_from_description
+from reporter.cloud.descriptions import aws_usage_type_from_description
 from reporter.render.line_items import line_item_records
 from tests.conftest import SAMPLES, SHARED_SAMPLES, context_for, run_inputs
 
@@ -105,6 +105,14 @@ def test_tags_become_owners_and_breakdowns(tmp_path: Path) -> None:
         ("$0.0225 per Application LoadBalancer-hour (or partial hour)", "LoadBalancerUsage"),
         ("$0.005 per In-use public IPv4 address per hour", "PublicIPv4:InUseAddress"),
         ("$0.005 per Idle public IPv4 address per hour", "PublicIPv4:IdleAddress"),
+        ("$0.10 per GB-month of consumed storage (Aurora PostgreSQL)", "Aurora:StorageUsage"),
+        ("$0.06 per Aurora Capacity Unit hour running Amazon Aurora PostgreSQL Serverless", "Aurora:ServerlessUsage"),
+        ("$0.12 per Aurora Capacity Unit hour running Amazon Aurora PostgreSQL Serverless v2",
+         "Aurora:ServerlessV2Usage"),
+        ("USD 0.10 per hour per vCPU running RDS Extended Support for MySQL 5.7 in Year 1, Year 2",
+         "ExtendedSupport"),
+        ("Amazon EKS cluster usage in US East (Ohio)", "AmazonEKS-Hours:perCluster"),
+        ("Amazon Elastic Compute Cloud committed usage", None),
         ("$0.40 per million Amazon SQS standard requests in Tier1 in US West (Oregon)", None),
     ],
 )

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from reporter.cloud import coefficients as cf
-from reporter.cloud.units import UnitSpec, parse_unit
+from reporter.cloud.descriptions import (
+    aws_instance_in_text,
+    aws_usage_type_from_description,
+    azure_meter_from_description,
+    bills_data_movement,
+)
+from reporter.cloud.units import GB_MONTH, UnitSpec, parse_unit
 
 COMPUTE = "compute"
 STORAGE_SSD = "storage_ssd"
@@ -45,6 +51,8 @@ class Classification:
     reason: str = ""
     network_type: str = "unspecified"
     flags: list[str] = field(default_factory=list)
+    # vCPUs per billed hour named by the meter ('2 vCore'), for lines with no instance type
+    meter_vcpus: float | None = None
 
 
 def ends_with_any(values: tuple[str, ...], text: str) -> bool:
@@ -78,60 +86,18 @@ def aws_ccf_instance_key(usage_type: str) -> str:
     return usage_type.split(":")[-1]
 
 
-_AWS_TOKEN = re.compile(r"\bfor\s+([A-Za-z0-9]+-)*?([A-Za-z][A-Za-z0-9:.]*(?:-[A-Za-z0-9:.]+)*)\s+(?:usage\s+)?in\b")
 # Fargate vCPU and memory hours, x86 or ARM (Graviton): USW2-Fargate-vCPU-Hours:perCPU,
 # USW2-Fargate-ARM-GB-Hours, ...
 FARGATE_VCPU = re.compile(r"Fargate-(?:ARM-)?vCPU-Hours")
 FARGATE_MEMORY = re.compile(r"Fargate-(?:ARM-)?GB-Hours")
-_AWS_DESCRIPTIONS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(p, re.I), usage)
-    for p, usage in (
-        (r"\(gp2\) provisioned storage", "EBS:VolumeUsage.gp2"),
-        (r"\(gp3\) provisioned storage", "EBS:VolumeUsage.gp3"),
-        (r"\(io1\) provisioned storage|provisioned iops ssd", "EBS:VolumeUsage.piops"),
-        (r"\(io2\) provisioned storage", "EBS:VolumeUsage.io2"),
-        (r"\(st1\) provisioned storage|throughput optimized hdd", "EBS:VolumeUsage.st1"),
-        (r"\(sc1\) provisioned storage|cold hdd", "EBS:VolumeUsage.sc1"),
-        (r"magnetic provisioned storage", "EBS:VolumeUsage"),
-        (r"\b(first|next|over) .* / month of storage used", "TimedStorage-ByteHrs"),  # S3 Standard tiers
-        (r"per gb-mo(nth)? of (log|data) storage", "TimedStorage-ByteHrs"),  # CloudWatch Logs, ECR
-        (r"per nat gateway hour", "NatGateway-Hours"),
-        (r"load ?balancer-hour", "LoadBalancerUsage"),
-        (r"idle public ipv4 address per hour", "PublicIPv4:IdleAddress"),
-        (r"public ipv4 address per hour", "PublicIPv4:InUseAddress"),
-        (r"\bfargate\b.*\barm\b.*\bvcpu\b", "Fargate-ARM-vCPU-Hours:perCPU"),
-        (r"\bfargate\b.*\barm\b.*\bmemory\b", "Fargate-ARM-GB-Hours"),
-        (r"\bfargate\b.*\bvcpu\b", "Fargate-vCPU-Hours:perCPU"),
-        (r"\bfargate\b.*\bmemory\b", "Fargate-GB-Hours"),
-        (r"snapshot data stored", "EBS:SnapshotUsage"),
-        (r"regional data transfer", "DataTransfer-Regional-Bytes"),
-        (r"data processed by nat gateway", "NatGateway-Bytes"),
-        (r"data transfer in\b|data transfer .*\bfrom\b", "DataTransfer-In-Bytes"),
-        (r"data transfer out of .* to cloudfront", "AWS-Out-Bytes"),  # region to CloudFront edge: within AWS
-        (r"data transfer to (us|eu|asia|south america|canada|africa|middle east|israel|mexico)", "AWS-Out-Bytes"),
-        (r"data transfer out|data transfer to", "DataTransfer-Out-Bytes"),
-    )
-]
-
-
-def aws_usage_type_from_description(text: str) -> str | None:
-    """An AWS usage type for a FOCUS 1.0 line that carries only its charge description.
-
-    'USD 0.05 per GB-Mo for EBS:SnapshotUsage in …' names it; otherwise the wording of EC2/EBS
-    storage and data-transfer descriptions maps to the usage type CUR would show.
-    """
-    if match := _AWS_TOKEN.search(text):
-        token = match.group(2)
-        if ":" in token or token.endswith(("Bytes", "ByteHrs")) or "Usage" in token:
-            return token
-    for pattern, usage in _AWS_DESCRIPTIONS:
-        if pattern.search(text):
-            return usage
-    return None
-
-
 def _looks_like_usage_type(text: str) -> bool:
     return " " not in text.strip()
+
+
+def unit_not_handled(base: Classification, unit_raw: str) -> None:
+    """A line left unestimated for its unit (requests, operations, '10K' …): said and flagged."""
+    base.reason = f"unit '{unit_raw}' not handled"
+    base.flags.append("unit_unknown")
 
 
 def _aws_network_type(usage_type: str, mode: str) -> str:
@@ -143,15 +109,21 @@ def _aws_network_type(usage_type: str, mode: str) -> str:
     return "unspecified"
 
 
-def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type: str, mode: str) -> Classification:
+def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type: str, mode: str,
+                 category: str = "") -> Classification:
     service = cf.aws_product_code(service_raw)
-    derived = None if _looks_like_usage_type(usage_raw) else aws_usage_type_from_description(usage_raw)
+    described = not _looks_like_usage_type(usage_raw)
+    derived = aws_usage_type_from_description(usage_raw) if described else None
     usage_type = aws_usage_type(derived or usage_raw)
     unit_text = unit_raw
     if "Fargate-GB-Hours" in usage_type and mode == "ccf":
         unit_text = "GB-Hours"  # CCF cleans this unit, then treats the line as SSD storage
     unit = parse_unit(unit_text)
-    parsed = aws_instance_from_usage_type(instance_type or usage_type)
+    if described and not derived and not instance_type:
+        # a charge description is no instance type: only an instance it names is one
+        parsed = aws_instance_from_usage_type(aws_instance_in_text(usage_raw))
+    else:
+        parsed = aws_instance_from_usage_type(instance_type or usage_type)
     base = Classification(UNCLASSIFIED, "unknown", service, usage_type, unit, parsed)
     if contains_any(cf.usage_list("aws", "unsupported_usage_type", mode), usage_type):
         base.category, base.kind, base.reason = UNSUPPORTED, "unsupported", "excluded usage type (no own energy)"
@@ -159,10 +131,14 @@ def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type:
     known_units = cf.usage_list("aws", "known_usage_unit")
     unit_ok = unit_text in known_units if mode == "ccf" else unit.known
     if contains_any(cf.usage_list("aws", "unknown_usage_type", mode), usage_type) or not unit_ok:
-        base.reason = "usage type not estimable" if unit_ok else f"unit '{unit_raw}' not handled"
+        base.reason = "usage type not estimable"
+        if not unit_ok:
+            unit_not_handled(base, unit_raw)
         return base
     if mode == "ccf" and service == "AmazonRedshift" and unit_text == "seconds":
         base.unit = UnitSpec(unit_text, "hour", 1 / 3600)  # CCF: Redshift seconds are compute hours
+    if mode == "default" and described and not derived and _aws_stored(base, category, usage_raw):
+        return _aws_storage(base, mode)
     if base.unit.base == "hour":
         base.category, base.kind = COMPUTE, "instance"
         if mode == "default" and FARGATE_VCPU.search(usage_type):
@@ -171,34 +147,77 @@ def classify_aws(service_raw: str, usage_raw: str, unit_raw: str, instance_type:
             base.category, base.kind = MEMORY, "memory"
         return base
     if base.unit.base in ("gb_month", "gb_hour", "byte_hour", "tb_month"):
-        if mode == "default" and FARGATE_MEMORY.search(usage_type):
-            base.category, base.kind = MEMORY, "memory"
-            return base
-        ssd = ends_with_any(cf.usage_list("aws", "ssd_usage_type"), usage_type) or (
-            ends_with_any(cf.usage_list("aws", "ssd_service"), service) and "Backup" not in usage_type)
-        if ssd:
-            base.category, base.kind = STORAGE_SSD, "storage"
-        elif ends_with_any(cf.usage_list("aws", "hdd_usage_type"), usage_type):
-            base.category, base.kind = STORAGE_HDD, "storage"
-        else:
-            base.kind, base.reason = "no_estimate", "storage medium not recognised"
-        return base
+        return _aws_storage(base, mode)
     if base.unit.base in ("second", "gb_second"):
         base.category, base.kind = COMPUTE, "lambda"
         return base
     if base.unit.base in ("gb", "byte", "tb"):
-        networking = ends_with_any(cf.usage_list("aws", "networking_usage_type", mode), usage_type)
-        if networking and (service != "AmazonCloudFront" or mode == "default"):
-            base.category, base.kind = NETWORKING, "network"
-            base.network_type = _aws_network_type(usage_type, mode)
-            if service == "AmazonCloudFront":
-                base.network_type = "internet"
-        else:
+        if mode == "default" and described and not derived:
             base.kind = "no_estimate"
-            base.reason = "CloudFront transfer (CCF excludes it)" if networking else "transfer type not recognised"
-        return base
-    base.kind, base.reason = "no_estimate", f"unit '{unit_raw}' not handled"
+            unit_not_handled(base, unit_raw)
+            base.reason += ": the description names neither a transfer nor stored data"
+            return base
+        return _aws_transfer(base, mode)
+    base.kind = "no_estimate"
+    unit_not_handled(base, unit_raw)
     return base
+
+
+def _aws_storage(base: Classification, mode: str) -> Classification:
+    """A line of stored data: its medium from the usage type or the service (CCF's lists)."""
+    usage_type, service = base.usage_type, base.service
+    if mode == "default" and FARGATE_MEMORY.search(usage_type):
+        base.category, base.kind = MEMORY, "memory"
+        return base
+    ssd = ends_with_any(cf.usage_list("aws", "ssd_usage_type"), usage_type) or (
+        ends_with_any(cf.usage_list("aws", "ssd_service"), service) and "Backup" not in usage_type)
+    if ssd:
+        base.category, base.kind = STORAGE_SSD, "storage"
+    elif ends_with_any(cf.usage_list("aws", "hdd_usage_type"), usage_type):
+        base.category, base.kind = STORAGE_HDD, "storage"
+    else:
+        base.kind, base.reason = "no_estimate", "storage medium not recognised"
+    return base
+
+
+def _aws_transfer(base: Classification, mode: str) -> Classification:
+    service = base.service
+    networking = ends_with_any(cf.usage_list("aws", "networking_usage_type", mode), base.usage_type)
+    if networking and (service != "AmazonCloudFront" or mode == "default"):
+        base.category, base.kind = NETWORKING, "network"
+        base.network_type = _aws_network_type(base.usage_type, mode)
+        if service == "AmazonCloudFront":
+            base.network_type = "internet"
+    else:
+        base.kind = "no_estimate"
+        base.reason = "CloudFront transfer (CCF excludes it)" if networking else "transfer type not recognised"
+    return base
+
+
+S3_STANDARD_USAGE = "TimedStorage-ByteHrs"
+
+
+def _aws_stored(base: Classification, category: str, description: str) -> bool:
+    """A FOCUS line of stored data that names no usage type (default mode): the service (or its
+    category) keeps data, the description bills no transfer or request, and the unit is GB or GB-months.
+
+    Plain GB is read as GB-months (AWS prices stored data per GB-month), flagged
+    `storage_gb_as_gb_month`; S3 without a storage class is read as S3 Standard (CCF's
+    `TimedStorage-ByteHrs`: HDD, S3's replication), flagged `storage_class_assumed`; S3 One Zone
+    as CCF's `TimedStorage-ZIA-ByteHrs` (one zone's replication)."""
+    stores = (base.service in cf.usage_list("aws", "stored_gb_service", "default")
+              or category.strip().lower() in cf.usage_list("aws", "stored_gb_category", "default"))
+    if not stores or bills_data_movement(description) or base.unit.base not in ("gb", "gb_month"):
+        return False
+    if base.unit.base == "gb":
+        base.unit = UnitSpec(base.unit.text, GB_MONTH, base.unit.pack)
+        base.flags.append("storage_gb_as_gb_month")
+    if base.service == "AmazonS3":
+        one_zone = re.search(r"\bone[- ]zone\b", description, re.I)
+        base.usage_type = "TimedStorage-ZIA-ByteHrs" if one_zone else S3_STANDARD_USAGE
+        if not one_zone:
+            base.flags.append("storage_class_assumed")
+    return True
 
 
 # --- GCP -----------------------------------------------------------------------------------------
@@ -223,9 +242,12 @@ def classify_gcp(service: str, usage_type: str, unit_raw: str, instance_type: st
             or contains_any(cf.usage_list("gcp", "unknown_service"), service)
             or contains_any(cf.usage_list("gcp", "unknown_usage_unit"), unit_text) or not usage_type):
         base.reason = "SKU or service not estimable"
+        if not parse_unit(unit_raw).known:
+            unit_not_handled(base, unit_raw)
         return base
     if mode == "ccf" and unit_text not in ("seconds", "byte-seconds", "bytes"):
-        base.kind, base.reason = "no_estimate", f"unit '{unit_raw}' not handled"
+        base.kind = "no_estimate"
+        unit_not_handled(base, unit_raw)
         return base
     if unit.base in ("second", "hour"):
         if contains_any(compute_words, usage_type):
@@ -242,14 +264,15 @@ def classify_gcp(service: str, usage_type: str, unit_raw: str, instance_type: st
             base.kind = "storage"
         return base
     if unit.base in ("byte", "gb", "tb"):
-        if contains_any(cf.usage_list("gcp", "networking_usage_type"), usage_type):
+        if contains_any(cf.usage_list("gcp", "networking_usage_type", mode), usage_type):
             base.category, base.kind = NETWORKING, "network"
             if mode == "default":
                 base.network_type = _first_network_type("gcp", usage_type)
         else:
             base.reason = "bytes SKU is not egress"
         return base
-    base.kind, base.reason = "no_estimate", f"unit '{unit_raw}' not handled"
+    base.kind = "no_estimate"
+    unit_not_handled(base, unit_raw)
     return base
 
 
@@ -278,16 +301,6 @@ def azure_instance_from_meter(meter: str) -> str:
     return "standard_" + re.sub(r"[\s\-]+", "_", cleaned).lower()
 
 
-# A FOCUS charge description of a VM meter: "Virtual Machines Dv2/DSv2 Series - D11 v2/DS11 v2 - US East 2"
-_AZURE_VM_DESCRIPTION = re.compile(r"^Virtual Machines [^-]*Series(?: Windows| Linux)? - (.+?) - ")
-
-
-def azure_meter_from_description(text: str) -> str | None:
-    """The meter name (VM size) in a FOCUS charge description of a VM line, else None."""
-    match = _AZURE_VM_DESCRIPTION.match(text)
-    return match.group(1) if match else None
-
-
 def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: str, mode: str) -> Classification:
     meter_raw = azure_meter_from_description(meter_raw) or meter_raw
     meter = azure_meter(meter_raw)
@@ -302,13 +315,17 @@ def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: s
     all_units = tuple(u for values in lists.values() for u in values)
     unit_ok = contains_any(all_units, unit_raw) if mode == "ccf" else unit.known
     if (contains_any(cf.usage_list("azure", "unknown_service"), service)
-            or contains_any(cf.usage_list("azure", "unknown_usage_type"), meter) or not unit_ok):
-        base.reason = "service or meter not estimable" if unit_ok else f"unit '{unit_raw}' not handled"
+            or contains_any(cf.usage_list("azure", "unknown_usage_type", mode), meter) or not unit_ok):
+        base.reason = "service or meter not estimable"
+        if not unit_ok:
+            unit_not_handled(base, unit_raw)
         return base
     kind = _azure_unit_kind(unit_raw, unit, lists, mode)
     memory_meter = contains_any(cf.usage_list("azure", "memory_usage_type"), meter)
     if kind == "compute":
         base.category, base.kind = (MEMORY, "memory") if memory_meter else (COMPUTE, "instance")
+        if mode == "default" and not memory_meter and not parsed:
+            _azure_vcores(base, meter)
     elif kind == "memory":
         base.category, base.kind = MEMORY, "memory"
     elif kind == "storage":
@@ -321,15 +338,32 @@ def classify_azure(service: str, meter_raw: str, unit_raw: str, instance_type: s
         else:
             base.kind, base.reason = "no_estimate", "storage medium not recognised"
     elif kind == "networking":
-        if contains_any(cf.usage_list("azure", "networking_usage_type"), meter) and "To Any" not in meter:
+        if contains_any(cf.usage_list("azure", "networking_usage_type", mode), meter) and "To Any" not in meter:
             base.category, base.kind = NETWORKING, "network"
             if mode == "default":
                 base.network_type = _first_network_type("azure", meter)
         else:
             base.kind, base.reason = "no_estimate", "transfer meter not recognised"
     else:
-        base.kind, base.reason = "no_estimate", f"unit '{unit_raw}' not handled"
+        base.kind = "no_estimate"
+        unit_not_handled(base, unit_raw)
     return base
+
+
+# A meter priced per server of N vCores ('2 vCore', Azure Database for MySQL / PostgreSQL), or per
+# vCore-hour ('vCore', SQL Database and Managed Instance): the last part of 'subcategory | meter'
+_AZURE_VCORES = re.compile(r"(?:^|\|\s*)(?:(\d+(?:\.\d+)?)\s+)?vCores?$", re.I)
+
+
+def _azure_vcores(base: Classification, meter: str) -> None:
+    """An hourly database meter that names its vCore count: that many vCPUs per billed hour (a
+    bare 'vCore' meter bills vCore-hours: one vCPU per hour). The estimate flags its use
+    (`vcpus_from_meter`)."""
+    match = _AZURE_VCORES.search(meter.strip())
+    if match:
+        base.meter_vcpus = float(match.group(1)) if match.group(1) else 1.0
+        if not match.group(1):
+            base.kind = "vcpu"  # the quantity is vCPU-hours already, whatever vCores the bill lists
 
 
 def _azure_unit_kind(unit_raw: str, unit: UnitSpec, lists: dict[str, tuple[str, ...]], mode: str) -> str:
@@ -343,23 +377,26 @@ def _azure_unit_kind(unit_raw: str, unit: UnitSpec, lists: dict[str, tuple[str, 
             "gb_hour": "memory"}.get(unit.base, "")
 
 
-def classify(provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str) -> Classification:
+def classify(provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str,
+             category: str = "") -> Classification:
     """Classify one bill line for the given mode ('ccf' or 'default'); the caller owns the result."""
-    cached = shared_classification(provider, service, usage_type, unit, instance_type, mode)
+    cached = shared_classification(provider, service, usage_type, unit, instance_type, mode, category)
     return replace(cached, flags=list(cached.flags))
 
 
 @lru_cache(maxsize=16384)
 def shared_classification(
-    provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str
+    provider: str, service: str, usage_type: str, unit: str, instance_type: str, mode: str, category: str = ""
 ) -> Classification:
     """One classification per distinct line description, shared by every line like it: read it,
-    never modify it (`classify` gives a copy to own)."""
+    never modify it (`classify` gives a copy to own). `category` is the service category (FOCUS
+    ServiceCategory, CUR product family), used for AWS stored data billed in plain GB."""
     if provider == "aws":
-        return classify_aws(service, usage_type, unit, instance_type, mode)
+        return classify_aws(service, usage_type, unit, instance_type, mode, category)
     if provider == "gcp":
         return classify_gcp(service, usage_type, unit, instance_type, mode)
     if provider == "azure":
         return classify_azure(service, usage_type, unit, instance_type, mode)
+    reason = f"provider '{provider}' not modelled" if provider else "no cloud provider named on the line"
     return Classification(UNSUPPORTED, "unsupported", service, usage_type, parse_unit(unit), instance_type,
-                          reason=f"provider '{provider}' not modelled", flags=["provider_unsupported"])
+                          reason=reason, flags=["provider_unsupported"])

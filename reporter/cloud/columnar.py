@@ -2,8 +2,8 @@
 
 Every estimate of the model is linear in the billed quantity: a line's energy, range and embodied
 emissions are its quantity times the figures of one unit of the same description (provider,
-region, service, usage type, instance type, unit, vCPUs, GPUs, memory, month of use and the CCF
-lookup marker). So the model runs once per distinct description — a small table, however many
+region, service, usage type, instance type, unit, service category, vCPUs, GPUs, memory, month of
+use and the CCF lookup marker). So the model runs once per distinct description — a small table, however many
 lines the bill has — on a probe of one unit, and the results are joined back to the lines and
 multiplied by their quantities, column by column.
 
@@ -29,7 +29,8 @@ from reporter.cloud.units import as_float, as_text, to_timestamp
 from reporter.records import distinct_rows
 
 PROBES = (1.0, 2.0, 0.5)
-TEXT_KEYS = ("cloud_provider", "cloud_region", "service_name", "usage_type", "instance_type", "consumed_unit")
+TEXT_KEYS = ("cloud_provider", "cloud_region", "service_name", "usage_type", "instance_type", "consumed_unit",
+             "service_category")
 FLOAT_KEYS = ("vcpus", "gpus", "memory_gb")
 KEY_COLUMNS = (*TEXT_KEYS, *FLOAT_KEYS, "month", "ccf_lookup")
 # per-unit figures of an estimate: IT energy (low, central, high), totals incl. PUE, embodied
@@ -125,7 +126,7 @@ def probe_line(key: Any, quantity: float) -> Line:
     month = key.month if isinstance(key.month, pd.Timestamp) else None
     return Line(key.cloud_provider, key.cloud_region, key.service_name, key.usage_type, key.instance_type, quantity,
                 key.consumed_unit, _none(key.vcpus), _none(key.gpus), _none(key.memory_gb), month, None, None,
-                bool(key.ccf_lookup))
+                bool(key.ccf_lookup), key.service_category)
 
 
 def _none(value: Any) -> float | None:

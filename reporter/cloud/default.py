@@ -150,11 +150,14 @@ def instance_hours(line: Line, cls: Classification, pue: float) -> Estimate:
     hours = line.quantity * cls.unit.pack
     name = _instance_name(line, cls)
     spec = cf.instance(line.provider, name)
-    vcpus = line.vcpus or (spec.vcpus if spec else None)
+    vcpus = line.vcpus or (spec.vcpus if spec else None) or cls.meter_vcpus
     if not vcpus:
         what = f"instance type '{name}' not in the table" if name else f"no instance type in '{cls.usage_type}'"
-        return zero(COMPUTE, STATUS_UNCLASSIFIED, f"{what} and no vCPU count on the bill", ["instance_type_unknown"])
-    flags: list[str] = [] if spec else ["instance_type_unknown"]
+        return zero(COMPUTE, STATUS_UNCLASSIFIED, f"{what} and no vCPU count on the bill",
+                    ["instance_type_unknown", *cls.flags])
+    # a server priced per vCore has no instance type: its meter's vCore count describes it
+    from_meter = not line.vcpus and not spec
+    flags: list[str] = ["vcpus_from_meter"] if from_meter else [] if spec else ["instance_type_unknown"]
     if spec and spec.source.startswith("CCF"):
         flags.append("instance_from_ccf_table")
     utils = _util("cpu_utilisation")
@@ -165,7 +168,8 @@ def instance_hours(line: Line, cls: Classification, pue: float) -> Estimate:
     cpu_w, cpu_text, per_chip = _power_terms(line.provider, vcpus, spec.microarchitectures if spec else (), utils,
                                              flags)
     watts = list(cpu_w)
-    parts = [cpu_text + (f" (burstable: baseline {fmt(burst)} % as central utilisation)" if burst else "")]
+    parts = [cpu_text + (f" (burstable: baseline {fmt(burst)} % as central utilisation)" if burst else "")
+             + (f" (vCPUs from the meter '{cls.usage_type}')" if from_meter else "")]
     count = line.gpus or (spec.accelerators if spec else None)
     if count:
         acc_w, acc_text = _accelerator_terms(count, spec.accelerator if spec else "", _util("gpu_utilisation"), flags)
@@ -216,8 +220,8 @@ def _embodied(spec: cf.InstanceSpec | None, vcpus: float, hours: float, flags: l
 
 
 def vcpu_hours(line: Line, cls: Classification, pue: float) -> Estimate:
-    """Lines billed per vCPU: GCP core-seconds, Fargate vCPU-hours, Lambda GB-seconds."""
-    flags: list[str] = []
+    """Lines billed per vCPU: GCP core-seconds, Fargate vCPU-hours, Lambda GB-seconds, Azure vCore-hours."""
+    flags: list[str] = ["vcpus_from_meter"] if cls.meter_vcpus else []
     quantity = line.quantity * cls.unit.pack
     if cls.kind == "lambda" and ("GB-Second" in cls.usage_type or cls.unit.base == "gb_second"):
         mb_per_vcpu = cf.model_constant("lambda_mb_per_vcpu")[1]

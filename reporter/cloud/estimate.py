@@ -25,7 +25,7 @@ from reporter.cloud.model import ESTIMATED, Estimate, Line
 MODES = ("default", "ccf")
 INPUT_COLUMNS = (
     "cloud_provider", "cloud_region", "service_name", "usage_type", "instance_type", "consumed_quantity",
-    "consumed_unit", "vcpus", "gpus", "memory_gb", "start_time", "end_time", "billed_cost",
+    "consumed_unit", "vcpus", "gpus", "memory_gb", "start_time", "end_time", "billed_cost", "service_category",
 )
 REQUIRED_COLUMNS = ("cloud_provider", "consumed_quantity")
 OUTPUT_COLUMNS = (
@@ -39,9 +39,10 @@ def estimate_usage(usage: pd.DataFrame, mode: str = "default") -> pd.DataFrame:
     """Return `usage` plus the model's columns (see OUTPUT_COLUMNS), one estimate per bill line.
 
     Input columns: cloud_provider and consumed_quantity are required; cloud_region, service_name,
-    usage_type, instance_type, consumed_unit, vcpus, gpus, memory_gb, start_time, end_time and
-    billed_cost may be missing or null. An optional boolean `ccf_lookup` column (ccf mode only)
-    marks rows taken from CCF's lookup-table CLI, whose quirks are then reproduced.
+    usage_type, instance_type, consumed_unit, vcpus, gpus, memory_gb, start_time, end_time,
+    billed_cost and service_category (FOCUS ServiceCategory, CUR product family) may be missing or
+    null. An optional boolean `ccf_lookup` column (ccf mode only) marks rows taken from CCF's
+    lookup-table CLI, whose quirks are then reproduced.
 
     mode="default": fixed and updated method (reporter/cloud/METHOD.md). mode="ccf": Cloud Carbon
     Footprint as published, bugs included; adds `ccf_embodied_kwh_equivalent`, the embodied
@@ -90,7 +91,8 @@ def _default(line: Line) -> Estimate:
 
 def _classification(line: Line, mode: str) -> Classification:
     """The line's shared classification (the model only reads it)."""
-    return shared_classification(line.provider, line.service, line.usage_type, line.unit, line.instance_type, mode)
+    return shared_classification(line.provider, line.service, line.usage_type, line.unit, line.instance_type, mode,
+                                 line.service_category)
 
 
 def _with_pue(est: Estimate, line: Line, mode: str) -> Estimate:

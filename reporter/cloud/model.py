@@ -34,6 +34,7 @@ class Line:
     end: Any
     cost: float | None
     ccf_lookup: bool = False
+    service_category: str = ""
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> list[Line]:
@@ -57,6 +58,7 @@ class Line:
                 [to_timestamp(value) for value in columns["end_time"]],
                 _floats(columns["billed_cost"]),
                 [_flag(value) for value in columns["ccf_lookup"]],
+                _texts(columns["service_category"]),
                 strict=True,
             )
         ]
@@ -65,6 +67,7 @@ class Line:
 LINE_COLUMNS = (
     "cloud_provider", "cloud_region", "service_name", "usage_type", "instance_type", "consumed_quantity",
     "consumed_unit", "vcpus", "gpus", "memory_gb", "start_time", "end_time", "billed_cost", "ccf_lookup",
+    "service_category",
 )
 
 

@@ -52,16 +52,16 @@ _PATTERNS: list[tuple[str, str]] = [
     (r"seconds?|secs?", SECOND),
     (r"(gb|gib|gigabytes?)[- ]?(mo|mp|months?)|(gb|gib)/months?|gibibyte[- ]months?", GB_MONTH),
     (r"(tb|tib)[- ]?(mo|months?)|(tb|tib)/months?", TB_MONTH),
-    (r"(gb|gib)[- ]?(hrs?|hours?)", GB_HOUR),
+    (r"(gb|gib|gibibytes?)[- ]?(hrs?|hours?)", GB_HOUR),
     (r"byte[- ]?(hrs?|hours?)|bytehrs", BYTE_HOUR),
     (r"byte[- ]?seconds?", BYTE_SECOND),
     (r"bytes?", BYTE),
-    (r"gb|gib|gigabytes?", GB),
-    (r"tb|tib|terabytes?", TB),
+    (r"gb|gib|gigabytes?|gibibytes?", GB),
+    (r"tb|tib|terabytes?|tebibytes?", TB),
     (r"(units?)?/months?", COUNT_MONTH),
     (r"(units?)?/days?", COUNT_DAY),
 ]
-_COMPILED = [(re.compile(r"^" + pattern + r"$"), base) for pattern, base in _PATTERNS]
+_COMPILED = [(re.compile(r"^(?:" + pattern + r")$"), base) for pattern, base in _PATTERNS]
 
 
 @dataclass(frozen=True)
