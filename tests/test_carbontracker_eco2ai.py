@@ -5,9 +5,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import pytest
-
-from reporter.errors import InputFormatError
 from reporter.sources import InputFile, detect
 from tests.conftest import TRACKERS, run_inputs
 
@@ -103,11 +100,15 @@ def test_eco2ai_old_kwth_header_and_na_cells(tmp_path: Path) -> None:
     assert math.isnan(item["tracker_co2e_kg"])
 
 
-def test_eco2ai_non_numeric_energy_is_an_error(tmp_path: Path) -> None:
+def test_eco2ai_non_numeric_energy_excludes_the_row(tmp_path: Path) -> None:
     path = tmp_path / "emission.csv"
     path.write_text(
         "id,project_name,start_time,duration(s),power_consumption(kWh),region/country\n"
         "a,p,2026-11-03 09:00:00,3600,lots,DE\n"
+        "b,p,2026-11-03 10:00:00,3600,0.5,DE\n"
     )
-    with pytest.raises(InputFormatError, match=r"row 2, column 'power_consumption\(kWh\)'"):
-        run_inputs([path])
+    ledger = run_inputs([path]).ledgers[0]
+    assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (2, 1, 1)
+    assert [(e.row, e.reason) for e in ledger.exclusions] == [
+        (2, "column 'power_consumption(kWh)': 'lots' is not a number")
+    ]

@@ -47,9 +47,7 @@ def test_pue_and_timestamps_from_named_columns() -> None:
     assert row["tracker_pue"] == 1.2
     assert row["project"] == "inference-svc"
     assert str(row["end_time"]) == "2026-11-22 06:23:07"
-    assert math.isclose(
-        (row["end_time"] - row["start_time"]).total_seconds(), 20.003145560999997, abs_tol=1e-6
-    )
+    assert math.isclose((row["end_time"] - row["start_time"]).total_seconds(), 20.003145560999997, abs_tol=1e-6)
 
 
 def test_flushed_run_counted_once_with_its_longest_row() -> None:
@@ -119,24 +117,35 @@ def test_columns_found_by_name_in_any_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "reason"),
     [
-        (
-            "2026-11-02T10:00:00,r1,p,3600,0.1,abc,KOR\n",
-            "row 2, column 'energy_consumed': 'abc' is not a number",
-        ),
-        ("2026-11-02T10:00:00,r1,p,3600,0.1,,KOR\n", "row 2, column 'energy_consumed': value is empty"),
-        ("yesterday,r1,p,3600,0.1,1.0,KOR\n", "row 2, column 'timestamp': 'yesterday' is not a timestamp"),
-        ("2026-11-02T10:00:00,r1,p,3600,0.1,-1,KOR\n", "row 2, column 'energy_consumed': -1.0 is below"),
+        ("2026-11-02T10:00:00,r1,p,3600,0.1,abc,KOR\n", "column 'energy_consumed': 'abc' is not a number"),
+        ("2026-11-02T10:00:00,r1,p,3600,0.1,,KOR\n", "column 'energy_consumed': value is empty; a number is required"),
+        ("yesterday,r1,p,3600,0.1,1.0,KOR\n", "column 'timestamp': 'yesterday' is not a timestamp"),
+        ("2026-11-02T10:00:00,r1,p,3600,0.1,-1,KOR\n", "column 'energy_consumed': '-1' is below the allowed minimum 0"),
     ],
 )
-def test_bad_cells_name_file_row_and_column(tmp_path: Path, body: str, message: str) -> None:
+def test_bad_cells_exclude_the_row_naming_column_and_value(tmp_path: Path, body: str, reason: str) -> None:
     path = tmp_path / "emissions.csv"
     path.write_text(
-        "timestamp,run_id,project_name,duration,emissions,energy_consumed,country_iso_code\n" + body
+        "timestamp,run_id,project_name,duration,emissions,energy_consumed,country_iso_code\n"
+        + body
+        + "2026-11-02T11:00:00,r2,p,3600,0.1,1.0,KOR\n"
+    )
+    _, result = read(path)
+    assert result.rows_read == 2 and len(result.readings) == 1
+    assert [(e.row, e.reason) for e in result.exclusions] == [(2, reason)]
+    assert list(result.readings["run_id"]) == ["r2"]
+
+
+def test_missing_required_column_still_fails_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "emissions.csv"
+    path.write_text(
+        "timestamp,run_id,project_name,duration,emissions,country_iso_code\n2026-11-02T10:00:00,r1,p,1,0.1,KOR\n"
     )
     source = InputFile.open(path)
     with pytest.raises(InputFormatError) as info:
         detect(source).read(source)
-    assert message in str(info.value)
-    assert str(path) in str(info.value)
+    assert str(info.value) == (
+        f"{path}, row 1, column 'energy_consumed': required column 'energy_consumed' is missing from the header"
+    )
