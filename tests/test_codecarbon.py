@@ -122,7 +122,7 @@ def test_columns_found_by_name_in_any_order(tmp_path: Path) -> None:
         ("2026-11-02T10:00:00,r1,p,3600,0.1,abc,KOR\n", "column 'energy_consumed': 'abc' is not a number"),
         ("2026-11-02T10:00:00,r1,p,3600,0.1,,KOR\n", "column 'energy_consumed': value is empty; a number is required"),
         ("yesterday,r1,p,3600,0.1,1.0,KOR\n", "column 'timestamp': 'yesterday' is not a timestamp"),
-        ("2026-11-02T10:00:00,r1,p,3600,0.1,-1,KOR\n", "column 'energy_consumed': '-1' is below the allowed minimum 0"),
+        ("2026-11-02T10:00:00,r1,p,3600,0.1,-1,KOR\n", "column 'energy_consumed': '-1' is negative"),
     ],
 )
 def test_bad_cells_exclude_the_row_naming_column_and_value(tmp_path: Path, body: str, reason: str) -> None:

@@ -22,6 +22,7 @@ from reporter.errors import InputFormatError
 from reporter.records import Exclusion, Method, frame_from_rows
 from reporter.sources.base import InputFile, ReadResult, split_header
 from reporter.sources.trackers import fields
+from reporter.sources.trackers.fields import ENDS_BEFORE_START
 
 REQUIRED = ("timestamp", "duration", "emissions", "energy_consumed")
 SIGNATURE = {"timestamp", "project_name", "duration", "emissions", "energy_consumed"}
@@ -113,7 +114,7 @@ def _reading(
 ) -> dict[str, object]:
     path = source.path
     end = fields.timestamp(values.get("timestamp"), path, row, "timestamp", TIME_FORMATS)
-    duration_s = fields.number(values.get("duration"), path, row, "duration")
+    duration_s = fields.number(values.get("duration"), path, row, "duration", negative=ENDS_BEFORE_START)
     energy = fields.number(values.get("energy_consumed"), path, row, "energy_consumed")
     emissions = fields.number(values.get("emissions"), path, row, "emissions", required=False)
     pue = fields.number(values.get("pue"), path, row, "pue", required=False, minimum=1.0)

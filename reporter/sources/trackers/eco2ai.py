@@ -19,6 +19,7 @@ from reporter.errors import InputFormatError
 from reporter.records import Exclusion, Method, frame_from_rows
 from reporter.sources.base import InputFile, ReadResult, split_header
 from reporter.sources.trackers import fields
+from reporter.sources.trackers.fields import ENDS_BEFORE_START
 
 ENERGY_COLUMNS = ("power_consumption(kWh)", "power_consumption(kWTh)")
 REQUIRED = ("start_time", "duration(s)")
@@ -76,7 +77,7 @@ def _reading(
 ) -> dict[str, object]:
     path = source.path
     start = fields.timestamp(values.get("start_time"), path, row, "start_time", TIME_FORMATS)
-    duration_s = fields.number(values.get("duration(s)"), path, row, "duration(s)")
+    duration_s = fields.number(values.get("duration(s)"), path, row, "duration(s)", negative=ENDS_BEFORE_START)
     energy = fields.number(values.get(energy_column), path, row, energy_column)
     co2_kg = fields.number(values.get("CO2_emissions(kg)"), path, row, "CO2_emissions(kg)", required=False)
     assert duration_s is not None and energy is not None

@@ -24,6 +24,7 @@ NOT_A_NUMBER = {"nan", "-nan", "+nan"}
 DEFAULT_MAX_HOST_KW: float = Limits.model_fields["max_host_kw"].default
 DEFAULT_MAX_GPU_KW: float = Limits.model_fields["max_gpu_kw"].default
 SECONDS_PER_HOUR = 3600.0
+ENDS_BEFORE_START = ": the run would end before it starts"
 
 
 class RowError(InputFormatError):
@@ -51,8 +52,12 @@ def number(
     *,
     required: bool = True,
     minimum: float | None = 0.0,
+    negative: str = "",
 ) -> float | None:
-    """Parse a numeric cell. Empty is an error when required, None otherwise; NaN and ±inf are errors."""
+    """Parse a numeric cell. Empty is an error when required, None otherwise; NaN and ±inf are errors.
+
+    `negative` says what a value below a minimum of 0 would mean (e.g. for a duration).
+    """
     cleaned = (value or "").strip()
     if required and cleaned.lower() in NOT_A_NUMBER:
         raise RowError(f"'{cleaned}' is not a number (NaN)", path, row, column)
@@ -66,6 +71,8 @@ def number(
         raise RowError(f"'{cleaned}' is not a number", path, row, column) from None
     if not math.isfinite(parsed):
         raise RowError(f"'{cleaned}' is not a finite number", path, row, column)
+    if minimum == 0 and parsed < 0:
+        raise RowError(f"'{cleaned}' is negative{negative}", path, row, column)
     if minimum is not None and parsed < minimum:
         raise RowError(f"'{cleaned}' is below the allowed minimum {minimum:g}", path, row, column)
     return parsed
@@ -108,7 +115,7 @@ def shifted(moment: datetime, seconds: float, path: Path, row: int, column: str)
         return moment + timedelta(seconds=seconds)
     except OverflowError:
         raise RowError(
-            f"{abs(seconds):g} s {'before' if seconds < 0 else 'after'} {moment:%Y-%m-%d %H:%M:%S} "
+            f"{abs(seconds):g} s {'before' if seconds < 0 else 'after'} {moment.isoformat(sep=' ')} "
             "is outside the years 1 to 9999",
             path,
             row,
@@ -157,8 +164,9 @@ def check_power(
         )
     power_kw = energy_kwh * SECONDS_PER_HOUR / duration_s
     if power_kw > bound:
+        power = f"mean power {_kw(power_kw)}" if math.isfinite(power_kw) else f"energy {energy_kwh:g} kWh"
         raise RowError(
-            f"mean power {_kw(power_kw)} over {_seconds(duration_s)} is above the plausible bound of "
+            f"{power} over {_seconds(duration_s)} is above the plausible bound of "
             f"{bound:g} kW ({rule}; set [limits] max_host_kw / max_gpu_kw to change it)",
             path,
             row,
@@ -166,7 +174,7 @@ def check_power(
 
 
 def _kw(value: float) -> str:
-    if not math.isfinite(value) or value >= 1e6 or value < 10:
+    if value >= 1e6 or value < 10:
         return f"{value:.3g} kW"
     return f"{value:,.0f} kW"
 
