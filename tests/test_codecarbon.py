@@ -149,3 +149,59 @@ def test_missing_required_column_still_fails_the_file(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"{path}, row 1, column 'energy_consumed': required column 'energy_consumed' is missing from the header"
     )
+
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs" / "trackers"
+HOST_1_GPU = "above the plausible bound of 52 kW (50 kW for one host + 2 kW × 1 GPU(s)"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("codecarbon_non_numeric_energy.csv", "column 'energy_consumed': 'abc' is not a number"),
+        ("codecarbon_nan_energy.csv", "column 'energy_consumed': 'NaN' is not a number (NaN)"),
+        ("codecarbon_inf_energy.csv", "column 'energy_consumed': 'inf' is not a finite number"),
+        ("codecarbon_negative_energy.csv", "column 'energy_consumed': '-0.5' is negative"),
+        (
+            "codecarbon_end_before_start.csv",
+            "column 'duration': '-3600' is negative: the run would end before it starts",
+        ),
+        ("codecarbon_bad_timestamp.csv", "column 'timestamp': '02/11/2026 11:00' is not a timestamp"),
+        ("codecarbon_huge_energy.csv", f"energy 1e+308 kWh over 3,600 s is {HOST_1_GPU}"),
+        (
+            "codecarbon_zero_duration.csv",
+            f"energy 0.5 kWh over a duration of 0 s: the mean power is unbounded, {HOST_1_GPU})",
+        ),
+        (
+            "codecarbon_before_year_1.csv",
+            "column 'duration': 3600 s before 0001-01-01 00:00:00 is outside the years 1 to 9999",
+        ),
+        ("codecarbon_empty_fields_row.csv", "every field of the row is empty (8 fields)"),
+    ],
+)
+def test_corpus_row_is_excluded_with_its_reason(name: str, reason: str) -> None:
+    _, result = read(CORPUS / name)
+    assert [e.row for e in result.exclusions] == [3]
+    assert result.exclusions[0].reason.startswith(reason)
+    assert result.rows_read == len(result.readings) + 1
+
+
+def test_corpus_offsets_keep_the_stated_wall_clock_time() -> None:
+    _, result = read(CORPUS / "codecarbon_utc_offset.csv")
+    ends = {row.run_id: str(row.end_time) for row in result.readings.itertuples()}
+    assert ends == {"good": "2026-11-02 10:00:00", "offset": "2026-11-02 11:00:00", "zulu": "2026-11-02 12:00:00"}
+    assert result.exclusions == []
+
+
+def test_corpus_years_1970_and_9999_are_read() -> None:
+    _, result = read(CORPUS / "codecarbon_1970_and_9999.csv")
+    starts = {row.run_id: str(row.start_time) for row in result.readings.itertuples()}
+    assert starts["epoch"] == "1970-01-01 00:00:00" and starts["far"] == "9999-12-31 22:00:00"
+
+
+def test_corpus_gpu_allowance() -> None:
+    _, result = read(CORPUS / "codecarbon_implausible_power.csv")
+    assert [e.row for e in result.exclusions] == [3]  # 60 kW > 50 + 2 × 4; row 4's 57 kW is not
+    assert result.exclusions[0].reason.startswith(
+        "mean power 60 kW over 3,600 s is above the plausible bound of 58 kW (50 kW for one host + 2 kW × 4 GPU(s)"
+    )

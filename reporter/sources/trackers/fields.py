@@ -174,9 +174,8 @@ def check_power(
 
 
 def _kw(value: float) -> str:
-    if value >= 1e6 or value < 10:
-        return f"{value:.3g} kW"
-    return f"{value:,.0f} kW"
+    """Three significant figures, or whole kW with thousands separators from 1,000 to 999,999."""
+    return f"{value:,.0f} kW" if 1000 <= value < 1e6 else f"{value:.3g} kW"
 
 
 def _seconds(value: float) -> str:
@@ -190,8 +189,9 @@ def excluding(
     build: Callable[..., dict[str, object]],
     *args: Any,
 ) -> None:
-    """Append the reading `build(*args)` makes, or, when it raises a RowError, the row's exclusion."""
+    """Append the reading `build(*args)` makes, or, when it raises a RowError, the row's exclusion
+    (at the line the error names, e.g. a log block's Energy line, else at `row`)."""
     try:
         rows.append(build(*args))
     except RowError as exc:
-        exclusions.append(Exclusion(row, exc.reason()))
+        exclusions.append(Exclusion(exc.row if exc.row is not None else row, exc.reason()))
