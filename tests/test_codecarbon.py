@@ -205,3 +205,25 @@ def test_corpus_gpu_allowance() -> None:
     assert result.exclusions[0].reason.startswith(
         "mean power 60 kW over 3,600 s is above the plausible bound of 58 kW (50 kW for one host + 2 kW × 4 GPU(s)"
     )
+
+
+def test_corpus_nul_byte_is_shown_escaped() -> None:
+    _, result = read(CORPUS / "codecarbon_nul_in_energy.csv")
+    assert [(e.row, e.reason) for e in result.exclusions] == [
+        (3, "column 'energy_consumed': '1.0\\x00' is not a number")
+    ]
+
+
+@pytest.mark.parametrize("name", ["emissions.csv", "emission.csv"])
+def test_a_field_over_the_csv_size_limit_is_one_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    header = (
+        "timestamp,run_id,project_name,duration,emissions,energy_consumed\n"
+        if name == "emissions.csv"
+        else "id,project_name,start_time,duration(s),power_consumption(kWh),region/country\n"
+    )
+    path.write_text(header + 'a,"' + "x" * 200_000 + '",3,4,5,6\n')
+    source = InputFile.open(path)
+    with pytest.raises(InputFormatError) as info:
+        detect(source).read(source)
+    assert str(info.value) == f"{path}, row 2: cannot be read as CSV (field larger than field limit (131072))"

@@ -51,20 +51,23 @@ class CodeCarbonReader:
         shifted = 0
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.reader(handle)
-            header = [cell.strip() for cell in next(reader, [])]
-            key_column = _key_column(header, path)
-            for cells in reader:
-                if not cells or cells == [""]:
-                    continue  # a blank line
-                row_number = reader.line_num
-                if all(not c.strip() for c in cells):
-                    exclusions.append(Exclusion(row_number, f"every field of the row is empty ({len(cells)} fields)"))
-                    continue
-                values, was_shifted = _align(header, cells, path, row_number)
-                shifted += was_shifted
-                fields.excluding(
-                    rows, exclusions, row_number, _reading, values, source, row_number, key_column, was_shifted
-                )
+            with fields.csv_problems(path, lambda: reader.line_num):
+                header = [cell.strip() for cell in next(reader, [])]
+                key_column = _key_column(header, path)
+                for cells in reader:
+                    if not cells or cells == [""]:
+                        continue  # a blank line
+                    row_number = reader.line_num
+                    if all(not c.strip() for c in cells):
+                        exclusions.append(
+                            Exclusion(row_number, f"every field of the row is empty ({len(cells)} fields)")
+                        )
+                        continue
+                    values, was_shifted = _align(header, cells, path, row_number)
+                    shifted += was_shifted
+                    fields.excluding(
+                        rows, exclusions, row_number, _reading, values, source, row_number, key_column, was_shifted
+                    )
         if shifted:
             notes.append(
                 f"{shifted} row(s) have fewer fields than the header (CodeCarbon 3.2.9/3.3.0 "

@@ -46,18 +46,19 @@ class Eco2aiReader:
         declared_pue = source.options.get("tracker_pue")
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.DictReader(handle)
-            header = [name.strip() for name in reader.fieldnames or []]
-            reader.fieldnames = header
-            energy_column = next((c for c in ENERGY_COLUMNS if c in header), None)
-            for name in (*REQUIRED, energy_column or ENERGY_COLUMNS[0]):
-                if name not in header:
-                    raise InputFormatError(f"required column '{name}' is missing from the header", path, 1, name)
-            assert energy_column is not None
-            for values in reader:
-                row = reader.line_num
-                if None in values:
-                    raise InputFormatError("row has more fields than the header", path, row)
-                fields.excluding(rows, exclusions, row, _reading, values, source, row, energy_column, declared_pue)
+            with fields.csv_problems(path, lambda: reader.reader.line_num):
+                header = [name.strip() for name in reader.fieldnames or []]
+                reader.fieldnames = header
+                energy_column = next((c for c in ENERGY_COLUMNS if c in header), None)
+                for name in (*REQUIRED, energy_column or ENERGY_COLUMNS[0]):
+                    if name not in header:
+                        raise InputFormatError(f"required column '{name}' is missing from the header", path, 1, name)
+                assert energy_column is not None
+                for values in reader:
+                    row = reader.line_num
+                    if None in values:
+                        raise InputFormatError("row has more fields than the header", path, row)
+                    fields.excluding(rows, exclusions, row, _reading, values, source, row, energy_column, declared_pue)
         if declared_pue is None and rows:
             notes.append(
                 "eco2ai does not record the PUE it applied; its default 1.0 is assumed "

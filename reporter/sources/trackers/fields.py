@@ -7,8 +7,10 @@ Problems with the file itself (no header, a required column missing) stay `Input
 
 from __future__ import annotations
 
+import csv
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,21 @@ class RowError(InputFormatError):
     def reason(self) -> str:
         """The exclusion reason: the column and what is wrong with its value."""
         return f"column '{self.column}': {self.message}" if self.column else self.message
+
+
+@contextmanager
+def csv_problems(path: Path, line: Callable[[], int]) -> Iterator[None]:
+    """A CSV the csv module cannot split (e.g. a field over its size limit) fails the file, at `line()`."""
+    try:
+        yield
+    except csv.Error as exc:
+        raise InputFormatError(f"cannot be read as CSV ({exc})", path, line() or None) from None
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A cell as quoted in a reason: control characters escaped, long values cut."""
+    text = value if value.isprintable() else value.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def is_missing(value: str | None) -> bool:
@@ -60,7 +77,7 @@ def number(
     """
     cleaned = (value or "").strip()
     if required and cleaned.lower() in NOT_A_NUMBER:
-        raise RowError(f"'{cleaned}' is not a number (NaN)", path, row, column)
+        raise RowError(f"'{shown(cleaned)}' is not a number (NaN)", path, row, column)
     if is_missing(value):
         if required:
             raise RowError("value is empty; a number is required", path, row, column)
@@ -68,9 +85,9 @@ def number(
     try:
         parsed = float(cleaned)
     except ValueError:
-        raise RowError(f"'{cleaned}' is not a number", path, row, column) from None
+        raise RowError(f"'{shown(cleaned)}' is not a number", path, row, column) from None
     if not math.isfinite(parsed):
-        raise RowError(f"'{cleaned}' is not a finite number", path, row, column)
+        raise RowError(f"'{shown(cleaned)}' is not a finite number", path, row, column)
     if minimum == 0 and parsed < 0:
         raise RowError(f"'{cleaned}' is negative{negative}", path, row, column)
     if minimum is not None and parsed < minimum:
@@ -105,7 +122,7 @@ def timestamp(value: str | None, path: Path, row: int, column: str, formats: tup
     try:
         parsed = datetime.fromisoformat(cleaned)
     except ValueError:
-        raise RowError(f"'{cleaned}' is not a timestamp", path, row, column) from None
+        raise RowError(f"'{shown(cleaned)}' is not a timestamp", path, row, column) from None
     return parsed.replace(tzinfo=None)
 
 
