@@ -117,6 +117,7 @@ def test_limits_section_raises_the_bound_and_the_location_is_read() -> None:
     item = result.items.iloc[0]  # region/country "CH/Ticino"
     assert item["country_iso3"] == "CHE" and item["region"] == "Ticino"
     assert item["energy_reported_kwh"] == 0.002
+    assert item["hardware"] == "CPU/1 device(s), TDP:45 method:tdp"  # GPU_name "CPU 0 device(s)": no GPU
 
 
 def test_an_inputs_own_limit_wins_over_the_limits_section() -> None:

@@ -90,7 +90,7 @@ def _reading(
     hardware = "; ".join(
         part
         for part in (fields.text(values.get("GPU_name")), fields.text(values.get("CPU_name")))
-        if part and not part.startswith("0 device")
+        if part and _gpus(part) != 0  # "CPU 0 device(s)" / " 0 device(s)": no GPU
     )
     description = fields.text(
         values.get("experiment_description") or values.get("experiment_description(model type etc.)")
