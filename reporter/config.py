@@ -61,6 +61,18 @@ class InputConfig(_Strict):
     model: str | None = None
     country: str | None = None
     tracker_pue: float | None = Field(default=None, ge=1.0)
+    # Plausible mean power of one tracker row (see Limits); None: the [limits] values.
+    max_host_kw: float | None = Field(default=None, ge=0)
+    max_gpu_kw: float | None = Field(default=None, ge=0)
+
+
+class Limits(_Strict):
+    """Plausibility bounds for tracker rows: a row whose mean power (energy / duration) is above
+    max_host_kw + max_gpu_kw × its GPU count (when the row names one) is excluded with the reason.
+    They reach the readers as input options; an input's own max_host_kw / max_gpu_kw win."""
+
+    max_host_kw: float = Field(default=50.0, ge=0)
+    max_gpu_kw: float = Field(default=2.0, ge=0)
 
 
 class Facility(_Strict):
@@ -166,7 +178,23 @@ class ReportConfig(_Strict):
     credits: list[CreditConfig] = Field(default_factory=list)
     instruments: list[InstrumentConfig] = Field(default_factory=list)
     history: History = Field(default_factory=History)
+    limits: Limits = Field(default_factory=Limits)
     base_dir: str = "."
+
+    @model_validator(mode="before")
+    @classmethod
+    def _limits_to_inputs(cls, data: Any) -> Any:
+        """Give every input the [limits] values it does not set itself (readers see input options)."""
+        if not isinstance(data, dict) or not isinstance(data.get("limits"), dict):
+            return data
+        try:
+            limits = Limits.model_validate(data["limits"]).model_dump()
+        except ValidationError:
+            return data  # reported under 'limits' by the field's own validation
+        inputs = data.get("inputs")
+        if isinstance(inputs, list):
+            data = {**data, "inputs": [{**limits, **i} if isinstance(i, dict) else i for i in inputs]}
+        return data
 
     @model_validator(mode="after")
     def _targets_need_a_baseline(self) -> ReportConfig:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from reporter.errors import InputFormatError
 from reporter.sources import InputFile, detect
 from tests.conftest import TRACKERS, run_inputs
 
@@ -103,11 +102,85 @@ def test_eco2ai_old_kwth_header_and_na_cells(tmp_path: Path) -> None:
     assert math.isnan(item["tracker_co2e_kg"])
 
 
-def test_eco2ai_non_numeric_energy_is_an_error(tmp_path: Path) -> None:
+def test_eco2ai_non_numeric_energy_excludes_the_row(tmp_path: Path) -> None:
     path = tmp_path / "emission.csv"
     path.write_text(
         "id,project_name,start_time,duration(s),power_consumption(kWh),region/country\n"
         "a,p,2026-11-03 09:00:00,3600,lots,DE\n"
+        "b,p,2026-11-03 10:00:00,3600,0.5,DE\n"
     )
-    with pytest.raises(InputFormatError, match=r"row 2, column 'power_consumption\(kWh\)'"):
-        run_inputs([path])
+    ledger = run_inputs([path]).ledgers[0]
+    assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (2, 1, 1)
+    assert [(e.row, e.reason) for e in ledger.exclusions] == [
+        (2, "column 'power_consumption(kWh)': 'lots' is not a number")
+    ]
+
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs" / "trackers"
+ONE_HOST = "above the plausible bound of 50 kW (50 kW for one host"
+
+
+def _read(name: str):
+    source = InputFile.open(CORPUS / name)
+    return detect(source).read(source)
+
+
+@pytest.mark.parametrize(
+    ("name", "row", "reason"),
+    [
+        ("eco2ai_non_numeric_energy.csv", 3, "column 'power_consumption(kWh)': 'abc' is not a number"),
+        ("eco2ai_nan_energy.csv", 3, "column 'power_consumption(kWh)': 'nan' is not a number (NaN)"),
+        ("eco2ai_inf_energy.csv", 3, "column 'power_consumption(kWh)': 'Infinity' is not a finite number"),
+        ("eco2ai_negative_energy.csv", 3, "column 'power_consumption(kWh)': '-0.5' is negative"),
+        (
+            "eco2ai_end_before_start.csv",
+            3,
+            "column 'duration(s)': '-3600' is negative: the run would end before it starts",
+        ),
+        ("eco2ai_bad_timestamp.csv", 3, "column 'start_time': '2026-02-30 11:00:00' is not a timestamp"),
+        ("eco2ai_huge_energy.csv", 3, f"energy 1e+308 kWh over 3,600 s is {ONE_HOST}"),
+        (
+            "eco2ai_zero_duration.csv",
+            3,
+            f"energy 0.002 kWh over a duration of 0 s: the mean power is unbounded, {ONE_HOST}",
+        ),
+        ("eco2ai_implausible_power.csv", 3, f"mean power 973 kW over 0.0074 s is {ONE_HOST}"),
+        (
+            "eco2ai_9999.csv",
+            3,
+            "column 'duration(s)': 3600 s after 9999-12-31 23:59:00 is outside the years 1 to 9999",
+        ),
+        ("ct_non_numeric_energy_carbontracker_output.log", 3, "column 'Energy': 'Actual consumption' block has no"),
+        ("ct_nan_energy_carbontracker_output.log", 3, "column 'Energy': 'Actual consumption' block has no"),
+        ("ct_negative_energy_carbontracker_output.log", 5, "column 'Energy': '-0.5' is negative"),
+        ("ct_bad_timestamp_carbontracker_output.log", 3, "'2026-13-45 10:00:00' is not a timestamp"),
+        ("ct_huge_energy_carbontracker_output.log", 3, f"energy 1e+308 kWh over 3,600 s is {ONE_HOST}"),
+        ("ct_zero_duration_carbontracker_output.log", 3, "energy 0.002 kWh over a duration of 0 s"),
+        ("ct_implausible_power_carbontracker_output.log", 3, f"mean power 60 kW over 3,600 s is {ONE_HOST}"),
+        (
+            "ct_before_year_1_carbontracker_output.log",
+            3,
+            "column 'Time': 3600 s before 0001-01-01 00:30:00 is outside the years 1 to 9999",
+        ),
+        ("ct_crashed_carbontracker_output.log", 2, "run did not finish: no 'Actual consumption' block (the log"),
+    ],
+)
+def test_corpus_row_is_excluded_with_its_reason(name: str, row: int, reason: str) -> None:
+    result = _read(name)
+    assert [(e.row, e.reason[: len(reason)]) for e in result.exclusions] == [(row, reason)]
+    assert result.rows_read == len(result.readings) + 1
+
+
+def test_corpus_eco2ai_offset_and_1970_are_read() -> None:
+    starts = {r.run_id: str(r.start_time) for r in _read("eco2ai_utc_offset.csv").readings.itertuples()}
+    assert starts["offset"] == "2026-11-02 11:00:00"  # "2026-11-02 11:00:00+05:30": the stated wall clock
+    starts = {r.run_id: str(r.start_time) for r in _read("eco2ai_9999.csv").readings.itertuples()}
+    assert starts["epoch"] == "1970-01-01 00:00:00"
+
+
+def test_corpus_carbontracker_zero_energy_run_and_block_without_epochs() -> None:
+    zero = _read("ct_zero_energy_zero_duration_carbontracker_output.log").readings.iloc[0]
+    assert zero["energy_reported_kwh"] == 0.0 and zero["duration_s"] == 0.0
+    plain = _read("ct_actual_without_epochs_carbontracker_output.log").readings.iloc[0]
+    assert plain["energy_reported_kwh"] == 0.5 and plain["duration_s"] == 3600.0
+    assert str(plain["end_time"]) == "2026-11-02 10:00:00"

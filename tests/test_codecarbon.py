@@ -47,9 +47,7 @@ def test_pue_and_timestamps_from_named_columns() -> None:
     assert row["tracker_pue"] == 1.2
     assert row["project"] == "inference-svc"
     assert str(row["end_time"]) == "2026-11-22 06:23:07"
-    assert math.isclose(
-        (row["end_time"] - row["start_time"]).total_seconds(), 20.003145560999997, abs_tol=1e-6
-    )
+    assert math.isclose((row["end_time"] - row["start_time"]).total_seconds(), 20.003145560999997, abs_tol=1e-6)
 
 
 def test_flushed_run_counted_once_with_its_longest_row() -> None:
@@ -119,24 +117,113 @@ def test_columns_found_by_name_in_any_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "message"),
+    ("body", "reason"),
     [
-        (
-            "2026-11-02T10:00:00,r1,p,3600,0.1,abc,KOR\n",
-            "row 2, column 'energy_consumed': 'abc' is not a number",
-        ),
-        ("2026-11-02T10:00:00,r1,p,3600,0.1,,KOR\n", "row 2, column 'energy_consumed': value is empty"),
-        ("yesterday,r1,p,3600,0.1,1.0,KOR\n", "row 2, column 'timestamp': 'yesterday' is not a timestamp"),
-        ("2026-11-02T10:00:00,r1,p,3600,0.1,-1,KOR\n", "row 2, column 'energy_consumed': -1.0 is below"),
+        ("2026-11-02T10:00:00,r1,p,3600,0.1,abc,KOR\n", "column 'energy_consumed': 'abc' is not a number"),
+        ("2026-11-02T10:00:00,r1,p,3600,0.1,,KOR\n", "column 'energy_consumed': value is empty; a number is required"),
+        ("yesterday,r1,p,3600,0.1,1.0,KOR\n", "column 'timestamp': 'yesterday' is not a timestamp"),
+        ("2026-11-02T10:00:00,r1,p,3600,0.1,-1,KOR\n", "column 'energy_consumed': '-1' is negative"),
     ],
 )
-def test_bad_cells_name_file_row_and_column(tmp_path: Path, body: str, message: str) -> None:
+def test_bad_cells_exclude_the_row_naming_column_and_value(tmp_path: Path, body: str, reason: str) -> None:
     path = tmp_path / "emissions.csv"
     path.write_text(
-        "timestamp,run_id,project_name,duration,emissions,energy_consumed,country_iso_code\n" + body
+        "timestamp,run_id,project_name,duration,emissions,energy_consumed,country_iso_code\n"
+        + body
+        + "2026-11-02T11:00:00,r2,p,3600,0.1,1.0,KOR\n"
+    )
+    _, result = read(path)
+    assert result.rows_read == 2 and len(result.readings) == 1
+    assert [(e.row, e.reason) for e in result.exclusions] == [(2, reason)]
+    assert list(result.readings["run_id"]) == ["r2"]
+
+
+def test_missing_required_column_still_fails_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "emissions.csv"
+    path.write_text(
+        "timestamp,run_id,project_name,duration,emissions,country_iso_code\n2026-11-02T10:00:00,r1,p,1,0.1,KOR\n"
     )
     source = InputFile.open(path)
     with pytest.raises(InputFormatError) as info:
         detect(source).read(source)
-    assert message in str(info.value)
-    assert str(path) in str(info.value)
+    assert str(info.value) == (
+        f"{path}, row 1, column 'energy_consumed': required column 'energy_consumed' is missing from the header"
+    )
+
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs" / "trackers"
+HOST_1_GPU = "above the plausible bound of 52 kW (50 kW for one host + 2 kW × 1 GPU(s)"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("codecarbon_non_numeric_energy.csv", "column 'energy_consumed': 'abc' is not a number"),
+        ("codecarbon_nan_energy.csv", "column 'energy_consumed': 'NaN' is not a number (NaN)"),
+        ("codecarbon_inf_energy.csv", "column 'energy_consumed': 'inf' is not a finite number"),
+        ("codecarbon_negative_energy.csv", "column 'energy_consumed': '-0.5' is negative"),
+        (
+            "codecarbon_end_before_start.csv",
+            "column 'duration': '-3600' is negative: the run would end before it starts",
+        ),
+        ("codecarbon_bad_timestamp.csv", "column 'timestamp': '02/11/2026 11:00' is not a timestamp"),
+        ("codecarbon_huge_energy.csv", f"energy 1e+308 kWh over 3,600 s is {HOST_1_GPU}"),
+        (
+            "codecarbon_zero_duration.csv",
+            f"energy 0.5 kWh over a duration of 0 s: the mean power is unbounded, {HOST_1_GPU})",
+        ),
+        (
+            "codecarbon_before_year_1.csv",
+            "column 'duration': 3600 s before 0001-01-01 00:00:00 is outside the years 1 to 9999",
+        ),
+        ("codecarbon_empty_fields_row.csv", "every field of the row is empty (8 fields)"),
+    ],
+)
+def test_corpus_row_is_excluded_with_its_reason(name: str, reason: str) -> None:
+    _, result = read(CORPUS / name)
+    assert [e.row for e in result.exclusions] == [3]
+    assert result.exclusions[0].reason.startswith(reason)
+    assert result.rows_read == len(result.readings) + 1
+
+
+def test_corpus_offsets_keep_the_stated_wall_clock_time() -> None:
+    _, result = read(CORPUS / "codecarbon_utc_offset.csv")
+    ends = {row.run_id: str(row.end_time) for row in result.readings.itertuples()}
+    assert ends == {"good": "2026-11-02 10:00:00", "offset": "2026-11-02 11:00:00", "zulu": "2026-11-02 12:00:00"}
+    assert result.exclusions == []
+
+
+def test_corpus_years_1970_and_9999_are_read() -> None:
+    _, result = read(CORPUS / "codecarbon_1970_and_9999.csv")
+    starts = {row.run_id: str(row.start_time) for row in result.readings.itertuples()}
+    assert starts["epoch"] == "1970-01-01 00:00:00" and starts["far"] == "9999-12-31 22:00:00"
+
+
+def test_corpus_gpu_allowance() -> None:
+    _, result = read(CORPUS / "codecarbon_implausible_power.csv")
+    assert [e.row for e in result.exclusions] == [3]  # 60 kW > 50 + 2 × 4; row 4's 57 kW is not
+    assert result.exclusions[0].reason.startswith(
+        "mean power 60 kW over 3,600 s is above the plausible bound of 58 kW (50 kW for one host + 2 kW × 4 GPU(s)"
+    )
+
+
+def test_corpus_nul_byte_is_shown_escaped() -> None:
+    _, result = read(CORPUS / "codecarbon_nul_in_energy.csv")
+    assert [(e.row, e.reason) for e in result.exclusions] == [
+        (3, "column 'energy_consumed': '1.0\\x00' is not a number")
+    ]
+
+
+@pytest.mark.parametrize("name", ["emissions.csv", "emission.csv"])
+def test_a_field_over_the_csv_size_limit_is_one_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    header = (
+        "timestamp,run_id,project_name,duration,emissions,energy_consumed\n"
+        if name == "emissions.csv"
+        else "id,project_name,start_time,duration(s),power_consumption(kWh),region/country\n"
+    )
+    path.write_text(header + 'a,"' + "x" * 200_000 + '",3,4,5,6\n')
+    source = InputFile.open(path)
+    with pytest.raises(InputFormatError) as info:
+        detect(source).read(source)
+    assert str(info.value) == f"{path}, row 2: cannot be read as CSV (field larger than field limit (131072))"

@@ -37,7 +37,7 @@ def test_run_across_month_end_is_split_by_time(tmp_path: Path) -> None:
 
 def test_run_outside_period_is_excluded_with_reason(tmp_path: Path) -> None:
     path = codecarbon(
-        tmp_path, "2026-11-01T01:00:00,r1,p,3600,0,2.0,KOR,,,", "2026-12-05T00:00:00,r2,p,60,0,1.0,KOR,,,"
+        tmp_path, "2026-11-01T01:00:00,r1,p,3600,0,2.0,KOR,,,", "2026-12-05T00:00:00,r2,p,600,0,1.0,KOR,,,"
     )
     result = run_inputs([path], period="2026-12")
     ledger = result.ledgers[0]

@@ -6,19 +6,23 @@ times has several cumulative rows with the same run id; the reconcile stage keep
 Rows written by 3.2.9/3.3.0 may have fewer fields than the header (empty columns dropped on
 append): the fields up to `country_iso_code` and the tail from `ram_total_size` on are still
 recoverable by position; the fields between are not, and the row is flagged.
+
+A row that cannot be read (a cell that is not a number or timestamp, a negative or infinite value,
+a start outside years 1-9999, every field empty as left by interleaved writes) or whose mean power
+is implausible is excluded with its reason; the rest of the file is read.
 """
 
 from __future__ import annotations
 
 import csv
-from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
 from reporter.errors import InputFormatError
-from reporter.records import Method, frame_from_rows
+from reporter.records import Exclusion, Method, frame_from_rows
 from reporter.sources.base import InputFile, ReadResult, split_header
 from reporter.sources.trackers import fields
+from reporter.sources.trackers.fields import ENDS_BEFORE_START
 
 REQUIRED = ("timestamp", "duration", "emissions", "energy_consumed")
 SIGNATURE = {"timestamp", "project_name", "duration", "emissions", "energy_consumed"}
@@ -42,33 +46,48 @@ class CodeCarbonReader:
     def read(self, source: InputFile) -> ReadResult:
         path = source.path
         rows: list[dict[str, object]] = []
+        exclusions: list[Exclusion] = []
         notes: list[str] = []
         shifted = 0
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.reader(handle)
-            header = [cell.strip() for cell in next(reader, [])]
-            missing = [name for name in REQUIRED if name not in header]
-            if missing:
-                raise InputFormatError(
-                    f"required column '{missing[0]}' is missing from the header", path, 1, missing[0]
-                )
-            key_column = "run_id" if "run_id" in header else "experiment_id"
-            if key_column not in header:
-                raise InputFormatError("neither 'run_id' nor 'experiment_id' is in the header", path, 1)
-            for cells in reader:
-                if not cells or all(not c.strip() for c in cells):
-                    continue
-                row_number = reader.line_num
-                values, was_shifted = _align(header, cells, path, row_number)
-                shifted += was_shifted
-                rows.append(_reading(values, source, row_number, key_column, was_shifted))
+            with fields.csv_problems(path, lambda: reader.line_num):
+                header = [cell.strip() for cell in next(reader, [])]
+                key_column = _key_column(header, path)
+                for cells in reader:
+                    if not cells or cells == [""]:
+                        continue  # a blank line
+                    row_number = reader.line_num
+                    if all(not c.strip() for c in cells):
+                        exclusions.append(
+                            Exclusion(row_number, f"every field of the row is empty ({len(cells)} fields)")
+                        )
+                        continue
+                    values, was_shifted = _align(header, cells, path, row_number)
+                    shifted += was_shifted
+                    fields.excluding(
+                        rows, exclusions, row_number, _reading, values, source, row_number, key_column, was_shifted
+                    )
         if shifted:
             notes.append(
                 f"{shifted} row(s) have fewer fields than the header (CodeCarbon 3.2.9/3.3.0 "
                 "append bug): energy and emissions kept, the fields between country_iso_code "
                 "and ram_total_size are not recoverable and are left empty"
             )
-        return ReadResult(readings=frame_from_rows(rows), rows_read=len(rows), notes=notes)
+        return ReadResult(
+            readings=frame_from_rows(rows), rows_read=len(rows) + len(exclusions), exclusions=exclusions, notes=notes
+        )
+
+
+def _key_column(header: list[str], path: Path) -> str:
+    """The run key column; a required column missing from the header fails the file."""
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise InputFormatError(f"required column '{missing[0]}' is missing from the header", path, 1, missing[0])
+    key_column = "run_id" if "run_id" in header else "experiment_id"
+    if key_column not in header:
+        raise InputFormatError("neither 'run_id' nor 'experiment_id' is in the header", path, 1)
+    return key_column
 
 
 def _align(header: list[str], cells: list[str], path: Path, row: int) -> tuple[dict[str, str | None], bool]:
@@ -98,10 +117,13 @@ def _reading(
 ) -> dict[str, object]:
     path = source.path
     end = fields.timestamp(values.get("timestamp"), path, row, "timestamp", TIME_FORMATS)
-    duration_s = fields.number(values.get("duration"), path, row, "duration")
+    duration_s = fields.number(values.get("duration"), path, row, "duration", negative=ENDS_BEFORE_START)
     energy = fields.number(values.get("energy_consumed"), path, row, "energy_consumed")
     emissions = fields.number(values.get("emissions"), path, row, "emissions", required=False)
     pue = fields.number(values.get("pue"), path, row, "pue", required=False, minimum=1.0)
+    assert duration_s is not None and energy is not None
+    start = fields.shifted(end, -duration_s, path, row, "duration")
+    fields.check_power(energy, duration_s, fields.count(values.get("gpu_count")), source.options, path, row)
     run_id = fields.text(values.get(key_column)) or f"{source.sha256[:12]}:row{row}"
     flags = ["shifted_fields"] if shifted else []
     if pue is None:
@@ -111,7 +133,6 @@ def _reading(
     hardware = "; ".join(
         part for part in (fields.text(values.get("gpu_model")), fields.text(values.get("cpu_model"))) if part
     )
-    assert duration_s is not None and energy is not None
     return {
         "source_format": CodeCarbonReader.name,
         "source_file": str(path),
@@ -122,7 +143,7 @@ def _reading(
         "project": fields.text(values.get("project_name")),
         "team": source.options.get("team"),
         "model": source.options.get("model"),
-        "start_time": end - timedelta(seconds=duration_s),
+        "start_time": start,
         "end_time": end,
         "duration_s": duration_s,
         "country_code": _upper(fields.text(values.get("country_iso_code"))),

@@ -4,24 +4,28 @@
 includes the `pue` the tracker was given; the file does not record that PUE, so it is taken from
 the input's `tracker_pue` option, or eco2ai's default of 1.0 (flagged). CO2 is in kg.
 `N/A` and empty cells mean the same. One `id` is one run (rows are rewritten in place).
+`region/country` is an alpha-2 code (`KR`), or country and region joined by a slash, with or
+without parentheses (`IN/Delhi`, `(Russia/Moscow)`). A row that cannot be read, or whose mean
+power is implausible, is excluded with its reason.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from datetime import timedelta
 from typing import ClassVar
 
 from reporter.errors import InputFormatError
-from reporter.records import Method, frame_from_rows
+from reporter.records import Exclusion, Method, frame_from_rows
 from reporter.sources.base import InputFile, ReadResult, split_header
 from reporter.sources.trackers import fields
+from reporter.sources.trackers.fields import ENDS_BEFORE_START
 
 ENERGY_COLUMNS = ("power_consumption(kWh)", "power_consumption(kWTh)")
 REQUIRED = ("start_time", "duration(s)")
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f")
-PLACE = re.compile(r"^\((?P<country>[^/]*)/(?P<region>.*)\)$")
+PLACE = re.compile(r"^\(?(?P<country>[^/()]*)/(?P<region>[^()]*)\)?$")
+DEVICES = re.compile(r"(?P<n>\d+) device\(s\)\s*$")
 
 
 class Eco2aiReader:
@@ -37,30 +41,32 @@ class Eco2aiReader:
     def read(self, source: InputFile) -> ReadResult:
         path = source.path
         rows: list[dict[str, object]] = []
+        exclusions: list[Exclusion] = []
         notes: list[str] = []
         declared_pue = source.options.get("tracker_pue")
         with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             reader = csv.DictReader(handle)
-            header = [name.strip() for name in reader.fieldnames or []]
-            reader.fieldnames = header
-            energy_column = next((c for c in ENERGY_COLUMNS if c in header), None)
-            for name in (*REQUIRED, energy_column or ENERGY_COLUMNS[0]):
-                if name not in header:
-                    raise InputFormatError(
-                        f"required column '{name}' is missing from the header", path, 1, name
-                    )
-            assert energy_column is not None
-            for values in reader:
-                row = reader.line_num
-                if None in values:
-                    raise InputFormatError("row has more fields than the header", path, row)
-                rows.append(_reading(values, source, row, energy_column, declared_pue))
+            with fields.csv_problems(path, lambda: reader.reader.line_num):
+                header = [name.strip() for name in reader.fieldnames or []]
+                reader.fieldnames = header
+                energy_column = next((c for c in ENERGY_COLUMNS if c in header), None)
+                for name in (*REQUIRED, energy_column or ENERGY_COLUMNS[0]):
+                    if name not in header:
+                        raise InputFormatError(f"required column '{name}' is missing from the header", path, 1, name)
+                assert energy_column is not None
+                for values in reader:
+                    row = reader.line_num
+                    if None in values:
+                        raise InputFormatError("row has more fields than the header", path, row)
+                    fields.excluding(rows, exclusions, row, _reading, values, source, row, energy_column, declared_pue)
         if declared_pue is None and rows:
             notes.append(
                 "eco2ai does not record the PUE it applied; its default 1.0 is assumed "
                 "(set tracker_pue for this input if the runs were given another PUE)"
             )
-        return ReadResult(readings=frame_from_rows(rows), rows_read=len(rows), notes=notes)
+        return ReadResult(
+            readings=frame_from_rows(rows), rows_read=len(rows) + len(exclusions), exclusions=exclusions, notes=notes
+        )
 
 
 def _reading(
@@ -72,17 +78,19 @@ def _reading(
 ) -> dict[str, object]:
     path = source.path
     start = fields.timestamp(values.get("start_time"), path, row, "start_time", TIME_FORMATS)
-    duration_s = fields.number(values.get("duration(s)"), path, row, "duration(s)")
+    duration_s = fields.number(values.get("duration(s)"), path, row, "duration(s)", negative=ENDS_BEFORE_START)
     energy = fields.number(values.get(energy_column), path, row, energy_column)
     co2_kg = fields.number(values.get("CO2_emissions(kg)"), path, row, "CO2_emissions(kg)", required=False)
     assert duration_s is not None and energy is not None
+    end = fields.shifted(start, duration_s, path, row, "duration(s)")
+    fields.check_power(energy, duration_s, _gpus(values.get("GPU_name")), source.options, path, row)
     flags = [] if declared_pue is not None else ["pue_assumed_default"]
     pue = float(declared_pue) if declared_pue is not None else 1.0
     country, region = _place(fields.text(values.get("region/country")))
     hardware = "; ".join(
         part
         for part in (fields.text(values.get("GPU_name")), fields.text(values.get("CPU_name")))
-        if part and not part.startswith("0 device")
+        if part and _gpus(part) != 0  # "CPU 0 device(s)" / " 0 device(s)": no GPU
     )
     description = fields.text(
         values.get("experiment_description") or values.get("experiment_description(model type etc.)")
@@ -98,7 +106,7 @@ def _reading(
         "team": source.options.get("team"),
         "model": source.options.get("model"),
         "start_time": start,
-        "end_time": start + timedelta(seconds=duration_s),
+        "end_time": end,
         "duration_s": duration_s,
         "country_code": country,
         "region": region,
@@ -113,11 +121,19 @@ def _reading(
     }
 
 
+def _gpus(value: str | None) -> float | None:
+    """The GPU count in eco2ai's `GPU_name` ('<name> <n> device(s)'), or None."""
+    match = DEVICES.search(value or "")
+    return float(match["n"]) if match else None
+
+
 def _place(value: str | None) -> tuple[str | None, str | None]:
-    """eco2ai writes an alpha-2 code, or '(<country>/<region>)'."""
+    """eco2ai writes an alpha-2 code, or '<country>/<region>' (older versions in parentheses)."""
     if value is None:
         return None, None
     match = PLACE.match(value)
     if match:
-        return match["country"].strip() or None, match["region"].strip() or None
+        country = match["country"].strip()
+        country = country.upper() if len(country) == 2 else country
+        return country or None, match["region"].strip() or None
     return value.upper(), None
