@@ -127,6 +127,7 @@ FLAG_MEANINGS["market_fallback_location"] = (
 )
 
 METHOD_MEANINGS = {
+    "metered": "energy metered at the hardware (a GPU power log integrated over time)",
     "measured": "energy measured by a tracker during the run",
     "estimated": "energy estimated from hardware power and run time",
     "provider_reported": "energy reported by the cloud or hosting provider",

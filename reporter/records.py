@@ -19,7 +19,8 @@ from reporter.errors import InputError
 class Method(StrEnum):
     """How an energy figure was obtained."""
 
-    MEASURED = "measured"
+    METERED = "metered"  # a power log or energy counter of the hardware itself (ranks first)
+    MEASURED = "measured"  # a software tracker's measurement of a run
     ESTIMATED = "estimated"
     PROVIDER_REPORTED = "provider_reported"
 

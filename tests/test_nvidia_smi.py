@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from reporter.report import build_report
 from reporter.sources import detect
 from reporter.sources.base import InputFile
 from tests.conftest import run_inputs
@@ -46,6 +47,9 @@ def test_energy_is_the_integral_of_the_samples_per_gpu(log: Path) -> None:
     gap = items[items["flags"].str.contains("power_log_gap")]
     assert list(gap["source_row"]) == [3] and gap["energy_kwh"].iloc[0] == pytest.approx(500 / J_PER_KWH)
     assert set(items["hardware"]) == {"NVIDIA A100-SXM4-40GB"}
+    assert set(items["method"]) == {"metered"} and set(items["scope"]) == {"scope2"}
+    report = build_report(result)
+    assert report.data_quality.metered_share == 1.0
     assert (items["country_iso3"] == "DEU").all()
 
 

@@ -80,6 +80,7 @@ KEY_LABELS = {"source": FORMAT_LABELS, "provider": PROVIDER_LABELS, "category": 
 STATUS_LABELS = {"unclassified": "Unclassified", "unsupported": "Not supported"}
 
 METHOD_LABELS = {
+    "metered": "Metered by a GPU power log",
     "measured": "Measured by an energy tracker",
     "estimated": "Estimated from cloud bills",
     "provider_reported": "Reported by the cloud provider",

@@ -189,6 +189,11 @@ class DataQuality:
         return self.method_energy_share.get("measured", 0.0)
 
     @property
+    def metered_share(self) -> float:
+        """Share of the period's energy metered at the hardware (power logs)."""
+        return self.method_energy_share.get("metered", 0.0)
+
+    @property
     def fallback_share(self) -> float:
         """Share of the period's energy whose location used the fallback grid factor."""
         return self.location_status_energy_share.get("fallback", 0.0)

@@ -138,7 +138,7 @@ def _reading(row: Any, source: InputFile, gpu_column: str) -> dict[str, object]:
         "source_file": str(source.path),
         "source_sha256": source.sha256,
         "source_row": int(row.row),
-        "method": Method.MEASURED.value,
+        "method": Method.METERED.value,
         "run_id": f"{source.path.stem}:{gpu_column}={row.gpu}:{row.start:%Y-%m-%dT%H:%M:%S}",
         "start_time": row.start.to_pydatetime(),
         "end_time": row.end.to_pydatetime(),
