@@ -153,6 +153,31 @@ class CreditConfig(_Strict):
     retired: bool = True
 
 
+class LinkConfig(_Strict):
+    """Tracker runs measured on billed cloud machines: their measurement replaces the estimate."""
+
+    tracker_project: str = Field(min_length=1)
+    tag: str | None = None  # "key=value" of the bill lines' tag (the key must be in [cloud] tag_keys)
+    account: str | None = None  # with instance_type
+    instance_type: str | None = None
+    resource_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> LinkConfig:
+        if self.resource_id is not None:
+            raise ValueError(
+                "resource_id: bills are summed per month, account, usage type and tags, so resource ids "
+                "are not kept; link by tag = \"key=value\" or by account and instance_type"
+            )
+        by_tag = self.tag is not None
+        by_machine = self.account is not None and self.instance_type is not None
+        if by_tag == by_machine:
+            raise ValueError("give either tag = \"key=value\" or both account and instance_type")
+        if by_tag and "=" not in str(self.tag):
+            raise ValueError(f"tag '{self.tag}' is not key=value")
+        return self
+
+
 class History(_Strict):
     url: str | None = None
 
@@ -177,6 +202,7 @@ class ReportConfig(_Strict):
     targets: list[TargetConfig] = Field(default_factory=list)
     credits: list[CreditConfig] = Field(default_factory=list)
     instruments: list[InstrumentConfig] = Field(default_factory=list)
+    links: list[LinkConfig] = Field(default_factory=list)
     history: History = Field(default_factory=History)
     limits: Limits = Field(default_factory=Limits)
     base_dir: str = "."

@@ -119,6 +119,20 @@ FLAG_MEANINGS.update(
     }
 )
 
+# Flags of linked tracker runs and bill lines (reporter.core.link).
+FLAG_MEANINGS.update(
+    {
+        "linked_to_bill": (
+            "A tracker run on a billed cloud machine ([[links]]): its measured IT energy, at the provider's "
+            "PUE, replaces the estimate for the hours it covers."
+        ),
+        "replaced_by_measurement": (
+            "A bill line whose estimate is partly or wholly replaced by tracker runs measured on the same "
+            "machines; it keeps the estimate of the hours no run covered."
+        ),
+    }
+)
+
 # Flags of the market-based stage (reporter.core.market).
 FLAG_MEANINGS["market_fallback_location"] = (
     "The market-based figure uses the location-based factor: for own operations, no instrument, "

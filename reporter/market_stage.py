@@ -1,4 +1,4 @@
-"""The market-based stage's I/O side: the configuration's instruments and rates as the pure core
+"""The market-based and link stages' I/O side: the configuration's instruments and rates as the pure core
 (`reporter.core.market`) takes them, their keys normalised like the location-based factors'."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from reporter.config import ReportConfig
+from reporter.core.link import Link
 from reporter.core.market import FALLBACK_BASES, FALLBACK_FLAG, Instrument, MarketResult, market_based
 from reporter.errors import ConfigError
 from reporter.factors import FactorTable
@@ -42,6 +43,23 @@ def market_flags(items: pd.DataFrame, allocated: pd.DataFrame) -> pd.DataFrame:
     new = np.where(frame.index.isin(fell_back), FALLBACK_FLAG, "")
     frame["flags"] = join_flag_columns(frame["flags"], list(new))
     return frame
+
+
+def links_from(config: ReportConfig) -> list[Link]:
+    """The configuration's links; a tag link's key must be one the bills keep."""
+    links = []
+    for number, entry in enumerate(config.links):
+        tag = None
+        if entry.tag is not None:
+            key, _, value = entry.tag.partition("=")
+            if key.strip() not in config.cloud.tag_keys:
+                raise ConfigError(
+                    f"links[{number}].tag: the key '{key.strip()}' is not in [cloud] tag_keys, so the bills do "
+                    "not keep it"
+                )
+            tag = (key.strip(), value.strip())
+        links.append(Link(entry.tracker_project, tag, entry.account, entry.instance_type))
+    return links
 
 
 def _key(table: FactorTable, raw: str, where: str) -> str:

@@ -14,12 +14,13 @@ from reporter.core import aggregate
 from reporter.core.attribute import assign_scope, owners_from_tags, tag_columns
 from reporter.core.emissions import attach_emissions
 from reporter.core.energy import estimate_energy
+from reporter.core.link import LinkUse, link_runs
 from reporter.core.market import InstrumentUse
 from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
-from reporter.market_stage import market_flags, run_market_stage
+from reporter.market_stage import links_from, market_flags, run_market_stage
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, frame_from_rows, join_flags, validate_readings
 
 
@@ -56,6 +57,7 @@ class PipelineResult:
     factors: FactorTable
     instruments: tuple[InstrumentUse, ...] = ()  # market-based Scope 2: each instrument and its use
     provider_emissions: pd.DataFrame | None = None  # providers' own figures in the period (control totals)
+    links: tuple[LinkUse, ...] = ()  # tracker runs that replaced bill estimates, per link and month
 
 
 def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
@@ -68,6 +70,7 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
     items = estimate_energy(kept, config.facility.pue, config.method.energy_model)
+    items, link_uses = link_runs(items, links_from(config))
     items = assign_scope(items)
     tag_for = {"team": config.cloud.team_tag, "project": config.cloud.project_tag, "model": config.cloud.model_tag}
     owner_tags = {column: key for column, key in tag_for.items() if key}
@@ -86,7 +89,7 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     market = run_market_stage(config, table, allocated)
     items = market_flags(items, market.allocated)
     return PipelineResult(
-        config, period, ledgers, plan.skipped, items, market.allocated, table, market.instruments, provided
+        config, period, ledgers, plan.skipped, items, market.allocated, table, market.instruments, provided, link_uses
     )
 
 

@@ -144,6 +144,7 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
         "Credits",
         "Instruments",
         "Provider figures",
+        "Links",
         "History",
         "Breakdown",
         "Line items",

@@ -104,6 +104,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
         output=OutputOptions(json_line_items=config.output.json_line_items, templates=_templates(config)),
         provider_comparison=provider.comparison(allocated, result.provider_emissions),
+        links=result.links,
     )
 
 

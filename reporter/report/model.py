@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from reporter.core.link import LinkUse
 from reporter.records import Exclusion, ExclusionGroup
 from reporter.report.lineage import LineageFile, lineage_file
 
@@ -424,6 +425,7 @@ class Report:
     line_item_groups: pd.DataFrame = field(repr=False)  # by month, account, service, region, usage type
     output: OutputOptions = field(default_factory=OutputOptions)
     provider_comparison: tuple[ProviderComparison, ...] = ()  # providers' carbon exports beside our estimates
+    links: tuple[LinkUse, ...] = ()  # tracker runs that replaced bill estimates (reporter.core.link)
 
     @property
     def file_stem(self) -> str:

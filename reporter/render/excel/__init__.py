@@ -48,6 +48,7 @@ BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Credits": progress.credits,
     "Instruments": tables.instruments,
     "Provider figures": tables.provider_figures,
+    "Links": tables.links,
     "History": progress.history,
     "Breakdown": tables.breakdown,
     "Line items": line_items.line_items,

@@ -216,3 +216,21 @@ def provider_figures(sheet: Sheet, report: Report) -> None:
         ],
         empty=None if report.provider_comparison else "No provider carbon export was given.",
     )
+
+
+def links(sheet: Sheet, report: Report) -> None:
+    columns = [
+        Column("tracker_project"), Column("resource"), Column("month"), Column("tracker_runs", COUNT),
+        Column("bill_lines", COUNT), Column("run_hours", QUANTITY), Column("billed_hours", QUANTITY),
+        Column("covered_share", SHARE), Column("measured_kwh", KWH), Column("estimated_kwh_replaced", KWH),
+        Column("note"),
+    ]
+    sheet.table(columns, report.links)
+    sheet.notes(
+        [
+            "Tracker runs measured on billed cloud machines ([[links]]). Per link and month, the runs' "
+            "hours cover a share of the linked bill lines' instance-hours; that share of the estimate is "
+            "replaced by the runs' measured IT energy x the provider's PUE, so nothing counts twice.",
+        ],
+        empty=None if report.links else "No links are configured: tracker runs and bill lines are counted apart.",
+    )
