@@ -1,0 +1,104 @@
+"""Generate the synthetic organisation's GPU power log and AWS carbon export (deterministic).
+
+Everything written here is SYNTHETIC: an invented inference node's nvidia-smi log and an invented
+AWS "Carbon emissions" export for Acme AI's synthetic bills. No number in them was measured or
+published by anyone. Regenerate with:
+
+    python scripts/make_synthetic_extras.py --out sample_inputs/synthetic-acme --seed 2026
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import random
+from datetime import datetime, timedelta
+from pathlib import Path
+
+GPUS = ("NVIDIA L4", "NVIDIA L4")
+AWS_ACCOUNTS = ("410000000001", "410000000002", "410000000003")
+
+
+def write_power_log(path: Path, rng: random.Random) -> int:
+    """Two L4 GPUs sampled every 60 s over three days of March 2026, with one 20-minute gap."""
+    start = datetime(2026, 3, 9, 8, 0, 0)
+    rows = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        handle.write("index, name, timestamp, power.draw [W]\n")
+        for step in range(3 * 24 * 60):
+            moment = start + timedelta(minutes=step)
+            if datetime(2026, 3, 10, 14, 0) <= moment < datetime(2026, 3, 10, 14, 20):
+                continue  # the logger was restarted: no samples
+            daytime = 0.5 + 0.5 * math.sin((moment.hour - 6) / 24 * 2 * math.pi)
+            for index, name in enumerate(GPUS):
+                watts = 16 + 52 * daytime * rng.uniform(0.8, 1.0)
+                handle.write(f"{index}, {name}, {moment:%Y/%m/%d %H:%M:%S}.000, {watts:.2f} W\n")
+                rows += 1
+    return rows
+
+
+def write_carbon_export(path: Path, rng: random.Random) -> int:
+    """Monthly location- and market-based MTCO2e per account for us-east-1, January to October 2026."""
+    header = [
+        "last_refresh_timestamp",
+        "location",
+        "model_version",
+        "payer_account_id",
+        "product_code",
+        "region_code",
+        "total_lbm_emissions_unit",
+        "total_lbm_emissions_value",
+        "total_mbm_emissions_unit",
+        "total_mbm_emissions_value",
+        "usage_account_id",
+        "usage_period_end",
+        "usage_period_start",
+    ]
+    base = {"410000000001": 0.004, "410000000002": 0.090, "410000000003": 0.010}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for month in range(1, 11):
+            first = datetime(2026, month, 1)
+            following = datetime(2026 + month // 12, month % 12 + 1, 1)
+            for account in AWS_ACCOUNTS:
+                lbm = base[account] * rng.uniform(0.85, 1.15)
+                mbm = lbm * rng.uniform(0.15, 0.3)
+                writer.writerow(
+                    [
+                        "2026-11-20T00:00:00Z",
+                        "US East (N. Virginia)",
+                        "v3.0.0",
+                        "400000000000",
+                        "AmazonEC2",
+                        "us-east-1",
+                        "MTCO2e",
+                        f"{lbm:.6f}",
+                        "MTCO2e",
+                        f"{mbm:.6f}",
+                        account,
+                        f"{following:%Y-%m-%dT%H:%M:%SZ}",
+                        f"{first:%Y-%m-%dT%H:%M:%SZ}",
+                    ]
+                )
+                rows += 1
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("sample_inputs/synthetic-acme"))
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    samples = write_power_log(args.out / "power-logs" / "seoul-inference-gpu-power.csv", rng)
+    exported = write_carbon_export(args.out / "provider-carbon" / "aws-carbon-emissions-2026.csv", rng)
+    print(f"power log: {samples} samples; carbon export: {exported} rows")
+
+
+if __name__ == "__main__":
+    main()
