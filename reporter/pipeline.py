@@ -16,9 +16,11 @@ from reporter.core.emissions import attach_emissions
 from reporter.core.energy import estimate_energy
 from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
+from reporter.errors import InputError, ReporterError
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, frame_from_rows, join_flags, validate_readings
+from reporter.sources.base import ReadResult
 
 
 @dataclass
@@ -57,7 +59,13 @@ class PipelineResult:
 def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
     period = config.period.resolve()
     table = (factors or load_factor_table()).with_overrides(config.factors.location_based, origin="configuration")
-    plan = plan_inputs(config.inputs, config.base_path, tag_keys=config.cloud.tag_keys, day_months=period.cut_months())
+    plan = plan_inputs(
+        config.inputs,
+        config.base_path,
+        tag_keys=config.cloud.tag_keys,
+        day_months=period.cut_months(),
+        listed_in=config.inputs_from,
+    )
     ledgers, readings = _read_all(plan)
     by_path = {ledger.path: ledger for ledger in ledgers}
     kept, superseded = deduplicate_runs(readings)
@@ -86,7 +94,7 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:
     frames: list[pd.DataFrame] = []
     for planned in plan.planned:
         with shown_as(planned.display):
-            result = planned.reader.read(planned.file)
+            result = _read_one(planned)
             readings = _with_options(validate_readings(result.readings), planned)
         ledgers.append(
             InputLedger(
@@ -96,7 +104,7 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:
                 origin=planned.origin,
                 rows_read=result.rows_read,
                 exclusions=list(result.exclusions),
-                notes=list(result.notes),
+                notes=[*planned.file.notes, *result.notes],
                 exclusion_groups=list(result.exclusion_groups),
             )
         )
@@ -104,6 +112,27 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame]:
             frames.append(readings)
     combined = pd.concat(frames, ignore_index=True) if frames else frame_from_rows([])
     return ledgers, combined
+
+
+def _read_one(planned: PlannedInput) -> ReadResult:
+    """The reader's result, once the whole-file check agrees the file is sound.
+
+    A damaged file (a truncated or oversized gzip stream) is reported as such even if the reader
+    failed on it first; an unexpected failure of a reader becomes an InputError naming the file.
+    """
+    source = planned.file
+    try:
+        result = planned.reader.read(source)
+    except ReporterError:
+        source.verify()
+        raise
+    except Exception as exc:  # a reader's bug must not become a traceback; the message names it
+        source.verify()
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = f"cannot read the file: {type(exc).__name__}: {detail}".rstrip(": ")
+        raise InputError(message, path=source.given) from exc
+    source.verify()
+    return result
 
 
 def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame:
