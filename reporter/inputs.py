@@ -33,9 +33,26 @@ class PlannedInput:
 
 
 @dataclass
+class Skip:
+    """A file left out, with why; `twin` is the planned input with the same content, if that is why."""
+
+    where: Path  # absolute, for shortening the display of files outside the config folder
+    display: str
+    reason: str
+    twin: PlannedInput | None = None
+    sha256: str = ""
+
+    def shown(self) -> tuple[str, str]:
+        if self.twin is None:
+            return self.display, self.reason
+        return self.display, f"same content as {self.twin.display} (sha256 {self.sha256[:12]}…), read once"
+
+
+@dataclass
 class InputPlan:
     planned: list[PlannedInput] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,21 +94,24 @@ def plan_inputs(
         for candidate in candidates:
             _add(plan, seen, candidate, config.format, options, base)
     _shorten_outside(plan, base)
+    plan.skipped = [skip.shown() for skip in plan.skips]
     return plan
 
 
 def _shorten_outside(plan: InputPlan, base: Path) -> None:
-    """Inputs outside the config and working folders are shown relative to their common folder."""
+    """Inputs (read or skipped) outside the config and working folders are shown relative to their common folder."""
     roots = (_real(base), _real(Path.cwd()))
-    outside = [p for p in plan.planned if not any(_real(p.file.given).is_relative_to(r) for r in roots)]
+    entries: list[PlannedInput | Skip] = [*plan.planned, *plan.skips]
+    where = {id(e): (_real(e.file.given) if isinstance(e, PlannedInput) else e.where) for e in entries}
+    outside = [e for e in entries if not any(where[id(e)].is_relative_to(r) for r in roots)]
     if not outside:
         return
-    paths = [str(_real(p.file.given)) for p in outside]
+    paths = [str(where[id(e)]) for e in outside]
     common = Path(os.path.commonpath(paths))
     if len(outside) == 1 or common == Path(paths[0]):
         common = Path(paths[0]).parent
-    for planned in outside:
-        planned.display = _real(planned.file.given).relative_to(common).as_posix()
+    for entry in outside:
+        entry.display = where[id(entry)].relative_to(common).as_posix()
 
 
 def _real(path: Path) -> Path:
@@ -171,12 +191,13 @@ def _add(
     if resolved in seen:
         return
     seen.add(resolved)
-    shown = _display(path, base, follow=candidate.problem is None)
-    display = _unique(shown, path, {p.display for p in plan.planned})
+    follow = candidate.problem is None
+    display = _unique(_display(path, base, follow), path, {p.display for p in plan.planned})
+    where = _real(path) if follow and os.path.exists(path) else Path(os.path.abspath(path))
     listed = candidate.origin != "named"  # a file found in a folder or by a pattern is skipped, not an error
     origin = origin or ("named" if candidate.origin == "named" else "folder")
     if listed and (path.suffix.lower() in (".md", ".txt", ".toml", ".py") or path.stem.lower() in SKIPPED_NAMES):
-        plan.skipped.append((display, NOT_INPUT))
+        plan.skips.append(Skip(where, display, NOT_INPUT))
         return
     try:
         with shown_as(display):
@@ -187,11 +208,11 @@ def _add(
     except InputError as exc:
         if not listed:
             raise
-        plan.skipped.append((display, _skip_reason(exc)))
+        plan.skips.append(Skip(where, display, _skip_reason(exc)))
         return
     twin = _same_content(plan, source)
     if twin is not None:
-        plan.skipped.append((display, f"same content as {twin.display} (sha256 {source.sha256[:12]}…), read once"))
+        plan.skips.append(Skip(where, display, "same content", twin, source.sha256))
         return
     plan.planned.append(PlannedInput(source, reader, display, origin))
     if reader.name == "codecarbon":

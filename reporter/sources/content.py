@@ -39,6 +39,9 @@ RATIO_FLOOR = 64 * 1024
 # The first decompressed bytes looked at synchronously (the rest is checked with the hash).
 GZIP_PREFIX = 64 * 1024 * 1024
 UTF8_NAMES = ("utf-8", "utf-8-sig")
+# A file with at least this many valid non-ASCII UTF-8 characters per byte that is not UTF-8 is
+# damaged UTF-8, not another encoding (in cp949 or cp1252 text, valid UTF-8 pairs are rare accidents).
+MOSTLY_UTF8 = 2
 # Kinds no reader reads, by their first bytes.
 REFUSED = (
     (b"PK\x03\x04", "zip"),
@@ -179,7 +182,7 @@ def _utf8_problem(path: Path, gzipped: bool) -> str | None:
 
 def _describe_invalid(path: Path, gzipped: bool, where: int, line: int) -> str:
     valid, invalid = _utf8_shares(path, gzipped)
-    if valid >= 9 * invalid:
+    if valid >= MOSTLY_UTF8 * invalid:
         return (
             f"not valid UTF-8: {invalid} byte(s) are not UTF-8 among {valid} UTF-8 characters, "
             f"the first at byte {where} (line {line})"
@@ -231,7 +234,7 @@ def _guess_legacy(path: Path, gzipped: bool) -> str | None:
             except UnicodeDecodeError:
                 fits_western = False
     valid, invalid = _utf8_shares(path, gzipped)
-    if valid >= 9 * invalid:
+    if valid >= MOSTLY_UTF8 * invalid:
         return None
     if fits_korean and non_ascii and core >= 0.8 * non_ascii:
         return "cp949"
