@@ -143,7 +143,8 @@ def decode_plan(path: Path, head: bytes, declared: str | None) -> Text:
         return Text()
     guess = _guess_legacy(path, gzipped)
     if guess is None:
-        raise InputError(f"{problem}; name its encoding with encoding = \"…\" in its [[inputs]] entry", path=path)
+        advice = 'fix the file, or name its encoding with encoding = "…" in its [[inputs]] entry'
+        raise InputError(f"{problem}; {advice}", path=path)
     return _transcoded(path, gzipped, guess, f"read as {guess}: the file is not UTF-8")
 
 
