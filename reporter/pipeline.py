@@ -129,10 +129,17 @@ def _read_one(planned: PlannedInput) -> ReadResult:
     except Exception as exc:  # a reader's bug must not become a traceback; the message names it
         source.verify()
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        message = f"cannot read the file: {type(exc).__name__}: {detail}".rstrip(": ")
+        message = f"cannot read the file: {_kind(exc)}: {detail}".rstrip(": ")
         raise InputError(message, path=source.given) from exc
     source.verify()
     return result
+
+
+def _kind(exc: Exception) -> str:
+    """The exception's type as a reader of the message knows it: ValueError, csv.Error, duckdb.IOException."""
+    kind = type(exc)
+    module = kind.__module__.lstrip("_").split(".")[0]
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
 
 
 def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame:
