@@ -78,10 +78,7 @@ def close(a: float, b: float) -> bool:
 
 
 def by_project(result: PipelineResult) -> dict[str, float]:
-    return {
-        str(key): float(value)
-        for key, value in result.allocated.groupby("project")["energy_kwh"].sum().items()
-    }
+    return {str(key): float(value) for key, value in result.allocated.groupby("project")["energy_kwh"].sum().items()}
 
 
 @FAST

@@ -98,7 +98,9 @@ def mutate(data: bytes, edits: list[tuple[int, int, int, bytes]]) -> bytes:
     return bytes(out)
 
 
-TRICKY = st.sampled_from([b"\x00", b"\r", b"\n", b'"', b",", b"\xff\xfe", b"\xef\xbb\xbf", b"-1e309", b"NaN", b"\t", b";"])
+TRICKY = st.sampled_from(
+    [b"\x00", b"\r", b"\n", b'"', b",", b"\xff\xfe", b"\xef\xbb\xbf", b"-1e309", b"NaN", b"\t", b";"]
+)
 edits = st.lists(
     st.tuples(st.integers(0, 3), st.integers(0, HEAD), st.integers(0, 400), st.one_of(TRICKY, st.binary(max_size=12))),
     min_size=1,
