@@ -383,6 +383,28 @@ def test_a_gzip_file_whose_content_is_binary_is_refused(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("encoding", ["cp949", "utf-16"])
+def test_a_gzip_file_in_another_encoding_is_read_with_a_note(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "emissions.csv.gz"
+    path.write_bytes(gzip.compress(_renamed("한국어-모델").encode(encoding)))
+    result = run_inputs([path])
+    assert "한국어-모델" in projects(result)
+    assert result.ledgers[0].notes[0].startswith(f"read as {encoding if encoding == 'cp949' else 'UTF-16'}")
+
+
+def test_a_gzip_bill_that_leaves_utf8_late_is_an_error_after_reading(tmp_path: Path) -> None:
+    header, *rows = FOCUS.read_text(encoding="utf-8").splitlines(keepends=True)
+    body = (header + "".join(rows[:200])).encode()  # more than the decompressed head that is checked first
+    assert len(body) > content.HEAD_KEPT
+    data = body + rows[200].replace('"SunBird"', '"SunBïrd"').encode("cp1252") + "".join(rows[201:]).encode()
+    (tmp_path / "bill.csv.gz").write_bytes(gzip.compress(data))
+    where = data.index("ï".encode("cp1252"))
+    assert error_line(validate(tmp_path, "bill.csv.gz")) == (
+        f"error: bill.csv.gz: not UTF-8 text from byte {where} of its decompressed content; "
+        'name its encoding with encoding = "…" in its [[inputs]] entry'
+    )
+
+
 def test_a_whole_gzip_bill_is_read(tmp_path: Path) -> None:
     (tmp_path / "bill.csv.gz").write_bytes(gzip.compress(FOCUS.read_bytes()))
     result = run_inputs([tmp_path / "bill.csv.gz"], period="2024-09")

@@ -38,6 +38,7 @@ MAX_RATIO = 500
 RATIO_FLOOR = 64 * 1024
 # The first decompressed bytes looked at synchronously (the rest is checked with the hash).
 GZIP_PREFIX = 64 * 1024 * 1024
+HEAD_KEPT = 64 * 1024
 UTF8_NAMES = ("utf-8", "utf-8-sig")
 # A file with at least this many valid non-ASCII UTF-8 characters per byte that is not UTF-8 is
 # damaged UTF-8, not another encoding (in cp949 or cp1252 text, valid UTF-8 pairs are rare accidents).
@@ -134,6 +135,8 @@ def decode_plan(path: Path, head: bytes, declared: str | None) -> Text:
                 return _transcoded(path, gzipped, encoding, note)
             except InputError:
                 return Text()  # not text after all: detection says what it is
+    if b"\x00" in head and gzipped:
+        raise InputError("a gzip-compressed file whose content is binary, not text", path=path)
     if b"\x00" in head:
         return Text()  # binary: detection says it is not recognised
     if gzipped and _utf8_head(head):
@@ -282,33 +285,32 @@ def _transcoded(path: Path, gzipped: bool, encoding: str, note: str) -> Text:
 
 
 def check_gzip_prefix(path: Path) -> bytes:
-    """The first decompressed bytes (up to GZIP_PREFIX): an error if they are not text or expand too much."""
-    out = bytearray()
-    scanner = _GzipScan()
+    """The first decompressed bytes; an error if the first GZIP_PREFIX decompressed bytes (or the
+    whole stream, if shorter) are truncated or expand too much."""
+    scanner = _GzipScan(keep=HEAD_KEPT)
     with path.open("rb") as handle:
-        while len(out) < GZIP_PREFIX:
+        while scanner.expanded < GZIP_PREFIX:
             chunk = handle.read(CHUNK)
-            problem = scanner.feed(chunk, keep=out, limit=GZIP_PREFIX)
+            problem = scanner.feed(chunk)
             if problem:
                 raise InputError(problem, path=path)
-            if not chunk or scanner.done:
+            if not chunk:
                 break
-    if b"\x00" in out[:CHUNK]:
-        raise InputError("a gzip-compressed file whose content is binary, not text", path=path)
-    return bytes(out[: 1 << 16])
+    return bytes(scanner.head)
 
 
 class _GzipScan:
     """Feeds a gzip file's bytes through a decompressor: counts, and tells what is wrong."""
 
-    def __init__(self, text: bool = False) -> None:
+    def __init__(self, text: bool = False, keep: int = 0) -> None:
         self.inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
         self.text = codecs.getincrementaldecoder("utf-8")() if text else None
         self.compressed = 0
         self.expanded = 0
-        self.done = False
+        self.keep = keep
+        self.head = bytearray()  # the first `keep` decompressed bytes
 
-    def feed(self, chunk: bytes, keep: bytearray | None = None, limit: int = 0) -> str | None:
+    def feed(self, chunk: bytes) -> str | None:
         """Decompress one chunk (b"" at the end of the file); a message if the stream is bad."""
         if not chunk:
             if not (self.inflater.eof or self.compressed == 0):
@@ -325,8 +327,8 @@ class _GzipScan:
             if problem:
                 return problem
             self.expanded += len(piece)
-            if keep is not None and len(keep) < limit:
-                keep += piece
+            if len(self.head) < self.keep:
+                self.head += piece[: self.keep - len(self.head)]
             if self.expanded > MAX_RATIO * max(self.compressed, RATIO_FLOOR):
                 return (
                     f"refused: the gzip stream expands more than {MAX_RATIO} times "
@@ -339,9 +341,6 @@ class _GzipScan:
                     self.inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # the next member
                 else:
                     data = b""
-            if keep is not None and len(keep) >= limit:
-                self.done = True
-                return None
         return None
 
     def _not_text(self, piece: bytes, final: bool = False) -> str | None:
