@@ -100,10 +100,9 @@ def plan_inputs(
 
 def _shorten_outside(plan: InputPlan, base: Path) -> None:
     """Inputs (read or skipped) outside the config and working folders are shown relative to their common folder."""
-    roots = (_real(base), _real(Path.cwd()))
     entries: list[PlannedInput | Skip] = [*plan.planned, *plan.skips]
-    where = {id(e): (_real(e.file.given) if isinstance(e, PlannedInput) else e.where) for e in entries}
-    outside = [e for e in entries if not any(where[id(e)].is_relative_to(r) for r in roots)]
+    where = {id(e): (_given(e.file.given) if isinstance(e, PlannedInput) else e.where) for e in entries}
+    outside = [e for e in entries if _inside(where[id(e)], base) is None]
     if not outside:
         return
     paths = [str(where[id(e)]) for e in outside]
@@ -112,6 +111,11 @@ def _shorten_outside(plan: InputPlan, base: Path) -> None:
         common = Path(paths[0]).parent
     for entry in outside:
         entry.display = where[id(entry)].relative_to(common).as_posix()
+
+
+def _given(path: Path) -> Path:
+    """The absolute path as the user wrote it (links not resolved)."""
+    return Path(os.path.abspath(path))
 
 
 def _real(path: Path) -> Path:
@@ -191,9 +195,8 @@ def _add(
     if resolved in seen:
         return
     seen.add(resolved)
-    follow = candidate.problem is None
-    display = _unique(_display(path, base, follow), path, {p.display for p in plan.planned})
-    where = _real(path) if follow and os.path.exists(path) else Path(os.path.abspath(path))
+    display = _unique(_display(path, base), path, {p.display for p in plan.planned})
+    where = _given(path)
     listed = candidate.origin != "named"  # a file found in a folder or by a pattern is skipped, not an error
     origin = origin or ("named" if candidate.origin == "named" else "folder")
     if listed and (path.suffix.lower() in (".md", ".txt", ".toml", ".py") or path.stem.lower() in SKIPPED_NAMES):
@@ -256,7 +259,7 @@ def shown_as(display: str) -> Iterator[None]:
 
 def _unique(display: str, path: Path, taken: set[str]) -> str:
     """Lengthen a display path with parent folders until no other input shows the same."""
-    parts = _real(path).parts
+    parts = _given(path).parts
     depth = display.count("/") + 1
     while display in taken and depth < len(parts):
         depth += 1
@@ -264,15 +267,17 @@ def _unique(display: str, path: Path, taken: set[str]) -> str:
     return display
 
 
-def _display(path: Path, base: Path, follow: bool = True) -> str:
-    """A path to show in reports: relative to the config folder (or working folder) if inside.
+def _display(path: Path, base: Path) -> str:
+    """A path to show in reports: as the user wrote it, relative to the config folder (or working
+    folder) if inside; else its name (shortened later with the other outside inputs)."""
+    return _inside(_given(path), base) or path.name
 
-    Links are followed unless `follow` is false or they lead nowhere (a loop, a broken link).
-    """
-    resolved = _real(path) if follow and os.path.exists(path) else Path(os.path.abspath(path))
-    for root in (_real(base), _real(Path.cwd())):
-        try:
-            return resolved.relative_to(root).as_posix()
-        except ValueError:
-            continue
-    return path.name
+
+def _inside(path: Path, base: Path) -> str | None:
+    """`path` relative to the config or working folder, as written or with links resolved; None if outside both."""
+    roots = (_given(base), _real(base), Path.cwd(), _real(Path.cwd()))
+    for form in (path, _real(path)):
+        for root in roots:
+            if form.is_relative_to(root):
+                return form.relative_to(root).as_posix()
+    return None

@@ -154,6 +154,17 @@ def test_messages_name_the_file_as_the_user_gave_it(tmp_path: Path) -> None:
     assert line.startswith("error: in/deep/bill.parquet: Parquet file that cannot be read")
 
 
+def test_a_linked_file_is_named_by_the_link_the_user_gave(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "x91f.bin").write_bytes(CODECARBON.read_bytes())
+    (tmp_path / "store" / "y.bin").write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "emissions.csv").symlink_to("store/x91f.bin")
+    (tmp_path / "doc.csv").symlink_to("store/y.bin")
+    result = validate(tmp_path, "emissions.csv")
+    assert result.output.splitlines()[0].startswith("emissions.csv: codecarbon; 7 rows read")
+    assert error_line(validate(tmp_path, "doc.csv")).startswith("error: doc.csv: this is a PDF document")
+
+
 # --------------------------------------------------------------------------------------------
 # Folders: pipes, sockets, links, unreadable files
 
