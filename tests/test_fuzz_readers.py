@@ -52,7 +52,23 @@ def _seeds() -> dict[str, bytes]:
     for name, path in SEEDS.items():
         if path.exists():
             heads[name] = path.read_bytes()[:HEAD]
+    if "focus.csv" in heads:
+        heads["focus.parquet"] = _parquet(heads["focus.csv"])
     return heads
+
+
+def _parquet(csv_head: bytes) -> bytes:
+    """A small Parquet bill: the whole rows of a FOCUS head, every column as text."""
+    import io
+
+    import pyarrow.csv as pv
+    import pyarrow.parquet as pq
+
+    whole_rows = csv_head[: csv_head.rindex(b"\n") + 1]
+    table = pv.read_csv(io.BytesIO(whole_rows), convert_options=pv.ConvertOptions(strings_can_be_null=True))
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    return sink.getvalue()
 
 
 SEED_BYTES = _seeds()
