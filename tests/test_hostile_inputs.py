@@ -319,7 +319,7 @@ def test_a_mostly_utf8_file_with_a_bad_byte_is_an_error(tmp_path: Path) -> None:
     cut = data.index(b"\n", 500) + 1  # the bad byte starts line 3
     (tmp_path / "emissions.csv").write_bytes(data[:cut] + b"\xff" + data[cut:])
     line = error_line(validate(tmp_path, "emissions.csv"))
-    assert line.startswith("error: emissions.csv: not valid UTF-8: 1 byte(s) are not UTF-8")
+    assert line.startswith("error: emissions.csv: not valid UTF-8: 1 invalid byte sequence(s) among 5 UTF-8 characters")
     assert f"the first at byte {cut} (line 3)" in line
 
 
@@ -401,6 +401,15 @@ def test_a_gzip_file_in_another_encoding_is_read_with_a_note(tmp_path: Path, enc
     result = run_inputs([path])
     assert "한국어-모델" in projects(result)
     assert result.ledgers[0].notes[0].startswith(f"read as {encoding if encoding == 'cp949' else 'UTF-16'}")
+
+
+def test_a_truncated_gzip_file_in_another_encoding_is_an_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(content, "GZIP_PREFIX", 1024)  # the truncation is found while the encoding is checked
+    whole = gzip.compress((_renamed("한국어-모델") * 200).encode("cp949"))
+    (tmp_path / "emissions.csv.gz").write_bytes(whole[: len(whole) // 2])
+    assert error_line(validate(tmp_path, "emissions.csv.gz")) == (
+        "error: emissions.csv.gz: the gzip stream is truncated (the file ends before the compressed data does)"
+    )
 
 
 def test_a_gzip_bill_that_leaves_utf8_late_is_an_error_after_reading(tmp_path: Path) -> None:

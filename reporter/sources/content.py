@@ -125,7 +125,7 @@ def decode_plan(path: Path, head: bytes, declared: str | None) -> Text:
         if encoding in UTF8_NAMES:
             problem = _utf8_problem(path, gzipped)
             if problem:
-                raise InputError(f"{problem} (the configured encoding is {declared})", path=path)
+                raise InputError(f"{problem[0]} (the configured encoding is {declared})", path=path)
             return Text()
         return _transcoded(path, gzipped, encoding, f"read as {declared}, as configured")
     for bom, encoding in BOMS:
@@ -144,10 +144,11 @@ def decode_plan(path: Path, head: bytes, declared: str | None) -> Text:
     problem = _utf8_problem(path, gzipped)
     if problem is None:
         return Text()
-    guess = _guess_legacy(path, gzipped)
-    if guess is None:
+    message, damaged = problem
+    if damaged:  # a guess at another encoding would garble the UTF-8 text around the bad bytes
         advice = 'fix the file, or name its encoding with encoding = "…" in its [[inputs]] entry'
-        raise InputError(f"{problem}; {advice}", path=path)
+        raise InputError(f"{message}; {advice}", path=path)
+    guess = _guess_legacy(path, gzipped)
     return _transcoded(path, gzipped, guess, f"read as {guess}: the file is not UTF-8")
 
 
@@ -160,13 +161,22 @@ def _utf8_head(head: bytes) -> bool:
 
 
 def _chunks(path: Path, gzipped: bool) -> Iterator[bytes]:
-    opener = gzip.open if gzipped else open
-    with opener(path, "rb") as handle:
-        yield from iter(lambda: handle.read(CHUNK), b"")
+    """The file's bytes (decompressed), a chunk at a time; a damaged gzip stream is an InputError."""
+    if not gzipped:
+        with path.open("rb") as handle:
+            yield from iter(lambda: handle.read(CHUNK), b"")
+        return
+    try:
+        with gzip.open(path, "rb") as handle:
+            yield from iter(lambda: handle.read(CHUNK), b"")
+    except EOFError:
+        raise InputError("the gzip stream is truncated (the file ends before the compressed data does)", path) from None
+    except (zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError(f"the gzip stream is damaged ({exc})", path) from None
 
 
-def _utf8_problem(path: Path, gzipped: bool) -> str | None:
-    """None if the whole file is UTF-8; else where it is not, or that it is mostly UTF-8 but damaged."""
+def _utf8_problem(path: Path, gzipped: bool) -> tuple[str, bool] | None:
+    """None if the whole file is UTF-8; else where it is not, and whether it is mostly UTF-8 (damaged)."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset = lines = 0
     for chunk in itertools.chain(_chunks(path, gzipped), [b""]):
@@ -184,36 +194,33 @@ def _utf8_problem(path: Path, gzipped: bool) -> str | None:
     return None
 
 
-def _describe_invalid(path: Path, gzipped: bool, where: int, line: int) -> str:
+def _describe_invalid(path: Path, gzipped: bool, where: int, line: int) -> tuple[str, bool]:
     valid, invalid = _utf8_shares(path, gzipped)
     if valid >= MOSTLY_UTF8 * invalid:
-        return (
-            f"not valid UTF-8: {invalid} byte(s) are not UTF-8 among {valid} UTF-8 characters, "
+        message = (
+            f"not valid UTF-8: {invalid} invalid byte sequence(s) among {valid} UTF-8 characters, "
             f"the first at byte {where} (line {line})"
         )
-    return f"not UTF-8 text (byte {where}, line {line})"
+        return message, True
+    return f"not UTF-8 text (byte {where}, line {line})", False
 
 
 def _utf8_shares(path: Path, gzipped: bool) -> tuple[int, int]:
-    """(non-ASCII characters that are valid UTF-8, bytes that are not) over the whole file."""
-    invalid = 0
-
-    def count(exc: UnicodeError) -> tuple[str, int]:
-        nonlocal invalid
-        assert isinstance(exc, UnicodeDecodeError)
-        invalid += exc.end - exc.start
-        return "", exc.end
-
-    codecs.register_error("reporter-count", count)
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="reporter-count")
-    valid = 0
+    """(non-ASCII characters that are valid UTF-8, runs of bytes that are not) over the whole file."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    valid = invalid = 0
     for chunk in itertools.chain(_chunks(path, gzipped), [b""]):
-        valid += len(_NON_ASCII.findall(decoder.decode(chunk, final=not chunk)))
+        if chunk and chunk.isascii() and not decoder.getstate()[0]:
+            continue
+        text = decoder.decode(chunk, final=not chunk)
+        bad = text.count("\ufffd")
+        invalid += bad
+        valid += len(_NON_ASCII.findall(text)) - bad
     return valid, invalid
 
 
-def _guess_legacy(path: Path, gzipped: bool) -> str | None:
-    """cp949 if the file reads as Korean text in it, else cp1252, else latin-1; None if mostly UTF-8."""
+def _guess_legacy(path: Path, gzipped: bool) -> str:
+    """cp949 if the file reads as Korean text in it, else cp1252, else latin-1."""
     korean = codecs.getincrementaldecoder("cp949")()
     western = codecs.getincrementaldecoder("cp1252")()
     fits_korean = fits_western = True
@@ -237,9 +244,6 @@ def _guess_legacy(path: Path, gzipped: bool) -> str | None:
                 western.decode(chunk, final=final)
             except UnicodeDecodeError:
                 fits_western = False
-    valid, invalid = _utf8_shares(path, gzipped)
-    if valid >= MOSTLY_UTF8 * invalid:
-        return None
     if fits_korean and non_ascii and core >= 0.8 * non_ascii:
         return "cp949"
     return "cp1252" if fits_western else "latin-1"
