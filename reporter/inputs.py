@@ -76,7 +76,7 @@ def plan_inputs(
     `listed_in` is the config file the entries come from: a path that cannot be found names it and the key.
     """
     plan = InputPlan()
-    seen: set[Path] = set()
+    seen: dict[Path, str] = {}  # each file read (links resolved), with how it was first shown
     for number, config in enumerate(configs, start=1):
         options: dict[str, object] = {
             key: value
@@ -183,19 +183,20 @@ def _walk(root: Path) -> Iterator[Candidate]:
 
 def _add(
     plan: InputPlan,
-    seen: set[Path],
+    seen: dict[Path, str],
     candidate: Candidate,
     fmt: str | None,
     options: dict[str, object],
     base: Path,
     origin: str | None = None,
 ) -> None:
-    path = candidate.path
-    resolved = _real(path)
+    path, shown, resolved = candidate.path, _display(candidate.path, base), _real(candidate.path)
     if resolved in seen:
+        if seen[resolved] != shown:  # the same file by another way: a link, or overlapping entries
+            plan.skips.append(Skip(_given(path), shown, f"the same file as {seen[resolved]}, read once"))
         return
-    seen.add(resolved)
-    display = _unique(_display(path, base), path, {p.display for p in plan.planned})
+    seen[resolved] = shown
+    display = _unique(shown, path, {p.display for p in plan.planned})
     where = _given(path)
     listed = candidate.origin != "named"  # a file found in a folder or by a pattern is skipped, not an error
     origin = origin or ("named" if candidate.origin == "named" else "folder")

@@ -453,6 +453,17 @@ def test_a_copy_under_another_name_is_read_once(tmp_path: Path) -> None:
     assert report.to_dict()["skipped_files"] == [{"path": expected[0], "reason": expected[1]}]
 
 
+def test_the_same_file_reached_by_a_link_is_listed_once_read(tmp_path: Path) -> None:
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "emissions.csv").write_bytes(CODECARBON.read_bytes())
+    (tmp_path / "latest.csv").symlink_to("runs/emissions.csv")
+    result = validate(tmp_path, "runs", "latest.csv", "runs/emissions.csv")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert sum(line.endswith("codecarbon; 7 rows read, 6 usable, 1 excluded") for line in lines) == 1
+    assert "latest.csv: skipped, the same file as runs/emissions.csv, read once" in lines
+
+
 def test_files_of_the_same_size_but_other_content_are_both_read(tmp_path: Path) -> None:
     data = CODECARBON.read_bytes()
     (tmp_path / "one.csv").write_bytes(data)
