@@ -6,6 +6,7 @@ Every case ends in a report with each problem listed, or in one error line namin
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import os
 import socket
@@ -75,14 +76,18 @@ def test_archives_and_documents_are_named(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "bills.csv", "w") as archive:
         archive.writestr("bill.csv", "a,b\n1,2\n")
     (tmp_path / "report.csv").write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    (tmp_path / "log.csv").write_bytes(b"BZh91AY&SY" + bytes(range(40)))
+    (tmp_path / "log.csv").write_bytes(bz2.compress(CODECARBON.read_bytes()))
+    (tmp_path / "BZh.csv").write_text("BZh1,energy\n1,2\n")  # text that starts like bzip2 is not refused
     assert error_line(validate(tmp_path, "bills.csv")).endswith(
         "bills.csv: this is a zip archive; unzip it and give the files inside"
     )
     assert error_line(validate(tmp_path, "report.csv")).endswith(
         "report.csv: this is a PDF document, not a CSV, log or Parquet file"
     )
-    assert "a bzip2-compressed file" in error_line(validate(tmp_path, "log.csv"))
+    assert error_line(validate(tmp_path, "log.csv")).endswith(
+        "log.csv: this is a bzip2-compressed file; decompress it, or compress it with gzip instead"
+    )
+    assert error_line(validate(tmp_path, "BZh.csv")).startswith("error: BZh.csv: format not recognised")
 
 
 def test_a_workbook_in_a_folder_is_listed_as_skipped_with_its_kind(tmp_path: Path) -> None:

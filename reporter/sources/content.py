@@ -44,14 +44,19 @@ UTF8_NAMES = ("utf-8", "utf-8-sig")
 # damaged UTF-8, not another encoding (in cp949 or cp1252 text, valid UTF-8 pairs are rare accidents).
 MOSTLY_UTF8 = 2
 # Kinds no reader reads, by their first bytes.
+_RECOMPRESS = "decompress it, or compress it with gzip instead"
 REFUSED = (
-    (b"PK\x03\x04", "zip"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Excel 97-2003 workbook (.xls) or another Office file"),
-    (b"BZh", "a bzip2-compressed file"),
-    (b"\xfd7zXZ\x00", "an xz-compressed file"),
-    (b"(\xb5/\xfd", "a zstd-compressed file"),
-    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
-    (b"%PDF-", "a PDF document"),
+    (re.compile(rb"PK\x03\x04"), "zip"),
+    (
+        re.compile(rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
+        "this is an Excel 97-2003 workbook (.xls) or another Office file; save it as CSV "
+        "(Excel input is planned for a later version)",
+    ),
+    (re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)"), f"this is a bzip2-compressed file; {_RECOMPRESS}"),
+    (re.compile(rb"\xfd7zXZ\x00"), f"this is an xz-compressed file; {_RECOMPRESS}"),
+    (re.compile(rb"\(\xb5/\xfd"), f"this is a zstd-compressed file; {_RECOMPRESS}"),
+    (re.compile(rb"7z\xbc\xaf\x27\x1c"), "this is a 7-Zip archive; extract it and give the files inside"),
+    (re.compile(rb"%PDF-"), "this is a PDF document, not a CSV, log or Parquet file"),
 )
 BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -65,11 +70,9 @@ _NON_ASCII = re.compile("[^\x00-\x7f]")
 
 def refused_kind(path: Path, head: bytes) -> str | None:
     """What the file is, if it is a kind no reader reads (a spreadsheet, an archive, a PDF)."""
-    for magic, kind in REFUSED:
-        if head.startswith(magic):
-            if kind == "zip":
-                return _zip_kind(path)
-            return f"this is {kind}, not a CSV, log or Parquet file"
+    for magic, message in REFUSED:
+        if magic.match(head):
+            return _zip_kind(path) if message == "zip" else message
     return None
 
 
