@@ -6,6 +6,7 @@ Any ReporterError becomes one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -61,7 +62,7 @@ def _config(
         "org": org, "period": period, "out": out, "db": db, "json_line_items": json_line_items, "templates": templates,
     }
     if inputs:
-        overrides["inputs"] = [{"path": str(Path(p).resolve()), "format": fmt} for p in inputs]
+        overrides["inputs"] = [{"path": os.path.abspath(p), "format": fmt} for p in inputs]
     if config_path is not None:
         return load_config(config_path, overrides)
     data: dict[str, Any] = {"base_dir": str(Path.cwd())}

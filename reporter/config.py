@@ -1,18 +1,22 @@
 """The report configuration: one TOML file, validated once, overridable from the command line.
 
-Relative input paths are resolved against the config file's folder. Unknown keys are errors.
+Relative input paths are resolved against the config file's folder (they may lead outside it).
+Unknown keys are errors. An error names the config file and the key, with list entries counted
+from 1 (`inputs[2].path` is the path of the second [[inputs]] entry).
 """
 
 from __future__ import annotations
 
 import calendar
+import codecs
 import re
+import stat
 import tomllib
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from reporter.core.period import Period
 from reporter.errors import ConfigError
@@ -44,6 +48,10 @@ class PeriodConfig(_Strict):
             raise ValueError("give either 'month' or 'start' and 'end', not both")
         if not self.month and not (self.start and self.end):
             raise ValueError("give 'month' (YYYY-MM) or both 'start' and 'end' (YYYY-MM-DD)")
+        try:
+            self.resolve()
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
         return self
 
     def resolve(self) -> Period:
@@ -64,6 +72,20 @@ class InputConfig(_Strict):
     # Plausible mean power of one tracker row (see Limits); None: the [limits] values.
     max_host_kw: float | None = Field(default=None, ge=0)
     max_gpu_kw: float | None = Field(default=None, ge=0)
+    encoding: str | None = None  # the text encoding of the file(s), when they are not UTF-8
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            info = codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding '{value}' (for example utf-8, cp1252, cp949, utf-16)") from None
+        if not info._is_text_encoding:
+            raise ValueError(f"'{value}' is not a text encoding")
+        return value
 
 
 class Limits(_Strict):
@@ -206,6 +228,7 @@ class ReportConfig(_Strict):
     history: History = Field(default_factory=History)
     limits: Limits = Field(default_factory=Limits)
     base_dir: str = "."
+    inputs_from: str | None = None  # the config file that lists the inputs (errors about them name it)
 
     @model_validator(mode="before")
     @classmethod
@@ -246,16 +269,35 @@ class ReportConfig(_Strict):
 
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> ReportConfig:
     """Read, merge command-line overrides into, and validate a TOML config file."""
+    data = _parse(path)
+    for internal in ("base_dir", "inputs_from"):
+        if internal in data:
+            raise ConfigError(f"{path}: unknown key '{internal}'")
+    data["base_dir"] = str(path.parent)
+    data["inputs_from"] = str(path)
+    return build_config(data, overrides or {}, origin=str(path))
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    """The TOML document in `path`; a ConfigError (naming the file) if it is not one."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            raise ConfigError(f"{path}: the config file is not a regular file")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: the config file is not UTF-8 text (byte {exc.start}, line {line})") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-    if "base_dir" in data:
-        raise ConfigError(f"{path}: unknown key 'base_dir'")
-    data["base_dir"] = str(path.parent)
-    return build_config(data, overrides or {}, origin=str(path))
 
 
 def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -> ReportConfig:
@@ -263,9 +305,11 @@ def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -
     merged = dict(data)
     if overrides.get("inputs"):
         merged["inputs"] = overrides["inputs"]
+        merged.pop("inputs_from", None)
     if overrides.get("org"):
         merged["organization"] = {**merged.get("organization", {}), "name": overrides["org"]}
     if overrides.get("period"):
+        parse_period(overrides["period"])  # a bad --period is the command line's mistake, not the file's
         merged["period"] = {"month": overrides["period"]}
     if overrides.get("out"):
         merged["output"] = {**merged.get("output", {}), "dir": overrides["out"]}
@@ -283,7 +327,8 @@ def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -
 
 def _describe(exc: ValidationError) -> str:
     first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    where = "".join(f"[{part + 1}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
+    where = where.removeprefix(".") or "(top level)"
     if first["type"] == "extra_forbidden":
         return f"unknown key '{where}'"
     if first["type"] == "missing":

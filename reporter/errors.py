@@ -3,6 +3,7 @@
 ReporterError
  ├─ InputError            (path, row?, column?)  bad or unreadable input file
  │   ├─ UnknownFormatError     no reader recognises the file
+ │   │   └─ UnsupportedFileError   a kind of file no reader reads (a spreadsheet, an archive)
  │   ├─ AmbiguousFormatError   more than one reader recognises the file
  │   └─ InputFormatError       the file is of a known format but malformed
  ├─ ReferenceDataError    a factor or mapping the calculation needs is missing
@@ -50,6 +51,10 @@ class InputError(ReporterError):
 
 class UnknownFormatError(InputError):
     """No registered reader recognises the file."""
+
+
+class UnsupportedFileError(UnknownFormatError):
+    """The file is of a kind no reader reads (a spreadsheet, an archive, a PDF)."""
 
 
 class AmbiguousFormatError(InputError):

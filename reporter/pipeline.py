@@ -18,10 +18,12 @@ from reporter.core.link import LinkUse, link_runs
 from reporter.core.market import InstrumentUse
 from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
+from reporter.errors import InputError, ReporterError
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
 from reporter.market_stage import links_from, market_flags, run_market_stage
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, frame_from_rows, join_flags, validate_readings
+from reporter.sources.base import ReadResult
 
 
 @dataclass
@@ -63,7 +65,13 @@ class PipelineResult:
 def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
     period = config.period.resolve()
     table = (factors or load_factor_table()).with_overrides(config.factors.location_based, origin="configuration")
-    plan = plan_inputs(config.inputs, config.base_path, tag_keys=config.cloud.tag_keys, day_months=period.cut_months())
+    plan = plan_inputs(
+        config.inputs,
+        config.base_path,
+        tag_keys=config.cloud.tag_keys,
+        day_months=period.cut_months(),
+        listed_in=config.inputs_from,
+    )
     ledgers, readings, provided = _read_all(plan)
     by_path = {ledger.path: ledger for ledger in ledgers}
     provided = _provider_in_period(provided, period, by_path)
@@ -99,7 +107,7 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame, pd.Data
     provided: list[pd.DataFrame] = []
     for planned in plan.planned:
         with shown_as(planned.display):
-            result = planned.reader.read(planned.file)
+            result = _read_one(planned)
             readings = _with_options(validate_readings(result.readings), planned)
         ledgers.append(
             InputLedger(
@@ -109,7 +117,7 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame, pd.Data
                 origin=planned.origin,
                 rows_read=result.rows_read,
                 exclusions=list(result.exclusions),
-                notes=list(result.notes),
+                notes=[*planned.file.notes, *result.notes],
                 exclusion_groups=list(result.exclusion_groups),
             )
         )
@@ -133,6 +141,34 @@ def _provider_in_period(
         examples = tuple(int(r) for r in sorted(group["source_row"])[:EXAMPLE_ROWS])
         by_path[str(path)].exclusion_groups.append(ExclusionGroup(reason, len(group), examples))
     return provided[inside].reset_index(drop=True)
+
+
+def _read_one(planned: PlannedInput) -> ReadResult:
+    """The reader's result, once the whole-file check agrees the file is sound.
+
+    A damaged file (a truncated or oversized gzip stream) is reported as such even if the reader
+    failed on it first; an unexpected failure of a reader becomes an InputError naming the file.
+    """
+    source = planned.file
+    try:
+        result = planned.reader.read(source)
+    except ReporterError:
+        source.verify()
+        raise
+    except Exception as exc:  # a reader's bug must not become a traceback; the message names it
+        source.verify()
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        message = f"cannot read the file: {_kind(exc)}: {detail}".rstrip(": ")
+        raise InputError(message, path=source.given) from exc
+    source.verify()
+    return result
+
+
+def _kind(exc: Exception) -> str:
+    """The exception's type as a reader of the message knows it: ValueError, csv.Error, duckdb.IOException."""
+    kind = type(exc)
+    module = kind.__module__.lstrip("_").split(".")[0]
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
 
 
 def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame:
