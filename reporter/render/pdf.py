@@ -26,6 +26,7 @@ from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_LABELS
 from reporter.render import charts, formatting
 from reporter.report import Report
 from reporter.report.bounds import OTHER_KEYS
+from reporter.report.exclusions import examples_text
 from reporter.report.model import BreakdownRow, ScopeTotals, TargetProgress, Totals
 from reporter.report.progress import THIS_REPORT
 
@@ -152,9 +153,8 @@ def render_pdf(report: Report, path: Path) -> Path:
     html = render_html(report)
     own = _own_templates(report)
     css = _read_template(STYLESHEET, own)
+    CSS, HTML = _weasyprint(path)  # noqa: N806 (WeasyPrint's class names)
     try:
-        from weasyprint import CSS, HTML
-
         fetcher = _offline_fetcher()
         stylesheet = CSS(string=css, base_url=_base_url(STYLESHEET, own), url_fetcher=fetcher)
         document = HTML(string=html, base_url=_base_url(TEMPLATE, own), url_fetcher=fetcher).render(
@@ -166,6 +166,25 @@ def render_pdf(report: Report, path: Path) -> Path:
     except Exception as exc:  # WeasyPrint raises many types; all mean "could not typeset"
         raise RenderError(f"cannot typeset the PDF report {path}: {exc}") from exc
     return path
+
+
+MISSING_LIBRARY = (
+    "the PDF needs the Pango library (libpango-1.0-0 on Debian/Ubuntu, pango on Fedora or "
+    "Homebrew; `make setup` installs it), which could not be loaded"
+)
+
+
+def _weasyprint(path: Path) -> tuple[Any, Any]:
+    """WeasyPrint's CSS and HTML classes; a missing system library is named, with how to install it."""
+    try:
+        from weasyprint import CSS, HTML
+    except (OSError, ImportError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RenderError(
+            f"cannot write {path}: {MISSING_LIBRARY} ({detail}); the other outputs can be written "
+            "with --only json --only xlsx"
+        ) from None
+    return CSS, HTML
 
 
 def render_html(report: Report) -> str:
@@ -222,7 +241,7 @@ def view(report: Report) -> dict[str, Any]:
             {TRACKER_FORMATS[entry.format] for entry in report.inputs if entry.format in TRACKER_FORMATS},
             key=str.lower,
         ),
-        "excluded_inputs": [entry for entry in report.inputs if entry.exclusions or entry.exclusion_groups],
+        "excluded_inputs": [entry for entry in report.inputs if entry.exclusions],
         "targets": [_target_view(target, report) for target in report.targets],
         "credit_types": CREDIT_TYPES,
         "ytd": _year_to_date_view(report),
@@ -410,9 +429,28 @@ def _year_to_date_view(report: Report) -> dict[str, Any]:
     }
 
 
+TEXT_CHARS = 2000  # the most characters of one text the PDF shows in one place
+WORD_CHARS = 200  # the longest run without a space it shows (layout time grows fast with it)
+CLIPPED = "… (cut; the full text is in the workbook and the lineage file)"
+_LONG_WORD = re.compile(r"\S{" + str(WORD_CHARS + 1) + "}")
+
+
+def clip(value: Any) -> Any:
+    """Text cut after TEXT_CHARS characters, or inside a run of more than WORD_CHARS characters
+    without a space, with a note where the full text is: a huge value from the inputs (a tag, a
+    name) keeps the layout time bounded. Markup the report itself made (charts, `breakable`) and
+    values that are not text are left as they are."""
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    cut = min(len(value), TEXT_CHARS)
+    if (word := _LONG_WORD.search(value, 0, cut + WORD_CHARS + 1)) is not None:
+        cut = min(cut, word.start() + WORD_CHARS)
+    return value if cut >= len(value) else value[:cut] + CLIPPED
+
+
 def breakable(text: str) -> Markup:
-    """`text` escaped, with line-break opportunities after "/" and "_" for long file names."""
-    escaped = str(escape(text))
+    """`text` clipped and escaped, with line-break opportunities after "/" and "_" for long file names."""
+    escaped = str(escape(clip(str(text))))
     return Markup(escaped.replace("/", "/<wbr>").replace("_", "_<wbr>"))
 
 
@@ -436,9 +474,11 @@ def _environment(own: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=clip,
     )
     env.filters.update(FILTERS)
     env.filters["breakable"] = breakable
+    env.filters["example_rows"] = examples_text
     return env
 
 
