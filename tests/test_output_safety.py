@@ -29,7 +29,8 @@ from reporter.errors import RenderError
 from reporter.history import CURRENT, HistoryError, HistoryStore
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, ExclusionKind
 from reporter.render import formatting, write_outputs
-from reporter.render.pdf import WORD_CHARS, render_html, render_pdf
+from reporter.render.pdf import render_html, render_pdf
+from reporter.render.pdf_text import WORD_CHARS
 from reporter.report import Report
 from reporter.report.exclusions import exclusion_kind, group_exclusions
 from reporter.report.model import BreakdownRow, MonthTotals
@@ -144,7 +145,9 @@ def _with_problems(monkeypatch: pytest.MonkeyPatch, problems: list[Exclusion]) -
     monkeypatch.setattr(reporter.pipeline, "run", run)
 
 
-@pytest.mark.parametrize("command", [["validate"], ["report", "--org", "Acme", "--period", "2026-11"]])
+@pytest.mark.parametrize(
+    "command", [["validate"], ["report", "--org", "Acme", "--period", "2026-11"], ["close", "2026-11", "--org", "Acme"]]
+)
 def test_strict_turns_the_first_row_problem_into_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
@@ -156,9 +159,8 @@ def test_strict_turns_the_first_row_problem_into_an_error(
             Exclusion(9, "column 'duration': '-1' is negative"),
         ],
     )
-    loose = invoke(tmp_path, *command, "--out", "loose", "emissions.csv") if command[0] == "report" else invoke(
-        tmp_path, *command, "emissions.csv"
-    )
+    out = [] if command[0] == "validate" else ["--out", "loose", "--db", f"sqlite:///{tmp_path / 'loose.db'}"]
+    loose = invoke(tmp_path, *command, *out, "emissions.csv")
     assert loose.exit_code == 0, loose.output
     strict = invoke(tmp_path, *command, "--strict", "emissions.csv")
     assert strict.exit_code == 2
@@ -166,7 +168,7 @@ def test_strict_turns_the_first_row_problem_into_an_error(
         "error: emissions.csv, row 9: column 'duration': '-1' is negative "
         "(--strict: 2 rows left out for a problem in all)"
     ]
-    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / "out").exists() and not (tmp_path / "reporter.db").exists()
 
 
 def test_strict_accepts_accounting_exclusions(tmp_path: Path) -> None:
@@ -325,7 +327,9 @@ def test_infinite_and_huge_figures_render_everywhere(context: Report, tmp_path: 
     )
     assert document["totals"]["energy_kwh"] is None and document["totals"]["location_based_tco2e"] == 1e308
     assert "totals.energy_kwh" in document["non_finite_values"]["paths"]
-    openpyxl.load_workbook(paths[2])  # a valid workbook
+    book = openpyxl.load_workbook(paths[2])
+    summary = [cell.value for row in book["Summary"].iter_rows() for cell in row]
+    assert "∞" in summary and 1e308 in summary  # the infinite total said in text, the huge one kept
     text = "".join(page.extract_text() for page in PdfReader(paths[3]).pages)
     assert "∞" in text and "10³⁰⁸" in text
 
@@ -468,11 +472,14 @@ def test_two_closes_of_one_month_at_once_store_one_current_version(
 def test_two_restatements_at_once_store_one_new_version(
     context: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{(tmp_path / 'h.db').as_posix()}"
-    close_month(context, HistoryStore(url), tmp_path / "first", ["json"])
     changed = dataclasses.replace(context, totals=dataclasses.replace(context.totals, location_based_tco2e=9.0))
-    outcomes = _race(url, changed, tmp_path / "out", monkeypatch, restate=True, reason="late bill")
-    assert sum(isinstance(o, HistoryError) for o in outcomes) == 1, outcomes
-    versions = HistoryStore(url).versions(context.period.label)
-    assert [(v.version, v.status) for v in versions] == [(1, "superseded"), (2, CURRENT)]
-    assert versions[1].restates_version == 1
+    for url in _store_urls(tmp_path):
+        _fresh(url)
+        close_month(context, HistoryStore(url), tmp_path / "first", ["json"])
+        outcomes = _race(url, changed, tmp_path / "out", monkeypatch, restate=True, reason="late bill")
+        refused = [o for o in outcomes if isinstance(o, HistoryError)]
+        assert len(refused) == 1, outcomes
+        assert "changed while this restatement ran" in str(refused[0])
+        versions = HistoryStore(url).versions(context.period.label)
+        assert [(v.version, v.status) for v in versions] == [(1, "superseded"), (2, CURRENT)]
+        assert versions[1].restates_version == 1

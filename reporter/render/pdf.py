@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from reporter.core.aggregate import UNASSIGNED
 from reporter.core.attribute import SCOPE3_CLOUD
@@ -24,6 +24,7 @@ from reporter.core.targets import NET_ZERO_MIN_PCT, SBTI_MIN_ANNUAL_PCT
 from reporter.errors import RenderError
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_LABELS
 from reporter.render import charts, formatting
+from reporter.render.pdf_text import breakable, clip
 from reporter.report import Report
 from reporter.report.bounds import OTHER_KEYS
 from reporter.report.exclusions import examples_text
@@ -427,31 +428,6 @@ def _year_to_date_view(report: Report) -> dict[str, Any]:
         "closed_count": sum(1 for m in months if m["kind"] == "closed"),
         "current_count": sum(1 for m in months if m["kind"] == "this report"),
     }
-
-
-TEXT_CHARS = 2000  # the most characters of one text the PDF shows in one place
-WORD_CHARS = 200  # the longest run without a space it shows (layout time grows fast with it)
-CLIPPED = "… (cut; the full text is in the workbook and the lineage file)"
-_LONG_WORD = re.compile(r"\S{" + str(WORD_CHARS + 1) + "}")
-
-
-def clip(value: Any) -> Any:
-    """Text cut after TEXT_CHARS characters, or inside a run of more than WORD_CHARS characters
-    without a space, with a note where the full text is: a huge value from the inputs (a tag, a
-    name) keeps the layout time bounded. Markup the report itself made (charts, `breakable`) and
-    values that are not text are left as they are."""
-    if not isinstance(value, str) or isinstance(value, Markup):
-        return value
-    cut = min(len(value), TEXT_CHARS)
-    if (word := _LONG_WORD.search(value, 0, cut + WORD_CHARS + 1)) is not None:
-        cut = min(cut, word.start() + WORD_CHARS)
-    return value if cut >= len(value) else value[:cut] + CLIPPED
-
-
-def breakable(text: str) -> Markup:
-    """`text` clipped and escaped, with line-break opportunities after "/" and "_" for long file names."""
-    escaped = str(escape(clip(str(text))))
-    return Markup(escaped.replace("/", "/<wbr>").replace("_", "_<wbr>"))
 
 
 def _own_templates(report: Report) -> Path | None:
