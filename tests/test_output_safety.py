@@ -4,6 +4,7 @@ writes, a missing PDF library, and concurrent closes of one month."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import errno
 import json
@@ -34,9 +35,10 @@ from reporter.render.pdf_text import WORD_CHARS
 from reporter.report import Report
 from reporter.report.exclusions import exclusion_kind, group_exclusions
 from reporter.report.model import BreakdownRow, MonthTotals
-from tests.conftest import TRACKERS, context_for
+from tests.conftest import DATA, TRACKERS, context_for
 
 CODECARBON = TRACKERS / "codecarbon" / "emissions.csv"
+SLICE = DATA / "pdf" / "bills" / "focus-1.0-sample-slice.csv"
 HOSTILE = ['=HYPERLINK("http://x","y")', "<script>alert(1)</script>", "../../x", "+1", "@SUM(A1)", "-2"]
 
 
@@ -347,6 +349,28 @@ def test_a_huge_nested_tag_value_is_cut_in_the_pdf(context: Report, tmp_path: Pa
     assert '{"a":' * (WORD_CHARS // 5) + "…(cut;thefulltextisintheworkbookandthelineagefile)" in squashed
     assert "x" * WORD_CHARS + "…(cut;" in squashed
     assert "x" * (WORD_CHARS + 1) not in squashed
+
+
+def test_a_bill_with_a_huge_nested_tag_gives_a_pdf_with_the_tag_cut(tmp_path: Path) -> None:
+    """End to end: a FOCUS bill whose Tags hold a team nested 1,000 levels deep and a 1 MiB
+    project; the PDF is written and shows both cut."""
+    with SLICE.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header, body = rows[0], rows[1:]
+    tags, unit = header.index("Tags"), header.index("ConsumedUnit")
+    nested = '{"a":' * 1000 + "1" + "}" * 1000
+    huge = '{"team": ' + nested + ', "project": "' + "p" * (1 << 20) + '"}'  # too deep for json.dumps
+    for row in [row for row in body if row[unit] == "Hours"][:2]:  # compute hours: energy, so a table row
+        row[tags] = huge
+    with (tmp_path / "bill.csv").open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *body])
+    result = invoke(tmp_path, "report", "--org", "Acme", "--period", "2026-11", "--only", "pdf", "bill.csv")
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(tmp_path / "out" / "acme-2026-11.pdf")
+    squashed = "".join("".join(page.extract_text() for page in reader.pages).split())
+    note = "…(cut;thefulltextisintheworkbookandthelineagefile)"
+    assert "p" * WORD_CHARS + note in squashed
+    assert '"a":' in squashed and "p" * (WORD_CHARS + 1) not in squashed
 
 
 # --- 8. atomic outputs -----------------------------------------------------------------------------
