@@ -33,7 +33,7 @@ from reporter.render import formatting, write_outputs
 from reporter.render.pdf import render_html, render_pdf
 from reporter.render.pdf_text import WORD_CHARS
 from reporter.report import Report
-from reporter.report.exclusions import exclusion_kind, group_exclusions
+from reporter.report.exclusions import LABELS_PER_KIND, exclusion_kind, group_exclusions
 from reporter.report.model import BreakdownRow, MonthTotals
 from tests.conftest import DATA, TRACKERS, context_for
 
@@ -89,6 +89,22 @@ def test_single_row_exclusions_group_by_reason_without_their_row_detail() -> Non
     assert problem.example_details == ("'a'", "'b'", "'c'")
     assert (by_kind["not_usage"].rows, by_kind["not_usage"].example_rows) == (7, (3, 4))
     assert sum(g.rows for g in groups) == 3017 + 3 + 3 + 7
+
+
+def test_reasons_whose_detail_is_not_found_still_give_a_bounded_number_of_groups() -> None:
+    odd = [Exclusion(row, f"sensor{row}x gave no reading") for row in range(2, 502)]  # no detail to split off
+    groups = group_exclusions(odd, [])
+    assert len(groups) == LABELS_PER_KIND + 1
+    other = groups[-1]
+    assert other.rows == 500 - LABELS_PER_KIND
+    assert other.example_rows[0] == 2 + LABELS_PER_KIND
+    assert other.example_details[0] == f"sensor{2 + LABELS_PER_KIND}x gave no reading"
+    assert sum(g.rows for g in groups) == 500
+
+
+def test_a_quoted_value_at_the_start_is_row_detail() -> None:
+    groups = group_exclusions([Exclusion(2, "'abc' is not a number"), Exclusion(3, "'x1' is not a number")], [])
+    assert [(g.reason, g.rows, g.example_details) for g in groups] == [("… is not a number", 2, ("'abc'", "'x1'"))]
 
 
 @pytest.mark.parametrize(

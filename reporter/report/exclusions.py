@@ -41,10 +41,12 @@ _SUPERSEDED = re.compile(
     r"superseded: run (?P<run>.*?) has a longer cumulative row \((?P<where>[^)]*)\)(?P<rest>.*)", re.S
 )
 _PARENTHESISED = re.compile(r"\s*\([^()]*\)")
-_QUOTED_VALUE = re.compile(r"(?<=: )('[^']*'|\"[^\"]*\")")
+_QUOTED_VALUE = re.compile(r"(?:^|(?<=: ))('[^']*'|\"[^\"]*\")")
 _NUMBER = re.compile(r"(?<![\w.'\-])[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?(?![\w.'\-])")
 PLACEHOLDER = "…"
 LABEL_CHARS = 300  # a reason label longer than this is cut (the detail keeps the rest)
+LABELS_PER_KIND = 20  # distinct reasons of one kind shown per input; the others form one group
+OTHER_REASONS = "other reasons of this kind (each example row's reason is its detail)"
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class ExcludedRows:
     """Rows of one input left out for the same reason: kind, reason label, count and examples.
 
     `example_rows` are the first row numbers (at most EXAMPLE_ROWS); `example_details` the
-    per-row detail of those rows, in the same order ("" where a row has none)."""
+    per-row detail of those rows, in the same order ("" where a row has none; empty for a group
+    a reader made, which has no per-row detail)."""
 
     kind: str
     reason: str
@@ -97,12 +100,19 @@ def _cut(label: str) -> str:
 
 def group_exclusions(exclusions: Iterable[Exclusion], groups: Iterable[ExclusionGroup]) -> tuple[ExcludedRows, ...]:
     """One input's exclusions grouped: reader groups as they are, single rows by kind and label;
-    in order of each group's first row."""
+    in order of each group's first row. A kind with more than LABELS_PER_KIND labels (reasons
+    whose per-row detail the text rules do not find) keeps its first ones and puts the rest in
+    one group of "other reasons", whose examples carry their full reason as the detail."""
     entries: dict[tuple[str, str], tuple[list[int], list[str]]] = {}
     counts: dict[tuple[str, str], int] = {}
+    labels: dict[str, int] = {}
     for exclusion in sorted(exclusions, key=lambda e: e.row):
         kind = exclusion_kind(exclusion.reason, exclusion.kind)
         label, detail = split_reason(exclusion.reason, kind)
+        if (kind, label) not in entries and labels.get(kind, 0) >= LABELS_PER_KIND:
+            label, detail = OTHER_REASONS, " ".join(exclusion.reason.split())
+        if (kind, label) not in entries:
+            labels[kind] = labels.get(kind, 0) + 1
         rows, details = entries.setdefault((kind, label), ([], []))
         counts[(kind, label)] = counts.get((kind, label), 0) + 1
         if len(rows) < EXAMPLE_ROWS:
