@@ -11,6 +11,7 @@ import json
 import math
 import os
 import shutil
+import subprocess
 import sys
 import threading
 import types
@@ -523,3 +524,25 @@ def test_two_restatements_at_once_store_one_new_version(
         versions = HistoryStore(url).versions(context.period.label)
         assert [(v.version, v.status) for v in versions] == [(1, "superseded"), (2, CURRENT)]
         assert versions[1].restates_version == 1
+
+
+def test_two_close_processes_at_once_leave_one_current_version(tmp_path: Path) -> None:
+    shutil.copy(CODECARBON, tmp_path / "emissions.csv")
+    reporter = Path(sys.executable).parent / "reporter"
+    command = [str(reporter), "close", "2026-11", "-q", "--org", "Acme", "--config", "c.toml", "emissions.csv"]
+    (tmp_path / "c.toml").write_text('[output]\nformats = ["json"]\n', encoding="utf-8")
+    processes = [
+        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [(p.wait(120), *p.communicate()) for p in processes]
+    codes = sorted(code for code, _, _ in results)
+    assert codes in ([0, 0], [0, 2]), results
+    for code, out, err in results:
+        if code == 2:  # lost the race: refused in one line
+            assert err.startswith("error: 2026-11 is already closed (version 1)") and "--restate" in err
+        else:  # closed it, or found it closed with the same figures
+            assert out.startswith(("wrote ", "2026-11 is already closed (version 1) with the same inputs")), out
+    versions = HistoryStore(f"sqlite:///{(tmp_path / 'reporter.db').as_posix()}").versions("2026-11")
+    assert [(v.version, v.status) for v in versions] == [(1, CURRENT)]
+
