@@ -497,9 +497,10 @@ def _fresh(url: str) -> None:
 def test_two_closes_of_one_month_at_once_store_one_current_version(
     context: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for url in _store_urls(tmp_path):
+    for number, url in enumerate(_store_urls(tmp_path)):
         _fresh(url)
-        outcomes = _race(url, context, tmp_path / "out", monkeypatch)
+        out = tmp_path / f"out{number}"
+        outcomes = _race(url, context, out, monkeypatch)
         refused = [o for o in outcomes if isinstance(o, HistoryError)]
         closed = [o for o in outcomes if not isinstance(o, HistoryError)]
         assert len(refused) == 1 and len(closed) == 1, outcomes
@@ -507,7 +508,7 @@ def test_two_closes_of_one_month_at_once_store_one_current_version(
         versions = HistoryStore(url).versions(context.period.label)
         assert [(v.version, v.status) for v in versions] == [(1, CURRENT)]
         loser = outcomes.index(refused[0])
-        assert not (tmp_path / "out" / str(loser)).exists() or not any((tmp_path / "out" / str(loser)).iterdir())
+        assert not (out / str(loser)).exists() or not any((out / str(loser)).iterdir())  # no files in place
 
 
 def test_two_restatements_at_once_store_one_new_version(
