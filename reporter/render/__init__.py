@@ -78,10 +78,6 @@ class Staged:
     files: list[tuple[Path, Path]] = field(default_factory=list)  # (temporary file, target)
     committed: bool = False
 
-    def temporary(self, target: Path) -> Path:
-        """The temporary file that stands for `target` until the commit."""
-        return next(temp for temp, final in self.files if final == target)
-
     def commit(self) -> list[Path]:
         """Rename every temporary file onto its target (each rename is atomic)."""
         for temp, target in self.files:
