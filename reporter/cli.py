@@ -97,6 +97,16 @@ def _json_line_items_option(func: F) -> F:
     )(func)
 
 
+def _strict_option(func: F) -> F:
+    return click.option(
+        "--strict",
+        is_flag=True,
+        help="Stop with an error when a row is left out for a problem (it cannot be read or is "
+        "implausible); rows left out for accounting (superseded, outside the period, not usage) "
+        "are still counted as excluded.",
+    )(func)
+
+
 def _show_progress(ctx: click.Context, param: click.Parameter, quiet: bool) -> None:
     from reporter import progress
 
@@ -144,6 +154,7 @@ def _inputs_options(func: F) -> F:
 )
 @_json_line_items_option
 @_db_option
+@_strict_option
 @_friendly
 def report(
     inputs: tuple[str, ...],
@@ -156,6 +167,7 @@ def report(
     json_line_items: bool,
     templates: str | None,
     db: str | None,
+    strict: bool,
 ) -> None:
     """Write the PDF, Excel and JSON report for INPUTS (files, folders or globs).
 
@@ -165,20 +177,22 @@ def report(
     from reporter.render import write_outputs
 
     config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates)
-    report = _report(config, config_path)
+    report = _report(config, config_path, strict)
     formats = list(only) or list(config.output.formats)
     for path in write_outputs(report, _out_dir(config, config_path, out), formats):
         click.echo(f"wrote {_shown(path)}")
     _summary(report)
 
 
-def _report(config: ReportConfig, config_path: Path | None) -> Any:
+def _report(config: ReportConfig, config_path: Path | None, strict: bool = False) -> Any:
     from reporter.closing import history_view
     from reporter.history import HistoryStore
     from reporter.pipeline import run
     from reporter.report import build_report
 
     result = run(config)
+    if strict:
+        _check_strict(result)
     store = HistoryStore.existing(_store_url(config, config_path))
     return build_report(result, history_view(store, result.period, config.baseline))
 
@@ -211,11 +225,15 @@ def _summary(report: Any) -> None:
 @main.command()
 @_inputs_options
 @click.option("--period", help="Also check which rows fall outside this period.")
+@_strict_option
 @_friendly
-def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None, period: str | None) -> None:
+def validate(
+    inputs: tuple[str, ...], config_path: Path | None, fmt: str | None, period: str | None, strict: bool
+) -> None:
     """Check INPUTS without writing a report: format, rows read / used / excluded, problems."""
     from reporter.pipeline import run
     from reporter.records import EXAMPLE_ROWS
+    from reporter.report.exclusions import group_exclusions
 
     config = _config(config_path, inputs, "validation", period or "1900..2999", None, fmt)
     result = run(config)
@@ -224,11 +242,8 @@ def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None,
             f"{ledger.path}: {ledger.format}; {ledger.rows_read} rows read, "
             f"{ledger.rows_used} usable, {ledger.rows_excluded} excluded"
         )
-        for exclusion in ledger.exclusions:
-            click.echo(f"  row {exclusion.row}: excluded, {exclusion.reason}")
-        for group in ledger.exclusion_groups:
-            examples = ", ".join(str(r) for r in group.example_rows)
-            click.echo(f"  {group.rows} row(s) excluded (e.g. rows {examples}): {group.reason}")
+        for group in group_exclusions(ledger.exclusions, ledger.exclusion_groups):
+            click.echo(f"  {_excluded_line(group)}")
         for note in ledger.notes:
             click.echo(f"  note: {note}")
     for path, reason in result.skipped:
@@ -241,6 +256,27 @@ def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None,
         more = ", …" if len(numbers) > EXAMPLE_ROWS else ""
         shown = ", ".join(str(r) for r in sorted(numbers)[:EXAMPLE_ROWS]) + more
         click.echo(f"{path}: {len(numbers)} line item(s) flagged {flag} (rows {shown})")
+    if strict:
+        _check_strict(result)
+
+
+def _excluded_line(group: Any) -> str:
+    """One group of excluded rows: how many, the first row numbers, the reason and the first row's detail."""
+    from reporter.report.exclusions import examples_text
+
+    examples = f" (e.g. {examples_text(group)})" if group.example_rows else ""
+    detail = group.example_details[0] if group.example_details else ""
+    shown = f"; row {group.example_rows[0]}: {detail}" if detail else ""
+    return f"{group.rows} row(s) excluded{examples}: {group.reason}{shown}"
+
+
+def _check_strict(result: Any) -> None:
+    """--strict: the first row left out for a problem (not for accounting) is an error."""
+    from reporter.report.exclusions import strict_problem
+
+    problem = strict_problem((ledger.path, ledger.exclusions, ledger.exclusion_groups) for ledger in result.ledgers)
+    if problem is not None:
+        raise problem
 
 
 @main.command()
@@ -252,6 +288,7 @@ def validate(inputs: tuple[str, ...], config_path: Path | None, fmt: str | None,
 @click.option("--reason", help="Why the figures are restated (required with --restate).")
 @_json_line_items_option
 @_db_option
+@_strict_option
 @_friendly
 def close(
     month: str,
@@ -265,6 +302,7 @@ def close(
     json_line_items: bool,
     templates: str | None,
     db: str | None,
+    strict: bool,
 ) -> None:
     """Compute MONTH (YYYY-MM) from INPUTS, write its report and store it in the history.
 
@@ -282,7 +320,7 @@ def close(
         raise click.BadParameter(f"'{month}' is not a month like 2026-10", param_hint="MONTH")
     _require_ended(month)
     config = _config(config_path, inputs, org, month, out, fmt, db, json_line_items, templates)
-    report = _report(config, config_path)
+    report = _report(config, config_path, strict)
     store = HistoryStore(_store_url(config, config_path))
     outcome = close_month(
         report, store, _out_dir(config, config_path, out), list(config.output.formats), restate=restate, reason=reason
@@ -323,7 +361,7 @@ def history(config_path: Path | None, db: str | None) -> None:
     from reporter.history import HistoryStore, default_url
     from reporter.render import formatting
 
-    url = db or (_store_url(load_config(config_path), config_path) if config_path else default_url(None))
+    url = db or (_store_url(_history_config(config_path), config_path) if config_path else default_url(None))
     store = HistoryStore.existing(url)
     if store is None:
         click.echo("no months closed yet")
@@ -335,6 +373,11 @@ def history(config_path: Path | None, db: str | None) -> None:
             f"{formatting.energy_mwh(record.energy_kwh):>12} {formatting.tco2e(record.location_based_tco2e):>12}  "
             f"{record.closed_at:%Y-%m-%d %H:%M:%S}  {record.reason or ''}"
         )
+
+
+def _history_config(config_path: Path) -> ReportConfig:
+    """The configuration, for its [history] store only: listing needs no organisation or period."""
+    return load_config(config_path, {"org": "history", "period": "1900..2999"})
 
 
 def _require_ended(month: str) -> None:

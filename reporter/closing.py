@@ -17,7 +17,7 @@ from typing import Any
 from reporter import __version__
 from reporter.core.period import Period
 from reporter.history import CURRENT, ClosedMonth, HistoryError, HistoryStore, now
-from reporter.render import write_outputs
+from reporter.render import staged_outputs
 from reporter.report import Report
 from reporter.report.model import plain
 
@@ -82,27 +82,36 @@ def close_month(
         raise HistoryError(f"{month} has not been closed yet, so there is nothing to restate")
     if restate and not (reason and reason.strip()):
         raise HistoryError('a restatement needs --reason "…" saying why the figures changed')
-    files = write_outputs(report, out_dir, formats)
-    record = ClosedMonth(
-        month=month,
-        version=(max((v.version for v in store.versions(month)), default=0) + 1),
-        status=CURRENT,
-        lineage_digest=key,
-        energy_kwh=report.totals.energy_kwh,
-        location_based_tco2e=report.totals.location_based_tco2e,
-        document={
-            "lineage": data,
-            "by_month": plain(report.by_month),
-            "breakdowns": plain(report.breakdowns),
-            "data_quality": plain(report.data_quality),
-        },
-        files={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files},
-        reason=reason.strip() if restate and reason else None,
-        restates_version=existing.version if existing is not None else None,
-        closed_at=now(),
-    )
-    store.store(record)
-    return CloseOutcome("restated" if existing else "closed", record, existing, files)
+    with staged_outputs(report, out_dir, formats) as staged:
+        record = ClosedMonth(
+            month=month,
+            version=0,  # numbered by the store, in the transaction that stores it
+            status=CURRENT,
+            lineage_digest=key,
+            energy_kwh=report.totals.energy_kwh,
+            location_based_tco2e=report.totals.location_based_tco2e,
+            document={
+                "lineage": data,
+                "by_month": plain(report.by_month),
+                "breakdowns": plain(report.breakdowns),
+                "data_quality": plain(report.data_quality),
+            },
+            files={target.name: _sha256(temp) for temp, target in staged.files},
+            reason=reason.strip() if restate and reason else None,
+            restates_version=existing.version if existing is not None else None,
+            closed_at=now(),
+        )
+        stored = store.store(record)  # a close that lost a race stops here, its files not in place
+        files = staged.commit()
+    return CloseOutcome("restated" if existing else "closed", stored, existing, files)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def history_view(store: HistoryStore | None, period: Period, baseline: Any) -> dict[str, Any]:

@@ -83,12 +83,28 @@ EMISSION_COLUMNS = [
 EXAMPLE_ROWS = 5  # row numbers shown for a group of rows left out or flagged for the same reason
 
 
+class ExclusionKind(StrEnum):
+    """Why a row is left out, in kind. Accounting kinds are normal bookkeeping; a row problem (a row
+    that cannot be parsed or is implausible) is an error under `--strict`. An exclusion whose kind
+    is left empty is classified by its reason's text (see reporter.report.exclusions)."""
+
+    SUPERSEDED = "superseded"  # a tracker row replaced by a later cumulative row of the same run
+    OUTSIDE_PERIOD = "outside_period"  # a row outside the reporting period
+    NOT_USAGE = "not_usage"  # a bill row that consumes nothing: tax, credits, purchases, fees …
+    UNFINISHED = "unfinished"  # a tracker run that did not finish (no measured figures)
+    ROW_PROBLEM = "row_problem"  # a row that cannot be parsed or is implausible
+
+
 @dataclass(frozen=True)
 class Exclusion:
-    """One input row that does not count towards the totals, and why."""
+    """One input row that does not count towards the totals, and why.
+
+    Rows group by the reason without its per-row detail: put a row's own values in parentheses or
+    as a quoted value after ': ' (e.g. "column 'energy_consumed': 'abc' is not a number")."""
 
     row: int
     reason: str
+    kind: str = ""  # an ExclusionKind; empty: classified from the reason's text
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,7 @@ class ExclusionGroup:
     reason: str
     rows: int
     example_rows: tuple[int, ...] = ()
+    kind: str = ""  # an ExclusionKind; empty: classified from the reason's text
 
 
 _non_negative = pa.Check.ge(0)

@@ -20,7 +20,7 @@ from reporter.pipeline import run
 from reporter.render.excel import SHEETS, render_xlsx
 from reporter.render.line_items import line_item_records
 from reporter.report import Report, build_report
-from reporter.report.model import ExclusionGroup
+from reporter.report.exclusions import ExcludedRows
 from tests.conftest import SHARED_SAMPLES
 
 DATA = Path(__file__).parent / "data" / "excel"
@@ -51,7 +51,7 @@ NUMERIC_COLUMNS = {
         "energy_kwh",
     ],
     "Inputs": ["rows_read", "rows_used", "rows_excluded"],
-    "Exclusions": ["row", "rows"],
+    "Exclusions": ["rows"],
     "Scopes": [
         "energy_kwh",
         "energy_kwh_low",
@@ -218,11 +218,12 @@ def test_every_line_item_figure_reads_back_exactly(
 
 def test_exclusions_list_the_superseded_flush_row(workbook: openpyxl.Workbook) -> None:
     exclusions = _rows(workbook["Exclusions"])
-    flush = [e for e in exclusions if e["file"] == "codecarbon/emissions.csv" and e["row"] == 7]
+    flush = [e for e in exclusions if e["file"] == "codecarbon/emissions.csv" and e["example_rows"] == "row 7"]
     assert len(flush) == 1
-    assert flush[0]["reason"].startswith("superseded: run 3028e28e-220b-42db-8ced-25968cada174")
+    assert flush[0]["reason"].startswith("superseded: the run has a longer cumulative row")
+    assert flush[0]["first_row_detail"].startswith("run 3028e28e-220b-42db-8ced-25968cada174")
     outside = [e for e in exclusions if e["file"] == "injection/emissions.csv"]
-    assert [e["row"] for e in outside] == [4]
+    assert [e["example_rows"] for e in outside] == ["row 4"]
     assert outside[0]["reason"].startswith("outside the reporting period")
 
 
@@ -700,8 +701,8 @@ def test_the_cloud_inputs_cover_both_scopes_and_both_kinds_of_exclusion(cloud_co
     assert cloud_context.totals.energy_kwh_low < cloud_context.totals.energy_kwh_high
     statuses = {group.estimate_status for group in cloud_context.unclassified.groups}
     assert statuses == {"unclassified", "unsupported"}
-    assert any(ledger.exclusions for ledger in cloud_context.inputs)
-    assert any(ledger.exclusion_groups for ledger in cloud_context.inputs)
+    kinds = {group.kind for ledger in cloud_context.inputs for group in ledger.exclusions}
+    assert {"superseded", "not_usage"} <= kinds
 
 
 def test_summary_ranges_embodied_and_scopes_are_the_context_totals(
@@ -815,19 +816,22 @@ def test_exclusions_hold_single_rows_and_groups_and_balance_per_file(
     cloud_workbook: openpyxl.Workbook, cloud_context: Report
 ) -> None:
     ws = cloud_workbook["Exclusions"]
-    assert [cell.value for cell in ws[1]] == ["file", "format", "row", "rows", "example_rows", "reason"]
+    assert [cell.value for cell in ws[1]] == [
+        "file", "format", "kind", "rows", "example_rows", "reason", "first_row_detail",
+    ]
     rows = _table_values(ws)
-    assert ws.auto_filter.ref == f"A1:F{len(rows) + 1}"
-    flush = [row for row in rows if row["file"] == "codecarbon/emissions.csv"]
-    assert [(row["row"], row["rows"], row["example_rows"]) for row in flush] == [(7, 1, None)]
+    assert ws.auto_filter.ref == f"A1:G{len(rows) + 1}"
+    (flush,) = [row for row in rows if row["file"] == "codecarbon/emissions.csv"]
+    assert (flush["kind"], flush["rows"], flush["example_rows"]) == ("superseded", 1, "row 7")
+    assert flush["first_row_detail"].endswith("used: row 8")  # the run's last cumulative row
     focus = {row["reason"].split(":")[0]: row for row in rows if row["format"] == "focus"}
-    # the slice's Credit row (a group of one: shown as a single row) and its two Adjustment rows
+    # the slice's Credit row (a group of one) and its two Adjustment rows
     assert focus["ChargeCategory 'Credit'"] | {"reason": None} == {
-        "file": "bills/focus-1.0-sample-slice.csv", "format": "focus", "row": 103, "rows": 1,
-        "example_rows": None, "reason": None,
+        "file": "bills/focus-1.0-sample-slice.csv", "format": "focus", "kind": "not_usage", "rows": 1,
+        "example_rows": "row 103", "reason": None, "first_row_detail": None,
     }
     adjustment = focus["ChargeCategory 'Adjustment'"]
-    assert (adjustment["row"], adjustment["rows"], adjustment["example_rows"]) == (None, 2, "rows 128, 129")
+    assert (adjustment["rows"], adjustment["example_rows"]) == (2, "rows 128, 129")
     assert adjustment["reason"].endswith("not a usage charge, no resource consumed")
     # every exclusion of the context, counted once
     for ledger in cloud_context.inputs:
@@ -842,9 +846,9 @@ def test_exclusions_hold_single_rows_and_groups_and_balance_per_file(
 
 
 def test_a_large_group_names_its_first_rows(cloud_context: Report, tmp_path: Path) -> None:
-    group = ExclusionGroup("outside the reporting period", 6, (7, 17, 19))
+    group = ExcludedRows("outside_period", "outside the reporting period", 6, (7, 17, 19))
     ledgers = [
-        dataclasses.replace(ledger, rows_used=21, rows_excluded=6, exclusion_groups=(group,))
+        dataclasses.replace(ledger, rows_used=21, rows_excluded=6, exclusions=(group,))
         if ledger.format == "azure_cost" else ledger
         for ledger in cloud_context.inputs
     ]
@@ -853,7 +857,7 @@ def test_a_large_group_names_its_first_rows(cloud_context: Report, tmp_path: Pat
         render_xlsx(dataclasses.replace(cloud_context, inputs=ledgers), tmp_path / "groups.xlsx")
     )
     (row,) = [row for row in _table_values(book["Exclusions"]) if row["format"] == "azure_cost"]
-    assert (row["row"], row["rows"], row["example_rows"]) == (None, 6, "rows 7, 17, 19 (first 3 of 6)")
+    assert (row["rows"], row["example_rows"]) == (6, "rows 7, 17, 19 (first 3 of 6)")
     assert _balance(book)[azure.path] == (27, 21, 6)
 
 

@@ -1,20 +1,29 @@
-"""Monthly close, restatement, history listing and year-to-date from the store."""
+"""Monthly close, restatement, history listing and year-to-date from the store; two closes of one
+month at once (threads and processes) leave exactly one current version."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from reporter.cli import main
-from reporter.history import HistoryStore
-from tests.conftest import SAMPLES
+from reporter.closing import close_month
+from reporter.history import CURRENT, HistoryError, HistoryStore
+from reporter.report import Report
+from tests.conftest import SAMPLES, TRACKERS, context_for
 
 PLATFORM = SAMPLES / "synthetic-acme" / "platform"
+CODECARBON = TRACKERS / "codecarbon" / "emissions.csv"
 
 
 @pytest.fixture
@@ -147,3 +156,113 @@ def test_a_month_that_has_not_ended_cannot_be_closed(workspace: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: 2999-01 has not ended yet (it ends 2999-01-31); close it once it is over"
     assert not (workspace / "reporter.db").exists()
+
+
+# --- two closes of one month at once ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def context() -> Report:
+    return context_for([str(CODECARBON)], period="2026-11")
+
+
+def _race(store_url: str, report: Report, out: Path, monkeypatch: pytest.MonkeyPatch,
+          **options: Any) -> list[Any]:
+    """Two closes of the same month, both past their check before either stores."""
+    barrier = threading.Barrier(2, timeout=30)
+    real = HistoryStore.current
+    waited: set[str] = set()
+
+    def current(self: HistoryStore, month: str) -> Any:
+        found = real(self, month)
+        name = threading.current_thread().name
+        if name.startswith("close-") and name not in waited:  # each close's check, once
+            waited.add(name)
+            barrier.wait()
+        return found
+
+    monkeypatch.setattr(HistoryStore, "current", current)
+    outcomes: list[Any] = [None, None]
+
+    def close(index: int) -> None:
+        try:
+            outcomes[index] = close_month(report, HistoryStore(store_url), out / str(index), ["json"], **options)
+        except HistoryError as exc:
+            outcomes[index] = exc
+
+    threads = [threading.Thread(target=close, args=(i,), name=f"close-{i}") for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    monkeypatch.setattr(HistoryStore, "current", real)
+    return outcomes
+
+
+def _store_urls(tmp_path: Path) -> list[str]:
+    urls = [f"sqlite:///{(tmp_path / 'h.db').as_posix()}"]
+    if os.environ.get("REPORTER_TEST_POSTGRES_URL"):
+        urls.append(os.environ["REPORTER_TEST_POSTGRES_URL"])
+    return urls
+
+
+def _fresh(url: str) -> None:
+    if url.startswith("postgresql"):
+        from sqlalchemy import create_engine, text
+
+        with create_engine(url).begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS closed_months"))
+
+
+def test_two_closes_of_one_month_at_once_store_one_current_version(
+    context: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number, url in enumerate(_store_urls(tmp_path)):
+        _fresh(url)
+        out = tmp_path / f"out{number}"
+        outcomes = _race(url, context, out, monkeypatch)
+        refused = [o for o in outcomes if isinstance(o, HistoryError)]
+        closed = [o for o in outcomes if not isinstance(o, HistoryError)]
+        assert len(refused) == 1 and len(closed) == 1, outcomes
+        assert "is already closed (version 1)" in str(refused[0]) and "--restate" in str(refused[0])
+        versions = HistoryStore(url).versions(context.period.label)
+        assert [(v.version, v.status) for v in versions] == [(1, CURRENT)]
+        loser = outcomes.index(refused[0])
+        assert not (out / str(loser)).exists() or not any((out / str(loser)).iterdir())  # no files in place
+
+
+def test_two_restatements_at_once_store_one_new_version(
+    context: Report, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changed = dataclasses.replace(context, totals=dataclasses.replace(context.totals, location_based_tco2e=9.0))
+    for url in _store_urls(tmp_path):
+        _fresh(url)
+        close_month(context, HistoryStore(url), tmp_path / "first", ["json"])
+        outcomes = _race(url, changed, tmp_path / "out", monkeypatch, restate=True, reason="late bill")
+        refused = [o for o in outcomes if isinstance(o, HistoryError)]
+        assert len(refused) == 1, outcomes
+        assert "changed while this restatement ran" in str(refused[0])
+        versions = HistoryStore(url).versions(context.period.label)
+        assert [(v.version, v.status) for v in versions] == [(1, "superseded"), (2, CURRENT)]
+        assert versions[1].restates_version == 1
+
+
+def test_two_close_processes_at_once_leave_one_current_version(tmp_path: Path) -> None:
+    shutil.copy(CODECARBON, tmp_path / "emissions.csv")
+    reporter = Path(sys.executable).parent / "reporter"
+    command = [str(reporter), "close", "2026-11", "-q", "--org", "Acme", "--config", "c.toml", "emissions.csv"]
+    (tmp_path / "c.toml").write_text('[output]\nformats = ["json"]\n', encoding="utf-8")
+    processes = [
+        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    results = [(p.wait(120), *p.communicate()) for p in processes]
+    codes = sorted(code for code, _, _ in results)
+    assert codes in ([0, 0], [0, 2]), results
+    for code, out, err in results:
+        if code == 2:  # lost the race: refused in one line
+            assert err.startswith("error: 2026-11 is already closed (version 1)") and "--restate" in err
+        else:  # closed it, or found it closed with the same figures
+            assert out.startswith(("wrote ", "2026-11 is already closed (version 1) with the same inputs")), out
+    versions = HistoryStore(f"sqlite:///{(tmp_path / 'reporter.db').as_posix()}").versions("2026-11")
+    assert [(v.version, v.status) for v in versions] == [(1, CURRENT)]

@@ -23,8 +23,8 @@ from reporter.render.json_report import JSON_EXCLUSIONS
 from reporter.render.line_items import line_item_records
 from reporter.report import Report, bounds, build_report
 from reporter.report.bounds import OTHER_GROUPS, OTHER_KEYS
+from reporter.report.exclusions import ExcludedRows
 from reporter.report.line_items import LINE_ITEM_FIELDS
-from reporter.report.model import Exclusion
 from tests.conftest import SHARED_SAMPLES
 
 DATA = Path(__file__).parent / "data" / "excel"
@@ -131,7 +131,7 @@ def test_json_names_the_lineage_file_instead_of_embedding_line_items(
     written: Path, document: dict[str, Any], lineage: pa.Table
 ) -> None:
     assert "line_items" not in document
-    assert document["schema_version"] == "2"
+    assert document["schema_version"] == "4"
     section = document["lineage"]
     data = (written / section["file"]).read_bytes()
     assert section["file"] == f"{STEM}.lineage.parquet"
@@ -181,13 +181,17 @@ def test_breakdowns_and_unclassified_groups_are_cut_with_an_other_row(monkeypatc
     assert unclassified_cut is not None and unclassified_cut.in_other_row == unclassified_cut.total - 1
 
 
-def test_json_lists_at_most_a_bounded_number_of_single_exclusions(context: Report, tmp_path: Path) -> None:
-    many = tuple(Exclusion(2 + i, f"synthetic {i}") for i in range(JSON_EXCLUSIONS + 5))
+def test_json_lists_at_most_a_bounded_number_of_exclusion_groups(context: Report, tmp_path: Path) -> None:
+    many = tuple(ExcludedRows("row_problem", f"synthetic {i}", 1, (2 + i,), ("",)) for i in range(JSON_EXCLUSIONS + 5))
     inputs = (dataclasses.replace(context.inputs[0], exclusions=many), *context.inputs[1:])
     paths = write_outputs(dataclasses.replace(context, inputs=inputs), tmp_path, ["json"])
     document = json.loads(paths[-1].read_text(encoding="utf-8"))
     first = document["inputs"][0]
-    assert first["exclusions"] == [{"row": e.row, "reason": e.reason} for e in many[:JSON_EXCLUSIONS]]
+    assert first["exclusions"] == [
+        {"kind": "row_problem", "reason": e.reason, "rows": 1, "example_rows": [e.example_rows[0]],
+         "example_details": [""]}
+        for e in many[:JSON_EXCLUSIONS]
+    ]
     assert first["exclusions_not_listed"] == 5
     assert document["inputs"][1]["exclusions_not_listed"] == 0
     assert document["limits"]["exclusions_per_input"] == JSON_EXCLUSIONS

@@ -31,7 +31,8 @@ from reporter.render import charts, formatting
 from reporter.render.line_items import line_item_records
 from reporter.render.pdf import TARGET_KINDS, render_html, render_pdf
 from reporter.report import Report, build_report
-from reporter.report.model import Exclusion, MonthTotals, Organization, PreviousYear, YearToDateMonth
+from reporter.report.exclusions import ExcludedRows
+from reporter.report.model import MonthTotals, Organization, PreviousYear, YearToDateMonth
 
 DATA = Path(__file__).resolve().parent / "data" / "pdf"
 ROOT = Path(__file__).resolve().parent.parent
@@ -324,7 +325,7 @@ def test_pdf_lists_a_very_long_exclusion_list_in_full(
     context: Report, tmp_path: Path
 ) -> None:
     reasons = [f"synthetic exclusion {i:04d} of 600" for i in range(600)]
-    exclusions = tuple(Exclusion(2 + i, reason) for i, reason in enumerate(reasons))
+    exclusions = tuple(ExcludedRows("row_problem", reason, 1, (2 + i,)) for i, reason in enumerate(reasons))
     inputs = (dataclasses.replace(context.inputs[0], exclusions=exclusions, rows_excluded=600), *context.inputs[1:])
     _, text = _pdf_text(render_pdf(dataclasses.replace(context, inputs=inputs), tmp_path / "long.pdf"))
     squashed = _squash(text)
@@ -823,7 +824,7 @@ def test_pdf_shows_grouped_bill_exclusions_beside_single_tracker_rows(cloud: Rep
     squashed = _squash(cloud_text)
     (focus,) = [e for e in cloud.inputs if e.format == "focus"]
     assert focus.rows_read == focus.rows_used + focus.rows_excluded
-    groups = {g.reason: g for g in focus.exclusion_groups}
+    groups = {g.reason: g for g in focus.exclusions}
     assert set(groups) == {CREDIT, ADJUSTMENT} and groups[ADJUSTMENT].rows == 2
     ledger = _between(cloud_text, "10 Inputs ledger", "11 Excluded rows")
     excluded = squashed[squashed.index(_squash("11 Excluded rows")) :]
@@ -831,11 +832,13 @@ def test_pdf_shows_grouped_bill_exclusions_beside_single_tracker_rows(cloud: Rep
         rows = ", ".join(str(r) for r in group.example_rows)
         assert _squash(f"excluded: {reason}") in ledger
         assert _squash(f"{group.rows} {reason} {rows}") in excluded
-    # the tracker file's superseded flush row is still listed on its own
+    # the tracker file's superseded flush row: a group of one, with the run and the row used instead
     (tracker,) = [e for e in cloud.inputs if e.format == "codecarbon"]
     (single,) = tracker.exclusions
-    assert _squash(f"{single.row} {single.reason}") in excluded
-    assert _squash("Rows of tracker files are listed one by one.") in excluded
+    assert (single.rows, single.example_rows) == (1, (7,))
+    assert _squash(f"1 {single.reason} row 7: {single.example_details[0]} 7") in excluded
+    assert single.example_details[0].endswith("used: row 8")
+    assert _squash("Rows left out for the same reason are grouped") in excluded
 
 
 def test_pdf_methodology_describes_the_cloud_bills(cloud: Report, cloud_text: str) -> None:

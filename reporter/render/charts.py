@@ -59,7 +59,10 @@ def nice_scale(maximum: float, target_ticks: int = 5) -> Scale:
         if step >= raw:
             break
     count = math.ceil(maximum / step - 1e-9)
-    return Scale(step=step, top=step * max(count, 1))
+    top = step * max(count, 1)
+    if not math.isfinite(top):  # near the largest float: one step from 0 to the maximum
+        return Scale(step=maximum, top=maximum)
+    return Scale(step=step, top=top)
 
 
 def _text(x: float, y: float, body: str, size: float, **attrs: str) -> str:
@@ -177,7 +180,7 @@ def monthly_bar_chart(
         None if getattr(row, value_key) is None else float(getattr(row, value_key)) for row in by_month
     ]
     colours = list(fills) if fills is not None else [BAR] * len(months)
-    scale = nice_scale(max((v for v in values if v is not None), default=0.0))
+    scale = nice_scale(max((v for v in values if v is not None and math.isfinite(v)), default=0.0))
     tick_labels = [formatting.tick(t, scale.step) for t in scale.ticks]
 
     left = max(_text_width(label, 9.0) for label in tick_labels) + 16.0
@@ -224,7 +227,7 @@ def _month_bars(
     every = max(1, math.ceil(len(months) / 24))
     for index, (month, value, label) in enumerate(zip(months, values, value_labels, strict=True)):
         centre = left + slot * (index + 0.5)
-        if value is None:
+        if value is None or not math.isfinite(value):  # no bar: no figure, or one beyond any axis
             parts.append(_text(centre, base_y - 4.0, label, label_size, fill=MUTED, text_anchor="middle"))
         else:
             y = y_of(value)

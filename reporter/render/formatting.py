@@ -6,7 +6,8 @@ a figure into text. All functions are pure and return `MISSING` ("—") for None
 Quantities use adaptive significant figures, so 1.83 kWh reads "0.00183" MWh rather than "0.000",
 while a large total keeps every integer digit ("12,345.6"). Values that would need more than six
 decimals switch to scientific notation ("6.80 × 10⁻⁷"), never to a bound such as "< 0.001", so
-no figure is hidden.
+no figure is hidden. A value with more than MAX_DIGITS integer digits is also written in
+scientific notation. An infinite value (a total that overflowed) reads "∞" or "−∞".
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import date
 from reporter.units import KWH_PER_MWH
 
 MISSING = "—"
+INFINITE = "∞"
+MAX_DIGITS = 15  # integer digits beyond a float's precision: scientific notation instead
 MINUS = "−"  # U+2212, typographic minus sign
 TIMES = "\u00a0×\u00a0"  # "×" between no-break spaces, so "6.80 × 10⁻⁷" never splits across lines
 
@@ -30,6 +33,11 @@ _MONTHS = [
 
 def is_missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def infinite(value: float) -> str:
+    """An infinite value as text: "∞" or "−∞"."""
+    return INFINITE if value > 0 else MINUS + INFINITE
 
 
 def _exponent(value: float, sig: int) -> int:
@@ -46,6 +54,10 @@ def scientific(value: float, sig: int = 3) -> str:
 
     The spaces around "×" are no-break spaces (U+00A0).
     """
+    if is_missing(value):
+        return MISSING
+    if math.isinf(value):
+        return infinite(value)
     mantissa, exponent = f"{value:.{sig - 1}e}".split("e")
     return _signed(f"{mantissa}{TIMES}10{str(int(exponent)).translate(_SUPERSCRIPT)}")
 
@@ -65,10 +77,13 @@ def number(
     if is_missing(value):
         return MISSING
     assert value is not None
+    if math.isinf(value):
+        return infinite(value)
     if value == 0:
         return f"{0:.{min_decimals}f}"
-    decimals = max(min_decimals, sig - 1 - _exponent(value, sig))
-    if decimals > max_decimals:
+    exponent = _exponent(value, sig)
+    decimals = max(min_decimals, sig - 1 - exponent)
+    if decimals > max_decimals or exponent >= MAX_DIGITS:
         return scientific(value, sig)
     return _signed(f"{value:,.{decimals}f}")
 
@@ -117,6 +132,8 @@ def pue(value: float | None) -> str:
     if is_missing(value):
         return MISSING
     assert value is not None
+    if math.isinf(value) or abs(value) >= 10**MAX_DIGITS:
+        return number(value)
     return f"{value:.2f}"
 
 
@@ -132,6 +149,8 @@ def integer(n: int | float | None) -> str:
     if is_missing(n):
         return MISSING
     assert n is not None
+    if math.isinf(n) or abs(n) >= 10**MAX_DIGITS:
+        return number(float(n))
     return _signed(f"{round(n):,d}")
 
 
@@ -140,8 +159,10 @@ def tick(value: float, step: float) -> str:
 
     tick(0.5, 0.25) → "0.50", tick(2000, 500) → "2,000", tick(1.5e-6, 5e-7) → "1.5 × 10⁻⁶".
     """
-    if value == 0 or step <= 0:
+    if value == 0 or not step > 0 or not math.isfinite(value) or not math.isfinite(step):
         return "0" if value == 0 else number(value)
+    if abs(value) >= 10**MAX_DIGITS:
+        return number(value)
     step_exponent = math.floor(math.log10(step) + 1e-9)
     mantissa = step / 10**step_exponent
     extra = 0 if abs(mantissa - round(mantissa)) < 1e-9 else 1  # 2.5 × 10ⁿ needs one more digit
@@ -215,6 +236,8 @@ def commitment(value: float | None) -> str:
     if is_missing(value):
         return MISSING
     assert value is not None
+    if math.isinf(value) or abs(value) >= 10**MAX_DIGITS:
+        return number(value) + "%"
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return _signed(text) + "%"
 

@@ -3,8 +3,10 @@
 The document holds every aggregate and a `lineage` section naming the lineage file (file name
 beside the JSON, sha256, rows, columns), which has every line item. Its size does not grow with
 the bill: breakdowns and unclassified groups are cut to their largest entries plus one "other"
-row (`limits` says where), and each input lists at most JSON_EXCLUSIONS single-row exclusions
-(all of them are on the workbook's Exclusions sheet and in `reporter validate`).
+row (`limits` says where), and each input lists its exclusions grouped by kind and reason (at
+most JSON_EXCLUSIONS groups): count, first rows and the first row's detail. A figure that is
+infinite or not a number is written as null and its path listed under `non_finite_values`, so
+the document is always valid JSON.
 
 With `[output] json_line_items = true` (`--json-line-items`) the line items are embedded too, one
 compact object per line (json's fast encoder), which parses to the same document. The sections
@@ -14,6 +16,7 @@ are indented for reading.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,7 @@ from typing import Any
 from reporter.render.line_items import line_item_records
 from reporter.report import Report
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "4"
 JSON_EXCLUSIONS = 1000
 INDENT = 2
 ROW_SECTIONS = ("line_items",)
@@ -37,11 +40,20 @@ def render_json(report: Report, path: Path) -> Path:
         **document["limits"],
         "exclusions_per_input": JSON_EXCLUSIONS,
         "exclusions_note": (
-            f"each input lists at most {JSON_EXCLUSIONS} single-row exclusions; exclusions_not_listed "
-            "counts the others (the workbook's Exclusions sheet lists them all)"
+            f"each input lists at most {JSON_EXCLUSIONS} groups of exclusions (rows left out for the "
+            "same reason, with their count and first rows); exclusions_not_listed counts the other groups"
         ),
     }
     document["lineage"] = report.lineage.describe()
+    replaced: list[str] = []
+    document = finite(document, "", replaced)
+    if replaced:
+        document["non_finite_values"] = {
+            "paths": replaced[:JSON_EXCLUSIONS],
+            "count": len(replaced),
+            "note": "these figures are infinite or not a number (an input value too large to add up) "
+            "and are written as null; the lineage file holds the line items as read",
+        }
     if report.output.json_line_items:
         document["line_items"] = line_item_records(report.line_items)
     with path.open("w", encoding="utf-8") as handle:
@@ -49,8 +61,20 @@ def render_json(report: Report, path: Path) -> Path:
     return path
 
 
+def finite(value: Any, where: str, replaced: list[str]) -> Any:
+    """`value` with every infinite or NaN number replaced by None; their paths added to `replaced`."""
+    if isinstance(value, float) and not math.isfinite(value):
+        replaced.append(where or "(document)")
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v, f"{where}.{k}" if where else str(k), replaced) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v, f"{where}[{i}]", replaced) for i, v in enumerate(value)]
+    return value
+
+
 def _listed(ledger: dict[str, Any]) -> dict[str, Any]:
-    """An input's ledger with at most JSON_EXCLUSIONS single-row exclusions, and how many are left out."""
+    """An input's ledger with at most JSON_EXCLUSIONS groups of exclusions, and how many are left out."""
     exclusions = ledger["exclusions"]
     return {
         **ledger,

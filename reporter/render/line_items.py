@@ -34,7 +34,7 @@ def _column_values(column: pd.Series) -> list[Any]:
     """One column as `clean` makes the cells of `to_dict(orient="records")`, converted column-wise."""
     kind = column.dtype.kind if isinstance(column.dtype, np.dtype) else "O"
     if kind == "f":
-        return [None if math.isnan(value) else value for value in column.tolist()]
+        return [value if math.isfinite(value) else None for value in column.tolist()]
     if kind in "iub":
         return column.tolist()
     values = column.to_numpy(dtype=object, na_value=None).tolist()
@@ -42,14 +42,14 @@ def _column_values(column: pd.Series) -> list[Any]:
 
 
 def clean(value: Any) -> Any:
-    """JSON-safe: NaN/NaT → None, numpy scalars → Python numbers."""
+    """JSON-safe: NaN, infinities and NaT → None, numpy scalars → Python numbers."""
     if isinstance(value, dict):
         return {str(k): clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [clean(v) for v in value]
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
     if value is pd.NaT:
         return None

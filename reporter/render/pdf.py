@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from reporter.core.aggregate import UNASSIGNED
 from reporter.core.attribute import SCOPE3_CLOUD
@@ -24,8 +24,10 @@ from reporter.core.targets import NET_ZERO_MIN_PCT, SBTI_MIN_ANNUAL_PCT
 from reporter.errors import RenderError
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_LABELS
 from reporter.render import charts, formatting
+from reporter.render.pdf_text import breakable, clip
 from reporter.report import Report
 from reporter.report.bounds import OTHER_KEYS
+from reporter.report.exclusions import examples_text
 from reporter.report.model import BreakdownRow, ScopeTotals, TargetProgress, Totals
 from reporter.report.progress import THIS_REPORT
 
@@ -153,9 +155,8 @@ def render_pdf(report: Report, path: Path) -> Path:
     html = render_html(report)
     own = _own_templates(report)
     css = _read_template(STYLESHEET, own)
+    CSS, HTML = _weasyprint(path)  # noqa: N806 (WeasyPrint's class names)
     try:
-        from weasyprint import CSS, HTML
-
         fetcher = _offline_fetcher()
         stylesheet = CSS(string=css, base_url=_base_url(STYLESHEET, own), url_fetcher=fetcher)
         document = HTML(string=html, base_url=_base_url(TEMPLATE, own), url_fetcher=fetcher).render(
@@ -167,6 +168,25 @@ def render_pdf(report: Report, path: Path) -> Path:
     except Exception as exc:  # WeasyPrint raises many types; all mean "could not typeset"
         raise RenderError(f"cannot typeset the PDF report {path}: {exc}") from exc
     return path
+
+
+MISSING_LIBRARY = (
+    "the PDF needs the Pango library (libpango-1.0-0 on Debian/Ubuntu, pango on Fedora or "
+    "Homebrew; `make setup` installs it), which could not be loaded"
+)
+
+
+def _weasyprint(path: Path) -> tuple[Any, Any]:
+    """WeasyPrint's CSS and HTML classes; a missing system library is named, with how to install it."""
+    try:
+        from weasyprint import CSS, HTML
+    except (OSError, ImportError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise RenderError(
+            f"cannot write {path}: {MISSING_LIBRARY} ({detail}); the other outputs can be written "
+            "with --only json --only xlsx"
+        ) from None
+    return CSS, HTML
 
 
 def render_html(report: Report) -> str:
@@ -223,7 +243,7 @@ def view(report: Report) -> dict[str, Any]:
             {TRACKER_FORMATS[entry.format] for entry in report.inputs if entry.format in TRACKER_FORMATS},
             key=str.lower,
         ),
-        "excluded_inputs": [entry for entry in report.inputs if entry.exclusions or entry.exclusion_groups],
+        "excluded_inputs": [entry for entry in report.inputs if entry.exclusions],
         "targets": [_target_view(target, report) for target in report.targets],
         "credit_types": CREDIT_TYPES,
         "ytd": _year_to_date_view(report),
@@ -411,12 +431,6 @@ def _year_to_date_view(report: Report) -> dict[str, Any]:
     }
 
 
-def breakable(text: str) -> Markup:
-    """`text` escaped, with line-break opportunities after "/" and "_" for long file names."""
-    escaped = str(escape(text))
-    return Markup(escaped.replace("/", "/<wbr>").replace("_", "_<wbr>"))
-
-
 def _own_templates(report: Report) -> Path | None:
     """The user's template folder (`--templates`, `[output] templates`), checked to exist."""
     if not report.output.templates:
@@ -437,9 +451,11 @@ def _environment(own: Path | None = None) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=clip,
     )
     env.filters.update(FILTERS)
     env.filters["breakable"] = breakable
+    env.filters["example_rows"] = examples_text
     return env
 
 

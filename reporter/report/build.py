@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +12,11 @@ from reporter import __version__
 from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
+from reporter.errors import ConfigError
 from reporter.pipeline import InputLedger as LedgerResult
 from reporter.pipeline import PipelineResult
 from reporter.report import bounds, market, progress, provider
+from reporter.report.exclusions import group_exclusions
 from reporter.report.line_items import line_item_frame, line_item_groups
 from reporter.report.model import (
     CloudCost,
@@ -69,7 +72,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
     name = config.organization.name
     return Report(
         tool=Tool("reporter", __version__),
-        organization=Organization(name, config.organization.slug or slugify(name)),
+        organization=Organization(name, file_slug(config.organization.slug, name)),
         period=ReportPeriod(period.start, period.end, period.label, tuple(period.months())),
         totals=market.totals(_totals(sums, scopes, items), allocated, result.instruments),
         by_scope=scopes,
@@ -106,6 +109,23 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         provider_comparison=provider.comparison(allocated, result.provider_emissions),
         links=result.links,
     )
+
+
+SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def file_slug(slug: str | None, name: str) -> str:
+    """The organisation's part of the report file names: an explicit slug must be a plain file name
+    (letters, digits, '.', '_', '-'; no '/', '..' or leading dot), a name is slugified."""
+    if slug is None:
+        made = slugify(name)
+        return made if SLUG.fullmatch(made) and ".." not in made else "organization"
+    if not SLUG.fullmatch(slug) or ".." in slug:
+        raise ConfigError(
+            f"'organization.slug': {slug!r} cannot name the report files; use letters, digits, "
+            "'-', '_' and '.' only (no '/', '..' or leading dot), at most 100 characters"
+        )
+    return slug
 
 
 def _totals(sums: dict[str, float], scopes: tuple[ScopeTotals, ...], items: pd.DataFrame) -> Totals:
@@ -178,8 +198,7 @@ def _ledger(ledger: LedgerResult) -> InputLedger:
         rows_read=ledger.rows_read,
         rows_used=ledger.rows_used,
         rows_excluded=ledger.rows_excluded,
-        exclusions=tuple(ledger.exclusions),
-        exclusion_groups=tuple(ledger.exclusion_groups),
+        exclusions=group_exclusions(ledger.exclusions, ledger.exclusion_groups),
         notes=tuple(ledger.notes),
     )
 

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from reporter.core.link import LinkUse
-from reporter.records import Exclusion, ExclusionGroup
+from reporter.report.exclusions import ExcludedRows
 from reporter.report.lineage import LineageFile, lineage_file
 
 
@@ -135,8 +135,7 @@ class InputLedger:
     rows_read: int
     rows_used: int
     rows_excluded: int
-    exclusions: tuple[Exclusion, ...]
-    exclusion_groups: tuple[ExclusionGroup, ...]
+    exclusions: tuple[ExcludedRows, ...]  # grouped by kind and reason (see reporter.report.exclusions)
     notes: tuple[str, ...]
 
 

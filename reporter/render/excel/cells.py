@@ -104,8 +104,10 @@ class Sheet:
         """Store one value with its proper type; strings are always literal text."""
         if hasattr(value, "item") and not isinstance(value, str):
             value = value.item()  # numpy scalar
-        if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+        if value is None or value == "" or (isinstance(value, float) and math.isnan(value)):
             return  # an empty text is an empty cell
+        if isinstance(value, float) and math.isinf(value):
+            value = "∞" if value > 0 else "−∞"  # no number can hold it: said in text
         if row > MAX_ROWS:
             raise RenderError(f"sheet '{self.ws.name}' would pass the {MAX_ROWS:,} rows a spreadsheet holds")
         self.max_row = max(self.max_row, row)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from reporter.render.excel.cells import COUNT, INTEGER, Column, Sheet, room_for
+from reporter.render.excel.cells import COUNT, Column, Sheet, room_for
 from reporter.report import Report
 
 
@@ -29,31 +29,26 @@ def inputs(sheet: Sheet, report: Report) -> None:
 
 def exclusions(sheet: Sheet, report: Report) -> None:
     columns = [
-        Column("file"), Column("format"), Column("row", INTEGER), Column("rows", COUNT),
-        Column("example_rows"), Column("reason"),
+        Column("file"), Column("format"), Column("kind"), Column("rows", COUNT),
+        Column("example_rows"), Column("reason"), Column("first_row_detail"),
     ]
     rows: list[dict[str, Any]] = []
     for ledger in report.inputs:
         where = {"file": ledger.path, "format": ledger.format}
-        rows += [
-            {**where, "row": exclusion.row, "rows": 1, "reason": exclusion.reason} for exclusion in ledger.exclusions
-        ]
-        for group in ledger.exclusion_groups:
-            examples = list(group.example_rows)
-            if group.rows == 1 and len(examples) == 1:  # a group of one row is a single row
-                rows.append({**where, "row": examples[0], "rows": 1, "reason": group.reason})
-            else:
-                rows.append(
-                    {
-                        **where, "rows": group.rows, "reason": group.reason,
-                        "example_rows": _example_rows(examples, group.rows),
-                    }
-                )
+        for group in ledger.exclusions:
+            detail = group.example_details[0] if group.example_details else ""
+            rows.append(
+                {
+                    **where, "kind": group.kind, "rows": group.rows, "reason": group.reason,
+                    "example_rows": _example_rows(group.example_rows, group.rows),
+                    "first_row_detail": detail or None,
+                }
+            )
     shown = rows[: room_for(2)]
     left_out = len(rows) - len(shown)
     sheet.table(columns, shown)
     cut = (
-        [f"Only the first {len(shown):,} of {len(rows):,} exclusions fit on a sheet; the other "
+        [f"Only the first {len(shown):,} of {len(rows):,} groups fit on a sheet; the other "
          f"{left_out:,} are listed by `reporter validate`."]
         if left_out
         else []
@@ -61,8 +56,10 @@ def exclusions(sheet: Sheet, report: Report) -> None:
     sheet.notes(
         [
             *cut,
-            "rows: how many data rows the reason leaves out. A single row has rows 1 and its "
-            "number in row; a group of bill rows lists its first rows in example_rows.",
+            "Rows left out for the same reason are one line: rows says how many, example_rows "
+            "lists the first of them, first_row_detail the first row's own values (a run, a time, "
+            "a value). kind: superseded, outside_period, not_usage and unfinished are accounting; "
+            "row_problem is a row that cannot be read or is implausible (an error under --strict).",
             "For each file, rows_read = rows_used + the sum of rows here (Inputs sheet).",
         ],
     )

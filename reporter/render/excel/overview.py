@@ -300,7 +300,7 @@ def data_quality(sheet: Sheet, report: Report) -> None:
         {"section": "rows", "item": "rows_used", "value": quality.rows_used, "fmt": COUNT,
          "meaning": "rows that became line items"},
         {"section": "rows", "item": "rows_excluded", "value": quality.rows_excluded,
-         "fmt": COUNT, "meaning": "rows left out, each with its reason on the Exclusions sheet"},
+         "fmt": COUNT, "meaning": "rows left out, grouped by reason on the Exclusions sheet"},
         {"section": "location", "item": "fallback_location_items",
          "value": quality.fallback_location_items, "fmt": COUNT,
          "meaning": "line items whose location used the fallback grid factor"},

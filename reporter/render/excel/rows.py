@@ -10,6 +10,7 @@ formula, wrapped when it has line breaks).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -105,7 +106,7 @@ def _number_cells(refs: Refs, values: list[Any], xf: int) -> list[str]:
     """Numbers as their shortest exact text (repr), so they read back as the same double."""
     head, style = f'<c r="{refs.letter}', f'" s="{xf}"><v>' if xf else '"><v>'
     return [
-        "" if value is None or value != value else f"{head}{row}{style}{value!r}</v></c>"
+        "" if value is None or not math.isfinite(value) else f"{head}{row}{style}{value!r}</v></c>"
         for row, value in zip(refs.rows, values, strict=True)
     ]
 
