@@ -32,7 +32,7 @@ class InputError(ReporterError):
         row: int | None = None,
         column: str | None = None,
     ) -> None:
-        self.message = message
+        self.message = " ".join(str(message).split())  # one line, whatever a library wrote
         self.path = Path(path) if path is not None else None
         self.row = row
         self.column = column
