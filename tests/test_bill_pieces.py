@@ -118,21 +118,24 @@ def test_a_bad_quantity_in_the_second_piece_names_its_row_in_the_file(
     assert line > len(rows) / 2
     path = _edit_cur(tmp_path, {line: {"lineItem/UsageAmount": "n/a"}})
     monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
-    with pytest.raises(InputFormatError) as caught:
-        read(path, "aws_cur")
-    assert (caught.value.row, caught.value.column) == (line, "lineItem/UsageAmount")
+    group = next(g for g in read(path, "aws_cur").exclusion_groups if "not a number" in g.reason)
+    assert (group.rows, group.example_rows) == (1, (line,))
 
 
-def test_a_ragged_row_in_the_second_piece_names_its_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_ragged_row_in_the_second_piece_is_left_out_by_its_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     lines = ["Date,MeterCategory,Quantity,UnitOfMeasure,ChargeType"]
     lines += [f"2025-01-{1 + i % 28:02d},Storage,{i},1 GB/Month,Usage" for i in range(300)]
     lines[250] += ",extra"
+    lines[251] = lines[251].replace("Storage", "Bandwidth")  # a reading of its own
     path = tmp_path / "azure.csv"
     path.write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
-    with pytest.raises(InputFormatError) as caught:
-        read(path, "azure_cost")
-    assert caught.value.row == 251 and caught.value.path == path
+    result = read(path, "azure_cost")
+    assert [(g.rows, g.example_rows) for g in result.exclusion_groups] == [(1, (251,))]
+    assert result.rows_read == 300 and int(result.readings["row_count"].sum()) == 299
+    assert list(result.readings["source_row"]) == [2, 252]  # the row after it keeps its own number
 
 
 cells = st.text(alphabet=st.sampled_from(list('ab ,"\n\r')), max_size=12)

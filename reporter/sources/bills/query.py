@@ -18,11 +18,15 @@ from reporter.sources.bills.sql import (
     timestamp,
 )
 
+# The usage-row values whose first malformed one stops the read: cost, start and end. A malformed
+# quantity, an end before the start and a repeated line item leave their row out instead (`PROBLEMS`).
+CHECKED = "cse"
 # What stage 1 computes per group of raw rows, for stage 2 to combine.
 CARRIED = (
     "__grain",
     "__spills",
     "__no_quantity",
+    "__problem",
     "__rows",
     "__first_row",
     "__examples",
@@ -30,7 +34,7 @@ CARRIED = (
     "__cost",
     "__start",
     "__end",
-) + tuple(f"__bad_{alias}_{part}" for alias in "qcse" for part in ("row", "value"))
+) + tuple(f"__bad_{alias}_{part}" for alias in CHECKED for part in ("row", "value"))
 
 
 def aggregate_sql(
@@ -90,7 +94,7 @@ numbered AS (
   SELECT * REPLACE (
     __first_row + __offset AS __first_row,
     list_transform(__examples, {lambda_sql("r", "r + __offset")}) AS __examples,
-    {", ".join(f"__bad_{alias}_row + __offset AS __bad_{alias}_row" for alias in "qcse")})
+    {", ".join(f"__bad_{alias}_row + __offset AS __bad_{alias}_row" for alias in CHECKED)})
   FROM stage1 JOIN offsets USING (__piece)
 )"""
 
@@ -117,7 +121,7 @@ mapped AS (
 ),
 reasoned AS (
   SELECT *,
-    CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __no_quantity THEN {_no_quantity(mapping)} END AS __reason
+    {_reason(mapping)} AS __reason
   FROM mapped
 )"""
 
@@ -144,6 +148,7 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
             f"{cost.sql if cost else 'NULL'} AS __c_raw",
             f"{start.sql} AS __s_raw",
             f"{end.sql if end else 'NULL'} AS __e_raw",
+            f"{_repeat(mapping)} AS __repeat",
         ]
     )
     group_keys = "".join(f"{name}, " for name in key_names.values())
@@ -157,8 +162,8 @@ typed AS (
   SELECT *,
     TRY_CAST(__q_raw AS DOUBLE) AS __q,
     TRY_CAST(__c_raw AS DOUBLE) AS __c,
-    {timestamp(start, "__s_raw")} AS __s,
-    {timestamp(end, "__e_raw") if end else "NULL"} AS __e_given
+    {timestamp(start, "__s_raw", mapping.dates)} AS __s,
+    {timestamp(end, "__e_raw", mapping.dates) if end else "NULL"} AS __e_given
   FROM raw
 ),
 timed AS (
@@ -167,12 +172,15 @@ timed AS (
     {by_day} AS __by_day,
     CASE WHEN __by_day THEN date_trunc('day', __s) ELSE date_trunc('month', __s) END AS __grain_start,
     __e > CASE WHEN __by_day THEN __grain_start + INTERVAL 1 DAY ELSE __grain_start + INTERVAL 1 MONTH END
-      AS __spills_past
+      AS __spills_past,
+    CASE WHEN __repeat THEN 'repeat' WHEN {BAD_QUANTITY} THEN 'quantity' WHEN __e_given < __s THEN 'order' END
+      AS __problem
   FROM typed
 ),
 stage1 AS (
   SELECT __piece, {group_keys}__grain_start AS __grain, __spills_past AS __spills,
     __q_raw IS NULL AS __no_quantity,
+    __problem,
     count(*) AS __rows,
     min(__row) AS __first_row,
     min(__row, {EXAMPLE_ROWS}) AS __examples,
@@ -186,8 +194,8 @@ stage1 AS (
 )"""
 
 
-BAD = {  # when a usage row's raw quantity, cost, start or end is malformed
-    "q": "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))",
+BAD_QUANTITY = "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))"
+BAD = {  # when a usage row's raw cost, start or end is malformed
     "c": "__c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c))",
     "s": "__s IS NULL",
     "e": "__e_raw IS NOT NULL AND __e_given IS NULL",
@@ -200,7 +208,7 @@ def _row_checks(values: bool) -> str:
         f"min(__row) FILTER (WHERE {BAD[alias]}) AS __bad_{alias}_row"
         + (_value_of(alias, f"CAST(__{alias}_raw AS VARCHAR)", "__row", f"FILTER (WHERE {BAD[alias]})")
            + f" AS __bad_{alias}_value" if values else "")
-        for alias in "qcse"
+        for alias in CHECKED
     )
 
 
@@ -215,8 +223,29 @@ def _mapped(mapping: BillMapping, tag_keys: list[str]) -> str:
     )
 
 
-def _no_quantity(mapping: BillMapping) -> str:
-    return literal(f"usage row without a quantity ({mapping.quantity.name} is empty)")
+def _reason(mapping: BillMapping) -> str:
+    """Why a stage-1 group is left out (NULL: usage). A repeated line item goes first (whatever it
+    is, it was counted at its first row); a malformed quantity or an end before the start only
+    matter in usage rows. Each names the file's own columns."""
+    quantity = mapping.quantity.name
+    ids = " and ".join(column.name for column in mapping.line_item_id)
+    end = mapping.end.name if mapping.end else "the end"
+    return (
+        f"CASE WHEN __problem = 'repeat' THEN {literal(f'repeated line item id ({ids}; counted once)')} "
+        "WHEN __reason0 IS NOT NULL THEN __reason0 "
+        f"WHEN __problem = 'quantity' THEN {literal(f'{quantity} is not a number (text, NaN or infinite)')} "
+        f"WHEN __problem = 'order' THEN {literal(f'{end} is before {mapping.start.name}')} "
+        f"WHEN __no_quantity THEN {literal(f'usage row without a quantity ({quantity} is empty)')} END"
+    )
+
+
+def _repeat(mapping: BillMapping) -> str:
+    """Whether a row repeats the line item id of an earlier row (FALSE when the format has none)."""
+    if not mapping.line_item_id:
+        return "FALSE"
+    ids = ", ".join(column.sql for column in mapping.line_item_id)
+    present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
+    return f"({present} AND row_number() OVER (PARTITION BY {ids} ORDER BY __piece, __row) > 1)"
 
 
 def _grouped(tag_keys: list[str], values: bool) -> str:
@@ -230,7 +259,7 @@ def _grouped(tag_keys: list[str], values: bool) -> str:
         f"min(__bad_{alias}_row) {usage} AS bad_{alias}_row"
         + (_value_of(alias, f"__bad_{alias}_value", f"__bad_{alias}_row", usage) + f" AS bad_{alias}_value"
            if values else "")
-        for alias in "qcse"
+        for alias in CHECKED
     )
     return f"""grouped AS (
   SELECT __reason AS reason,
