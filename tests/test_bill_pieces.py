@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporter.errors import InputFormatError
 from reporter.sources.base import ReadResult
 from reporter.sources.bills import engine as bills
 from reporter.sources.bills import pieces

@@ -67,7 +67,8 @@ def learn(values: dict[str, list[tuple[int, str]]], path: Path) -> DateFormats:
     columns = ", ".join(values)
     if first_big or second_big:
         row, column, value = first_big or second_big  # type: ignore[misc]
-        why = f"row {row} has '{value}' in {column}"
+        part = "first" if first_big else "second"
+        why = f"row {row} has '{value}' in {column}, whose {part} part is above 12 and so the day"
     else:
         why = (
             f"no value decides it (no day above 12 in the first {count} dates); month/day taken, "
