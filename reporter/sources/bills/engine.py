@@ -181,8 +181,11 @@ def _notes(scan: Scan, mapping: BillMapping, usage: pd.DataFrame, readings: pd.D
             f"start{_by_day(day_months)}, account, service, region, usage type, instance type, unit and kept tag "
             "values, rows that run past their month apart (times UTC)"
         )
-    flags = set(";".join(readings["flags"]).split(";")) - {""}
-    return notes + [note for flag, note in mapping.flag_notes.items() if flag in flags]
+    for flag, note in mapping.flag_notes.items():
+        flagged = readings["flags"].str.split(";").map(lambda found, flag=flag: flag in found)
+        if flagged.any():
+            notes.append(note.replace("{rows}", str(int(readings.loc[flagged, "row_count"].sum()))))
+    return notes
 
 
 def _learn_dates(scan: Scan, columns: Columns, mapping: BillMapping) -> dates.DateFormats:
