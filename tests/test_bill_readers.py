@@ -1225,3 +1225,94 @@ def test_exclusion_examples_are_the_first_rows_across_all_their_groups(tmp_path:
     tax_rows = [index + 2 for index in range(40) if index % 4 == 1]
     assert group.rows == len(tax_rows) == 10
     assert list(group.example_rows) == tax_rows[:5]
+
+
+# ----------------------------------------------------------------------------------------------
+# Hostile shapes too big or binary for tests/bad_inputs/bills: through the command line, exit
+# status 2 with one line naming the file, or a reading with every row accounted for.
+
+HOSTILE_HEADER = (
+    "lineItem/LineItemType,lineItem/UsageType,lineItem/UsageAmount,lineItem/UsageStartDate,"
+    "lineItem/UsageEndDate,pricing/unit,product/region,lineItem/LineItemDescription"
+)
+
+
+def hostile_row(amount: str, description: str = "d") -> str:
+    return f"Usage,USE1-BoxUsage:m5.large,{amount},2025-01-05T00:00:00Z,2025-01-05T01:00:00Z,Hrs,us-east-1,{description}"
+
+
+def validate(path: Path, *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from reporter.cli import main
+
+    return CliRunner().invoke(main, ["validate", "--quiet", *args, str(path)], catch_exceptions=False)
+
+
+def test_a_field_of_one_mebibyte_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "cur.csv"
+    big = "x" * (1 << 20)
+    path.write_text("\n".join([HOSTILE_HEADER, hostile_row("1", big), hostile_row("2", f'"{big},{big}"')]) + "\n")
+    result = read(path, "aws_cur")
+    balanced(result)
+    assert result.rows_read == 2 and result.readings["consumed_quantity"].sum() == 3.0
+
+
+def test_a_header_cell_over_the_csv_module_limit_does_not_stop_detection(tmp_path: Path) -> None:
+    path = tmp_path / "cur.csv"
+    path.write_text(f"{HOSTILE_HEADER},{'y' * 200_000}\n{hostile_row('1')},z\n")
+    outcome = validate(path)
+    assert outcome.exit_code == 0 and "Traceback" not in outcome.output
+    assert f"{path.name}: aws_cur; 1 rows read, 1 usable, 0 excluded" in outcome.stdout.splitlines()
+
+
+def test_a_truncated_gzip_bill_is_one_clear_error(tmp_path: Path) -> None:
+    lines = [HOSTILE_HEADER] + [hostile_row(str(i), f"{i * 7919 % 10007:x}{i}") for i in range(5000)]
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    outcome = validate(path)
+    assert outcome.exit_code == 2 and "Traceback" not in outcome.output
+    assert outcome.stderr.strip() == (
+        f"error: {path.name}: cannot read the file as a bill (a gzip file that ends early or is damaged: "
+        "IO Error: Unexpected end of GZIP stream)"
+    )
+
+
+def test_a_damaged_parquet_file_says_so(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(pa.table({"line_item_usage_type": ["x"], "line_item_usage_amount": [1.0]}), whole)
+    data = whole.read_bytes()
+    path = tmp_path / "bill.parquet"
+    path.write_bytes(data[:40] + data[-30:])
+    outcome = validate(path)
+    assert outcome.exit_code == 2 and "Traceback" not in outcome.output
+    line = outcome.stderr.strip()
+    assert line.startswith(f"error: {path.name}: a Parquet file that cannot be read (") and "\n" not in line
+
+
+def test_corpus_reasons_are_named_in_the_ledger() -> None:
+    """The reasons behind the corpus's summary lines (tests/bad_inputs/bills), from the reader."""
+    folder = Path(__file__).parent / "bad_inputs" / "bills"
+    expected = {
+        "cur_ragged_row.csv": ("aws_cur", "a ragged row: more fields than the header's 8", (3,)),
+        "cur_bad_quantity.csv": ("aws_cur", "lineItem/UsageAmount is not a number (text, NaN or infinite)", (3, 4, 5)),
+        "cur2_bad_quantity.csv": ("aws_cur", "line_item_usage_amount is not a number (text, NaN or infinite)", (3,)),
+        "cur_end_before_start.csv": ("aws_cur", "lineItem/UsageEndDate is before lineItem/UsageStartDate", (3,)),
+        "cur_repeated_line_item_id.csv": (
+            "aws_cur", "repeated line item id (identity/LineItemId and identity/TimeInterval; counted once)", (3,)),
+        "focus_bad_quantity.csv": ("focus", "ConsumedQuantity is not a number (text, NaN or infinite)", (2,)),
+        "azure_end_of_file_in_quotes.csv": (
+            "azure_cost", "a quoted value that is never closed, or text after a closing quote", (3,)),
+        "gcp_end_before_start.csv": ("gcp_billing", "usage_end_time is before usage_start_time", (2,)),
+    }
+    for name, (reader, reason, rows) in expected.items():
+        result = read(folder / name, reader)
+        balanced(result)
+        assert [(g.reason, g.example_rows) for g in result.exclusion_groups] == [(reason, rows)], name
+    negative = read(folder / "cur_negative_quantity.csv", "aws_cur")
+    assert negative.readings["consumed_quantity"].tolist() == [70.0]  # 100 - 30 in account 111
+    assert [g.example_rows for g in negative.exclusion_groups] == [(4,)]  # -5 in account 222
+    shifted = read(folder / "cur_dates_offsets_1970_9999.csv", "aws_cur").readings
+    assert [str(t) for t in sorted(shifted["start_time"])] == [
+        "1970-01-01 00:00:00", "2025-01-05 00:00:00", "9999-12-31 00:00:00"]  # 02:00+02:00 is midnight UTC

@@ -96,7 +96,7 @@ def test_both_date_orders_in_one_file_is_an_error_naming_the_row(tmp_path: Path)
     with pytest.raises(InputFormatError) as caught:
         read(path, "azure_cost")
     assert (caught.value.row, caught.value.column) == (3, "Date")
-    assert "'04/14/2025'" in str(caught.value) and "day/month and month/day" in str(caught.value)
+    assert "'04/14/2025' is written month/day but row 2 ('13/04/2025') day/month" in str(caught.value)
 
 
 def test_a_later_date_against_the_order_learnt_is_an_error_naming_it(tmp_path: Path, monkeypatch) -> None:

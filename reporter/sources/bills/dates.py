@@ -58,10 +58,11 @@ def learn(values: dict[str, list[tuple[int, str]]], path: Path) -> DateFormats:
     if not count:
         return DateFormats()
     if first_big and second_big:
-        row, column, value = max(first_big, second_big)
+        later, earlier = sorted((first_big, second_big), reverse=True)
+        kinds = {first_big: "day/month", second_big: "month/day"}
         raise InputFormatError(
-            f"'{value}' writes its date in the other order than row {min(first_big, second_big)[0]} "
-            "(day/month and month/day in one file)", path, row, column,
+            f"'{later[2]}' is written {kinds[later]} but row {earlier[0]} ('{earlier[2]}') {kinds[earlier]}: "
+            "the file writes dates in both orders", path, later[0], later[1],
         )
     order = "dmy" if first_big else "mdy"
     columns = ", ".join(values)

@@ -30,10 +30,40 @@ def delimiter_of(header_line: str) -> str:
     """The delimiter that splits the header line into the most fields (a comma on a tie)."""
     best, fields = ",", 0
     for delimiter in DELIMITERS:
-        count = len(next(csv.reader([header_line], delimiter=delimiter), []))
+        count = len(split_line(header_line, delimiter))
         if count > fields:
             best, fields = delimiter, count
     return best
+
+
+def split_line(line: str, delimiter: str) -> list[str]:
+    """The fields of one CSV line (quotes as in RFC 4180, '""' inside quotes for a quote). Written
+    out here because the csv module refuses fields over its limit (128 KiB), which a header must not
+    turn into a failure to recognise the file."""
+    fields: list[str] = []
+    current: list[str] = []
+    quoted = False
+    index = 0
+    while index < len(line):
+        char = line[index]
+        if quoted:
+            if char == '"' and line[index + 1 : index + 2] == '"':
+                current.append('"')
+                index += 1
+            elif char == '"':
+                quoted = False
+            else:
+                current.append(char)
+        elif char == '"':
+            quoted = True
+        elif char == delimiter:
+            fields.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    fields.append("".join(current))
+    return fields
 
 
 def alias_of(name: str) -> str | None:

@@ -163,7 +163,9 @@ def read_error(exc: duckdb.Error, path: Path) -> InputFormatError:
     found = re.search(r"CSV Error on Line: (\d+)", message)
     if found:
         row = int(found.group(1))
-    summary = first_line(exc)
+    summary = first_line(exc).replace(f": {path}", "")
+    if "GZIP" in message.upper():
+        summary = f"a gzip file that ends early or is damaged: {summary}"
     if found:
         # DuckDB explains a CSV error on the line after the offending line's text.
         skip = ("Invalid Input Error", "Original Line", "Possible", "*", "file =")

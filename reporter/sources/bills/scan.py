@@ -9,7 +9,6 @@ out, and the other records' numbers are corrected for it (reporter.sources.bills
 
 from __future__ import annotations
 
-import csv
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,11 +89,7 @@ def _header(path: Path, size: int, mtime_ns: int) -> Header:
     if not text.strip():
         return Header()
     delimiter = layout.delimiter_of(text)
-    try:
-        cells = next(csv.reader([text], delimiter=delimiter), [])
-    except csv.Error:
-        return Header()
-    names = tuple(cell.strip() for cell in cells)
+    names = tuple(cell.strip() for cell in layout.split_line(text, delimiter))
     return Header(names, tuple(layout.alias_of(name) for name in names), delimiter)
 
 
