@@ -1238,7 +1238,8 @@ HOSTILE_HEADER = (
 
 
 def hostile_row(amount: str, description: str = "d") -> str:
-    return f"Usage,USE1-BoxUsage:m5.large,{amount},2025-01-05T00:00:00Z,2025-01-05T01:00:00Z,Hrs,us-east-1,{description}"
+    times = "2025-01-05T00:00:00Z,2025-01-05T01:00:00Z"
+    return f"Usage,USE1-BoxUsage:m5.large,{amount},{times},Hrs,us-east-1,{description}"
 
 
 def validate(path: Path, *args: str) -> Any:
