@@ -141,11 +141,14 @@ def read_bill(
     mapping = build(columns, keys)
     mapping.dates = _learn_dates(scan, columns, mapping)
     day_months = option_day_months(source)
-    groups, rejected = _run(scan, lambda clause: aggregate_sql(
-        clause, scan.header_rows, columns, mapping, keys, day_months))
-    if results.any_bad(groups):  # read again, carrying the bad values' text, to name the first one
-        groups, rejected = _run(scan, lambda clause: aggregate_sql(
-            clause, scan.header_rows, columns, mapping, keys, day_months, values=True))
+    def scan_with(values: bool, repeats: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return _run(scan, lambda clause: aggregate_sql(
+            clause, scan.header_rows, columns, mapping, keys, day_months, values=values, repeats=repeats))
+
+    groups, rejected = scan_with(False, False)
+    repeats = bool(groups["repeats"].sum())  # read again, setting repeated line items apart one by one
+    if repeats or results.any_bad(groups):  # or carrying the bad values' text, to name the first one
+        groups, rejected = scan_with(results.any_bad(groups), repeats)
     if len(rejected) and groups["rows"].sum() == 0:
         first = rejected.iloc[0]
         raise InputFormatError(f"no row can be read: {first['reason']}", path, int(first["line"]))

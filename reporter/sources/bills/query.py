@@ -27,6 +27,7 @@ CARRIED = (
     "__spills",
     "__no_quantity",
     "__problem",
+    "__repeats",
     "__rows",
     "__first_row",
     "__examples",
@@ -45,6 +46,7 @@ def aggregate_sql(
     tag_keys: list[str],
     day_months: list[str] | None = None,
     values: bool = False,
+    repeats: bool = False,
 ) -> str:
     """The query, in two stages.
 
@@ -70,7 +72,7 @@ def aggregate_sql(
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
     return f"""
-WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values)},
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats)},
 {_numbered(header_rows)},
 {_mapping_ctes(columns, keys, key_names, mapping, tag_keys, values)},
 {_grouped(tag_keys, values)}
@@ -137,7 +139,7 @@ def _value_of(alias: str, text: str, row: str, where: str) -> str:
 
 
 def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
-            day_months: list[str], values: bool) -> str:
+            day_months: list[str], values: bool, repeats: bool) -> str:
     """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`)."""
     quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
     raw = ",\n    ".join(
@@ -148,8 +150,9 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
             f"{cost.sql if cost else 'NULL'} AS __c_raw",
             f"{start.sql} AS __s_raw",
             f"{end.sql if end else 'NULL'} AS __e_raw",
-            f"{_repeat(mapping)} AS __repeat",
+            f"{_repeat(mapping) if repeats else 'FALSE'} AS __repeat",
         ]
+        + [f"{column.sql} AS __id{index}" for index, column in enumerate(mapping.line_item_id)]
     )
     group_keys = "".join(f"{name}, " for name in key_names.values())
     months = ", ".join(literal(month) for month in sorted(set(day_months)))
@@ -184,6 +187,7 @@ stage1 AS (
     count(*) AS __rows,
     min(__row) AS __first_row,
     min(__row, {EXAMPLE_ROWS}) AS __examples,
+    {_repeat_count(mapping)} AS __repeats,
     fsum(__q) AS __quantity,
     fsum(__c) AS __cost,
     min(__s) AS __start,
@@ -239,6 +243,18 @@ def _reason(mapping: BillMapping) -> str:
     )
 
 
+def _repeat_count(mapping: BillMapping) -> str:
+    """How many rows of a stage-1 group repeat a line item id of the same group: the cheap check
+    made on every read. A repeat lands in its first row's group unless a column the mapping reads
+    differs; only when this finds one is the file read again with `_repeat`, which sets the
+    repeats apart one by one (a window over every row, too slow to run on every bill)."""
+    if not mapping.line_item_id:
+        return "0"
+    present = " AND ".join(f"__id{index} IS NOT NULL" for index in range(len(mapping.line_item_id)))
+    ids = ", ".join(f"__id{index}" for index in range(len(mapping.line_item_id)))
+    return f"count(*) FILTER (WHERE {present}) - count(DISTINCT CASE WHEN {present} THEN hash({ids}) END)"
+
+
 def _repeat(mapping: BillMapping) -> str:
     """Whether a row repeats the line item id of an earlier row (FALSE when the format has none)."""
     if not mapping.line_item_id:
@@ -265,6 +281,7 @@ def _grouped(tag_keys: list[str], values: bool) -> str:
   SELECT __reason AS reason,
     {", ".join(final_keys)},
     CAST(sum(__rows) AS BIGINT) AS rows,
+    CAST(sum(__repeats) AS BIGINT) AS repeats,
     min(__first_row) AS first_row,
     list_slice(list_sort(flatten(list(__examples) FILTER (WHERE __reason IS NOT NULL))), 1, {EXAMPLE_ROWS})
       AS examples,
