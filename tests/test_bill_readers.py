@@ -642,13 +642,16 @@ FOCUS_GROUP = ("BillingAccountId", "SubAccountId", "ServiceName", "ServiceCatego
                "ConsumedUnit", "BillingCurrency")
 
 
-def uncorrected_rows(rows: list[dict[str, str]]) -> set[int]:
+def uncorrected_rows(rows: list[dict[str, str]], tag_keys: tuple[str, ...] = ()) -> set[int]:
     """Row numbers of FOCUS Usage rows in a group (account, service, region, description, unit, month of
-    the start) whose ConsumedQuantity sums below zero: corrections with no usage to offset."""
+    the start and the values of `tag_keys`, keys matched without regard to case) whose ConsumedQuantity
+    sums below zero: corrections with no usage to offset."""
     groups: dict[tuple[str, ...], list[tuple[int, float]]] = defaultdict(list)
     for number, row in enumerate(rows, start=2):
         if row["ChargeCategory"] == "Usage":
-            key = (*(row[c] for c in FOCUS_GROUP), row["ChargePeriodStart"][:7])
+            text = row["Tags"] if tag_keys and row["Tags"] not in ("", "NULL") else "{}"
+            tags = {k.strip().lower(): v for k, v in json.loads(text).items()}
+            key = (*(row[c] for c in FOCUS_GROUP), row["ChargePeriodStart"][:7], *(tags.get(k, "") for k in tag_keys))
             groups[key].append((number, float(row["ConsumedQuantity"])))
     return {n for items in groups.values() if sum(q for _, q in items) < 0 for n, _ in items}
 
