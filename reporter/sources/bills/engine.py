@@ -9,8 +9,14 @@ memory limit, spilling to a temporary folder) that
 * sums usage rows per day of the usage start and per billing dimension (provider, billing account,
   sub-account, service, region, usage type, instance type, unit, currency, vCPUs, GPUs, memory and
   the values of the configured tag keys) with their row count and first row number,
-* counts the left-out rows per reason with up to five example row numbers, and
-* notes the first malformed quantity, cost or time in a usage row, which is reported as an error.
+* counts the left-out rows per reason with up to five example row numbers: besides the format's own
+  reasons (tax, credits, ...), a usage row whose quantity is not a finite number, one that ends
+  before it starts and a repeated line item id (counted once), each named by the file's own columns,
+* notes the first malformed cost or time in a usage row, which is reported as an error.
+
+After the query, a usage group whose quantity sums below zero (a correction with no usage in its
+group to offset) is left out too, so no reading is negative; a CSV record DuckDB cannot split into
+the header's fields is left out by its line (reporter.sources.bills.results).
 
 The query has two stages (see `query.aggregate_sql`). The first, the only one that sees every row, groups
 the rows on the raw values of the columns the mapping reads and of the usage start and end, so the

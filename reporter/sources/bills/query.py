@@ -50,7 +50,7 @@ def aggregate_sql(
 ) -> str:
     """The query, in two stages.
 
-    The first malformed quantity, cost, start and end of usage rows are found by their row
+    The first malformed cost, start and end of usage rows are found by their row
     numbers; their text is carried only with `values` (the caller asks again with it when a row
     is bad), since per-group text cannot be spilled to disk and a big bill has many groups.
 
@@ -60,9 +60,11 @@ def aggregate_sql(
 
     Stage 1 is the only part that sees every row. It parses each row's start and end and groups
     the rows on the raw values of the columns the mapping's expressions read, on the month (or
-    day) of the start, on whether the row runs past it and on whether the quantity is empty; it
+    day) of the start, on whether the row runs past it, on whether the quantity is empty and on
+    what is wrong with the row (`__problem`: a repeat, a malformed quantity, an end before the start); it
     aggregates the row count, first row, first example rows, sums of the quantity and cost, the
-    first and last times, and the first malformed quantity, cost, start and end.
+    first and last times, the first malformed cost, start and end, and how many rows repeat a line
+    item id within the group (`repeats`: rows that repeat one are set apart only then).
 
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
     (reason, dimensions, tags and their helper columns) once per distinct key combination and
