@@ -235,3 +235,28 @@ def test_pieces_without_sendfile_copy_by_read_and_write(monkeypatch: pytest.Monk
     whole, cut, fallbacks = read_both(monkeypatch, CUR_SAMPLE, "aws_cur")
     assert fallbacks == 0
     same(whole, cut)
+
+
+def test_a_file_repeated_after_itself_counts_each_line_item_once_across_pieces(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The second half repeats the first (a CUR concatenated twice): the repeats fall in the other
+    piece and are still found, each line item counted once."""
+    header = "identity/LineItemId,identity/TimeInterval,lineItem/LineItemType,lineItem/UsageType," \
+        "lineItem/UsageAmount,lineItem/UsageStartDate,pricing/unit,product/region"
+    body = [
+        f"id{i},2025-01-01T00:00:00Z/2025-01-01T01:00:00Z,Usage,USE1-EBS:VolumeUsage.gp2,{i},"
+        f"2025-01-{1 + i % 28:02d}T00:00:00Z,GB-Mo,us-east-1"
+        for i in range(200)
+    ]
+    path = tmp_path / "cur.csv"
+    path.write_text("\n".join([header, *body, *body]) + "\n")
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    calls = count_whole_reads(monkeypatch)
+    result = read(path, "aws_cur")
+    assert not calls  # read in pieces
+    balanced(result)
+    assert result.readings["consumed_quantity"].sum() == sum(range(200))
+    (group,) = result.exclusion_groups
+    assert group.reason.startswith("repeated line item id") and group.rows == 200
+    assert group.example_rows == (202, 203, 204, 205, 206)  # the first repeats, in the second half

@@ -1,8 +1,8 @@
 """The aggregate query over one bill: usage rows summed into readings, other rows counted by reason.
 
 See `aggregate_sql`. The row numbers it reports are file record numbers: each scanned piece numbers
-its own records (`__row`, from 1, with its `__piece`), and the query adds the header and the
-records of the pieces before.
+its own records (`__row`, from 1, with its `__piece`); stage 1 keeps positions (piece and number)
+and counts its rows per piece, and the query adds the header and the records of the pieces before.
 """
 
 from __future__ import annotations
@@ -85,22 +85,41 @@ FROM grouped
 """
 
 
+PIECE = 1 << 40  # a stage-1 position is piece * PIECE + the record's number within its piece
+
+
 def _numbered(header_rows: int) -> str:
-    """Stage-1 groups with file record numbers: each piece's rows after the header and the pieces before."""
-    return f"""offsets AS (
-  SELECT __piece,
-    {header_rows} + coalesce(sum(sum(__rows)) OVER (ORDER BY __piece ROWS UNBOUNDED PRECEDING EXCLUDE CURRENT ROW), 0)
-      AS __offset
-  FROM stage1
-  GROUP BY __piece
+    """Stage-1 groups with file record numbers: each piece's rows after the header and the pieces before.
+
+    Stage 1 does not group by piece (a line item repeated in another piece must meet its first in
+    one group); it counts each group's rows per piece (`__piece_rows`) and keeps positions
+    (piece * PIECE + number), which the offsets of the pieces turn into row numbers here."""
+    decode = _decoded("r")
+    return f"""piece_rows AS (
+  SELECT entry.key AS __piece, sum(entry.value) AS __rows
+  FROM (SELECT unnest(map_entries(__piece_rows)) AS entry FROM stage1)
+  GROUP BY ALL
+),
+offsets AS (
+  SELECT list(__offset ORDER BY __piece) AS __offs, list(__piece ORDER BY __piece) AS __pieces
+  FROM (
+    SELECT __piece,
+      {header_rows} + coalesce(sum(__rows) OVER (ORDER BY __piece ROWS UNBOUNDED PRECEDING EXCLUDE CURRENT ROW), 0)
+        AS __offset
+    FROM piece_rows
+  )
 ),
 numbered AS (
-  SELECT * REPLACE (
-    __first_row + __offset AS __first_row,
-    list_transform(__examples, {lambda_sql("r", "r + __offset")}) AS __examples,
-    {", ".join(f"__bad_{alias}_row + __offset AS __bad_{alias}_row" for alias in CHECKED)})
-  FROM stage1 JOIN offsets USING (__piece)
+  SELECT * EXCLUDE (__offs, __pieces, __piece_rows) REPLACE (
+    {_decoded("__first_row")} AS __first_row,
+    list_transform(__examples, {lambda_sql("r", decode)}) AS __examples,
+    {", ".join(_decoded(f"__bad_{alias}_row") + f" AS __bad_{alias}_row" for alias in CHECKED)})
+  FROM stage1, offsets
 )"""
+
+
+def _decoded(column: str) -> str:
+    return f"{column} % {PIECE} + __offs[list_position(__pieces, {column} // {PIECE})]"
 
 
 def _mapping_ctes(columns: Columns, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
@@ -145,7 +164,7 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
     """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`)."""
     quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
     raw = ",\n    ".join(
-        ["__row", "__piece"]
+        ["__row", "__piece", f"__piece * {PIECE} + __row AS __at"]
         + [f"{column.sql} AS {key_names[column.sql]}" for column in keys]
         + [
             f"{quantity.sql} AS __q_raw",
@@ -183,12 +202,13 @@ timed AS (
   FROM typed
 ),
 stage1 AS (
-  SELECT __piece, {group_keys}__grain_start AS __grain, __spills_past AS __spills,
+  SELECT {group_keys}__grain_start AS __grain, __spills_past AS __spills,
     __q_raw IS NULL AS __no_quantity,
     __problem,
     count(*) AS __rows,
-    min(__row) AS __first_row,
-    min(__row, {EXAMPLE_ROWS}) AS __examples,
+    histogram(__piece) AS __piece_rows,
+    min(__at) AS __first_row,
+    min(__at, {EXAMPLE_ROWS}) AS __examples,
     {_repeat_count(mapping)} AS __repeats,
     fsum(__q) AS __quantity,
     fsum(__c) AS __cost,
@@ -211,8 +231,8 @@ BAD = {  # when a usage row's raw cost, start or end is malformed
 def _row_checks(values: bool) -> str:
     """Stage 1's first bad row of each kind (and, with `values`, its text)."""
     return ",\n    ".join(
-        f"min(__row) FILTER (WHERE {BAD[alias]}) AS __bad_{alias}_row"
-        + (_value_of(alias, f"CAST(__{alias}_raw AS VARCHAR)", "__row", f"FILTER (WHERE {BAD[alias]})")
+        f"min(__at) FILTER (WHERE {BAD[alias]}) AS __bad_{alias}_row"
+        + (_value_of(alias, f"CAST(__{alias}_raw AS VARCHAR)", "__at", f"FILTER (WHERE {BAD[alias]})")
            + f" AS __bad_{alias}_value" if values else "")
         for alias in CHECKED
     )
@@ -263,7 +283,7 @@ def _repeat(mapping: BillMapping) -> str:
         return "FALSE"
     ids = ", ".join(column.sql for column in mapping.line_item_id)
     present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
-    return f"({present} AND row_number() OVER (PARTITION BY {ids} ORDER BY __piece, __row) > 1)"
+    return f"({present} AND row_number() OVER (PARTITION BY {ids} ORDER BY __at) > 1)"
 
 
 def _grouped(tag_keys: list[str], values: bool) -> str:
