@@ -47,6 +47,10 @@ FLAG_MEANINGS.update(
             "The bill gives no instance type in a structured column; it was read from the charge "
             "description text."
         ),
+        "region_derived": (
+            "The bill line names no region (no region column or availability zone); it was derived "
+            "from the location name or from the region code that prefixes the usage type."
+        ),
         "instance_type_from_meter": (
             "The bill gives no virtual machine size; it was derived from the Azure meter name."
         ),

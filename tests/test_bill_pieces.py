@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporter.errors import InputFormatError
 from reporter.sources.base import ReadResult
 from reporter.sources.bills import engine as bills
 from reporter.sources.bills import pieces
@@ -118,21 +117,24 @@ def test_a_bad_quantity_in_the_second_piece_names_its_row_in_the_file(
     assert line > len(rows) / 2
     path = _edit_cur(tmp_path, {line: {"lineItem/UsageAmount": "n/a"}})
     monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
-    with pytest.raises(InputFormatError) as caught:
-        read(path, "aws_cur")
-    assert (caught.value.row, caught.value.column) == (line, "lineItem/UsageAmount")
+    group = next(g for g in read(path, "aws_cur").exclusion_groups if "not a number" in g.reason)
+    assert (group.rows, group.example_rows) == (1, (line,))
 
 
-def test_a_ragged_row_in_the_second_piece_names_its_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_ragged_row_in_the_second_piece_is_left_out_by_its_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     lines = ["Date,MeterCategory,Quantity,UnitOfMeasure,ChargeType"]
     lines += [f"2025-01-{1 + i % 28:02d},Storage,{i},1 GB/Month,Usage" for i in range(300)]
     lines[250] += ",extra"
+    lines[251] = lines[251].replace("Storage", "Bandwidth")  # a reading of its own
     path = tmp_path / "azure.csv"
     path.write_text("\n".join(lines) + "\n")
     monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
-    with pytest.raises(InputFormatError) as caught:
-        read(path, "azure_cost")
-    assert caught.value.row == 251 and caught.value.path == path
+    result = read(path, "azure_cost")
+    assert [(g.rows, g.example_rows) for g in result.exclusion_groups] == [(1, (251,))]
+    assert result.rows_read == 300 and int(result.readings["row_count"].sum()) == 299
+    assert list(result.readings["source_row"]) == [2, 252]  # the row after it keeps its own number
 
 
 cells = st.text(alphabet=st.sampled_from(list('ab ,"\n\r')), max_size=12)
@@ -233,3 +235,28 @@ def test_pieces_without_sendfile_copy_by_read_and_write(monkeypatch: pytest.Monk
     whole, cut, fallbacks = read_both(monkeypatch, CUR_SAMPLE, "aws_cur")
     assert fallbacks == 0
     same(whole, cut)
+
+
+def test_a_file_repeated_after_itself_counts_each_line_item_once_across_pieces(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The second half repeats the first (a CUR concatenated twice): the repeats fall in the other
+    piece and are still found, each line item counted once."""
+    header = "identity/LineItemId,identity/TimeInterval,lineItem/LineItemType,lineItem/UsageType," \
+        "lineItem/UsageAmount,lineItem/UsageStartDate,pricing/unit,product/region"
+    body = [
+        f"id{i},2025-01-01T00:00:00Z/2025-01-01T01:00:00Z,Usage,USE1-EBS:VolumeUsage.gp2,{i},"
+        f"2025-01-{1 + i % 28:02d}T00:00:00Z,GB-Mo,us-east-1"
+        for i in range(200)
+    ]
+    path = tmp_path / "cur.csv"
+    path.write_text("\n".join([header, *body, *body]) + "\n")
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    calls = count_whole_reads(monkeypatch)
+    result = read(path, "aws_cur")
+    assert not calls  # read in pieces
+    balanced(result)
+    assert result.readings["consumed_quantity"].sum() == sum(range(200))
+    (group,) = result.exclusion_groups
+    assert group.reason.startswith("repeated line item id") and group.rows == 200
+    assert group.example_rows == (202, 203, 204, 205, 206)  # the first repeats, in the second half

@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from reporter.errors import InputFormatError
-from reporter.records import READING_COLUMNS
+from reporter.records import READING_COLUMNS, ExclusionGroup
 from reporter.sources import READERS
 from reporter.sources.base import InputFile, Reader, ReadResult
 from reporter.sources.bills.aws_cur import AwsCurReader
@@ -638,6 +638,24 @@ def test_no_reader_claims_another_format(built: dict[str, Path]) -> None:
 # Real FOCUS 1.0 sample
 
 
+FOCUS_GROUP = ("BillingAccountId", "SubAccountId", "ServiceName", "ServiceCategory", "RegionId", "ChargeDescription",
+               "ConsumedUnit", "BillingCurrency")
+
+
+def uncorrected_rows(rows: list[dict[str, str]], tag_keys: tuple[str, ...] = ()) -> set[int]:
+    """Row numbers of FOCUS Usage rows in a group (account, service, region, description, unit, month of
+    the start and the values of `tag_keys`, keys matched without regard to case) whose ConsumedQuantity
+    sums below zero: corrections with no usage to offset."""
+    groups: dict[tuple[str, ...], list[tuple[int, float]]] = defaultdict(list)
+    for number, row in enumerate(rows, start=2):
+        if row["ChargeCategory"] == "Usage":
+            text = row["Tags"] if tag_keys and row["Tags"] not in ("", "NULL") else "{}"
+            tags = {k.strip().lower(): v for k, v in json.loads(text).items()}
+            key = (*(row[c] for c in FOCUS_GROUP), row["ChargePeriodStart"][:7], *(tags.get(k, "") for k in tag_keys))
+            groups[key].append((number, float(row["ConsumedQuantity"])))
+    return {n for items in groups.values() if sum(q for _, q in items) < 0 for n, _ in items}
+
+
 def test_focus_sample_usage_and_exclusions_match_an_independent_count() -> None:
     rows = csv_rows(FOCUS_SAMPLE)
     result = read(FOCUS_SAMPLE, "focus")
@@ -645,22 +663,28 @@ def test_focus_sample_usage_and_exclusions_match_an_independent_count() -> None:
     assert result.rows_read == len(rows) == 1000
     categories = Counter(row["ChargeCategory"] for row in rows)
     readings = result.readings
-    assert int(readings["row_count"].sum()) == categories.pop("Usage")
-    excluded = {reason.split("'")[1]: count for reason, count in by_reason(result).items()}
+    lone = uncorrected_rows(rows)
+    assert len(lone) == 9  # 8 lone negative quantities, and one group of a refund larger than its usage
+    assert int(readings["row_count"].sum()) == categories.pop("Usage") - len(lone)
+    corrections = next(g for g in result.exclusion_groups if g.reason.startswith("a correction"))
+    assert corrections.rows == len(lone) and corrections.example_rows == tuple(sorted(lone)[:5])
+    assert "ConsumedQuantity sums below zero" in corrections.reason
+    excluded = {reason.split("'")[1]: count for reason, count in by_reason(result).items() if "'" in reason}
     assert excluded == dict(categories) == {"Credit": 1, "Adjustment": 2}
     credit = next(g for g in result.exclusion_groups if "Credit" in g.reason)
     line = 2 + next(i for i, row in enumerate(rows) if row["ChargeCategory"] == "Credit")
     assert credit.example_rows == (line,)
 
 
-def quantity_per_unit_matches(path: Path, reader: str, columns: tuple[str, str, str], abs_tol: float = 0.0) -> Any:
+def quantity_per_unit_matches(path: Path, reader: str, columns: tuple[str, str, str], abs_tol: float = 0.0,
+                              left_out: set[int] | None = None) -> Any:
     """The reader's quantity and row count per unit equal a csv-module sum over the Usage rows
-    (columns: charge kind, unit, quantity). Returns the readings."""
+    (columns: charge kind, unit, quantity) but those `left_out` (row numbers). Returns the readings."""
     kind, unit_column, amount = columns
     expected: dict[str, float] = defaultdict(float)
     counts: Counter[str] = Counter()
-    for row in csv_rows(path):
-        if row[kind] == "Usage":
+    for number, row in enumerate(csv_rows(path), start=2):
+        if row[kind] == "Usage" and number not in (left_out or set()):
             expected[row[unit_column]] += float(row[amount])
             counts[row[unit_column]] += 1
     readings = read(path, reader).readings
@@ -674,7 +698,9 @@ def quantity_per_unit_matches(path: Path, reader: str, columns: tuple[str, str, 
 
 
 def test_focus_sample_quantity_per_unit_matches_an_independent_sum() -> None:
-    quantity_per_unit_matches(FOCUS_SAMPLE, "focus", ("ChargeCategory", "ConsumedUnit", "ConsumedQuantity"), 1e-12)
+    lone = uncorrected_rows(csv_rows(FOCUS_SAMPLE))
+    columns = ("ChargeCategory", "ConsumedUnit", "ConsumedQuantity")
+    quantity_per_unit_matches(FOCUS_SAMPLE, "focus", columns, 1e-12, left_out=lone)
 
 
 def test_focus_sample_rows_providers_and_instance_types() -> None:
@@ -957,15 +983,16 @@ def _edit_cur(tmp_path: Path, edits: dict[int, dict[str, str]], name: str = "cur
     return path
 
 
-def test_non_numeric_quantity_names_file_row_and_column(tmp_path: Path) -> None:
+def test_non_numeric_quantity_is_left_out_naming_the_column(tmp_path: Path) -> None:
     rows = csv_rows(CUR_SAMPLE)
     assert rows[900 - 2]["lineItem/LineItemType"] == rows[1100 - 2]["lineItem/LineItemType"] == "Usage"
     path = _edit_cur(tmp_path, {900: {"lineItem/UsageAmount": "12,5"}, 1100: {"lineItem/UsageAmount": "n/a"}})
-    with pytest.raises(InputFormatError) as caught:
-        read(path, "aws_cur")
-    error = caught.value
-    assert (error.path, error.row, error.column) == (path, 900, "lineItem/UsageAmount")
-    assert "'12,5' is not a number" in str(error) and str(path) in str(error)
+    result = read(path, "aws_cur")
+    balanced(result)
+    assert result.rows_read == len(rows)
+    assert by_reason(result)["lineItem/UsageAmount is not a number (text, NaN or infinite)"] == 2
+    group = next(g for g in result.exclusion_groups if "not a number" in g.reason)
+    assert group.example_rows == (900, 1100)
 
 
 def test_unparseable_date_in_a_usage_row_names_the_column(tmp_path: Path) -> None:
@@ -989,9 +1016,9 @@ def test_bad_quantity_in_a_gzip_file(tmp_path: Path) -> None:
     packed = tmp_path / "cur.csv.gz"
     with plain.open("rb") as source, gzip.open(packed, "wb") as target:
         shutil.copyfileobj(source, target)
-    with pytest.raises(InputFormatError) as caught:
-        read(packed, "aws_cur")
-    assert (caught.value.path, caught.value.row, caught.value.column) == (packed, line, "lineItem/UsageAmount")
+    group = next(g for g in read(packed, "aws_cur").exclusion_groups if "not a number" in g.reason)
+    assert (group.rows, group.example_rows) == (1, (line,))
+    assert group.reason.startswith("lineItem/UsageAmount ")
 
 
 def test_missing_required_column_is_named(tmp_path: Path) -> None:
@@ -1002,17 +1029,19 @@ def test_missing_required_column_is_named(tmp_path: Path) -> None:
     assert (caught.value.row, caught.value.column) == (1, "ConsumedQuantity")
 
 
-def test_ragged_row_is_an_error_with_its_line(tmp_path: Path) -> None:
+def test_ragged_row_is_left_out_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "azure.csv"
     path.write_text(
         "Date,MeterCategory,Quantity,UnitOfMeasure,ChargeType\n"
         "2025-01-01,Storage,1,1 GB/Month,Usage\n"
         "2025-01-01,Storage,1,1 GB/Month,Usage,extra\n"
+        "2025-01-02,Bandwidth,2,1 GB,Usage\n"
     )
-    with pytest.raises(InputFormatError) as caught:
-        read(path, "azure_cost")
-    assert caught.value.row == 3 and caught.value.path == path
-    assert "Expected Number of Columns: 5 Found: 6" in str(caught.value)
+    result = read(path, "azure_cost")
+    balanced(result)
+    assert result.rows_read == 3
+    assert result.exclusion_groups == [ExclusionGroup("a ragged row: more fields than the header's 5", 1, (3,))]
+    assert list(result.readings["source_row"]) == [2, 4]  # the row after the ragged one keeps its number
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1116,29 +1145,23 @@ def cur_row(kind: str, account: str, start: str, end: str, amount: str = "1", us
     return [kind, account, start, end, usage, amount, "Hrs", "0.1", "us-east-1"]
 
 
-def test_first_bad_value_is_the_first_bad_usage_row_of_the_file(tmp_path: Path) -> None:
-    """Bad values in left-out rows are ignored; among usage rows the lowest row number is reported,
-    even when its group's first row comes after the first row of another bad group."""
+def test_bad_quantities_are_left_out_and_tax_rows_keep_their_reason(tmp_path: Path) -> None:
+    """A malformed quantity leaves its usage row out, named by the file's own column (CUR 2.0
+    spelling here); a left-out row keeps its own reason whatever its values."""
     t1, t2 = "2025-03-01T00:00:00Z", "2025-03-01T01:00:00Z"
     rows = [
-        cur_row("Tax", "a", "never", "never", amount="abc"),  # row 2: left out, not an error
-        cur_row("Usage", "a", t1, t2),  # row 3: first row of account a's group
-        cur_row("Usage", "b", t1, t2, amount="bad-b"),  # row 4: the first bad usage row
-        cur_row("Usage", "a", t1, t2, amount="bad-a"),  # row 5: bad, in the group that starts first
+        cur_row("Tax", "a", "never", "never", amount="abc"),  # row 2: left out as tax, not an error
+        cur_row("Usage", "a", t1, t2),  # row 3
+        cur_row("Usage", "b", t1, t2, amount="bad-b"),  # row 4
+        cur_row("Usage", "a", t1, t2, amount="NaN"),  # row 5
+        cur_row("Usage", "a", t1, t2, amount="-inf"),  # row 6
     ]
-    with pytest.raises(InputFormatError) as caught:
-        read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
-    assert (caught.value.row, caught.value.column) == (4, "line_item_usage_amount")
-    assert "'bad-b' is not a number" in str(caught.value)
-
-    rows[2][5] = "1"  # only row 5 is bad now
-    with pytest.raises(InputFormatError) as caught:
-        read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
-    assert (caught.value.row, caught.value.column) == (5, "line_item_usage_amount")
-
-    rows[3][5] = "1"  # the bad start, end and quantity of the Tax row alone are no error
     result = read(write_cur_csv(tmp_path / "cur.csv", rows), "aws_cur")
-    assert result.rows_read == 4 and int(result.readings["row_count"].sum()) == 3
+    balanced(result)
+    reason = "line_item_usage_amount is not a number (text, NaN or infinite)"
+    assert ExclusionGroup(reason, 3, (4, 5, 6)) in result.exclusion_groups
+    assert by_reason(result)["line item type 'Tax': a tax, not usage"] == 1
+    assert int(result.readings["row_count"].sum()) == 1
 
 
 def test_bad_times_in_usage_rows_name_the_first_row(tmp_path: Path) -> None:
@@ -1205,3 +1228,95 @@ def test_exclusion_examples_are_the_first_rows_across_all_their_groups(tmp_path:
     tax_rows = [index + 2 for index in range(40) if index % 4 == 1]
     assert group.rows == len(tax_rows) == 10
     assert list(group.example_rows) == tax_rows[:5]
+
+
+# ----------------------------------------------------------------------------------------------
+# Hostile shapes too big or binary for tests/bad_inputs/bills: through the command line, exit
+# status 2 with one line naming the file, or a reading with every row accounted for.
+
+HOSTILE_HEADER = (
+    "lineItem/LineItemType,lineItem/UsageType,lineItem/UsageAmount,lineItem/UsageStartDate,"
+    "lineItem/UsageEndDate,pricing/unit,product/region,lineItem/LineItemDescription"
+)
+
+
+def hostile_row(amount: str, description: str = "d") -> str:
+    times = "2025-01-05T00:00:00Z,2025-01-05T01:00:00Z"
+    return f"Usage,USE1-BoxUsage:m5.large,{amount},{times},Hrs,us-east-1,{description}"
+
+
+def validate(path: Path, *args: str) -> Any:
+    from click.testing import CliRunner
+
+    from reporter.cli import main
+
+    return CliRunner().invoke(main, ["validate", "--quiet", *args, str(path)], catch_exceptions=False)
+
+
+def test_a_field_of_one_mebibyte_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "cur.csv"
+    big = "x" * (1 << 20)
+    path.write_text("\n".join([HOSTILE_HEADER, hostile_row("1", big), hostile_row("2", f'"{big},{big}"')]) + "\n")
+    result = read(path, "aws_cur")
+    balanced(result)
+    assert result.rows_read == 2 and result.readings["consumed_quantity"].sum() == 3.0
+
+
+def test_a_header_cell_over_the_csv_module_limit_does_not_stop_detection(tmp_path: Path) -> None:
+    path = tmp_path / "cur.csv"
+    path.write_text(f"{HOSTILE_HEADER},{'y' * 200_000}\n{hostile_row('1')},z\n")
+    outcome = validate(path)
+    assert outcome.exit_code == 0 and "Traceback" not in outcome.output
+    assert f"{path.name}: aws_cur; 1 rows read, 1 usable, 0 excluded" in outcome.stdout.splitlines()
+
+
+def test_a_truncated_gzip_bill_is_one_clear_error(tmp_path: Path) -> None:
+    lines = [HOSTILE_HEADER] + [hostile_row(str(i), f"{i * 7919 % 10007:x}{i}") for i in range(5000)]
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(packed[: len(packed) // 2])
+    outcome = validate(path)
+    assert outcome.exit_code == 2 and "Traceback" not in outcome.output
+    assert outcome.stderr.strip() == (
+        f"error: {path.name}: cannot read the file as a bill (a gzip file that ends early or is damaged: "
+        "IO Error: Unexpected end of GZIP stream)"
+    )
+
+
+def test_a_damaged_parquet_file_says_so(tmp_path: Path) -> None:
+    whole = tmp_path / "whole.parquet"
+    pq.write_table(pa.table({"line_item_usage_type": ["x"], "line_item_usage_amount": [1.0]}), whole)
+    data = whole.read_bytes()
+    path = tmp_path / "bill.parquet"
+    path.write_bytes(data[:40] + data[-30:])
+    outcome = validate(path)
+    assert outcome.exit_code == 2 and "Traceback" not in outcome.output
+    line = outcome.stderr.strip()
+    assert line.startswith(f"error: {path.name}: a Parquet file that cannot be read (") and "\n" not in line
+
+
+def test_corpus_reasons_are_named_in_the_ledger() -> None:
+    """The reasons behind the corpus's summary lines (tests/bad_inputs/bills), from the reader."""
+    folder = Path(__file__).parent / "bad_inputs" / "bills"
+    expected = {
+        "cur_ragged_row.csv": ("aws_cur", "a ragged row: more fields than the header's 8", (3,)),
+        "cur_bad_quantity.csv": ("aws_cur", "lineItem/UsageAmount is not a number (text, NaN or infinite)", (3, 4, 5)),
+        "cur2_bad_quantity.csv": ("aws_cur", "line_item_usage_amount is not a number (text, NaN or infinite)", (3,)),
+        "cur_end_before_start.csv": ("aws_cur", "lineItem/UsageEndDate is before lineItem/UsageStartDate", (3,)),
+        "cur_repeated_line_item_id.csv": (
+            "aws_cur", "repeated line item id (identity/LineItemId and identity/TimeInterval; counted once)", (3,)),
+        "focus_bad_quantity.csv": ("focus", "ConsumedQuantity is not a number (text, NaN or infinite)", (2,)),
+        "azure_end_of_file_in_quotes.csv": (
+            "azure_cost", "a quoted value that is never closed, or text after a closing quote", (3,)),
+        "gcp_end_before_start.csv": ("gcp_billing", "usage_end_time is before usage_start_time", (2,)),
+    }
+    for name, (reader, reason, rows) in expected.items():
+        result = read(folder / name, reader)
+        balanced(result)
+        assert [(g.reason, g.example_rows) for g in result.exclusion_groups] == [(reason, rows)], name
+    negative = read(folder / "cur_negative_quantity.csv", "aws_cur")
+    assert negative.readings["consumed_quantity"].tolist() == [70.0]  # 100 - 30 in account 111
+    assert [g.example_rows for g in negative.exclusion_groups] == [(4,)]  # -5 in account 222
+    shifted = read(folder / "cur_dates_offsets_1970_9999.csv", "aws_cur").readings
+    assert [str(t) for t in sorted(shifted["start_time"])] == [
+        "1970-01-01 00:00:00", "2025-01-05 00:00:00", "9999-12-31 00:00:00"]  # 02:00+02:00 is midnight UTC

@@ -12,10 +12,21 @@ import pytest
 from reporter.cloud.descriptions import aws_usage_type_from_description
 from reporter.render.line_items import line_item_records
 from tests.conftest import SAMPLES, SHARED_SAMPLES, context_for, run_inputs
+from tests.test_bill_readers import uncorrected_rows
 
 FOCUS = SHARED_SAMPLES / "focus" / "focus-1.0-sample.csv"
 CUR = SHARED_SAMPLES / "aws_cur" / "legacy-cur-anonymized.csv"
 TRACKER = SAMPLES / "trackers" / "codecarbon" / "emissions.csv"
+
+
+def focus_rows() -> list[dict[str, str]]:
+    with FOCUS.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def focus_corrections() -> set[int]:
+    """Usage rows whose group (with the default tag keys) sums below zero: left out as corrections."""
+    return uncorrected_rows(focus_rows(), ("team", "project", "model"))
 
 
 def focus_categories() -> Counter[str]:
@@ -28,8 +39,10 @@ def test_focus_ledger_balances_and_everything_is_scope3() -> None:
     ledger = result.ledgers[0]
     categories = focus_categories()
     assert ledger.rows_read == sum(categories.values()) == 1000
-    assert ledger.rows_used == categories["Usage"]
-    assert ledger.rows_excluded == sum(n for c, n in categories.items() if c != "Usage")
+    lone = focus_corrections()
+    assert len(lone) == 8
+    assert ledger.rows_used == categories["Usage"] - len(lone)
+    assert ledger.rows_excluded == sum(n for c, n in categories.items() if c != "Usage") + len(lone)
     assert {g.reason for g in ledger.exclusion_groups} and all(g.rows > 0 for g in ledger.exclusion_groups)
     assert int(result.items["row_count"].sum()) == ledger.rows_used
     assert set(result.items["scope"]) == {"scope3_cat1"}
@@ -132,10 +145,10 @@ def test_focus_sample_ebs_and_transfer_lines_are_estimated() -> None:
 
 def test_cloud_cost_is_carried_per_currency_for_context() -> None:
     expected: dict[str, float] = {}
-    with FOCUS.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if row["ChargeCategory"] == "Usage" and row["BilledCost"] not in ("", "NULL"):
-                expected[row["BillingCurrency"]] = expected.get(row["BillingCurrency"], 0.0) + float(row["BilledCost"])
+    lone = focus_corrections()
+    for number, row in enumerate(focus_rows(), start=2):
+        if row["ChargeCategory"] == "Usage" and row["BilledCost"] not in ("", "NULL") and number not in lone:
+            expected[row["BillingCurrency"]] = expected.get(row["BillingCurrency"], 0.0) + float(row["BilledCost"])
     context = context_for([FOCUS], period="2024-09")
     actual = {row.currency: row.billed_cost for row in context.cloud_cost}
     assert actual.keys() == expected.keys()

@@ -11,6 +11,7 @@ scope split, ranges, embodied emissions, unclassified usage and grouped exclusio
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import math
 import xml.etree.ElementTree as ET
@@ -33,6 +34,7 @@ from reporter.render.pdf import TARGET_KINDS, render_html, render_pdf
 from reporter.report import Report, build_report
 from reporter.report.exclusions import ExcludedRows
 from reporter.report.model import MonthTotals, Organization, PreviousYear, YearToDateMonth
+from tests.test_bill_readers import uncorrected_rows
 
 DATA = Path(__file__).resolve().parent / "data" / "pdf"
 ROOT = Path(__file__).resolve().parent.parent
@@ -825,7 +827,11 @@ def test_pdf_shows_grouped_bill_exclusions_beside_single_tracker_rows(cloud: Rep
     (focus,) = [e for e in cloud.inputs if e.format == "focus"]
     assert focus.rows_read == focus.rows_used + focus.rows_excluded
     groups = {g.reason: g for g in focus.exclusions}
-    assert set(groups) == {CREDIT, ADJUSTMENT} and groups[ADJUSTMENT].rows == 2
+    corrections = {reason for reason in groups if reason.startswith("a correction with no usage to offset")}
+    assert set(groups) - corrections == {CREDIT, ADJUSTMENT} and groups[ADJUSTMENT].rows == 2
+    with (BILLS / "focus-1.0-sample-slice.csv").open(newline="", encoding="utf-8") as handle:
+        lone = uncorrected_rows(list(csv.DictReader(handle)), ("business_unit", "team"))  # this config's tag keys
+    assert sum(groups[reason].rows for reason in corrections) == len(lone) == 9  # lone negative quantities
     ledger = _between(cloud_text, "10 Inputs ledger", "11 Excluded rows")
     excluded = squashed[squashed.index(_squash("11 Excluded rows")) :]
     for reason, group in groups.items():

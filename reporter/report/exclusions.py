@@ -35,6 +35,11 @@ _PREFIXES: tuple[tuple[str, ExclusionKind], ...] = (
     ("cost_type '", ExclusionKind.NOT_USAGE),
     ("not usage", ExclusionKind.NOT_USAGE),
     ("no 'actual consumption' block", ExclusionKind.UNFINISHED),
+    ("run did not finish", ExclusionKind.UNFINISHED),
+    # A refund of usage billed outside the file or period: bookkeeping, not a bad row.
+    ("a correction with no usage to offset", ExclusionKind.NOT_USAGE),
+    # The same bill line twice: counted once, like a superseded tracker row.
+    ("repeated line item id", ExclusionKind.SUPERSEDED),
 )
 
 _SUPERSEDED = re.compile(

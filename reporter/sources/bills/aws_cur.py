@@ -15,21 +15,33 @@ lineItem/CurrencyCode / line_item_currency_code; bill/PayerAccountId / bill_paye
 lineItem/ProductCode / line_item_product_code (service); product/productFamily /
 product_product_family (service category); lineItem/UsageType / line_item_usage_type;
 product/regionCode, product/region / product_region_code, product_region (else the `product` map's
-region_code or region, else the availability zone's region). Instance type: product/instanceType /
+region_code or region, else the availability zone's region); where none is given (older CURs have
+no product/region), the region is derived from product/location ("US West (Oregon)"), else from
+the usage type's region code ("USW2-EBS:VolumeUsage"), and the reading is flagged `region_derived`
+(reporter.sources.bills.aws_regions). Instance type: product/instanceType /
 product_instance_type (or the `product` map's instance_type), else the instance named after the
 colon of the usage type ("USE1-BoxUsage:m5.large", "USE1-InstanceUsage:db.r5.large"). vCPUs, GPUs
 and memory: product/vcpu, product/gpu, product/memory ("8 GiB") or their snake_case / map forms.
+A line item repeated with the same identity/LineItemId and identity/TimeInterval
+(identity_line_item_id, identity_time_interval) is counted once; the repeats are left out.
 Tags: resourceTags/user:<key> columns (legacy), resource_tags_user_<key> columns (Athena), or the
 `resource_tags` map (keys such as user_team); each is matched to the plain configured key.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from reporter.sources.base import InputFile, ReadResult
-from reporter.sources.bills import engine, sql
+from reporter.sources.bills import aws_regions, engine, sql
 
+REGION_FLAG = "region_derived"
+REGION_NOTE = (
+    "{rows} usage row(s) name no region (no product/region or availability zone): their region was "
+    "derived from product/location, else from the usage type's region code (USW2-, EU-, ...); "
+    "such readings are flagged"
+)
 LEGACY = {"lineitem/usagetype", "lineitem/lineitemtype", "lineitem/usageamount"}
 CUR2 = {"line_item_usage_type", "line_item_line_item_type", "line_item_usage_amount"}
 USAGE_TYPES = ("usage", "discountedusage", "savingsplancoveredusage")
@@ -95,25 +107,14 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         return sql.coalesce(flat, from_map)
 
     usage_type = sql.text(columns.get("lineItem/UsageType", "line_item_usage_type"))
-    zone = sql.text(columns.get("lineItem/AvailabilityZone", "line_item_availability_zone"))
-    zone_region = f"NULLIF(regexp_extract({zone}, '^([a-z]{{2}}(-gov)?-[a-z]+-[0-9]+)', 1), '')"
-    region = sql.coalesce(
-        attribute(
-            "product/regionCode",
-            "product/region",
-            "product_region_code",
-            "product_region",
-            keys=("region_code", "region"),
-        ),
-        zone_region if zone != "NULL" else "NULL",
-    )
+    region, flag = _region(columns, attribute, usage_type)
     mapping.dimensions = {
         "provider": "'aws'",
         "billing_account_id": sql.text(columns.get("bill/PayerAccountId", "bill_payer_account_id")),
         "sub_account_id": sql.text(columns.get("lineItem/UsageAccountId", "line_item_usage_account_id")),
         "service_name": sql.text(columns.get("lineItem/ProductCode", "line_item_product_code")),
         "service_category": attribute("product/productFamily", "product_product_family", keys=("product_family",)),
-        "region": sql.region_id(region),
+        "region": region,
         "usage_type": usage_type,
         "instance_type": sql.coalesce(
             attribute("product/instanceType", "product_instance_type", keys=("instance_type",)),
@@ -124,10 +125,38 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "vcpus": sql.leading_number(attribute("product/vcpu", "product_vcpu", keys=("vcpu",))),
         "gpus": sql.leading_number(attribute("product/gpu", "product_gpu", keys=("gpu",))),
         "memory_gb": sql.leading_number(attribute("product/memory", "product_memory", keys=("memory",))),
+        "flags": flag,
     }
+    mapping.flag_notes[REGION_FLAG] = REGION_NOTE
+    ids = columns.present("identity/LineItemId", "identity_line_item_id")[:1]
+    if ids:  # a line item is its id within its time interval
+        mapping.line_item_id = (*ids, *columns.present("identity/TimeInterval", "identity_time_interval")[:1])
     if tag_keys:
         mapping.tags = _tags(columns, mapping, tag_keys)
     return mapping
+
+
+def _region(columns: sql.Columns, attribute: Callable[..., str], usage_type: str) -> tuple[str, str]:
+    """The region (SQL) and the flag of a region derived from the location or the usage type."""
+    zone = sql.text(columns.get("lineItem/AvailabilityZone", "line_item_availability_zone"))
+    zone_region = f"NULLIF(regexp_extract({zone}, '^([a-z]{{2}}(-gov)?-[a-z]+-[0-9]+)', 1), '')"
+    declared = sql.coalesce(
+        attribute(
+            "product/regionCode",
+            "product/region",
+            "product_region_code",
+            "product_region",
+            keys=("region_code", "region"),
+        ),
+        zone_region if zone != "NULL" else "NULL",
+    )
+    location = attribute("product/location", "product_location", keys=("location",))
+    derived = sql.coalesce(
+        aws_regions.region_from_location(location) if location != "NULL" else "NULL",
+        aws_regions.region_from_usage_type(usage_type) if usage_type != "NULL" else "NULL",
+    )
+    flag = f"CASE WHEN {declared} IS NULL AND {derived} IS NOT NULL THEN '{REGION_FLAG}' END"
+    return sql.region_id(sql.coalesce(declared, derived)), flag
 
 
 def _tags(columns: sql.Columns, mapping: sql.BillMapping, tag_keys: list[str]) -> dict[str, str]:

@@ -12,11 +12,16 @@ day's usage, so a reading spans that day); Quantity with UnitOfMeasure kept AS B
 else Cost / PreTaxCost, with BillingCurrencyCode / BillingCurrency; BillingAccountId;
 SubscriptionId (sub-account); MeterCategory (service); ServiceFamily (service category);
 MeterSubCategory and MeterName (usage type, "Dv2/DSv2 Series | D3 v2/DS3 v2"); ResourceLocation,
-else MeterRegion, as a region id without spaces ("East US" -> "eastus"). AdditionalInfo (JSON):
+else MeterRegion, as a region id without spaces ("East US" -> "eastus"; the older names of
+pay-as-you-go exports by their table, "US East 2" -> "eastus2"). AdditionalInfo (JSON):
 VMSize, or ServiceType on Virtual Machines rows, is the instance type ("Standard_D2s_v3"); VCPUs or
 vCores the vCPUs. A Virtual Machines hour row whose AdditionalInfo names no size gets one from the
 meter name ("D3 v2/DS3 v2" -> "Standard_D3_v2", "DS4 v2 Spot" -> "Standard_DS4_v2"), flagged.
 Tags: JSON, or EA's key list written without braces.
+
+Older pay-as-you-go usage details (SubscriptionGuid, UsageDateTime, UsageQuantity, PreTaxCost) are
+read with the same columns; a localised export ("Verbrauchte Menge (UsageQuantity)") is read by
+the English names its headers give in parentheses (reporter.sources.bills.layout).
 """
 
 from __future__ import annotations
@@ -27,6 +32,21 @@ from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bills import engine, sql
 
 DATES = ("Date", "UsageDate", "UsageDateTime")
+QUANTITIES = ("Quantity", "UsageQuantity")
+# Location names of older usage details ("US East 2", "EU West", "JA East") -> region ids
+LEGACY_LOCATIONS = {
+    "us east": "eastus", "us east 2": "eastus2", "us west": "westus", "us west 2": "westus2",
+    "us west 3": "westus3", "us central": "centralus", "us north central": "northcentralus",
+    "us south central": "southcentralus", "us west central": "westcentralus", "eu west": "westeurope",
+    "eu north": "northeurope", "ap east": "eastasia", "ap southeast": "southeastasia", "ja east": "japaneast",
+    "ja west": "japanwest", "br south": "brazilsouth", "ca central": "canadacentral", "ca east": "canadaeast",
+    "au east": "australiaeast", "au southeast": "australiasoutheast", "au central": "australiacentral",
+    "in central": "centralindia", "in south": "southindia", "in west": "westindia", "kr central": "koreacentral",
+    "kr south": "koreasouth", "fr central": "francecentral", "fr south": "francesouth",
+    "de west central": "germanywestcentral", "de north": "germanynorth", "za north": "southafricanorth",
+    "za west": "southafricawest", "ae north": "uaenorth", "ae central": "uaecentral",
+    "ch north": "switzerlandnorth", "ch west": "switzerlandwest", "no east": "norwayeast", "no west": "norwaywest",
+}
 METER_FLAG = "instance_type_from_meter"
 
 
@@ -36,7 +56,7 @@ class AzureCostReader:
 
     def sniff(self, source: InputFile) -> float:
         header = engine.header_names(source)
-        if not {"metercategory", "quantity"} <= header:
+        if "metercategory" not in header or not header & {q.lower() for q in QUANTITIES}:
             return 0.0
         if "unitofmeasure" in header and header & {d.lower() for d in DATES}:
             return 1.0
@@ -47,7 +67,7 @@ class AzureCostReader:
 
 
 def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
-    quantity = columns.require("Quantity", "UsageQuantity")
+    quantity = columns.require(*QUANTITIES)
     start = columns.require(*DATES)
     charge_type = columns.get("ChargeType")
     reason = "NULL"
@@ -87,7 +107,7 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "sub_account_id": sql.text(columns.get("SubscriptionId", "SubscriptionGuid")),
         "service_name": category,
         "service_category": sql.text(columns.get("ServiceFamily")),
-        "region": sql.region_id(location),
+        "region": _region(location),
         "usage_type": f"NULLIF(concat_ws(' | ', {sub_category}, {meter}), '')",
         "instance_type": sql.coalesce(declared, derived),
         "unit": unit,
@@ -101,6 +121,14 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "such readings are flagged"
     )
     return mapping
+
+
+def _region(location: str) -> str:
+    """A region id: an older location name by LEGACY_LOCATIONS, any other without spaces ("East US" -> eastus)."""
+    if location == "NULL":
+        return "NULL"
+    cases = " ".join(f"WHEN {sql.literal(k)} THEN {sql.literal(v)}" for k, v in LEGACY_LOCATIONS.items())
+    return f"coalesce(CASE lower(trim({location})) {cases} END, {sql.region_id(location)})"
 
 
 def _size_from_meter(meter: str, is_vm: str, unit: str) -> str:

@@ -1,5 +1,6 @@
 """Google Cloud billing export (the BigQuery detailed or standard export, saved as CSV, gzip CSV or
-Parquet).
+Parquet), and the older, deprecated file export (Account ID, Line Item, Start Time, Measurement1
+Total Consumption, Measurement1 Units, Cost, Project ID, Description).
 
 A Parquet file keeps BigQuery's records (`service.description` is a field of the `service` struct,
 `system_labels` a list of {key, value} structs); a CSV export has them flattened (`service.description`
@@ -42,6 +43,9 @@ def _names(*dotted: str) -> tuple[str, ...]:
 
 AMOUNT = _names("usage.amount")
 SKU = _names("sku.description")
+# GCP's older file export (deprecated; "Account ID", "Line Item", "Measurement1 ...")
+FILE_EXPORT = {"line item", "start time", "measurement1 total consumption", "measurement1 units"}
+SERVICES = {"compute-engine": "Compute Engine", "logging": "Cloud Logging", "cloud-storage": "Cloud Storage"}
 
 
 class GcpBillingReader:
@@ -50,6 +54,8 @@ class GcpBillingReader:
 
     def sniff(self, source: InputFile) -> float:
         header = engine.header_names(source)
+        if header >= FILE_EXPORT:
+            return 1.0
         has_amount = bool(header & set(AMOUNT))
         has_sku = bool(header & set(SKU))
         has_start = "usage_start_time" in header
@@ -58,7 +64,44 @@ class GcpBillingReader:
         return 0.6 if has_start and (has_amount or has_sku) else 0.0
 
     def read(self, source: InputFile) -> ReadResult:
-        return engine.read_bill(source, self.name, _mapping)
+        return engine.read_bill(source, self.name, _either)
+
+
+def _either(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
+    if columns.get("Measurement1 Total Consumption") is not None and columns.get(*AMOUNT) is None:
+        return _file_export(columns, tag_keys)
+    return _mapping(columns, tag_keys)
+
+
+def _file_export(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
+    """The older file export: one row per project, line item and day; every row is usage (credits
+    are columns of the row, not rows). It names no region and no machine type."""
+    mapping = sql.BillMapping(
+        reason="NULL",
+        quantity=columns.require("Measurement1 Total Consumption"),
+        start=columns.require("Start Time"),
+        end=columns.get("End Time"),
+        cost=columns.get("Cost"),
+    )
+    line_item = sql.text(columns.get("Line Item"))
+    segment = f"NULLIF(regexp_extract({line_item}, 'services/([^/]+)/', 1), '')"
+    known = " ".join(f"WHEN {sql.literal(k)} THEN {sql.literal(v)}" for k, v in SERVICES.items())
+    mapping.dimensions = {
+        "provider": "'gcp'",
+        "billing_account_id": sql.text(columns.get("Account ID")),
+        "sub_account_id": sql.first_text(*columns.present("Project ID", "Project")),
+        "service_name": f"coalesce(CASE {segment} {known} END, replace({segment}, '-', ' '))",
+        "usage_type": sql.first_text(*columns.present("Description", "Line Item")),
+        "unit": sql.text(columns.get("Measurement1 Units")),
+        "currency": sql.text(columns.get("Currency")),
+    }
+    mapping.notes.append(
+        "GCP's older file export (deprecated): it names no region or machine type; the service is read "
+        "from the Line Item ('com.google.cloud/services/compute-engine/...'), the usage type from Description"
+    )
+    if tag_keys:
+        mapping.notes.append("the file export has no labels: no tag values kept")
+    return mapping
 
 
 def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:

@@ -1,8 +1,8 @@
 """The aggregate query over one bill: usage rows summed into readings, other rows counted by reason.
 
 See `aggregate_sql`. The row numbers it reports are file record numbers: each scanned piece numbers
-its own records (`__row`, from 1, with its `__piece`), and the query adds the header and the
-records of the pieces before.
+its own records (`__row`, from 1, with its `__piece`); stage 1 keeps positions (piece and number)
+and counts its rows per piece, and the query adds the header and the records of the pieces before.
 """
 
 from __future__ import annotations
@@ -18,11 +18,16 @@ from reporter.sources.bills.sql import (
     timestamp,
 )
 
+# The usage-row values whose first malformed one stops the read: cost, start and end. A malformed
+# quantity, an end before the start and a repeated line item leave their row out instead (`PROBLEMS`).
+CHECKED = "cse"
 # What stage 1 computes per group of raw rows, for stage 2 to combine.
 CARRIED = (
     "__grain",
     "__spills",
     "__no_quantity",
+    "__problem",
+    "__repeats",
     "__rows",
     "__first_row",
     "__examples",
@@ -30,7 +35,7 @@ CARRIED = (
     "__cost",
     "__start",
     "__end",
-) + tuple(f"__bad_{alias}_{part}" for alias in "qcse" for part in ("row", "value"))
+) + tuple(f"__bad_{alias}_{part}" for alias in CHECKED for part in ("row", "value"))
 
 
 def aggregate_sql(
@@ -41,10 +46,11 @@ def aggregate_sql(
     tag_keys: list[str],
     day_months: list[str] | None = None,
     values: bool = False,
+    repeats: bool = False,
 ) -> str:
     """The query, in two stages.
 
-    The first malformed quantity, cost, start and end of usage rows are found by their row
+    The first malformed cost, start and end of usage rows are found by their row
     numbers; their text is carried only with `values` (the caller asks again with it when a row
     is bad), since per-group text cannot be spilled to disk and a big bill has many groups.
 
@@ -54,9 +60,11 @@ def aggregate_sql(
 
     Stage 1 is the only part that sees every row. It parses each row's start and end and groups
     the rows on the raw values of the columns the mapping's expressions read, on the month (or
-    day) of the start, on whether the row runs past it and on whether the quantity is empty; it
+    day) of the start, on whether the row runs past it, on whether the quantity is empty and on
+    what is wrong with the row (`__problem`: a repeat, a malformed quantity, an end before the start); it
     aggregates the row count, first row, first example rows, sums of the quantity and cost, the
-    first and last times, and the first malformed quantity, cost, start and end.
+    first and last times, the first malformed cost, start and end, and how many rows repeat a line
+    item id within the group (`repeats`: rows that repeat one are set apart only then).
 
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
     (reason, dimensions, tags and their helper columns) once per distinct key combination and
@@ -66,7 +74,7 @@ def aggregate_sql(
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
     return f"""
-WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values)},
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats)},
 {_numbered(header_rows)},
 {_mapping_ctes(columns, keys, key_names, mapping, tag_keys, values)},
 {_grouped(tag_keys, values)}
@@ -77,22 +85,41 @@ FROM grouped
 """
 
 
+PIECE = 1 << 40  # a stage-1 position is piece * PIECE + the record's number within its piece
+
+
 def _numbered(header_rows: int) -> str:
-    """Stage-1 groups with file record numbers: each piece's rows after the header and the pieces before."""
-    return f"""offsets AS (
-  SELECT __piece,
-    {header_rows} + coalesce(sum(sum(__rows)) OVER (ORDER BY __piece ROWS UNBOUNDED PRECEDING EXCLUDE CURRENT ROW), 0)
-      AS __offset
-  FROM stage1
-  GROUP BY __piece
+    """Stage-1 groups with file record numbers: each piece's rows after the header and the pieces before.
+
+    Stage 1 does not group by piece (a line item repeated in another piece must meet its first in
+    one group); it counts each group's rows per piece (`__piece_rows`) and keeps positions
+    (piece * PIECE + number), which the offsets of the pieces turn into row numbers here."""
+    decode = _decoded("r")
+    return f"""piece_rows AS (
+  SELECT entry.key AS __piece, sum(entry.value) AS __rows
+  FROM (SELECT unnest(map_entries(__piece_rows)) AS entry FROM stage1)
+  GROUP BY ALL
+),
+offsets AS (
+  SELECT list(__offset ORDER BY __piece) AS __offs, list(__piece ORDER BY __piece) AS __pieces
+  FROM (
+    SELECT __piece,
+      {header_rows} + coalesce(sum(__rows) OVER (ORDER BY __piece ROWS UNBOUNDED PRECEDING EXCLUDE CURRENT ROW), 0)
+        AS __offset
+    FROM piece_rows
+  )
 ),
 numbered AS (
-  SELECT * REPLACE (
-    __first_row + __offset AS __first_row,
-    list_transform(__examples, {lambda_sql("r", "r + __offset")}) AS __examples,
-    {", ".join(f"__bad_{alias}_row + __offset AS __bad_{alias}_row" for alias in "qcse")})
-  FROM stage1 JOIN offsets USING (__piece)
+  SELECT * EXCLUDE (__offs, __pieces, __piece_rows) REPLACE (
+    {_decoded("__first_row")} AS __first_row,
+    list_transform(__examples, {lambda_sql("r", decode)}) AS __examples,
+    {", ".join(_decoded(f"__bad_{alias}_row") + f" AS __bad_{alias}_row" for alias in CHECKED)})
+  FROM stage1, offsets
 )"""
+
+
+def _decoded(column: str) -> str:
+    return f"{column} % {PIECE} + __offs[list_position(__pieces, {column} // {PIECE})]"
 
 
 def _mapping_ctes(columns: Columns, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
@@ -117,7 +144,7 @@ mapped AS (
 ),
 reasoned AS (
   SELECT *,
-    CASE WHEN __reason0 IS NOT NULL THEN __reason0 WHEN __no_quantity THEN {_no_quantity(mapping)} END AS __reason
+    {_reason(mapping)} AS __reason
   FROM mapped
 )"""
 
@@ -133,18 +160,20 @@ def _value_of(alias: str, text: str, row: str, where: str) -> str:
 
 
 def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
-            day_months: list[str], values: bool) -> str:
+            day_months: list[str], values: bool, repeats: bool) -> str:
     """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`)."""
     quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
     raw = ",\n    ".join(
-        ["__row", "__piece"]
+        ["__row", "__piece", f"__piece * {PIECE} + __row AS __at"]
         + [f"{column.sql} AS {key_names[column.sql]}" for column in keys]
         + [
             f"{quantity.sql} AS __q_raw",
             f"{cost.sql if cost else 'NULL'} AS __c_raw",
             f"{start.sql} AS __s_raw",
             f"{end.sql if end else 'NULL'} AS __e_raw",
+            f"{_repeat(mapping) if repeats else 'FALSE'} AS __repeat",
         ]
+        + [f"{column.sql} AS __id{index}" for index, column in enumerate(mapping.line_item_id)]
     )
     group_keys = "".join(f"{name}, " for name in key_names.values())
     months = ", ".join(literal(month) for month in sorted(set(day_months)))
@@ -157,8 +186,8 @@ typed AS (
   SELECT *,
     TRY_CAST(__q_raw AS DOUBLE) AS __q,
     TRY_CAST(__c_raw AS DOUBLE) AS __c,
-    {timestamp(start, "__s_raw")} AS __s,
-    {timestamp(end, "__e_raw") if end else "NULL"} AS __e_given
+    {timestamp(start, "__s_raw", mapping.dates)} AS __s,
+    {timestamp(end, "__e_raw", mapping.dates) if end else "NULL"} AS __e_given
   FROM raw
 ),
 timed AS (
@@ -167,15 +196,20 @@ timed AS (
     {by_day} AS __by_day,
     CASE WHEN __by_day THEN date_trunc('day', __s) ELSE date_trunc('month', __s) END AS __grain_start,
     __e > CASE WHEN __by_day THEN __grain_start + INTERVAL 1 DAY ELSE __grain_start + INTERVAL 1 MONTH END
-      AS __spills_past
+      AS __spills_past,
+    CASE WHEN __repeat THEN 'repeat' WHEN {BAD_QUANTITY} THEN 'quantity' WHEN __e_given < __s THEN 'order' END
+      AS __problem
   FROM typed
 ),
 stage1 AS (
-  SELECT __piece, {group_keys}__grain_start AS __grain, __spills_past AS __spills,
+  SELECT {group_keys}__grain_start AS __grain, __spills_past AS __spills,
     __q_raw IS NULL AS __no_quantity,
+    __problem,
     count(*) AS __rows,
-    min(__row) AS __first_row,
-    min(__row, {EXAMPLE_ROWS}) AS __examples,
+    histogram(__piece) AS __piece_rows,
+    min(__at) AS __first_row,
+    min(__at, {EXAMPLE_ROWS}) AS __examples,
+    {_repeat_count(mapping)} AS __repeats,
     fsum(__q) AS __quantity,
     fsum(__c) AS __cost,
     min(__s) AS __start,
@@ -186,8 +220,8 @@ stage1 AS (
 )"""
 
 
-BAD = {  # when a usage row's raw quantity, cost, start or end is malformed
-    "q": "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))",
+BAD_QUANTITY = "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))"
+BAD = {  # when a usage row's raw cost, start or end is malformed
     "c": "__c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c))",
     "s": "__s IS NULL",
     "e": "__e_raw IS NOT NULL AND __e_given IS NULL",
@@ -197,10 +231,10 @@ BAD = {  # when a usage row's raw quantity, cost, start or end is malformed
 def _row_checks(values: bool) -> str:
     """Stage 1's first bad row of each kind (and, with `values`, its text)."""
     return ",\n    ".join(
-        f"min(__row) FILTER (WHERE {BAD[alias]}) AS __bad_{alias}_row"
-        + (_value_of(alias, f"CAST(__{alias}_raw AS VARCHAR)", "__row", f"FILTER (WHERE {BAD[alias]})")
+        f"min(__at) FILTER (WHERE {BAD[alias]}) AS __bad_{alias}_row"
+        + (_value_of(alias, f"CAST(__{alias}_raw AS VARCHAR)", "__at", f"FILTER (WHERE {BAD[alias]})")
            + f" AS __bad_{alias}_value" if values else "")
-        for alias in "qcse"
+        for alias in CHECKED
     )
 
 
@@ -215,8 +249,41 @@ def _mapped(mapping: BillMapping, tag_keys: list[str]) -> str:
     )
 
 
-def _no_quantity(mapping: BillMapping) -> str:
-    return literal(f"usage row without a quantity ({mapping.quantity.name} is empty)")
+def _reason(mapping: BillMapping) -> str:
+    """Why a stage-1 group is left out (NULL: usage). A repeated line item goes first (whatever it
+    is, it was counted at its first row); a malformed quantity or an end before the start only
+    matter in usage rows. Each names the file's own columns."""
+    quantity = mapping.quantity.name
+    ids = " and ".join(column.name for column in mapping.line_item_id)
+    end = mapping.end.name if mapping.end else "the end"
+    return (
+        f"CASE WHEN __problem = 'repeat' THEN {literal(f'repeated line item id ({ids}; counted once)')} "
+        "WHEN __reason0 IS NOT NULL THEN __reason0 "
+        f"WHEN __problem = 'quantity' THEN {literal(f'{quantity} is not a number (text, NaN or infinite)')} "
+        f"WHEN __problem = 'order' THEN {literal(f'{end} is before {mapping.start.name}')} "
+        f"WHEN __no_quantity THEN {literal(f'usage row without a quantity ({quantity} is empty)')} END"
+    )
+
+
+def _repeat_count(mapping: BillMapping) -> str:
+    """How many rows of a stage-1 group repeat a line item id of the same group: the cheap check
+    made on every read. A repeat lands in its first row's group unless a column the mapping reads
+    differs; only when this finds one is the file read again with `_repeat`, which sets the
+    repeats apart one by one (a window over every row, too slow to run on every bill)."""
+    if not mapping.line_item_id:
+        return "0"
+    present = " AND ".join(f"__id{index} IS NOT NULL" for index in range(len(mapping.line_item_id)))
+    ids = ", ".join(f"__id{index}" for index in range(len(mapping.line_item_id)))
+    return f"count(*) FILTER (WHERE {present}) - count(DISTINCT CASE WHEN {present} THEN hash({ids}) END)"
+
+
+def _repeat(mapping: BillMapping) -> str:
+    """Whether a row repeats the line item id of an earlier row (FALSE when the format has none)."""
+    if not mapping.line_item_id:
+        return "FALSE"
+    ids = ", ".join(column.sql for column in mapping.line_item_id)
+    present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
+    return f"({present} AND row_number() OVER (PARTITION BY {ids} ORDER BY __at) > 1)"
 
 
 def _grouped(tag_keys: list[str], values: bool) -> str:
@@ -230,12 +297,13 @@ def _grouped(tag_keys: list[str], values: bool) -> str:
         f"min(__bad_{alias}_row) {usage} AS bad_{alias}_row"
         + (_value_of(alias, f"__bad_{alias}_value", f"__bad_{alias}_row", usage) + f" AS bad_{alias}_value"
            if values else "")
-        for alias in "qcse"
+        for alias in CHECKED
     )
     return f"""grouped AS (
   SELECT __reason AS reason,
     {", ".join(final_keys)},
     CAST(sum(__rows) AS BIGINT) AS rows,
+    CAST(sum(__repeats) AS BIGINT) AS repeats,
     min(__first_row) AS first_row,
     list_slice(list_sort(flatten(list(__examples) FILTER (WHERE __reason IS NOT NULL))), 1, {EXAMPLE_ROWS})
       AS examples,

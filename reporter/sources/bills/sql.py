@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from reporter.errors import InputFormatError
+from reporter.sources.bills.dates import DateFormats, text_timestamp
 
-# Text dates that are not ISO 8601: Azure EA/MCA write month-first dates, some exports YYYYMMDD.
-DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%Y%m%d", "%d.%m.%Y")
 # ISO 8601 text without a zone, or in UTC ('Z', ' UTC'): a plain TIMESTAMP cast reads it exactly as
 # the zone-aware cast does (a plain cast ignores offsets, zone names and text after a space, so
 # nothing else may pass).
@@ -53,12 +52,14 @@ DIMENSIONS = (
 class Column:
     """One column of the scanned file: its name there, a SQL expression and a kind.
 
-    kind: 'text', 'number', 'timestamp', 'map', 'list', 'struct' or 'other'.
+    kind: 'text', 'number', 'timestamp', 'map', 'list', 'struct' or 'other'. `alias`: the English
+    name a localised header gives in parentheses ("Verbrauchte Menge (ConsumedQuantity)").
     """
 
     name: str
     sql: str
     kind: str = "text"
+    alias: str | None = None
 
 
 class Columns:
@@ -70,6 +71,9 @@ class Columns:
         self._by_name: dict[str, Column] = {}
         for column in columns:
             self._by_name.setdefault(column.name.lower(), column)
+        for column in columns:  # a localised header is also found by its English name
+            if column.alias:
+                self._by_name.setdefault(column.alias.lower(), column)
 
     def get(self, *names: str) -> Column | None:
         """The first of `names` the file has."""
@@ -129,11 +133,13 @@ def coalesce(*parts: str) -> str:
     return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
-def timestamp(column: Column, sql: str) -> str:
-    """A UTC timestamp from a timestamp column or from ISO / month-first / compact text."""
+def timestamp(column: Column, sql: str, formats: DateFormats | None = None) -> str:
+    """A UTC timestamp from a timestamp column or from text (reporter.sources.bills.dates; slashed
+    dates in the order `formats` learnt from the file)."""
     if column.kind == "timestamp":
         return f"CAST({sql} AS TIMESTAMP)"
-    return f"coalesce({plain_timestamp(column, sql)}, {text_timestamp(f'CAST({sql} AS VARCHAR)')})"
+    text_sql = text_timestamp(f"CAST({sql} AS VARCHAR)", formats or DateFormats())
+    return f"coalesce({plain_timestamp(column, sql)}, {text_sql})"
 
 
 def plain_timestamp(column: Column, sql: str) -> str:
@@ -143,13 +149,6 @@ def plain_timestamp(column: Column, sql: str) -> str:
         return f"CAST({sql} AS TIMESTAMP)"
     value = f"CAST({sql} AS VARCHAR)"
     return f"CASE WHEN regexp_full_match({value}, {literal(PLAIN_ISO)}) THEN TRY_CAST({value} AS TIMESTAMP) END"
-
-
-def text_timestamp(sql: str) -> str:
-    """`timestamp` for any text: the zone-aware cast (offsets, zone names), then DATE_FORMATS."""
-    formats = ", ".join(literal(fmt) for fmt in DATE_FORMATS)
-    value = f"trim({sql})"
-    return f"coalesce(TRY_CAST(TRY_CAST({value} AS TIMESTAMPTZ) AS TIMESTAMP), try_strptime({value}, [{formats}]))"
 
 
 def provider_id(sql: str) -> str:
@@ -308,6 +307,8 @@ class BillMapping:
     derived: dict[str, str] = field(default_factory=dict)  # helper columns computed from those
     notes: list[str] = field(default_factory=list)
     flag_notes: dict[str, str] = field(default_factory=dict)  # flag -> note when any reading has it
+    line_item_id: tuple[Column, ...] = ()  # columns that together identify a line item (repeats counted once)
+    dates: DateFormats = field(default_factory=DateFormats)  # how the file writes slashed dates
 
     def document(self, column: Column | None, alias: str) -> str | None:
         """Register a helper column holding `column` as JSON text (see json_of); its name, or None
