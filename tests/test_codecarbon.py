@@ -227,3 +227,15 @@ def test_a_field_over_the_csv_size_limit_is_one_error(tmp_path: Path, name: str)
     with pytest.raises(InputFormatError) as info:
         detect(source).read(source)
     assert str(info.value) == f"{path}, row 2: cannot be read as CSV (field larger than field limit (131072))"
+
+
+def test_a_row_with_more_fields_than_the_header_is_left_out_with_its_reason(tmp_path: Path) -> None:
+    header = "timestamp,run_id,project_name,duration,emissions,energy_consumed,country_iso_code\n"
+    path = tmp_path / "emissions.csv"
+    path.write_text(
+        header + "2026-11-02T10:00:00,r1,p,3600,0.1,1.0,KOR,extra,fields\n2026-11-02T11:00:00,r2,p,3600,0.1,2.0,KOR\n"
+    )
+    result = run_inputs([str(path)])
+    (ledger,) = result.ledgers
+    assert [(e.row, e.reason) for e in ledger.exclusions] == [(2, "row has 9 fields but the header has 7")]
+    assert result.items["energy_reported_kwh"].sum() == 2.0

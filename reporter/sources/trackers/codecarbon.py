@@ -63,6 +63,10 @@ class CodeCarbonReader:
                             Exclusion(row_number, f"every field of the row is empty ({len(cells)} fields)")
                         )
                         continue
+                    if len(cells) > len(header) or (len(cells) < len(header) and LEFT_ANCHOR not in header):
+                        reason = f"row has {len(cells)} fields but the header has {len(header)}"
+                        exclusions.append(Exclusion(row_number, reason))
+                        continue
                     values, was_shifted = _align(header, cells, path, row_number)
                     shifted += was_shifted
                     fields.excluding(

@@ -57,7 +57,8 @@ class Eco2aiReader:
                 for values in reader:
                     row = reader.line_num
                     if None in values:
-                        raise InputFormatError("row has more fields than the header", path, row)
+                        exclusions.append(Exclusion(row, "row has more fields than the header"))
+                        continue
                     fields.excluding(rows, exclusions, row, _reading, values, source, row, energy_column, declared_pue)
         if declared_pue is None and rows:
             notes.append(
