@@ -1,6 +1,9 @@
-"""Plain-English meanings of the codes that appear in every report (flags, methods, statuses)."""
+"""The one registry of labels and plain-English meanings of the codes every report shows: flags
+(reporter.records.Flag), methods, scopes, estimate statuses, location statuses and usage categories."""
 
 from __future__ import annotations
+
+from reporter.records import EstimateStatus, Method, Scope
 
 FLAG_MEANINGS = {
     "shifted_fields": (
@@ -169,4 +172,36 @@ LOCATION_STATUS_LABELS = {
     "country": "Country",
     "override": "Factor set in the configuration",
     "fallback": "Fallback factor",
+}
+
+
+# Labels of the codes, as every report shows them (renderers take them from here).
+METHOD_LABELS: dict[str, str] = {
+    Method.METERED: "Metered by a GPU power log",
+    Method.MEASURED: "Measured by an energy tracker",
+    Method.ESTIMATED: "Estimated from cloud bills",
+    Method.PROVIDER_REPORTED: "Reported by the cloud provider",
+}
+
+STATUS_LABELS: dict[str, str] = {
+    EstimateStatus.UNCLASSIFIED: "Unclassified",
+    EstimateStatus.UNSUPPORTED: "Not supported",
+}
+
+USAGE_CATEGORY_LABELS: dict[str, str] = {
+    "measured": "Measured by trackers",
+    "compute": "Compute",
+    "storage_ssd": "Storage, SSD",
+    "storage_hdd": "Storage, HDD",
+    "memory": "Memory",
+    "networking": "Networking",
+    "unclassified": "Unclassified",
+    "unsupported": "Not supported",
+}
+
+SCOPE_LABELS: dict[str, str] = {
+    Scope.SCOPE2: "Scope 2: electricity of own or colocated hardware (ESRS E1-5 energy, own operations)",
+    Scope.SCOPE3_CLOUD: (
+        "Scope 3 category 1: cloud computing and data centre services (energy outside the organisation)"
+    ),
 }

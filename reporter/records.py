@@ -25,6 +25,56 @@ class Method(StrEnum):
     PROVIDER_REPORTED = "provider_reported"
 
 
+class Flag(StrEnum):
+    """Every flag a line item can carry; what each means is in reporter.glossary (one registry)."""
+
+    BURSTABLE_BASELINE = "burstable_baseline"
+    COST_BASED_ESTIMATE = "cost_based_estimate"
+    CPU_ARCHITECTURE_UNKNOWN = "cpu_architecture_unknown"
+    EMBODIED_UNKNOWN = "embodied_unknown"
+    GPU_POWER_ASSUMED = "gpu_power_assumed"
+    GPU_POWER_ONLY = "gpu_power_only"
+    INSTANCE_FROM_CCF_TABLE = "instance_from_ccf_table"
+    INSTANCE_TYPE_FROM_DESCRIPTION = "instance_type_from_description"
+    INSTANCE_TYPE_FROM_METER = "instance_type_from_meter"
+    INSTANCE_TYPE_UNKNOWN = "instance_type_unknown"
+    INTERRUPTED = "interrupted"
+    LINKED_TO_BILL = "linked_to_bill"
+    LOCATION_FALLBACK = "location_fallback"
+    LOCATION_FROM_CONFIG = "location_from_config"
+    MARKET_FALLBACK_LOCATION = "market_fallback_location"
+    NEGATIVE_QUANTITY = "negative_quantity"
+    NON_FINITE_GUARDED = "non_finite_guarded"
+    POWER_LOG_GAP = "power_log_gap"
+    PROVIDER_UNSUPPORTED = "provider_unsupported"
+    PUE_ASSUMED_DEFAULT = "pue_assumed_default"
+    PUE_NOT_RECORDED = "pue_not_recorded"
+    REGION_DERIVED = "region_derived"
+    REPLACED_BY_MEASUREMENT = "replaced_by_measurement"
+    SHIFTED_FIELDS = "shifted_fields"
+    STORAGE_CLASS_ASSUMED = "storage_class_assumed"
+    STORAGE_GB_AS_GB_MONTH = "storage_gb_as_gb_month"
+    UNIT_UNKNOWN = "unit_unknown"
+    UNKNOWN_CLOUD_REGION = "unknown_cloud_region"
+    UNKNOWN_COUNTRY = "unknown_country"
+    VCPUS_FROM_METER = "vcpus_from_meter"
+
+
+class Scope(StrEnum):
+    """The GHG Protocol scope of a line item's energy (see reporter.core.attribute)."""
+
+    SCOPE2 = "scope2"  # electricity of own or colocated hardware
+    SCOPE3_CLOUD = "scope3_cat1"  # cloud computing and data centre services
+
+
+class EstimateStatus(StrEnum):
+    """Whether the cloud model could estimate a bill line's energy."""
+
+    ESTIMATED = "estimated"
+    UNCLASSIFIED = "unclassified"  # usage the model cannot classify: counted and shown, never defaulted
+    UNSUPPORTED = "unsupported"  # a provider or charge the model has no coefficients for
+
+
 # Columns every reader fills (None where the source has no such field).
 READING_COLUMNS: dict[str, str] = {
     "source_format": "str",

@@ -867,9 +867,8 @@ def test_pdf_methodology_describes_the_cloud_bills(cloud: Report, cloud_text: st
 
 
 def test_html_names_the_ccf_model_when_the_bills_used_it(cloud: Report) -> None:
-    items = cloud.line_items.copy()
-    items.loc[items["method"] == "estimated", "pue_basis"] = "cloud provider (ccf model)"
-    html = render_html(dataclasses.replace(cloud, line_items=items))
+    methodology = dataclasses.replace(cloud.methodology, energy_model="ccf")
+    html = render_html(dataclasses.replace(cloud, methodology=methodology))
     assert "The ccf model" in html and "The default model" not in html
     assert "cost_based_estimate" in html
 

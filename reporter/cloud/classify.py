@@ -27,13 +27,14 @@ from reporter.cloud.descriptions import (
     bills_data_movement,
 )
 from reporter.cloud.units import GB_MONTH, UnitSpec, parse_unit
+from reporter.records import EstimateStatus
 
 COMPUTE = "compute"
 STORAGE_SSD = "storage_ssd"
 STORAGE_HDD = "storage_hdd"
 NETWORKING = "networking"
 MEMORY = "memory"
-UNCLASSIFIED = "unclassified"
+UNCLASSIFIED = EstimateStatus.UNCLASSIFIED.value
 UNSUPPORTED = "unsupported"
 PROVIDERS = ("aws", "gcp", "azure")
 

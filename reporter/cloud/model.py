@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 
 from reporter.cloud.units import as_float, as_text, to_timestamp
+from reporter.records import EstimateStatus
 
-ESTIMATED = "estimated"
-STATUS_UNCLASSIFIED = "unclassified"
-STATUS_UNSUPPORTED = "unsupported"
+ESTIMATED = EstimateStatus.ESTIMATED.value
+STATUS_UNCLASSIFIED = EstimateStatus.UNCLASSIFIED.value
+STATUS_UNSUPPORTED = EstimateStatus.UNSUPPORTED.value
 
 
 @dataclass

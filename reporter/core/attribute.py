@@ -14,10 +14,10 @@ import json
 import numpy as np
 import pandas as pd
 
-from reporter.records import Method
+from reporter.records import Method, Scope
 
-SCOPE2 = "scope2"
-SCOPE3_CLOUD = "scope3_cat1"
+SCOPE2 = Scope.SCOPE2.value
+SCOPE3_CLOUD = Scope.SCOPE3_CLOUD.value
 
 
 def assign_scope(items: pd.DataFrame) -> pd.DataFrame:

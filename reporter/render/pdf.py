@@ -8,7 +8,6 @@ Numbers are formatted only through `reporter.render.formatting`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -22,7 +21,13 @@ from reporter.core.aggregate import UNASSIGNED
 from reporter.core.attribute import SCOPE3_CLOUD
 from reporter.core.targets import NET_ZERO_MIN_PCT, SBTI_MIN_ANNUAL_PCT
 from reporter.errors import RenderError
-from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_LABELS
+from reporter.glossary import (
+    FLAG_MEANINGS,
+    LOCATION_STATUS_LABELS,
+    METHOD_LABELS,
+    STATUS_LABELS,
+    USAGE_CATEGORY_LABELS,
+)
 from reporter.render import charts, formatting
 from reporter.render.pdf_text import breakable, clip
 from reporter.report import Report
@@ -65,31 +70,12 @@ FORMAT_LABELS = {**TRACKER_FORMATS, **BILL_FORMATS}
 
 PROVIDER_LABELS = {"aws": "AWS", "gcp": "Google Cloud", "azure": "Azure"}
 
-USAGE_CATEGORY_LABELS = {
-    "measured": "Measured by trackers",
-    "compute": "Compute",
-    "storage_ssd": "Storage, SSD",
-    "storage_hdd": "Storage, HDD",
-    "memory": "Memory",
-    "networking": "Networking",
-    "unclassified": "Unclassified",
-    "unsupported": "Not supported",
-}
 
 # How a breakdown's keys read in the report (keys not listed stay as recorded).
 KEY_LABELS = {"source": FORMAT_LABELS, "provider": PROVIDER_LABELS, "category": USAGE_CATEGORY_LABELS}
 
-STATUS_LABELS = {"unclassified": "Unclassified", "unsupported": "Not supported"}
 
-METHOD_LABELS = {
-    "metered": "Metered by a GPU power log",
-    "measured": "Measured by an energy tracker",
-    "estimated": "Estimated from cloud bills",
-    "provider_reported": "Reported by the cloud provider",
-}
 
-# The cloud energy model named in the bill lines' PUE basis, e.g. "cloud provider (default model)".
-ENERGY_MODEL = re.compile(r"\((\w+) model\)")
 
 UNEXPLAINED_FLAG = "No explanation is recorded for this flag."
 
@@ -222,7 +208,7 @@ def view(report: Report) -> dict[str, Any]:
         "counts": _counts(report),
         "has_bills": bool(bill_inputs) or "estimated" in line_methods,
         "bill_formats": sorted({BILL_FORMATS[entry.format] for entry in bill_inputs}, key=str.lower),
-        "energy_models": _energy_models(report.line_items),
+        "energy_models": _energy_models(report),
         "cloud_bases": _cloud_bases(report),
         "unclassified_groups": _unclassified_groups(report),
         "methods": [
@@ -281,10 +267,10 @@ def _counts(report: Report) -> dict[str, int]:
     return {"runs": len(report.line_items) - billed, "bill_lines": billed}
 
 
-def _energy_models(line_items: pd.DataFrame) -> list[str]:
-    """The cloud energy model(s) behind the bill lines, read from their PUE basis."""
-    bases = line_items.loc[line_items["method"] == "estimated", "pue_basis"].dropna().astype(str).unique()
-    return sorted({found.group(1) for basis in bases if (found := ENERGY_MODEL.search(basis))})
+def _energy_models(report: Report) -> list[str]:
+    """The cloud energy model of the report's bill lines (none when it has no bill line)."""
+    has_bills = bool((report.line_items["method"] == "estimated").any())
+    return [report.methodology.energy_model] if has_bills else []
 
 
 CLOUD_BASES = {

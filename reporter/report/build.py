@@ -13,6 +13,7 @@ from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.errors import ConfigError
+from reporter.glossary import SCOPE_LABELS
 from reporter.pipeline import InputLedger as LedgerResult
 from reporter.pipeline import PipelineResult
 from reporter.report import bounds, market, progress, provider
@@ -50,10 +51,6 @@ BREAKDOWNS = {
     "region": "cloud_region",
     "account": "sub_account_id",
     "category": "usage_category",
-}
-SCOPE_LABELS = {
-    SCOPE2: "Scope 2: electricity of own or colocated hardware (ESRS E1-5 energy, own operations)",
-    SCOPE3_CLOUD: "Scope 3 category 1: cloud computing and data centre services (energy outside the organisation)",
 }
 
 
@@ -273,6 +270,7 @@ def _methodology(result: PipelineResult) -> Methodology:
         overrides={k: float(v) for k, v in config.factors.location_based.items()},
         month_assignment="pro rata by time between the run's start and end",
         timestamps="trackers' naive local times, read as the organisation's local time",
+        energy_model=config.method.energy_model,
     )
 
 

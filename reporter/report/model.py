@@ -209,6 +209,7 @@ class Methodology:
     overrides: Mapping[str, float]  # gCO2e/kWh by location key
     month_assignment: str
     timestamps: str
+    energy_model: str = "default"  # the cloud energy model of the bill lines ([method] energy_model)
 
 
 @dataclass(frozen=True)
