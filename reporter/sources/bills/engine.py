@@ -53,7 +53,7 @@ from reporter.errors import InputFormatError
 from reporter.records import ExclusionGroup
 from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bills import dates, pieces, results
-from reporter.sources.bills.query import aggregate_sql
+from reporter.sources.bills.query import aggregate_sql, repeats_sql
 from reporter.sources.bills.scan import Scan, header_columns, header_names, scan_columns
 from reporter.sources.bills.sql import BillMapping, Column, Columns, entries, tag_lookup
 
@@ -151,9 +151,9 @@ def read_bill(
         return _run(scan, lambda clause: aggregate_sql(
             clause, scan.header_rows, columns, mapping, keys, day_months, values=values, repeats=repeats))
 
-    groups, rejected = scan_with(False, False)
-    repeats = bool(groups["repeats"].sum())  # read again, setting repeated line items apart one by one
-    if repeats or results.any_bad(groups):  # or carrying the bad values' text, to name the first one
+    repeats = _has_repeats(scan, mapping)  # then repeated line items are set apart one by one
+    groups, rejected = scan_with(False, repeats)
+    if results.any_bad(groups):  # read again, carrying the bad values' text to name the first one
         groups, rejected = scan_with(results.any_bad(groups), repeats)
     if len(rejected) and groups["rows"].sum() == 0:
         first = rejected.iloc[0]
@@ -216,6 +216,14 @@ def _parquet_values(scan: Scan, column: Column) -> list[tuple[int, str]]:
     except duckdb.Error:
         return []
     return [(row, str(value[0]).strip()) for row, value in enumerate(found, start=1) if value[0] is not None]
+
+
+def _has_repeats(scan: Scan, mapping: BillMapping) -> bool:
+    """Whether any line item id occurs twice in the file (False for formats without ids)."""
+    if not mapping.line_item_id:
+        return False
+    found, _ = _run(scan, lambda clause: repeats_sql(clause, mapping))
+    return bool(found["repeats"].iloc[0])
 
 
 def _run(scan: Scan, query: Callable[[str], str]) -> tuple[pd.DataFrame, pd.DataFrame]:

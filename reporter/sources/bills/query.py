@@ -266,15 +266,21 @@ def _reason(mapping: BillMapping) -> str:
 
 
 def _repeat_count(mapping: BillMapping) -> str:
-    """How many rows of a stage-1 group repeat a line item id of the same group: the cheap check
-    made on every read. A repeat lands in its first row's group unless a column the mapping reads
-    differs; only when this finds one is the file read again with `_repeat`, which sets the
-    repeats apart one by one (a window over every row, too slow to run on every bill)."""
-    if not mapping.line_item_id:
-        return "0"
-    present = " AND ".join(f"__id{index} IS NOT NULL" for index in range(len(mapping.line_item_id)))
-    ids = ", ".join(f"__id{index}" for index in range(len(mapping.line_item_id)))
-    return f"count(*) FILTER (WHERE {present}) - count(DISTINCT CASE WHEN {present} THEN hash({ids}) END)"
+    """Repeats are not counted per group (a distinct count per group holds every id in memory);
+    `repeats_sql` asks the whole file once, and only a file with repeats is read with `_repeat`."""
+    return "0"
+
+
+def repeats_sql(clause: str, mapping: BillMapping) -> str:
+    """How many line item ids occur more than once in the file (the cheap check made on every
+    read of a format with line item ids: one grouped scan of the id columns, which can spill to
+    disk; an exact, row-by-row pass runs only when this finds any)."""
+    ids = ", ".join(column.sql for column in mapping.line_item_id)
+    present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
+    return (
+        f"SELECT CAST(count(*) AS BIGINT) AS repeats FROM "
+        f"(SELECT 1 FROM {clause} WHERE {present} GROUP BY {ids} HAVING count(*) > 1)"
+    )
 
 
 def _repeat(mapping: BillMapping) -> str:
