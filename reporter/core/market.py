@@ -108,11 +108,11 @@ def market_based(
 
 
 def _market_keys(frame: pd.DataFrame, named: set[str]) -> np.ndarray:
-    location = frame["location_key"].astype(object).to_numpy()
-    country = frame["country_iso3"].astype(object).to_numpy()
-    specific = np.array([key in named for key in location], dtype=bool)
-    has_country = pd.notna(country)
-    return np.where(specific | ~has_country, location, country)
+    location = frame["location_key"].astype(object)
+    country = frame["country_iso3"].astype(object)
+    specific = location.isin(named).to_numpy(dtype=bool)
+    has_country = country.notna().to_numpy(dtype=bool)
+    return np.where(specific | ~has_country, location.to_numpy(), country.to_numpy())
 
 
 def _cover(
@@ -198,9 +198,10 @@ def _rates(
 
 def _lookup(rates: Mapping[str, float], location: np.ndarray, country: np.ndarray) -> np.ndarray:
     """The rate for each row's location key, else its country; NaN where neither is given."""
-    by_location = np.array([rates.get(k, np.nan) if isinstance(k, str) else np.nan for k in location])
-    by_country = np.array([rates.get(k, np.nan) if isinstance(k, str) else np.nan for k in country])
-    return np.where(~np.isnan(by_location), by_location, by_country).astype("float64")
+    table = pd.Series(dict(rates), dtype="float64")
+    by_location = pd.Series(location, dtype=object).map(table).to_numpy(dtype="float64")
+    by_country = pd.Series(country, dtype=object).map(table).to_numpy(dtype="float64")
+    return np.where(~np.isnan(by_location), by_location, by_country)
 
 
 def coverage_share(frame: pd.DataFrame) -> float:
