@@ -80,3 +80,14 @@ def test_a_log_without_a_gpu_column_is_refused(tmp_path: Path) -> None:
     path.write_text("timestamp, power.draw [W]\n2026/11/05 10:00:00.000, 200 W\n")
     with pytest.raises(InputFormatError, match="names no GPU"):
         NvidiaSmiReader().read(InputFile.open(path))
+
+
+def test_data_quality_gives_the_energy_behind_each_flag(log: Path) -> None:
+    report = build_report(run_inputs([{"path": str(log), "country": "DEU"}]))
+    energy = report.data_quality.flag_energy_kwh
+    # Every reading is GPU-only (5,500 + 500 + 500 J); only GPU 1's first stretch (500 J) ends at a gap.
+    assert energy["gpu_power_only"] == pytest.approx(6_500 / J_PER_KWH, rel=1e-12)
+    assert energy["power_log_gap"] == pytest.approx(500 / J_PER_KWH, rel=1e-12)
+    # The country comes from the input's option: every reading is flagged so.
+    assert energy["location_from_config"] == pytest.approx(6_500 / J_PER_KWH, rel=1e-12)
+    assert set(energy) == {"gpu_power_only", "power_log_gap", "location_from_config"}

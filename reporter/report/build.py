@@ -259,7 +259,19 @@ def _quality(result: PipelineResult, allocated: pd.DataFrame) -> DataQuality:
         fallback_location_items=int(fallback["record"].nunique()),
         fallback_location_energy_kwh=float(fallback["energy_kwh"].sum()),
         flag_counts={str(flag): int(counts[flag]) for flag in sorted(counts.index)},
+        flag_energy_kwh=_flag_energy(allocated),
     )
+
+
+def _flag_energy(allocated: pd.DataFrame) -> dict[str, float]:
+    """The period's energy (kWh) of the line items carrying each flag (once per distinct flags text)."""
+    by_text = allocated.groupby(allocated["flags"].fillna("").astype(str))["energy_kwh"].sum()
+    energy: dict[str, float] = {}
+    for text, kwh in by_text.items():
+        for flag in str(text).split(";"):
+            if flag:
+                energy[flag] = energy.get(flag, 0.0) + float(kwh)
+    return dict(sorted(energy.items()))
 
 
 def _methodology(result: PipelineResult) -> Methodology:

@@ -182,6 +182,7 @@ class DataQuality:
     fallback_location_items: int
     fallback_location_energy_kwh: float
     flag_counts: Mapping[str, int]
+    flag_energy_kwh: Mapping[str, float] = dataclasses.field(default_factory=dict)  # period kWh behind each flag
 
     @property
     def measured_share(self) -> float:

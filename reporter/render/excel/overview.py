@@ -311,6 +311,9 @@ def data_quality(sheet: Sheet, report: Report) -> None:
     for flag in [*FLAG_MEANINGS, *sorted(set(quality.flag_counts) - set(FLAG_MEANINGS))]:
         rows.append({"section": "flag (line items)", "item": flag, "value": quality.flag_count(flag),
                      "fmt": COUNT, "meaning": FLAG_MEANINGS.get(flag)})
+    for flag, kwh in quality.flag_energy_kwh.items():
+        rows.append({"section": "flag (period energy, kWh)", "item": flag, "value": kwh, "fmt": KWH,
+                     "meaning": "period energy of the line items carrying the flag"})
     for section, shares, meanings in (
         ("method (share of energy)", quality.method_energy_share, METHOD_MEANINGS),
         ("location status (share of energy)", quality.location_status_energy_share,
