@@ -78,12 +78,12 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
     items = estimate_energy(kept, config.facility.pue, config.method.energy_model)
-    items, link_uses = link_runs(items, links_from(config))
-    items = assign_scope(items)
     tag_for = {"team": config.cloud.team_tag, "project": config.cloud.project_tag, "model": config.cloud.model_tag}
     owner_tags = {column: key for column, key in tag_for.items() if key}
     items = tag_columns(items, [*config.cloud.tag_keys, *owner_tags.values()])
     items = owners_from_tags(items, owner_tags)
+    items, link_uses = link_runs(items, links_from(config))  # reads the tag:<key> columns
+    items = assign_scope(items)  # after linking: linked runs ran in the cloud
     items = attach_emissions(items, table, table.normalise_key(config.factors.fallback))
     shares = aggregate.month_shares_for(items, period)
     items["in_period_share"] = aggregate.in_period_share(items, shares)
@@ -136,10 +136,7 @@ def _provider_in_period(
     if provided is None:
         return None
     inside = provided["month"].isin(period.months())
-    reason = f"outside the reporting period {period.start}..{period.end}"
-    for path, group in provided[~inside].groupby("source_file", sort=True):
-        examples = tuple(int(r) for r in sorted(group["source_row"])[:EXAMPLE_ROWS])
-        by_path[str(path)].exclusion_groups.append(ExclusionGroup(reason, len(group), examples))
+    _record_groups(by_path, _outside_groups(provided[~inside].assign(row_count=1), period))
     return provided[inside].reset_index(drop=True)
 
 

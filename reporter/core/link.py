@@ -14,7 +14,6 @@ bill lines are kept whole: the tracker does not measure them. Pure: frames in, f
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,13 +65,12 @@ def link_runs(items: pd.DataFrame, links: list[Link]) -> tuple[pd.DataFrame, tup
     month = frame["start_time"].dt.strftime("%Y-%m")
     runs_of = frame["method"] == Method.MEASURED.value
     billed = (frame["method"] == Method.ESTIMATED.value) & (frame["usage_category"] == "compute")
-    tags = _parsed_tags(frame["tags"])
     uses: list[LinkUse] = []
     replaced = np.zeros(len(frame), dtype=bool)
     linked = np.zeros(len(frame), dtype=bool)
     for link in links:
         runs = runs_of & (frame["project"] == link.tracker_project)
-        lines = billed & _matches(frame, tags, link)
+        lines = billed & _matches(frame, link)
         for key in sorted(set(month[runs | lines].dropna())):
             use, run_rows, line_rows = _apply(frame, link, key, runs & (month == key), lines & (month == key))
             uses.append(use)
@@ -135,15 +133,10 @@ def _apply(
     return use, runs.to_numpy(dtype=bool), lines.to_numpy(dtype=bool)
 
 
-def _parsed_tags(tags: pd.Series) -> list[dict[str, str]]:
-    """Each row's tags as a dict (each distinct JSON text parsed once)."""
-    codes, uniques = pd.factorize(tags.astype(object), use_na_sentinel=True)
-    parsed = [json.loads(t) if isinstance(t, str) and t else {} for t in uniques.tolist()] + [{}]
-    return [parsed[code] for code in codes]
-
-
-def _matches(frame: pd.DataFrame, tags: list[dict[str, str]], link: Link) -> pd.Series:
+def _matches(frame: pd.DataFrame, link: Link) -> pd.Series:
+    """The bill lines a link names: by their `tag:<key>` column (reporter.core.attribute.tag_columns)
+    or by account and instance type."""
     if link.tag:
         key, value = link.tag
-        return pd.Series([row.get(key) == value for row in tags], index=frame.index)
+        return frame[f"tag:{key}"] == value
     return (frame["sub_account_id"] == link.account) & (frame["instance_type"] == link.instance_type)

@@ -13,6 +13,7 @@ from typing import ClassVar
 import pandas as pd
 
 from reporter.errors import InputFormatError
+from reporter.records import frame_from_rows
 from reporter.sources.base import InputFile, ReadResult, split_header
 from reporter.sources.provider.columns import KG_PER_TONNE, cell, kg, normalised, provider_frame, read_table, require
 
@@ -70,10 +71,5 @@ class AwsCarbonReader:
         notes = [
             "AWS carbon emissions export: location- and market-based MTCO2e per month, account, region and product"
         ]
-        return ReadResult(_empty(), rows_read=len(frame), notes=notes, provider_emissions=provider_frame(rows))
+        return ReadResult(frame_from_rows([]), rows_read=len(frame), notes=notes, provider_emissions=provider_frame(rows))
 
-
-def _empty() -> pd.DataFrame:
-    from reporter.records import frame_from_rows
-
-    return frame_from_rows([])
