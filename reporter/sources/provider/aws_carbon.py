@@ -71,5 +71,6 @@ class AwsCarbonReader:
         notes = [
             "AWS carbon emissions export: location- and market-based MTCO2e per month, account, region and product"
         ]
-        return ReadResult(frame_from_rows([]), rows_read=len(frame), notes=notes, provider_emissions=provider_frame(rows))
-
+        return ReadResult(
+            frame_from_rows([]), rows_read=len(frame), notes=notes, provider_emissions=provider_frame(rows)
+        )
