@@ -53,14 +53,14 @@ from reporter.errors import InputFormatError
 from reporter.records import ExclusionGroup
 from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bills import dates, pieces, results
-from reporter.sources.bills.query import aggregate_sql, repeats_sql
+from reporter.sources.bills.query import MAX_PIECES, aggregate_sql, repeats_sql
 from reporter.sources.bills.scan import Scan, header_columns, header_names, scan_columns
 from reporter.sources.bills.sql import BillMapping, Column, Columns, entries, tag_lookup
 
 __all__ = ["Scan", "header_columns", "header_names", "read_bill", "keep_tags"]
 
 THREADS = 2
-PIECES = THREADS  # a big plain CSV is read in this many pieces at once
+PIECES = min(THREADS, MAX_PIECES)  # a big plain CSV is read in this many pieces at once
 MEMORY_SHARE = 0.25  # of the machine's memory, for DuckDB while it reads a bill (at least 1 GB)
 
 
