@@ -219,11 +219,19 @@ def _parquet_values(scan: Scan, column: Column) -> list[tuple[int, str]]:
 
 
 def _has_repeats(scan: Scan, mapping: BillMapping) -> bool:
-    """Whether any line item id occurs twice in the file (False for formats without ids)."""
+    """Whether any line item id occurs twice in the file (False for formats without ids): a scan
+    of the id columns on every thread, grouped on their hash, then on the ids if a hash repeats."""
     if not mapping.line_item_id:
         return False
-    found, _ = _run(scan, lambda clause: repeats_sql(clause, mapping))
-    return bool(found["repeats"].iloc[0])
+    with connection(preserve_order=False) as con, progress.query(con, f"checking {scan.path.name}"):
+        for hashed in (True, False):
+            try:
+                found = con.execute(repeats_sql(scan.unnumbered(), mapping, hashed)).fetchone()
+            except duckdb.Error as exc:
+                raise results.read_error(exc, scan.path) from None
+            if not found or not found[0]:
+                return False
+    return True
 
 
 def _run(scan: Scan, query: Callable[[str], str]) -> tuple[pd.DataFrame, pd.DataFrame]:

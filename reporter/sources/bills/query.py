@@ -127,23 +127,21 @@ def _decoded(column: str) -> str:
 
 def _mapping_ctes(columns: Columns, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
                   tag_keys: list[str], values: bool) -> str:
-    """The mapping evaluated once per distinct key combination, joined back to the groups (`reasoned`)."""
-    key_list = ", ".join(key_names.values())
-    same_keys = " AND ".join(f"n.{name} IS NOT DISTINCT FROM m.{name}" for name in key_names.values()) or "TRUE"
+    """The mapping evaluated on each stage-1 group (`reasoned`): the columns it reads rebuilt from the
+    group's keys, its helper columns, then its reason, dimensions and tags.
+
+    (Evaluating it once per distinct key combination and joining back cost more than it saved: a
+    bill's stage-1 groups differ in their keys nearly always, the month and problem apart.)"""
     rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
     prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
     derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
-    return f"""distinct_keys AS (SELECT DISTINCT {key_list or "NULL AS __none"} FROM numbered),
-rebuilt AS (SELECT {rebuilt}{key_list or "__none"} FROM distinct_keys),
+    carried = ", ".join(_carried(values))
+    return f"""rebuilt AS (SELECT {rebuilt}{carried} FROM numbered),
 prepared AS (SELECT *{prepare} FROM rebuilt),
 src AS (SELECT *{derived} FROM prepared),
-mapped_keys AS (
-  SELECT {key_list + ", " if key_list else ""}{_mapped(mapping, tag_keys)}
-  FROM src
-),
 mapped AS (
-  SELECT m.* EXCLUDE ({key_list or "__none"}), {", ".join("n." + name for name in _carried(values))}
-  FROM numbered n JOIN mapped_keys m ON {same_keys}
+  SELECT {carried}, {_mapped(mapping, tag_keys)}
+  FROM src
 ),
 reasoned AS (
   SELECT *,
@@ -274,15 +272,18 @@ def _repeat_count(mapping: BillMapping) -> str:
     return "0"
 
 
-def repeats_sql(clause: str, mapping: BillMapping) -> str:
+def repeats_sql(clause: str, mapping: BillMapping, hashed: bool = True) -> str:
     """How many line item ids occur more than once in the file (the cheap check made on every
     read of a format with line item ids: one grouped scan of the id columns, which can spill to
-    disk; an exact, row-by-row pass runs only when this finds any)."""
+    disk; an exact, row-by-row pass runs only when this finds any). `hashed` groups on a 64-bit
+    hash of the ids, far faster than on their text: equal ids always hash alike, so a file with
+    no repeated hash has no repeated id; a repeated hash is checked again on the ids themselves."""
     ids = ", ".join(column.sql for column in mapping.line_item_id)
     present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
+    key = f"hash({ids})" if hashed else ids
     return (
         f"SELECT CAST(count(*) AS BIGINT) AS repeats FROM "
-        f"(SELECT 1 FROM {clause} WHERE {present} GROUP BY {ids} HAVING count(*) > 1)"
+        f"(SELECT 1 FROM {clause} WHERE {present} GROUP BY {key} HAVING count(*) > 1)"
     )
 
 
