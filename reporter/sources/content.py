@@ -7,7 +7,8 @@
   with its hash, and a bad byte there is an error once the file is read) is transcoded once
   into a temporary UTF-8 copy, from the encoding the `encoding` input option names, or from a
   byte-order mark (UTF-16, UTF-32), or else from a guess between cp949 (Korean) and cp1252
-  (Western European); the ledger notes which. A file that is mostly UTF-8 with a few bad bytes is an error rather than a guess.
+  (Western European); the ledger notes which. A file that is mostly UTF-8 with a few bad bytes
+  is an error rather than a guess.
 * For a gzip file: a stream that ends early is an error, and so is one that expands more than
   `MAX_RATIO` times (a gzip bomb) or whose first decompressed bytes are not text.
 """
