@@ -3,6 +3,8 @@
 A job's folder holds status.json (kept up to date), inputs/ (links to the uploads it read) and
 out/ (its report files). A job that fails records the error and leaves the uploads, the
 configuration and the history as they were: the next job starts from the same workspace.
+Every upload is named as an input (as files named on the command line are): a file that cannot be
+read fails the job with the error naming it, rather than being skipped.
 """
 
 from __future__ import annotations
@@ -148,9 +150,9 @@ def _report(jobs: Jobs, job: Job, period: str | None) -> tuple[Any, Any]:
     if not uploads:
         raise WorkspaceError("no input files yet: upload at least one")
     folder = workspace.job_folder(job.id) / "inputs"
-    with workspace.linked(uploads, folder):
-        pass
-    config = config_for(settings, folder, [{"path": str(folder)}], period, workspace.history_url)
+    with workspace.linked(uploads, folder) as (_, paths):
+        named = [{"path": str(paths[upload.id])} for upload in uploads]  # each named, as on the command line
+    config = config_for(settings, folder, named, period, workspace.history_url)
     with progress.listening(jobs.listener(job)):
         jobs._update(job, "reading", 0.0, "reading the inputs")
         result = run(config)

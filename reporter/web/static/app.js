@@ -154,7 +154,14 @@ async function checkOne(id) {
   if (row) row.replaceWith(uploadRow(checked));
 }
 
-function sendFiles(files) {
+// Documentation and configuration files in a dropped folder are left out, as `reporter report` does
+// for a folder (a configuration is chosen in step 1).
+const NOT_INPUT = /(\.(md|txt|toml|py)$)|(^|\/)(readme|license|sources)(\.[^/]*)?$/i;
+
+function sendFiles(all) {
+  const files = all.filter((file) => !NOT_INPUT.test(file.webkitRelativePath || file.name));
+  const left = all.length - files.length;
+  $("upload-status").textContent = left ? `${left} documentation or configuration file(s) left out` : "";
   if (!files.length) return;
   const body = new FormData();
   for (const file of files) body.append("files", file, file.webkitRelativePath || file.name);
@@ -162,7 +169,7 @@ function sendFiles(files) {
   bar.hidden = false;
   bar.value = 0;
   $("upload-error").textContent = "";
-  $("upload-status").textContent = `uploading ${files.length} file(s)…`;
+  $("upload-status").textContent = `uploading ${files.length} file(s)…` + (left ? ` (${left} left out)` : "");
   const request = new XMLHttpRequest();
   request.open("POST", "/api/uploads");
   request.upload.onprogress = (event) => { if (event.lengthComputable) bar.value = event.loaded / event.total; };
