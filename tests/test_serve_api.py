@@ -13,7 +13,11 @@ import csv
 import gzip
 import io
 import json
+import os
 import random
+import socket
+import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -302,3 +306,36 @@ def test_progress_reaches_a_listener_without_bars() -> None:
     assert not progress.enabled()
     assert heard and all(label == "reading big.csv" and 0.0 <= f <= 1.0 for label, f in heard)
     assert [f for _, f in heard] == sorted(f for _, f in heard)
+
+
+def test_serve_command_prints_a_token_off_loopback(tmp_path: Path) -> None:
+    """`reporter serve --host 0.0.0.0` without REPORTER_TOKEN makes a token, prints it, and requires it."""
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "REPORTER_TOKEN"}
+    command = [sys.executable, "-m", "reporter", "serve", "--host", "0.0.0.0", "--port", str(port),
+               "--workspace", str(tmp_path / "ws")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(3)]
+        token = next(line.split(": ", 1)[1].strip() for line in lines if line.startswith("token (generated): "))
+        assert len(token) >= 32 and f"/?token={token}" in lines[2]
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                refused = httpx.get(f"{base}/api/uploads")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and process.poll() is None
+                time.sleep(0.2)
+        assert refused.status_code == 401
+        allowed = httpx.get(f"{base}/api/uploads", headers={"authorization": f"Bearer {token}"})
+        assert allowed.status_code == 200 and allowed.json() == []
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -93,6 +93,14 @@ def test_upload_generate_download_in_a_browser(server: str, tmp_path: Path) -> N
         expect(page.locator("#config-current")).to_have_text("No configuration yet.")
         page.screenshot(path=shots / "1-empty.png", full_page=True)
 
+        hostile = '<img src=x onerror="window.pwned=1">Org & Co'  # shown as text, never as markup
+        page.fill("#form-organization", hostile)
+        page.fill("#form-period", "2026-11")
+        page.click("#config-form button[type=submit]")
+        expect(page.locator("#config-current")).to_contain_text(f"Configuration: {hostile}, period 2026-11-01..")
+        assert page.locator("#config-current img").count() == 0
+        assert page.evaluate("window.pwned") is None
+
         page.set_input_files("#config-file", str(SAMPLES / "report.toml"))
         page.click("#config-upload button[type=submit]")
         expect(page.locator("#config-current")).to_contain_text("Acme AI, period 2026-01-01..2026-12-31")

@@ -3,8 +3,8 @@
     DIR/uploads/<id><ext>     an uploaded input file, under a name the server made (16 hex digits)
     DIR/uploads/<id>.json     what it is: the name the user gave (cleaned), size, kind, checks
     DIR/config.toml           the configuration (uploaded, or written from the form)
-    DIR/jobs/<id>/            one report or close: status.json, inputs/ (links named as the user
-                              named the files, so readers that pair files by name find them), out/
+    DIR/jobs/<id>/            one report or close: status.json, inputs/ (hard links named as the
+                              user named the files, so readers that pair files by name find them), out/
     DIR/reporter.db           the history store of closed months
     DIR/tmp/                  uploads being received, and folders of links for checks
 
@@ -162,7 +162,10 @@ class Workspace:
             name = _unique(upload.name, taken)
             link = base / name
             link.parent.mkdir(parents=True, exist_ok=True)
-            os.symlink(self.file_of(upload), link)
+            try:  # a hard link keeps a job's inputs even if the upload is removed meanwhile
+                os.link(self.file_of(upload), link)
+            except OSError:
+                os.symlink(self.file_of(upload), link)
             paths[upload.id] = link
         try:
             yield base, paths

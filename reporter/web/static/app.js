@@ -257,6 +257,12 @@ async function generate(event) {
   }
 }
 
+async function lastReport() {
+  const jobs = await api("GET", "/api/jobs");
+  const last = jobs.find((job) => job.kind === "report" && job.state === "done");
+  if (last) showResult(last);
+}
+
 async function loadHistory() {
   const versions = await api("GET", "/api/history");
   $("history-empty").hidden = versions.length > 0;
@@ -297,7 +303,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("close-form").addEventListener("submit", closeMonth);
   setUpDrop();
   try {
-    await Promise.all([loadConfig(), loadUploads(), loadHistory()]);
+    await Promise.all([loadConfig(), loadUploads(), loadHistory(), lastReport()]);
   } catch (error) {
     $("config-error").textContent = error.message;
   }
