@@ -159,6 +159,25 @@ def test_upload_over_the_limit(tmp_path: Path, with_length: bool) -> None:
     assert list((tmp_path / "ws" / "tmp").iterdir()) == []
 
 
+def test_malformed_and_empty_uploads(tmp_path: Path) -> None:
+    api = client(tmp_path / "ws")
+    boundary = "b0undary"
+    broken = f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.csv\"\r\n\r\na,b\n"
+    answer = api.post("/api/uploads", content=broken.encode() + b"\r\n--wrong--\r\n",
+                      headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert answer.status_code == 400 and "closing boundary" in answer.json()["detail"]
+    answer = api.post("/api/uploads", content=b"no parts at all",
+                      headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert answer.status_code == 400 and "multipart" in answer.json()["detail"]
+    field_only = f"--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nno file\r\n--{boundary}--\r\n"
+    answer = api.post("/api/uploads", content=field_only.encode(),
+                      headers={"content-type": f"multipart/form-data; boundary={boundary}"})
+    assert answer.status_code == 400 and "no file" in answer.json()["detail"]
+    assert api.post("/api/uploads", content=b"a,b\n1,2\n", headers={"content-type": "text/csv"}).status_code == 415
+    assert list((tmp_path / "ws" / "uploads").iterdir()) == []
+    assert list((tmp_path / "ws" / "tmp").iterdir()) == []
+
+
 def zipped(names: list[str]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from python_multipart.exceptions import ParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from reporter.web.workspace import Upload, Workspace, WorkspaceError
@@ -44,8 +45,8 @@ class Receiver:
     """Writes each file part of one multipart body to its own partial file in the workspace."""
 
     workspace: Workspace
-    limit: int
     received: int = 0
+    complete: bool = False  # the closing boundary was read
     parts: list[_Part] = field(default_factory=list)
     _headers: dict[bytes, bytes] = field(default_factory=dict)
     _field: bytes = b""
@@ -60,7 +61,11 @@ class Receiver:
             "on_header_value": self._header_value,
             "on_header_end": self._header_end,
             "on_headers_finished": self._headers_finished,
+            "on_end": self._finished,
         }
+
+    def _finished(self) -> None:
+        self.complete = True
 
     def _begin(self) -> None:
         self.parts.append(_Part())
@@ -115,7 +120,7 @@ async def receive(
         raise WorkspaceError("send the files as multipart/form-data (field name 'files')", 415)
     if length is not None and length.isdigit() and int(length) > limit:
         raise TooLarge(limit)
-    receiver = Receiver(workspace, limit)
+    receiver = Receiver(workspace)
     parser = MultipartParser(options[b"boundary"], receiver.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in body:
@@ -124,10 +129,15 @@ async def receive(
                 raise TooLarge(limit)
             parser.write(chunk)
         parser.finalize()
+        if not receiver.complete:
+            raise WorkspaceError("the upload ended before its last part did (no closing boundary)", 400)
         files = [p for p in receiver.parts if p.path is not None and p.filename is not None]
         if not files:
             raise WorkspaceError("the request holds no file (send them in the field 'files')", 400)
         kinds = [(part, kind_of(part.path, part.filename or "")) for part in files if part.path]
+    except ParseError as exc:
+        receiver.discard()
+        raise WorkspaceError(f"the upload is not a well-formed multipart/form-data body ({exc})", 400) from None
     except BaseException:
         receiver.discard()
         raise
