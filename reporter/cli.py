@@ -405,3 +405,12 @@ def formats() -> None:
 
     for name, reader in sorted(READERS.items()):
         click.echo(f"{name:15} {reader.label}")
+
+
+def _add_serve() -> None:
+    from reporter.web.command import serve
+
+    main.add_command(serve)
+
+
+_add_serve()
