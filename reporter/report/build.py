@@ -19,6 +19,7 @@ from reporter.pipeline import PipelineResult
 from reporter.report import bounds, market, progress, provider
 from reporter.report.exclusions import group_exclusions
 from reporter.report.line_items import line_item_frame, line_item_groups
+from reporter.report.organization_figures import organization_figures
 from reporter.report.model import (
     CloudCost,
     DataQuality,
@@ -105,6 +106,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         output=OutputOptions(json_line_items=config.output.json_line_items, templates=_templates(config)),
         provider_comparison=provider.comparison(allocated, result.provider_emissions),
         links=result.links,
+        organization_figures=organization_figures(config),
     )
 
 
