@@ -142,6 +142,11 @@ def datapoint_rows(report: Report, framework: str | None = None) -> tuple[Datapo
     return tuple(_row(report, point, known) for point in points)
 
 
+def check_filing(report: Report) -> None:
+    """The mapping's sum rules on the report's figures (a ConfigError names the first that fails)."""
+    check_rules(load_mapping().rules, figures(report))
+
+
 def check_rules(rules: tuple[Rule, ...], known: Mapping[str, Figure]) -> None:
     """Each rule whose figures are all given must hold; the first that does not is a ConfigError."""
     for rule in rules:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from reporter import progress
 from reporter.errors import RenderError
+from reporter.filing.datapoints import check_filing
 from reporter.report import Report
 
 Renderer = Callable[[Report, Path], Path]
@@ -38,8 +39,12 @@ class Output:
 
 
 LINEAGE = "lineage"
+DATAPOINTS = "datapoints"  # the filing datapoints (reporter.filing), written with every report like the lineage
 OUTPUTS = {
     LINEAGE: Output("lineage.parquet", "reporter.render.lineage", "render_lineage"),
+    DATAPOINTS: Output("datapoints.csv", "reporter.filing.files", "render_datapoints"),
+    "xbrl": Output("esrs-e1.xhtml", "reporter.filing.ixbrl", "render_esrs"),
+    "xbrl-vsme": Output("vsme.xhtml", "reporter.filing.ixbrl", "render_vsme"),
     "json": Output("json", "reporter.render.json_report", "render_json"),
     "xlsx": Output("xlsx", "reporter.render.excel", "render_xlsx"),
     "pdf": Output("pdf", "reporter.render.pdf", "render_pdf"),
@@ -47,10 +52,11 @@ OUTPUTS = {
 
 
 def with_lineage(formats: list[str]) -> list[str]:
-    """The formats to write: the lineage file first whenever anything is written, then the others."""
+    """The formats to write: the lineage file and the datapoint file first whenever anything is
+    written, then the others."""
     if not formats:
         return []
-    return [LINEAGE, *(fmt for fmt in dict.fromkeys(formats) if fmt != LINEAGE)]
+    return [LINEAGE, DATAPOINTS, *(fmt for fmt in dict.fromkeys(formats) if fmt not in (LINEAGE, DATAPOINTS))]
 
 
 def output_path(report: Report, out_dir: Path, fmt: str) -> Path:
@@ -94,6 +100,8 @@ def staged_outputs(report: Report, out_dir: Path, formats: list[str]) -> Iterato
     """Write every output to a temporary file beside its target; the caller commits them, and any
     temporary file left when the block ends (a failure, or no commit) is removed."""
     targets = [(fmt, output_path(report, out_dir, fmt)) for fmt in with_lineage(formats)]
+    if targets:
+        check_filing(report)  # the sum rules hold before anything is written
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
