@@ -11,13 +11,14 @@ import csv
 import json
 import math
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
+from reporter.cli import main
 from reporter.config import build_config
 from reporter.errors import ConfigError
 from reporter.filing import datapoint_rows
@@ -318,13 +319,12 @@ def test_xbrl_without_a_lei_is_an_error_with_exit_status_2(tmp_path: Path) -> No
         '[organization]\nname = "No LEI"\n[period]\nmonth = "2026-11"\n'
         f'[[inputs]]\npath = "{ACME / "cloud-bills"}"\n', encoding="utf-8",
     )
-    result = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "reporter"), "report", "--config", str(config), "--out", str(tmp_path / "o"),
-         "--xbrl", "-q", "--db", f"sqlite:///{tmp_path / 'h.db'}"],
-        capture_output=True, text=True, check=False,
+    result = CliRunner().invoke(
+        main,
+        ["report", "--config", str(config), "--out", str(tmp_path / "o"), "--xbrl", "-q",
+         "--db", f"sqlite:///{tmp_path / 'h.db'}"],
+        catch_exceptions=False,
     )
-    assert result.returncode == 2
-    assert result.stderr.strip() == (
-        "error: --xbrl needs the entity's LEI: give [organization] lei in the configuration"
-    )
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: --xbrl needs the entity's LEI: give [organization] lei in the configuration"
     assert not (tmp_path / "o").exists()
