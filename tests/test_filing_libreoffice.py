@@ -48,7 +48,8 @@ def test_libreoffice_opens_the_workbook_and_the_values_survive(
         for old, new in zip(old_rows, new_rows, strict=False):
             for a, b in zip(old, new, strict=False):
                 if isinstance(a, float):
-                    assert isinstance(b, int | float) and math.isclose(a, b, rel_tol=1e-14, abs_tol=1e-300), (title, a, b)
+                    assert isinstance(b, int | float), (title, a, b)
+                    assert math.isclose(a, b, rel_tol=1e-14, abs_tol=1e-300), (title, a, b)
                     compared += 1
                 elif a is not None and not hasattr(a, "year"):
                     assert b == a, (title, a, b)

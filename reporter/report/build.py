@@ -19,7 +19,6 @@ from reporter.pipeline import PipelineResult
 from reporter.report import bounds, market, progress, provider
 from reporter.report.exclusions import group_exclusions
 from reporter.report.line_items import line_item_frame, line_item_groups
-from reporter.report.organization_figures import organization_figures
 from reporter.report.model import (
     CloudCost,
     DataQuality,
@@ -37,6 +36,7 @@ from reporter.report.model import (
     Tool,
     Totals,
 )
+from reporter.report.organization_figures import organization_figures
 from reporter.units import KG_PER_T
 
 BREAKDOWNS = {
