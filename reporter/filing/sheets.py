@@ -93,7 +93,7 @@ def chart_data(sheet: Sheet, report: Report) -> None:
         scope = report.scope(name)
         sheet.put(scope_row + offset, 1, scope.label)
         sheet.put(scope_row + offset, 2, scope.location_based_tco2e, TCO2E)
-    sheet.finish(filter_=False)
+    sheet.finish(filter_range=(end - 1, len(columns)))
     sheet.notes([
         "Monthly figures from the Monthly sheet; pathway_tco2e: the first target's pathway for the report "
         "period" + (f" ('{target.name}')" if target else " (no target with a pathway)")

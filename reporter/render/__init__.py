@@ -2,7 +2,8 @@
 
 OUTPUTS is the registry of formats: each names its file ending and the function that writes it.
 Every report that writes any output also writes its lineage file (`<stem>.lineage.parquet`,
-every line item with its provenance), which the JSON, the workbook and the PDF refer to.
+every line item with its provenance), which the JSON, the workbook and the PDF refer to, and its
+datapoint file (`<stem>.datapoints.csv`, reporter.filing).
 """
 
 from __future__ import annotations
@@ -52,11 +53,12 @@ OUTPUTS = {
 
 
 def with_lineage(formats: list[str]) -> list[str]:
-    """The formats to write: the lineage file and the datapoint file first whenever anything is
-    written, then the others."""
-    if not formats:
-        return []
-    return [LINEAGE, DATAPOINTS, *(fmt for fmt in dict.fromkeys(formats) if fmt not in (LINEAGE, DATAPOINTS))]
+    """The formats to write: the lineage file and the datapoint file first whenever a report file
+    is written, then the others; the lineage file alone when it is all that is asked for."""
+    others = [fmt for fmt in dict.fromkeys(formats) if fmt not in (LINEAGE, DATAPOINTS)]
+    if not others:
+        return [LINEAGE] if formats else []
+    return [LINEAGE, DATAPOINTS, *others]
 
 
 def output_path(report: Report, out_dir: Path, fmt: str) -> Path:
