@@ -68,15 +68,13 @@ def filing_config(lei: str | None = LEI, **changes: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def report() -> Report:
-    return build_report(run(filing_config()))
+def report(filing_report: Report) -> Report:
+    return filing_report  # built once per session (tests/filing/fixtures.py)
 
 
 @pytest.fixture(scope="module")
-def written(report: Report, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("filing")
-    paths = write_outputs(report, folder, ["json", "xlsx", "xbrl", "xbrl-vsme"])
-    return {path.name.split(".", 1)[1]: path for path in paths}
+def written(filing_written: dict[str, Path]) -> dict[str, Path]:
+    return filing_written
 
 
 @pytest.fixture(scope="module")
