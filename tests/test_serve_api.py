@@ -95,7 +95,8 @@ def test_upload_validate_report_download(api: TestClient) -> None:
     job = wait(api, api.post("/api/report", json={}).json())
     assert job["state"] == "done", job["error"]
     assert job["summary"]["energy_kwh"] == pytest.approx(energy_kwh, rel=1e-9)
-    assert {name.rsplit(".", 1)[-1] for name in job["files"]} == {"pdf", "xlsx", "json", "parquet"}
+    # the datapoint file is the csv
+    assert {name.rsplit(".", 1)[-1] for name in job["files"]} == {"pdf", "xlsx", "json", "parquet", "csv"}
     pdf_name = next(name for name in job["files"] if name.endswith(".pdf"))
     pdf = api.get(f"/api/jobs/{job['id']}/files/{pdf_name}")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
