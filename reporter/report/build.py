@@ -17,6 +17,7 @@ from reporter.glossary import SCOPE_LABELS
 from reporter.pipeline import InputLedger as LedgerResult
 from reporter.pipeline import PipelineResult
 from reporter.report import bounds, market, progress, provider
+from reporter.report.models_energy import models_energy
 from reporter.report.exclusions import group_exclusions
 from reporter.report.line_items import line_item_frame, line_item_groups
 from reporter.report.model import (
@@ -102,9 +103,12 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
         line_items=line_item_frame(items),
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
-        output=OutputOptions(json_line_items=config.output.json_line_items, templates=_templates(config)),
+        output=OutputOptions(
+            json_line_items=config.output.json_line_items, templates=_templates(config), lang=config.output.lang
+        ),
         provider_comparison=provider.comparison(allocated, result.provider_emissions),
         links=result.links,
+        models=models_energy(allocated, config),
     )
 
 
