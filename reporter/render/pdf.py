@@ -28,7 +28,9 @@ from reporter.glossary import (
     STATUS_LABELS,
     USAGE_CATEGORY_LABELS,
 )
+from reporter.i18n import Language, language
 from reporter.render import charts, formatting
+from reporter.render.pdf_models import models_view, section_numbers
 from reporter.render.pdf_text import breakable, clip
 from reporter.report import Report
 from reporter.report.bounds import OTHER_KEYS
@@ -178,7 +180,8 @@ def _weasyprint(path: Path) -> tuple[Any, Any]:
 def render_html(report: Report) -> str:
     """The report as one HTML document (the PDF's source), e.g. for previewing in a browser."""
     try:
-        return _environment(_own_templates(report)).get_template(TEMPLATE).render(**view(report))
+        env = _environment(_own_templates(report), language(report.output.lang))
+        return env.get_template(TEMPLATE).render(**view(report))
     except jinja2.TemplateError as exc:
         raise RenderError(f"cannot lay out the PDF report: template error: {exc}") from exc
 
@@ -191,10 +194,14 @@ def view(report: Report) -> dict[str, Any]:
     bill_inputs = [entry for entry in report.inputs if entry.format in BILL_FORMATS]
     breakdowns, skipped = _breakdowns(report)
     side_by_side = len(report.by_month) <= SIDE_BY_SIDE_MONTHS
+    lang = language(report.output.lang)
     return {
         "ctx": report,
-        "title": TITLE,
-        "period_text": formatting.period_label(report.period.start, report.period.end),
+        "lang": lang.code,
+        "n": section_numbers(report),
+        "models": models_view(report),
+        "title": lang.gettext(TITLE),
+        "period_text": lang.period_label(report.period.start, report.period.end),
         "monthly_chart": Markup(
             charts.monthly_bar_chart(report.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1])
             if side_by_side
@@ -427,8 +434,8 @@ def _own_templates(report: Report) -> Path | None:
     return folder
 
 
-def _environment(own: Path | None = None) -> jinja2.Environment:
-    """Templates from the user's folder first (when given), then the shipped ones."""
+def _environment(own: Path | None = None, lang: Language | None = None) -> jinja2.Environment:
+    """Templates from the user's folder first (when given), then the shipped ones; text in `lang`."""
     shipped = jinja2.PackageLoader("reporter.templates", ".")
     loader: jinja2.BaseLoader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(own)), shipped]) if own else shipped
     env = jinja2.Environment(
@@ -438,8 +445,12 @@ def _environment(own: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=clip,
+        extensions=["jinja2.ext.i18n"],
     )
+    lang = lang or language("en")
+    env.install_gettext_callables(lang.gettext, lang.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(FILTERS)
+    env.filters.update(month_long=lang.month_long, day=lang.day)
     env.filters["breakable"] = breakable
     env.filters["example_rows"] = examples_text
     return env
