@@ -84,6 +84,11 @@ class Language:
         return self.gettext
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's name for a message marked, not yet translated)
+    """Mark `message` for the catalogs; it is translated where it is shown."""
+    return message
+
+
 @cache
 def language(code: str) -> Language:
     """The language `code` ("en", "ko") with its catalog read from the package."""

@@ -8,6 +8,7 @@ Numbers are formatted only through `reporter.render.formatting`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -146,9 +147,11 @@ def render_pdf(report: Report, path: Path) -> Path:
     CSS, HTML = _weasyprint(path)  # noqa: N806 (WeasyPrint's class names)
     try:
         fetcher = _offline_fetcher()
-        stylesheet = CSS(string=css, base_url=_base_url(STYLESHEET, own), url_fetcher=fetcher)
+        stylesheets = [CSS(string=css, base_url=_base_url(STYLESHEET, own), url_fetcher=fetcher)]
+        if report.output.lang != "en":
+            stylesheets.append(CSS(string=page_css(language(report.output.lang)), url_fetcher=fetcher))
         document = HTML(string=html, base_url=_base_url(TEMPLATE, own), url_fetcher=fetcher).render(
-            stylesheets=[stylesheet]
+            stylesheets=stylesheets
         )
         document.write_pdf(path)
     except OSError:
@@ -156,6 +159,28 @@ def render_pdf(report: Report, path: Path) -> Path:
     except Exception as exc:  # WeasyPrint raises many types; all mean "could not typeset"
         raise RenderError(f"cannot typeset the PDF report {path}: {exc}") from exc
     return path
+
+
+PAGE_FONT = '7.5pt "NanumGothic", "Noto Sans CJK KR", "DejaVu Sans", sans-serif'
+
+
+def page_css(lang: Language) -> str:
+    """The page header and footer of a report not in English: the title and "Page N of M" in `lang`."""
+    title = _css_text(lang.gettext(TITLE) + " · ")
+    parts = re.split(r"(%\((?:page|pages)\)s)", lang.gettext("Page %(page)s of %(pages)s"))
+    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
+    footer = " ".join(counters.get(part) or _css_text(part) for part in parts if part)
+    return (
+        f"@page {{ @top-right {{ content: {title} string(period); font: {PAGE_FONT}; }}"
+        f" @top-left {{ font: {PAGE_FONT}; }} @bottom-left {{ font: {PAGE_FONT}; }}"
+        f" @bottom-right {{ content: {footer}; font: {PAGE_FONT}; }} }}"
+        f" @page :first {{ @top-right {{ content: none; }} }}"
+    )
+
+
+def _css_text(text: str) -> str:
+    """`text` as a CSS string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
 MISSING_LIBRARY = (
@@ -448,6 +473,7 @@ def _environment(own: Path | None = None, lang: Language | None = None) -> jinja
         extensions=["jinja2.ext.i18n"],
     )
     lang = lang or language("en")
+    env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's text is one line of words, as extracted
     env.install_gettext_callables(lang.gettext, lang.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(FILTERS)
     env.filters.update(month_long=lang.month_long, day=lang.day)
