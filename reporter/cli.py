@@ -57,9 +57,11 @@ def _config(
     db: str | None = None,
     json_line_items: bool = False,
     templates: str | None = None,
+    lang: str | None = None,
 ) -> ReportConfig:
     overrides: dict[str, Any] = {
         "org": org, "period": period, "out": out, "db": db, "json_line_items": json_line_items, "templates": templates,
+        "lang": lang,
     }
     if inputs:
         overrides["inputs"] = [{"path": os.path.abspath(p), "format": fmt} for p in inputs]
@@ -153,6 +155,12 @@ def _inputs_options(func: F) -> F:
     "(every line item) is written with any of them.",
 )
 @_json_line_items_option
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    default=None,
+    help="Language of the PDF and the workbook's labels: en (default) or ko (Korean); see [output] lang.",
+)
 @_db_option
 @_strict_option
 @_friendly
@@ -166,6 +174,7 @@ def report(
     only: tuple[str, ...],
     json_line_items: bool,
     templates: str | None,
+    lang: str | None,
     db: str | None,
     strict: bool,
 ) -> None:
@@ -176,7 +185,7 @@ def report(
     """
     from reporter.render import write_outputs
 
-    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates)
+    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates, lang)
     report = _report(config, config_path, strict)
     formats = list(only) or list(config.output.formats)
     for path in write_outputs(report, _out_dir(config, config_path, out), formats):
