@@ -54,6 +54,12 @@ class Language:
             return formatting.month_long(month)
         return format_skeleton("yMMMM", date(int(month[:4]), int(month[5:7]), 1), locale=self.code)
 
+    def month_short(self, month: str) -> str:
+        """'2026-11' → 'Nov' / '11월' (a chart's month labels)."""
+        if self.code == DEFAULT:
+            return formatting.month_short(month)
+        return format_skeleton("MMM", date(int(month[:4]), int(month[5:7]), 1), locale=self.code)
+
     def day(self, iso: str | date) -> str:
         """'2026-11-05' → '5 November 2026' / '2026년 11월 5일'."""
         if self.code == DEFAULT:

@@ -15,7 +15,9 @@ from reporter.report import build_report
 from reporter.report.models_energy import NO_PHASE, normalise_phase
 from tests.conftest import make_config, run_inputs
 
-HEADER = "timestamp,project_name,run_id,experiment_id,duration,emissions,energy_consumed,country_iso_code,pue,gpu_model\n"
+HEADER = (
+    "timestamp,project_name,run_id,experiment_id,duration,emissions,energy_consumed,country_iso_code,pue,gpu_model\n"
+)
 USA_G_PER_KWH = 400.0  # location-based override
 USA_SUPPLIER_G_PER_KWH = 250.0  # market-based supplier rate
 
@@ -29,8 +31,9 @@ def _inputs(tmp_path: Path) -> list[dict[str, object]]:
     # Training: one 10-hour run on 4 A100s, 100 kWh. Fine-tuning: one 2-hour run on 1 A100, 20 kWh.
     # Serving: one 1-hour run, 5 kWh, hardware not recorded; its phase comes from [[models]].
     # Another project's run (7 kWh) names no model.
-    train = _tracker(tmp_path / "train.csv", "2026-11-10T20:00:00,p,t1,e,36000,0,100,USA,1.0,4 x NVIDIA A100-SXM4-40GB")
-    tune = _tracker(tmp_path / "tune.csv", "2026-11-11T12:00:00,p,f1,e,7200,0,20,USA,1.0,1 x NVIDIA A100-SXM4-40GB")
+    a100 = "NVIDIA A100-SXM4-40GB"
+    train = _tracker(tmp_path / "train.csv", f"2026-11-10T20:00:00,p,t1,e,36000,0,100,USA,1.0,4 x {a100}")
+    tune = _tracker(tmp_path / "tune.csv", f"2026-11-11T12:00:00,p,f1,e,7200,0,20,USA,1.0,1 x {a100}")
     serve = _tracker(tmp_path / "serve.csv", "2026-11-12T12:00:00,p,s1,e,3600,0,5,USA,1.0,")
     other = _tracker(tmp_path / "other.csv", "2026-11-13T12:00:00,q,o1,e,3600,0,7,USA,1.0,")
     return [
@@ -114,9 +117,10 @@ def test_bill_phase_tags_and_instance_accelerators(tmp_path: Path) -> None:
         writer.writerow(CUR_HEADER)
         # 3 instance-hours of p5.48xlarge (8 H100 each) tagged "Fine-Tuning"; 100 hours of m5.large
         # (no accelerator) tagged "eval", which is no phase; 10 hours untagged, [[models]] says inference.
-        writer.writerow(["Usage", "1", start, end, "USE1-BoxUsage:p5.48xlarge", "3", "Hrs", "1", "us-east-1", "b", "Fine-Tuning"])
-        writer.writerow(["Usage", "1", start, end, "USE1-BoxUsage:m5.large", "100", "Hrs", "1", "us-east-1", "b", "eval"])
-        writer.writerow(["Usage", "1", start, end, "USE1-BoxUsage:m5.large", "10", "Hrs", "1", "us-east-1", "b", ""])
+        line = ["Usage", "1", start, end]
+        writer.writerow([*line, "USE1-BoxUsage:p5.48xlarge", "3", "Hrs", "1", "us-east-1", "b", "Fine-Tuning"])
+        writer.writerow([*line, "USE1-BoxUsage:m5.large", "100", "Hrs", "1", "us-east-1", "b", "eval"])
+        writer.writerow([*line, "USE1-BoxUsage:m5.large", "10", "Hrs", "1", "us-east-1", "b", ""])
     report = build_report(run_inputs([str(bill)], models=[{"name": "b", "phase": "inference"}, {"name": "gone"}]))
     (b,) = report.models.models
     assert [p.phase for p in b.phases] == ["fine_tuning", "inference", NO_PHASE]

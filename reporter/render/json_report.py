@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from reporter.render.line_items import line_item_records
-from reporter.report.models_energy import card
 from reporter.report import Report
+from reporter.report.models_energy import card
 
 SCHEMA_VERSION = "4"
 JSON_EXCLUSIONS = 1000

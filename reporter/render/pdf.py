@@ -8,7 +8,6 @@ Numbers are formatted only through `reporter.render.formatting`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
@@ -32,6 +31,7 @@ from reporter.glossary import (
 from reporter.i18n import Language, language
 from reporter.render import charts, formatting
 from reporter.render.pdf_models import models_view, section_numbers
+from reporter.render.pdf_page import page_css
 from reporter.render.pdf_text import breakable, clip
 from reporter.report import Report
 from reporter.report.bounds import OTHER_KEYS
@@ -161,28 +161,6 @@ def render_pdf(report: Report, path: Path) -> Path:
     return path
 
 
-PAGE_FONT = '7.5pt "NanumGothic", "Noto Sans CJK KR", "DejaVu Sans", sans-serif'
-
-
-def page_css(lang: Language) -> str:
-    """The page header and footer of a report not in English: the title and "Page N of M" in `lang`."""
-    title = _css_text(lang.gettext(TITLE) + " · ")
-    parts = re.split(r"(%\((?:page|pages)\)s)", lang.gettext("Page %(page)s of %(pages)s"))
-    counters = {"%(page)s": "counter(page)", "%(pages)s": "counter(pages)"}
-    footer = " ".join(counters.get(part) or _css_text(part) for part in parts if part)
-    return (
-        f"@page {{ @top-right {{ content: {title} string(period); font: {PAGE_FONT}; }}"
-        f" @top-left {{ font: {PAGE_FONT}; }} @bottom-left {{ font: {PAGE_FONT}; }}"
-        f" @bottom-right {{ content: {footer}; font: {PAGE_FONT}; }} }}"
-        f" @page :first {{ @top-right {{ content: none; }} }}"
-    )
-
-
-def _css_text(text: str) -> str:
-    """`text` as a CSS string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
-
-
 MISSING_LIBRARY = (
     "the PDF needs the Pango library (libpango-1.0-0 on Debian/Ubuntu, pango on Fedora or "
     "Homebrew; `make setup` installs it), which could not be loaded"
@@ -228,9 +206,11 @@ def view(report: Report) -> dict[str, Any]:
         "title": lang.gettext(TITLE),
         "period_text": lang.period_label(report.period.start, report.period.end),
         "monthly_chart": Markup(
-            charts.monthly_bar_chart(report.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1])
+            charts.monthly_bar_chart(
+                report.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1], month_label=lang.month_short
+            )
             if side_by_side
-            else charts.monthly_bar_chart(report.by_month)
+            else charts.monthly_bar_chart(report.by_month, month_label=lang.month_short)
         ),
         "monthly_side_by_side": side_by_side,
         "breakdowns": breakdowns,
@@ -440,6 +420,7 @@ def _year_to_date_view(report: Report) -> dict[str, Any]:
         fills=[YTD_FILLS.get(m["kind"], charts.BAR) for m in months],
         legend=legend if len(legend) > 1 else (),
         height=180.0,
+        month_label=language(report.output.lang).month_short,
     )
     return {
         "months": months,

@@ -12,7 +12,9 @@ SECTIONS = (
     "summary", "targets", "credits", "history", "breakdowns", "models", "pue",
     "methodology", "factors", "quality", "inputs", "exclusions",
 )
-PHASE_LABELS = {"training": "Training", "fine_tuning": "Fine-tuning", "inference": "Inference", NO_PHASE: "Phase not given"}
+PHASE_LABELS = {
+    "training": "Training", "fine_tuning": "Fine-tuning", "inference": "Inference", NO_PHASE: "Phase not given",
+}
 
 
 def section_numbers(report: Report) -> dict[str, int]:
@@ -23,13 +25,13 @@ def section_numbers(report: Report) -> dict[str, int]:
 
 def models_view(report: Report) -> dict[str, Any]:
     """The models with each phase's energy (0 when it has none) for the overview table."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for model in report.models.models:
         phases = {key: model.phase_kwh(key) for key in (*PHASES, NO_PHASE)}
         rows.append({"model": model, "phase_kwh": phases})
     return {
         "rows": rows,
-        "has_no_phase": any(row["phase_kwh"][NO_PHASE] for row in rows),
+        "has_no_phase": any(model.phase_kwh(NO_PHASE) for model in report.models.models),
         "has_market": any(m.market_based_tco2e is not None for m in report.models.models),
         "phase_labels": PHASE_LABELS,
         "without_model_kwh": report.models.without_model_kwh,

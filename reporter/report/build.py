@@ -17,7 +17,6 @@ from reporter.glossary import SCOPE_LABELS
 from reporter.pipeline import InputLedger as LedgerResult
 from reporter.pipeline import PipelineResult
 from reporter.report import bounds, market, progress, provider
-from reporter.report.models_energy import models_energy
 from reporter.report.exclusions import group_exclusions
 from reporter.report.line_items import line_item_frame, line_item_groups
 from reporter.report.model import (
@@ -37,6 +36,7 @@ from reporter.report.model import (
     Tool,
     Totals,
 )
+from reporter.report.models_energy import models_energy
 from reporter.units import KG_PER_T
 
 BREAKDOWNS = {
