@@ -85,6 +85,8 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     owner_tags = {column: key for column, key in tag_for.items() if key}
     items = tag_columns(items, [*config.cloud.tag_keys, *owner_tags.values()])
     items = owners_from_tags(items, owner_tags)
+    if config.cloud.phase_tag and config.cloud.phase_tag not in config.cloud.tag_keys:  # kept as `phase`
+        items = items.drop(columns=[f"tag:{config.cloud.phase_tag}"])
     items, link_uses = link_runs(items, links_from(config))  # reads the tag:<key> columns
     items = assign_scope(items)  # after linking: linked runs ran in the cloud
     items = attach_emissions(items, table, table.normalise_key(config.factors.fallback))

@@ -67,7 +67,7 @@ def models_block(report: Report) -> dict[str, Any]:
     """The `models` block, shaped for a model card: one entry per model (see models_energy.card)."""
     models = report.models
     return {
-        "models": card(models, f"{report.tool.name} {report.tool.version}"),
+        "models": card(models, report.tool.name),
         "without_model_energy_mwh": models.without_model_kwh / 1000.0,
         "without_model_line_items": models.without_model_items,
         "configured_not_seen": list(models.configured_not_seen),

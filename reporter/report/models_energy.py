@@ -330,7 +330,7 @@ def _co2_eq_emissions(row: ModelEnergy, tool: str) -> dict[str, Any] | None:
     kinds = {"training": "pre-training", "fine_tuning": "fine-tuning"}
     return {
         "emissions": sum(p.location_based_tco2e for p in trained) * KG_PER_T * 1000.0,
-        "source": f"{tool}: location-based, from energy-tracker logs and cloud bills",
+        "source": f"{tool}: location-based, from energy-tracker logs and cloud bills",  # no version: stable
         "training_type": " and ".join(kinds[p.phase] for p in trained),
         "geographical_location": ", ".join(row.locations) or None,
         "hardware_used": ", ".join(row.training_hardware) or None,
