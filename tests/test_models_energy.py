@@ -144,3 +144,25 @@ def test_phase_names_and_bad_configuration() -> None:
         make_config([], models=[{"name": "a", "inferences": 1, "tokens": 2}])
     with pytest.raises(ConfigError, match="phase"):
         make_config([{"path": "x.csv", "phase": "pretraining"}])
+
+
+def test_model_energy_sheet_reads_back_the_hand_worked_figures(tmp_path: Path) -> None:
+    import openpyxl
+
+    report = build_report(run_inputs(_inputs(tmp_path), **SECTIONS))
+    written = write_outputs(report, tmp_path / "out", ["xlsx"])
+    sheet = openpyxl.load_workbook(next(p for p in written if p.suffix == ".xlsx"), read_only=True)["Model energy"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    phases = {row[1]: dict(zip(header, row, strict=True)) for row in rows[1:4]}
+    assert phases["training"]["energy_mwh"] == pytest.approx(0.1)
+    assert phases["fine_tuning"]["location_based_tco2e"] == pytest.approx(0.008)
+    assert phases["inference"]["market_based_tco2e"] == pytest.approx(0.00125)  # 5 kWh x 250 g
+    start = next(i for i, row in enumerate(rows) if row[0] == "Compute hours by accelerator")
+    compute = [dict(zip(rows[start + 1], row, strict=True)) for row in rows[start + 2:start + 4]]
+    a100 = next(c for c in compute if str(c["accelerator"]).startswith("A100"))
+    assert (a100["hours"], a100["device_hours"]) == (pytest.approx(12.0), pytest.approx(42.0))
+    start = next(i for i, row in enumerate(rows) if row[0] == "Model figures")
+    figures = dict(zip(rows[start + 1], rows[start + 2], strict=True))
+    assert figures["training_flops"] == 6.0e21 and figures["sci_gco2e_per_unit"] == pytest.approx(10.0)
+    assert figures["functional_unit"] == "1,000 inferences" and figures["functional_units"] == 200.0
