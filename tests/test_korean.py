@@ -115,7 +115,7 @@ def test_korean_workbook_labels_with_the_same_values(korean: dict[str, Path]) ->
     assert labels["위치 기반 배출량"] == pytest.approx(0.0528)  # 132 kWh x 400 g
     assert "조직" in labels and "기간" in labels
     sheet = list(ko["Model energy"].iter_rows(values_only=True))
-    assert ("가속기별 컴퓨팅 시간",) == tuple(v for v in next(r for r in sheet if r[0] == "가속기별 컴퓨팅 시간") if v)
+    assert tuple(v for v in next(r for r in sheet if r[0] == "가속기별 컴퓨팅 시간") if v) == ("가속기별 컴퓨팅 시간",)
     phases = {row[1]: row for row in sheet[1:4]}
     assert phases["training"][2] == pytest.approx(100.0) and phases["fine_tuning"][2] == pytest.approx(20.0)
     assert ko.properties.title.startswith("AI 에너지 및 온실가스 배출량 보고서")

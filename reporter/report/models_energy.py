@@ -144,16 +144,14 @@ def normalise_phase(value: object) -> str | None:
 
 
 def _phase_keys(allocated: pd.DataFrame, config: ReportConfig) -> pd.Series:
-    """Each row's phase: its own, else its model's configured phase, else NO_PHASE."""
+    """Each row's phase: its own, else its model's configured phase, else NO_PHASE (once per value)."""
     defaults = {entry.name: entry.phase for entry in config.models if entry.phase}
     own = allocated["phase"] if "phase" in allocated else pd.Series(None, index=allocated.index, dtype=object)
-    keys = []
-    for value, model in zip(own.astype(object), allocated["model"].astype(object), strict=True):
-        if value is not None and value == value:
-            keys.append(normalise_phase(value) or NO_PHASE)
-        else:
-            keys.append(defaults.get(str(model), NO_PHASE) if model is not None and model == model else NO_PHASE)
-    return pd.Series(keys, index=allocated.index, dtype=object)
+    codes, values = pd.factorize(own.astype(object), use_na_sentinel=True)
+    named = pd.Series([normalise_phase(v) or NO_PHASE for v in values] + [None], dtype=object)
+    keys = pd.Series(named.to_numpy()[codes], index=allocated.index, dtype=object)  # -1 (no phase): None
+    fallback = allocated["model"].astype(object).map(lambda m: defaults.get(str(m), NO_PHASE))
+    return keys.where(keys.notna(), fallback).fillna(NO_PHASE)
 
 
 def _model(name: str, group: pd.DataFrame, entry: Any, market: bool) -> ModelEnergy:
