@@ -134,3 +134,11 @@ def test_lang_from_the_command_line_and_the_configuration(tmp_path: Path) -> Non
     assert make_config([], output={"lang": "ko"}).output.lang == "ko"
     with pytest.raises(ConfigError, match="lang"):
         make_config([], output={"lang": "fr"})
+
+
+def test_texts_from_the_model_are_translated_but_never_percent_formatted() -> None:
+    from reporter.render.pdf import _environment
+
+    env = _environment(None, language("ko"))
+    template = env.from_string("{{ tr(a) }}|{{ tr(b) }}|{{ _('Summary') }}")
+    assert template.render(a="By tag: 4.2% of o", b="Net zero") == "By tag: 4.2% of o|넷제로|요약"

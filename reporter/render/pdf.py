@@ -456,6 +456,7 @@ def _environment(own: Path | None = None, lang: Language | None = None) -> jinja
     lang = lang or language("en")
     env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's text is one line of words, as extracted
     env.install_gettext_callables(lang.gettext, lang.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["tr"] = lang.gettext  # a text held in the model or a code table: translated, never %-formatted
     env.filters.update(FILTERS)
     env.filters.update(month_long=lang.month_long, day=lang.day)
     env.filters["breakable"] = breakable
