@@ -57,9 +57,11 @@ def _config(
     db: str | None = None,
     json_line_items: bool = False,
     templates: str | None = None,
+    lang: str | None = None,
 ) -> ReportConfig:
     overrides: dict[str, Any] = {
         "org": org, "period": period, "out": out, "db": db, "json_line_items": json_line_items, "templates": templates,
+        "lang": lang,
     }
     if inputs:
         overrides["inputs"] = [{"path": os.path.abspath(p), "format": fmt} for p in inputs]
@@ -165,6 +167,12 @@ def _inputs_options(func: F) -> F:
     help="With --xbrl: ESRS E1 (esrs, the default) or VSME B3/C3 (vsme); repeatable.",
 )
 @_json_line_items_option
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "ko"]),
+    default=None,
+    help="Language of the PDF and the workbook's labels: en (default) or ko (Korean); see [output] lang.",
+)
 @_db_option
 @_strict_option
 @_friendly
@@ -180,6 +188,7 @@ def report(
     frameworks: tuple[str, ...],
     json_line_items: bool,
     templates: str | None,
+    lang: str | None,
     db: str | None,
     strict: bool,
 ) -> None:
@@ -190,7 +199,7 @@ def report(
     """
     from reporter.render import write_outputs
 
-    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates)
+    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates, lang)
     formats = list(only) or list(config.output.formats)
     if frameworks and not xbrl:
         raise click.UsageError("--framework chooses the inline XBRL document: give it with --xbrl")

@@ -26,6 +26,7 @@ from reporter.errors import ConfigError
 OUTPUT_FORMATS = ("pdf", "xlsx", "json", "lineage")
 OutputFormat = Literal["pdf", "xlsx", "json", "lineage"]
 DEFAULT_FORMATS: tuple[OutputFormat, ...] = ("pdf", "xlsx", "json")
+ModelPhase = Literal["training", "fine_tuning", "inference"]
 
 
 class _Strict(BaseModel):
@@ -73,6 +74,7 @@ class InputConfig(_Strict):
     team: str | None = None
     project: str | None = None
     model: str | None = None
+    phase: ModelPhase | None = None  # the phase of the model its runs belong to (reporter.report.models_energy)
     country: str | None = None
     tracker_pue: float | None = Field(default=None, ge=1.0)
     # Plausible mean power of one tracker row (see Limits); None: the [limits] values.
@@ -116,6 +118,7 @@ class Cloud(_Strict):
     team_tag: str | None = "team"
     project_tag: str | None = "project"
     model_tag: str | None = "model"
+    phase_tag: str | None = "phase"  # the bill tag naming a model's phase (training, fine_tuning, inference)
 
 
 class Factors(_Strict):
@@ -236,6 +239,23 @@ class OrganizationFigures(_Strict):
         return value
 
 
+class ModelConfig(_Strict):
+    """A model of the model-energy section (AI Act Annex XI §1(2)(e)): its default phase and the
+    figures the line items cannot give (see reporter.report.models_energy)."""
+
+    name: str = Field(min_length=1)  # the `model` of tracker inputs or the model tag of bill lines
+    phase: ModelPhase | None = None  # for its line items that name no phase themselves
+    training_flops: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    inferences: float | None = Field(default=None, gt=0, allow_inf_nan=False)  # served in the period
+    tokens: float | None = Field(default=None, gt=0, allow_inf_nan=False)  # processed in the period
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> ModelConfig:
+        if self.inferences is not None and self.tokens is not None:
+            raise ValueError(f"model '{self.name}': give 'inferences' or 'tokens' as the functional unit, not both")
+        return self
+
+
 class History(_Strict):
     url: str | None = None
 
@@ -244,6 +264,7 @@ class Output(_Strict):
     dir: str = "out"
     formats: list[OutputFormat] = Field(default_factory=lambda: list(DEFAULT_FORMATS))
     json_line_items: bool = False  # embed every line item in the JSON too (it is always in the lineage file)
+    lang: Literal["en", "ko"] = "en"  # the language of the PDF and workbook (reporter.i18n)
     templates: str | None = None  # a folder of the user's own report templates (relative to this file)
 
 
@@ -262,6 +283,7 @@ class ReportConfig(_Strict):
     credits: list[CreditConfig] = Field(default_factory=list)
     instruments: list[InstrumentConfig] = Field(default_factory=list)
     links: list[LinkConfig] = Field(default_factory=list)
+    models: list[ModelConfig] = Field(default_factory=list)
     history: History = Field(default_factory=History)
     limits: Limits = Field(default_factory=Limits)
     base_dir: str = "."
@@ -297,6 +319,14 @@ class ReportConfig(_Strict):
                     f"target '{target.name}': target_year {target.target_year} is not after "
                     f"the base year {self.baseline.year}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _models_named_once(self) -> ReportConfig:
+        names = [model.name for model in self.models]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"model '{twice[0]}' is listed twice under [[models]]")
         return self
 
     @property
@@ -354,6 +384,8 @@ def build_config(data: dict[str, Any], overrides: dict[str, Any], origin: str) -
         merged["output"] = {**merged.get("output", {}), "json_line_items": True}
     if overrides.get("templates"):
         merged["output"] = {**merged.get("output", {}), "templates": str(Path(overrides["templates"]).resolve())}
+    if overrides.get("lang"):
+        merged["output"] = {**merged.get("output", {}), "lang": overrides["lang"]}
     if overrides.get("db"):
         merged["history"] = {"url": overrides["db"]}
     try:

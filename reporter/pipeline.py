@@ -68,7 +68,7 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     plan = plan_inputs(
         config.inputs,
         config.base_path,
-        tag_keys=config.cloud.tag_keys,
+        tag_keys=list(dict.fromkeys([*config.cloud.tag_keys, *filter(None, [config.cloud.phase_tag])])),
         day_months=period.cut_months(),
         listed_in=config.inputs_from,
     )
@@ -78,10 +78,15 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
     items = estimate_energy(kept, config.facility.pue, config.method.energy_model)
-    tag_for = {"team": config.cloud.team_tag, "project": config.cloud.project_tag, "model": config.cloud.model_tag}
+    tag_for = {
+        "team": config.cloud.team_tag, "project": config.cloud.project_tag, "model": config.cloud.model_tag,
+        "phase": config.cloud.phase_tag,
+    }
     owner_tags = {column: key for column, key in tag_for.items() if key}
     items = tag_columns(items, [*config.cloud.tag_keys, *owner_tags.values()])
     items = owners_from_tags(items, owner_tags)
+    if config.cloud.phase_tag and config.cloud.phase_tag not in config.cloud.tag_keys:  # kept as `phase`
+        items = items.drop(columns=[f"tag:{config.cloud.phase_tag}"])
     items, link_uses = link_runs(items, links_from(config))  # reads the tag:<key> columns
     items = assign_scope(items)  # after linking: linked runs ran in the cloud
     items = attach_emissions(items, table, table.normalise_key(config.factors.fallback))
@@ -173,7 +178,7 @@ def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame
     frame = readings.copy(deep=False)
     frame["source_file"] = planned.display
     options = planned.file.options
-    for column in ("team", "project", "model"):
+    for column in ("team", "project", "model", "phase"):
         if options.get(column):
             frame[column] = frame[column].where(frame[column].notna(), options[column])
     if options.get("country"):

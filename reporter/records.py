@@ -86,6 +86,7 @@ READING_COLUMNS: dict[str, str] = {
     "project": "object",
     "team": "object",
     "model": "object",
+    "phase": "object",  # training, fine_tuning or inference: from the input's options or a bill tag
     "start_time": "datetime64[us]",
     "end_time": "datetime64[us]",
     "duration_s": "float64",

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Create the virtual environment and install reporter with its test tools.
-# Installs the few system packages WeasyPrint needs (Pango, fonts) when they are missing and
-# the machine has apt-get and root rights; otherwise says what to install.
+# Installs the few system packages WeasyPrint needs (Pango, fonts: DejaVu, and Nanum for Hangul) when they are
+# missing and the machine has apt-get and root rights; otherwise says what to install.
 set -eu
 VENV="${VENV:-.venv}"
 
@@ -26,8 +26,10 @@ if command -v ldconfig >/dev/null 2>&1; then
 fi
 if command -v fc-list >/dev/null 2>&1; then
     fc-list | grep -qi 'dejavu' || need_apt="$need_apt fonts-dejavu-core"
+    # Korean reports (--lang ko) need a font with Hangul; any installed one will do.
+    [ -n "$(fc-list :lang=ko family)" ] || need_apt="$need_apt fonts-nanum"
 else
-    need_apt="$need_apt fontconfig fonts-dejavu-core"
+    need_apt="$need_apt fontconfig fonts-dejavu-core fonts-nanum"
 fi
 if [ -n "$need_apt" ]; then
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then

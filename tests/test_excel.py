@@ -153,6 +153,7 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
         "Links",
         "History",
         "Breakdown",
+        "Model energy",
         "Line items",
         "Unclassified",
         "Factors",

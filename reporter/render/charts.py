@@ -165,6 +165,7 @@ def monthly_bar_chart(
     title: str = "Location-based emissions by month",
     fills: Sequence[str] | None = None,
     legend: Sequence[tuple[str, str]] = (),
+    month_label: Callable[[str], str] = formatting.month_short,
 ) -> str:
     """An SVG bar chart of one monthly figure (`value_key`) of rows with a `month` ("YYYY-MM"), such
     as the report's `by_month` or its year-to-date months.
@@ -197,7 +198,8 @@ def monthly_bar_chart(
         _legend(parts, legend, left + 60.0, 10.0, plot_w - 60.0, align_right=True)
     _value_axis(parts, scale, tick_labels, left, width - right, y_of)
 
-    _month_bars(parts, months, values, colours, unit, left, plot_w / max(len(months), 1), base_y, y_of)
+    slot = plot_w / max(len(months), 1)
+    _month_bars(parts, months, values, colours, unit, left, slot, base_y, y_of, month_label)
     parts.append("</svg>")
     return "".join(parts)
 
@@ -212,6 +214,7 @@ def _month_bars(
     slot: float,
     base_y: float,
     y_of: Callable[[float], float],
+    month_label: Callable[[str], str] = formatting.month_short,
 ) -> None:
     """One bar per month with its value above it (when the labels fit), and the month axis."""
     bar_w = min(slot * 0.62, 56.0)
@@ -242,7 +245,7 @@ def _month_bars(
                 parts.append(_text(centre, y - 4.0, label, label_size, fill=TEXT, text_anchor="middle"))
         if index % every == 0:
             parts.append(
-                _text(centre, base_y + 13.0, formatting.month_short(month), 9.0, fill=TEXT,
+                _text(centre, base_y + 13.0, month_label(month), 9.0, fill=TEXT,
                       text_anchor="middle")
             )
         if index == 0 or month.endswith("-01"):

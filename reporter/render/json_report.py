@@ -23,6 +23,7 @@ from typing import Any
 
 from reporter.render.line_items import line_item_records
 from reporter.report import Report
+from reporter.report.models_energy import card
 
 SCHEMA_VERSION = "4"
 JSON_EXCLUSIONS = 1000
@@ -45,6 +46,7 @@ def render_json(report: Report, path: Path) -> Path:
         ),
     }
     document["lineage"] = report.lineage.describe()
+    document["models"] = models_block(report)
     replaced: list[str] = []
     document = finite(document, "", replaced)
     if replaced:
@@ -59,6 +61,17 @@ def render_json(report: Report, path: Path) -> Path:
     with path.open("w", encoding="utf-8") as handle:
         handle.writelines(document_chunks(document))
     return path
+
+
+def models_block(report: Report) -> dict[str, Any]:
+    """The `models` block, shaped for a model card: one entry per model (see models_energy.card)."""
+    models = report.models
+    return {
+        "models": card(models, report.tool.name),
+        "without_model_energy_mwh": models.without_model_kwh / 1000.0,
+        "without_model_line_items": models.without_model_items,
+        "configured_not_seen": list(models.configured_not_seen),
+    }
 
 
 def finite(value: Any, where: str, replaced: list[str]) -> Any:

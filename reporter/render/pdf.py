@@ -28,7 +28,10 @@ from reporter.glossary import (
     STATUS_LABELS,
     USAGE_CATEGORY_LABELS,
 )
+from reporter.i18n import Language, language
 from reporter.render import charts, formatting
+from reporter.render.pdf_models import models_view, section_numbers
+from reporter.render.pdf_page import page_css
 from reporter.render.pdf_text import breakable, clip
 from reporter.report import Report
 from reporter.report.bounds import OTHER_KEYS
@@ -144,9 +147,11 @@ def render_pdf(report: Report, path: Path) -> Path:
     CSS, HTML = _weasyprint(path)  # noqa: N806 (WeasyPrint's class names)
     try:
         fetcher = _offline_fetcher()
-        stylesheet = CSS(string=css, base_url=_base_url(STYLESHEET, own), url_fetcher=fetcher)
+        stylesheets = [CSS(string=css, base_url=_base_url(STYLESHEET, own), url_fetcher=fetcher)]
+        if report.output.lang != "en":
+            stylesheets.append(CSS(string=page_css(language(report.output.lang)), url_fetcher=fetcher))
         document = HTML(string=html, base_url=_base_url(TEMPLATE, own), url_fetcher=fetcher).render(
-            stylesheets=[stylesheet]
+            stylesheets=stylesheets
         )
         document.write_pdf(path)
     except OSError:
@@ -178,7 +183,8 @@ def _weasyprint(path: Path) -> tuple[Any, Any]:
 def render_html(report: Report) -> str:
     """The report as one HTML document (the PDF's source), e.g. for previewing in a browser."""
     try:
-        return _environment(_own_templates(report)).get_template(TEMPLATE).render(**view(report))
+        env = _environment(_own_templates(report), language(report.output.lang))
+        return env.get_template(TEMPLATE).render(**view(report))
     except jinja2.TemplateError as exc:
         raise RenderError(f"cannot lay out the PDF report: template error: {exc}") from exc
 
@@ -191,14 +197,20 @@ def view(report: Report) -> dict[str, Any]:
     bill_inputs = [entry for entry in report.inputs if entry.format in BILL_FORMATS]
     breakdowns, skipped = _breakdowns(report)
     side_by_side = len(report.by_month) <= SIDE_BY_SIDE_MONTHS
+    lang = language(report.output.lang)
     return {
         "ctx": report,
-        "title": TITLE,
-        "period_text": formatting.period_label(report.period.start, report.period.end),
+        "lang": lang.code,
+        "n": section_numbers(report),
+        "models": models_view(report),
+        "title": lang.gettext(TITLE),
+        "period_text": lang.period_label(report.period.start, report.period.end),
         "monthly_chart": Markup(
-            charts.monthly_bar_chart(report.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1])
+            charts.monthly_bar_chart(
+                report.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1], month_label=lang.month_short
+            )
             if side_by_side
-            else charts.monthly_bar_chart(report.by_month)
+            else charts.monthly_bar_chart(report.by_month, month_label=lang.month_short)
         ),
         "monthly_side_by_side": side_by_side,
         "breakdowns": breakdowns,
@@ -408,6 +420,7 @@ def _year_to_date_view(report: Report) -> dict[str, Any]:
         fills=[YTD_FILLS.get(m["kind"], charts.BAR) for m in months],
         legend=legend if len(legend) > 1 else (),
         height=180.0,
+        month_label=language(report.output.lang).month_short,
     )
     return {
         "months": months,
@@ -427,8 +440,8 @@ def _own_templates(report: Report) -> Path | None:
     return folder
 
 
-def _environment(own: Path | None = None) -> jinja2.Environment:
-    """Templates from the user's folder first (when given), then the shipped ones."""
+def _environment(own: Path | None = None, lang: Language | None = None) -> jinja2.Environment:
+    """Templates from the user's folder first (when given), then the shipped ones; text in `lang`."""
     shipped = jinja2.PackageLoader("reporter.templates", ".")
     loader: jinja2.BaseLoader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(own)), shipped]) if own else shipped
     env = jinja2.Environment(
@@ -438,8 +451,14 @@ def _environment(own: Path | None = None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=clip,
+        extensions=["jinja2.ext.i18n"],
     )
+    lang = lang or language("en")
+    env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's text is one line of words, as extracted
+    env.install_gettext_callables(lang.gettext, lang.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["tr"] = lang.gettext  # a text held in the model or a code table: translated, never %-formatted
     env.filters.update(FILTERS)
+    env.filters.update(month_long=lang.month_long, day=lang.day)
     env.filters["breakable"] = breakable
     env.filters["example_rows"] = examples_text
     return env

@@ -36,6 +36,7 @@ from reporter.report.model import (
     Tool,
     Totals,
 )
+from reporter.report.models_energy import models_energy
 from reporter.report.organization_figures import organization_figures
 from reporter.units import KG_PER_T
 
@@ -103,10 +104,13 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
         line_items=line_item_frame(items),
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
-        output=OutputOptions(json_line_items=config.output.json_line_items, templates=_templates(config)),
+        output=OutputOptions(
+            json_line_items=config.output.json_line_items, templates=_templates(config), lang=config.output.lang
+        ),
         provider_comparison=provider.comparison(allocated, result.provider_emissions),
         links=result.links,
         organization_figures=organization_figures(config),
+        models=models_energy(allocated, config),
     )
 
 

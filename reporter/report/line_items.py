@@ -22,6 +22,7 @@ LINE_ITEM_COLUMNS = [
     "project",
     "team",
     "model",
+    "phase",  # training, fine_tuning or inference, as the input or the bill line gives it (models_energy)
     "start_time",
     "end_time",
     "duration_s",

@@ -21,6 +21,7 @@ import pandas as pd
 from reporter.core.link import LinkUse
 from reporter.report.exclusions import ExcludedRows
 from reporter.report.lineage import LineageFile, lineage_file
+from reporter.report.models_energy import ModelsEnergy
 from reporter.report.organization_figures import OrganizationFigures
 
 
@@ -397,6 +398,7 @@ class OutputOptions:
 
     json_line_items: bool = False
     templates: str | None = None  # the user's template folder (absolute), laid over the shipped templates
+    lang: str = "en"  # the language of the PDF and workbook (reporter.i18n)
 
 
 @dataclass(frozen=True, eq=False)  # compared by identity: the line items are DataFrames
@@ -429,6 +431,7 @@ class Report:
     provider_comparison: tuple[ProviderComparison, ...] = ()  # providers' carbon exports beside our estimates
     links: tuple[LinkUse, ...] = ()  # tracker runs that replaced bill estimates (reporter.core.link)
     organization_figures: OrganizationFigures = field(default_factory=OrganizationFigures)  # from configuration
+    models: ModelsEnergy = field(default_factory=lambda: ModelsEnergy((), 0.0, 0, ()))  # per AI model
 
     @property
     def file_stem(self) -> str:

@@ -34,11 +34,14 @@ from xlsxwriter.workbook import Workbook
 
 from reporter.errors import RenderError
 from reporter.filing import sheets as filing
-from reporter.render.excel import ledger, line_items, overview, progress, tables
+from reporter.i18n import language
+from reporter.render.excel import ledger, line_items, models, overview, progress, tables
 from reporter.render.excel.cells import ILLEGAL, Sheet, Styles
 from reporter.report import Report
 
 __all__ = ["SHEETS", "render_xlsx"]
+
+TITLE = "AI energy and emissions report"
 
 BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Summary": filing.summary_with_charts,
@@ -54,6 +57,7 @@ BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Links": tables.links,
     "History": progress.history,
     "Breakdown": tables.breakdown,
+    "Model energy": models.model_energy,
     "Line items": line_items.line_items,
     "Unclassified": tables.unclassified,
     "Factors": tables.factors,
@@ -70,8 +74,9 @@ def render_xlsx(report: Report, path: Path) -> Path:
     """Write the workbook for `report` to `path` and return `path`."""
     workbook = Workbook(str(path), {"constant_memory": True})
     styles = Styles(workbook)
+    tr = language(report.output.lang).gettext
     for title, build in BUILDERS.items():
-        build(Sheet(workbook, title, styles), report)
+        build(Sheet(workbook, title, styles, tr), report)
     workbook.set_properties(_properties(report))
     try:
         workbook.close()
@@ -87,7 +92,7 @@ def _timestamp(report: Report) -> datetime:
 def _properties(report: Report) -> dict[str, object]:
     name, label = report.organization.name, report.period.label
     return {
-        "title": ILLEGAL.sub("\ufffd", f"AI energy and emissions report: {name}, {label}"),
+        "title": ILLEGAL.sub("\ufffd", f"{language(report.output.lang).gettext(TITLE)}: {name}, {label}"),
         "subject": "AI energy use and location-based emissions",
         "author": "reporter",
         "comments": f"{report.tool.name} {report.tool.version}",

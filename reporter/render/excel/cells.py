@@ -93,9 +93,12 @@ class ExactWorksheet(Worksheet):
 class Sheet:
     """One worksheet written top to bottom, with 1-based rows and columns like a spreadsheet's."""
 
-    def __init__(self, workbook: Workbook, title: str, styles: Styles) -> None:
+    def __init__(
+        self, workbook: Workbook, title: str, styles: Styles, tr: Callable[[str], str] | None = None
+    ) -> None:
         self.ws: Worksheet = workbook.add_worksheet(title, worksheet_class=ExactWorksheet)
         self.styles = styles
+        self.tr: Callable[[str], str] = tr or str  # the report language's text for an English label
         self.max_row = 0
         self.widths: dict[int, int] = {}
         self.measuring = True
@@ -131,7 +134,7 @@ class Sheet:
             self.put(row, number, column.name, style="b")
 
     def title(self, row: int, text: str) -> None:
-        self.put(row, 1, text, style="t")
+        self.put(row, 1, self.tr(text), style="t")
 
     def table(self, columns: Sequence[Column], rows: Iterable[Any]) -> None:
         self.header(columns)
@@ -169,7 +172,7 @@ class Sheet:
     def notes(self, lines: Sequence[str], empty: str | None = None) -> None:
         """Notes below everything else, one blank row apart; written after the widths are set.
         `empty`, when given, first: what an empty table above means."""
-        lines = [empty, *lines] if empty else list(lines)
+        lines = [self.tr(line) for line in ([empty, *lines] if empty else lines)]
         start = self.max_row + 2
         for index, line in enumerate(lines, start=start):
             self.put(index, 1, line, style="i")

@@ -45,10 +45,10 @@ def summary(sheet: Sheet, report: Report) -> None:
     columns = [Column("item"), Column("value"), Column("unit"), Column("note")]
     sheet.header(columns)
     for index, (item, value, fmt, unit, note) in enumerate(rows, start=2):
-        sheet.put(index, 1, item)
+        sheet.put(index, 1, sheet.tr(item))  # labels and notes in the report's language (reporter.i18n)
         sheet.put(index, 2, value, fmt)
         sheet.put(index, 3, unit or None)
-        sheet.put(index, 4, note)
+        sheet.put(index, 4, sheet.tr(note) if note else None)
     sheet.finish(filter_=False)
 
 
