@@ -53,14 +53,14 @@ from reporter.errors import InputError, InputFormatError
 from reporter.records import ExclusionGroup
 from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bills import dates, pieces, results
-from reporter.sources.bills.query import MAX_PIECES, aggregate_sql, repeats_sql
+from reporter.sources.bills.query import aggregate_sql, repeats_sql
 from reporter.sources.bills.scan import Scan, header_columns, header_names, scan_columns
 from reporter.sources.bills.sql import BillMapping, Column, Columns, entries, tag_lookup
 
 __all__ = ["Scan", "header_columns", "header_names", "read_bill", "keep_tags"]
 
 THREADS = 2
-PIECES = min(THREADS, MAX_PIECES)  # a big plain CSV is read in this many pieces at once
+PIECES = THREADS  # a big plain CSV is read in this many pieces at once
 FIRST_LIMIT_MB = 1024  # DuckDB's memory while it reads a bill, spilling to disk beyond it
 MEMORY_SHARE = 0.25  # of the machine's memory (at least 1 GB): the limit of a second try
 
@@ -152,8 +152,9 @@ def read_bill(
     mapping.dates = _learn_dates(scan, columns, mapping)
     day_months = option_day_months(source)
     def scan_with(values: bool, repeats: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return _run(scan, lambda clause: aggregate_sql(
-            clause, scan.header_rows, columns, mapping, keys, day_months, values=values, repeats=repeats))
+        return _run(scan, lambda clause, pieces: aggregate_sql(
+            clause, scan.header_rows, columns, mapping, keys, day_months, values=values, repeats=repeats,
+            pieces=pieces))
 
     repeats = _has_repeats(scan, mapping)  # then repeated line items are set apart one by one
     groups, rejected = scan_with(False, repeats)
@@ -238,7 +239,7 @@ def _has_repeats(scan: Scan, mapping: BillMapping) -> bool:
     return True
 
 
-def _run(scan: Scan, query: Callable[[str], str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run(scan: Scan, query: Callable[[str, int], str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The groups of the aggregate query over the file, and the records the scan set aside: a big
     plain CSV in pieces read at once (see reporter.sources.bills.pieces) when that works, else the
     whole file as one stream; run again with more memory if DuckDB runs out of it."""
@@ -254,7 +255,7 @@ def _run(scan: Scan, query: Callable[[str], str]) -> tuple[pd.DataFrame, pd.Data
     raise AssertionError("unreachable")
 
 
-def _run_within(scan: Scan, query: Callable[[str], str], limit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run_within(scan: Scan, query: Callable[[str, int], str], limit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     label = f"reading {scan.path.name}"
     fields = scan.csv_options.count(": 'VARCHAR'")
     with connection(preserve_order=scan.kind != "parquet", limit=limit) as con, progress.query(con, label):
@@ -263,7 +264,7 @@ def _run_within(scan: Scan, query: Callable[[str], str], limit: str) -> tuple[pd
             if groups is not None:
                 return groups, results.rejected_rows(con, fields)
         try:
-            groups = con.execute(query(scan.whole())).df()
+            groups = con.execute(query(scan.whole(), 1)).df()
         except duckdb.OutOfMemoryException:
             raise
         except duckdb.Error as exc:
@@ -272,7 +273,7 @@ def _run_within(scan: Scan, query: Callable[[str], str], limit: str) -> tuple[pd
 
 
 def _run_in_pieces(
-    con: duckdb.DuckDBPyConnection, scan: Scan, query: Callable[[str], str]
+    con: duckdb.DuckDBPyConnection, scan: Scan, query: Callable[[str, int], str]
 ) -> pd.DataFrame | None:
     """The groups from the file's pieces, or None when the pieces cannot be trusted: a cut inside a
     quoted line break, bad input (reading the whole file names the row), no named pipes in the
@@ -283,7 +284,7 @@ def _run_in_pieces(
     try:
         with pieces.piped(scan.path, bounds) as feed:
             union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(feed.pipes))
-            groups = con.execute(query(f"({union})")).df()
+            groups = con.execute(query(f"({union})", len(feed.pipes))).df()
     except duckdb.OutOfMemoryException:
         raise
     except (duckdb.Error, OSError):

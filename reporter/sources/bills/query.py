@@ -47,8 +47,9 @@ def aggregate_sql(
     day_months: list[str] | None = None,
     values: bool = False,
     repeats: bool = False,
+    pieces: int = 1,
 ) -> str:
-    """The query, in two stages.
+    """The query, in two stages, over `scan`: the file, or the union of its `pieces` pieces.
 
     The first malformed cost, start and end of usage rows are found by their row
     numbers; their text is carried only with `values` (the caller asks again with it when a row
@@ -74,8 +75,8 @@ def aggregate_sql(
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
     return f"""
-WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats)},
-{_numbered(header_rows)},
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces)},
+{_numbered(header_rows, pieces)},
 {_mapping_ctes(columns, keys, key_names, mapping, tag_keys, values)},
 {_grouped(tag_keys, values)}
 SELECT *,
@@ -86,10 +87,9 @@ FROM grouped
 
 
 PIECE = 1 << 40  # a stage-1 position is piece * PIECE + the record's number within its piece
-MAX_PIECES = 2  # a file is read in at most this many pieces at once; stage 1 counts rows per piece
 
 
-def _numbered(header_rows: int) -> str:
+def _numbered(header_rows: int, pieces: int) -> str:
     """Stage-1 groups with file record numbers: each piece's rows after the header and the pieces before.
 
     Stage 1 does not group by piece (a line item repeated in another piece must meet its first in
@@ -98,7 +98,7 @@ def _numbered(header_rows: int) -> str:
     pieces turn into row numbers here."""
     decode = _decoded("r")
     per_piece = " UNION ALL ".join(
-        f"SELECT {piece} AS __piece, sum(__rows_p{piece}) AS __rows FROM stage1" for piece in range(MAX_PIECES)
+        f"SELECT {piece} AS __piece, sum(__rows_p{piece}) AS __rows FROM stage1" for piece in range(pieces)
     )
     return f"""piece_rows AS (
   SELECT * FROM ({per_piece}) WHERE __rows > 0
@@ -113,7 +113,7 @@ offsets AS (
   )
 ),
 numbered AS (
-  SELECT * EXCLUDE (__offs, __pieces, {", ".join(f"__rows_p{piece}" for piece in range(MAX_PIECES))}) REPLACE (
+  SELECT * EXCLUDE (__offs, __pieces, {", ".join(f"__rows_p{piece}" for piece in range(pieces))}) REPLACE (
     {_decoded("__first_row")} AS __first_row,
     list_transform(__examples, {lambda_sql("r", decode)}) AS __examples,
     {", ".join(_decoded(f"__bad_{alias}_row") + f" AS __bad_{alias}_row" for alias in CHECKED)})
@@ -161,7 +161,7 @@ def _value_of(alias: str, text: str, row: str, where: str) -> str:
 
 
 def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
-            day_months: list[str], values: bool, repeats: bool) -> str:
+            day_months: list[str], values: bool, repeats: bool, pieces: int) -> str:
     """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`)."""
     quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
     raw = ",\n    ".join(
@@ -207,7 +207,7 @@ stage1 AS (
     __q_raw IS NULL AS __no_quantity,
     __problem,
     count(*) AS __rows,
-    {", ".join(f"count(*) FILTER (WHERE __piece = {piece}) AS __rows_p{piece}" for piece in range(MAX_PIECES))},
+    {", ".join(f"count(*) FILTER (WHERE __piece = {piece}) AS __rows_p{piece}" for piece in range(pieces))},
     min(__at) AS __first_row,
     min(__at, {EXAMPLE_ROWS}) AS __examples,
     {_repeat_count(mapping)} AS __repeats,
