@@ -143,17 +143,27 @@ def _csv(spark: Any, scan: Scan, columns: Columns) -> Any:
 
 
 def _positioned(spark: Any, frame: Any, query: str, header_rows: int, fields: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The groups with record numbers made from positions, and the CSV records Spark could not split."""
+    """The groups with record numbers made from positions, and the CSV records Spark could not split.
+
+    One job counts the rows of each partition (and lists the records that could not be split),
+    the other runs the query."""
     from pyspark.sql import functions as F
 
-    frame = frame.withColumn("__row", F.monotonically_increasing_id()).cache() if fields else \
-        frame.withColumn("__row", F.monotonically_increasing_id())
-    counts = frame.groupBy(F.shiftright("__row", POSITION_BITS).alias("p")).count().toPandas()
+    frame = frame.withColumn("__row", F.monotonically_increasing_id())
+    part = F.shiftright("__row", POSITION_BITS).alias("p")
+    if fields:
+        first = frame.columns[0]  # Spark reads the corrupt-record column only beside a data column
+        broken = F.when(F.col(CORRUPT).isNotNull(),
+                        F.struct("__row", F.col(CORRUPT).alias("text"), F.col(f"`{first}`").alias("first")))
+        counts = frame.groupBy(part).agg(F.count(F.lit(1)).alias("count"), F.collect_list(broken).alias("bad"))
+    else:
+        counts = frame.groupBy(part).agg(F.count(F.lit(1)).alias("count"), F.array().alias("bad"))
+    counted = counts.toPandas()
     offsets: dict[int, int] = {}
     total = header_rows
-    for part, count in sorted(zip(counts["p"], counts["count"], strict=True)):
-        offsets[int(part)] = total
-        total += int(count)
+    for index in sorted(range(len(counted)), key=lambda i: int(counted["p"].iloc[i])):
+        offsets[int(counted["p"].iloc[index])] = total
+        total += int(counted["count"].iloc[index])
 
     def number(position: Any) -> Any:
         if position is None or pd.isna(position):
@@ -161,19 +171,16 @@ def _positioned(spark: Any, frame: Any, query: str, header_rows: int, fields: in
         position = int(position)
         return offsets[position >> POSITION_BITS] + (position & ((1 << POSITION_BITS) - 1)) + 1
 
-    rejected = _no_rejects()
+    bad = [item for items in counted["bad"] for item in (items if items is not None else [])]
+    rejected = pd.DataFrame({"line": pd.Series([number(item["__row"]) for item in bad], dtype="int64"),
+                             "reason": pd.Series([_why(item["text"], fields) for item in bad], dtype=object)})
     if fields:
-        bad = frame.where(F.col(CORRUPT).isNotNull()).select("__row", CORRUPT).toPandas()
-        rejected = pd.DataFrame({"line": [number(p) for p in bad["__row"]],
-                                 "reason": [_why(text, fields) for text in bad[CORRUPT]]})
         frame = frame.where(F.col(CORRUPT).isNull()).drop(CORRUPT)
     groups = _groups(spark, frame, query, None)
     for column in ROW_COLUMNS:
         groups[column] = [number(p) for p in groups[column]]
     groups["examples"] = [";".join(str(number(int(p))) for p in str(v).split(";")) if isinstance(v, str) and v else v
                           for v in groups["examples"]]
-    if fields:
-        frame.unpersist()
     return groups, rejected.sort_values("line", kind="stable").reset_index(drop=True)
 
 
