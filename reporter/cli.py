@@ -17,6 +17,8 @@ import click
 
 from reporter import __version__
 from reporter.config import OUTPUT_FORMATS, ReportConfig, build_config, load_config, parse_period
+from reporter.engines.cli import engine_inputs, engine_options
+from reporter.engines.cli import query as query_command
 from reporter.errors import ReporterError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -155,6 +157,7 @@ def _inputs_options(func: F) -> F:
 @_json_line_items_option
 @_db_option
 @_strict_option
+@engine_options
 @_friendly
 def report(
     inputs: tuple[str, ...],
@@ -168,6 +171,10 @@ def report(
     templates: str | None,
     db: str | None,
     strict: bool,
+    engine: str,
+    spark_master: str | None,
+    table: str | None,
+    readings: tuple[str, ...],
 ) -> None:
     """Write the PDF, Excel and JSON report for INPUTS (files, folders or globs).
 
@@ -176,6 +183,9 @@ def report(
     """
     from reporter.render import write_outputs
 
+    inputs = engine_inputs(engine, spark_master, table, readings, inputs, fmt, config_path, period, out)
+    if table:
+        fmt = None  # --format named the table's format; the readings file made from it is detected
     config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates)
     report = _report(config, config_path, strict)
     formats = list(only) or list(config.output.formats)
@@ -405,3 +415,6 @@ def formats() -> None:
 
     for name, reader in sorted(READERS.items()):
         click.echo(f"{name:15} {reader.label}")
+
+
+main.add_command(query_command, name="query")

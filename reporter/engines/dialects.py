@@ -231,8 +231,8 @@ def _warehouse(dialect: str) -> Callable[[exp.Expression], exp.Expression]:
         if isinstance(node, exp.JSONExtractScalar):
             kind, key = _json_path(node)
             if kind == "key":
-                path = "$." + '"' + str(key) + '"' if dialect != "trino" and dialect != "athena" else _bracket_path(key)
-                template = said["key"].format(path=path.replace("'", "\\'"), name=key)
+                path = f'$["{key}"]' if dialect in ("trino", "athena") else f'$."{key}"'
+                template = said["key"].format(path=path.replace("'", "''"), name=key)
                 return _snippet(template, read, node.this)
             return _snippet(said[kind].format(key=key), read, node.this)
         if isinstance(node, exp.Bracket) and len(node.expressions) == 1:

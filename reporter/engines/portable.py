@@ -44,12 +44,14 @@ class Meta:
     notes: tuple[str, ...] = ()
     flag_notes: tuple[tuple[str, str], ...] = ()
     dates_note: str | None = None
+    lineage: str = ""  # how the result's row numbers were counted, when not as file rows
 
     def to_json(self) -> str:
         return json.dumps({
             "format": self.format_name, "tag_keys": list(self.tag_keys), "quantity": self.quantity,
             "start": self.start, "end": self.end, "cost": self.cost, "notes": list(self.notes),
             "flag_notes": dict(self.flag_notes), "dates_note": self.dates_note,
+            "lineage": self.lineage,
         }, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -59,14 +61,15 @@ class Meta:
             str(data["format"]), tuple(data["tag_keys"]), str(data["quantity"]), str(data["start"]),
             data.get("end"), data.get("cost"), tuple(data.get("notes") or ()),
             tuple(sorted((data.get("flag_notes") or {}).items())), data.get("dates_note"),
+            str(data.get("lineage") or ""),
         )
 
     @classmethod
-    def of(cls, format_name: str, mapping: BillMapping, tag_keys: list[str]) -> Meta:
+    def of(cls, format_name: str, mapping: BillMapping, tag_keys: list[str], lineage: str = "") -> Meta:
         return cls(
             format_name, tuple(tag_keys), mapping.quantity.name, mapping.start.name,
             mapping.end.name if mapping.end else None, mapping.cost.name if mapping.cost else None,
-            tuple(mapping.notes), tuple(sorted(mapping.flag_notes.items())), mapping.dates.note,
+            tuple(mapping.notes), tuple(sorted(mapping.flag_notes.items())), mapping.dates.note, lineage,
         )
 
 

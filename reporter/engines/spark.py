@@ -28,11 +28,11 @@ from typing import Any
 
 import pandas as pd
 
+from reporter.engines.dialects import transpile
 from reporter.errors import InputError, InputFormatError
 from reporter.sources.bills.layout import split_line
 from reporter.sources.bills.scan import Scan, first_line
 from reporter.sources.bills.sql import Column, Columns, ident, literal
-from reporter.engines.dialects import transpile
 
 POSITION_BITS = 33  # monotonically_increasing_id: partition id << 33 | number within the partition
 CORRUPT = "__corrupt_record"
