@@ -83,7 +83,7 @@ def _settings(config_path: Path | None, period: str | None, out: str | None) -> 
         out_dir = Path(config.output.dir)
         if not out_dir.is_absolute() and not out:
             out_dir = config.base_path / out_dir
-        return list(config.cloud.tag_keys), config.period.cut_months(), out_dir
+        return list(config.cloud.tag_keys), config.period.resolve().cut_months(), out_dir
     if period is None:
         raise click.UsageError("without --config, --period is required")
     return list(DEFAULT_TAG_KEYS), parse_period(period).cut_months(), Path(out or "out")

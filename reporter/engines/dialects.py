@@ -65,7 +65,7 @@ def transpile(sql: str, dialect: str, pretty: bool = True) -> str:
     return tree.sql(dialect=DIALECTS[dialect], pretty=pretty, unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
-def _snippet(template: str, dialect: str, *args: exp.Expression) -> exp.Expression:
+def _snippet(template: str, dialect: str, *args: exp.Expr) -> exp.Expr:
     """An expression in `dialect`'s SQL with `_0`, `_1`, ... standing for `args`."""
     tree = sqlglot.parse_one(template, read=dialect)
     for column in list(tree.find_all(exp.Column)):
@@ -75,20 +75,20 @@ def _snippet(template: str, dialect: str, *args: exp.Expression) -> exp.Expressi
     return tree
 
 
-def _name(node: exp.Expression) -> str:
+def _name(node: exp.Expr) -> str:
     return node.name.lower() if isinstance(node, exp.Anonymous) else ""
 
 
-def _finite(value: exp.Expression) -> exp.Expression:
+def _finite(value: exp.Expr) -> exp.Expr:
     return exp.EQ(this=exp.paren(exp.Sub(this=value.copy(), expression=value.copy())), expression=exp.Literal.number(0))
 
 
-def _full_match(node: exp.Expression) -> exp.Expression:
+def _full_match(node: exp.Expr) -> exp.Expr:
     text, pattern = (node.this, node.expression) if isinstance(node, exp.RegexpFullMatch) else node.expressions[:2]
     return exp.RegexpLike(this=text, expression=exp.Literal.string(f"^(?:{pattern.name})$"))
 
 
-def _regexp_replace(node: exp.RegexpReplace) -> exp.Expression:
+def _regexp_replace(node: exp.RegexpReplace) -> exp.Expr:
     modifiers = node.args.get("modifiers")
     pattern = node.expression.name
     if modifiers is not None and "i" in modifiers.name:
@@ -125,7 +125,7 @@ def _json_path(node: exp.JSONExtractScalar) -> tuple[str, str | None]:
     raise ConfigError(f"a JSON path the SQL dialects cannot translate: {path.sql('duckdb')}")
 
 
-def _spark(node: exp.Expression) -> exp.Expression:
+def _spark(node: exp.Expr) -> exp.Expr:
     name = _name(node)
     args = node.expressions if isinstance(node, exp.Anonymous) else []
     if name == "isfinite":
@@ -208,11 +208,11 @@ WAREHOUSE = {
 WAREHOUSE["athena"] = WAREHOUSE["trino"]
 
 
-def _warehouse(dialect: str) -> Callable[[exp.Expression], exp.Expression]:
+def _warehouse(dialect: str) -> Callable[[exp.Expr], exp.Expr]:
     said = WAREHOUSE[dialect]
     read = "trino" if dialect in ("trino", "athena") else dialect
 
-    def rewrite(node: exp.Expression) -> exp.Expression:
+    def rewrite(node: exp.Expr) -> exp.Expr:
         name = _name(node)
         args = node.expressions if isinstance(node, exp.Anonymous) else []
         if name in ("isfinite", "json_valid", "list_position"):

@@ -47,7 +47,7 @@ def java_missing() -> str | None:
     return None if shutil.which("java") else "no Java runtime found (install Java 17, e.g. openjdk-17-jre-headless)"
 
 
-def session(master: str | None = None, partitions: int | None = None) -> Any:
+def session(master: str | None = None, partitions: int | None = None, extra: dict[str, str] | None = None) -> Any:
     """The process's Spark session for `master` (local[2] by default), in UTC, with SQL's NULL-on-error casts."""
     key = master or "local[2]"
     if key in _SESSIONS:
@@ -66,11 +66,15 @@ def session(master: str | None = None, partitions: int | None = None) -> Any:
         .config("spark.sql.ansi.enabled", "false")
         .config("spark.sql.caseSensitive", "true")
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
+        # every field is parsed, so that a ragged record is found whichever columns a job reads
+        .config("spark.sql.csv.parser.columnPruning.enabled", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(partitions or 4))
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
     )
+    for name, value in (extra or {}).items():
+        builder = builder.config(name, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("OFF")  # Spark's errors reach the user as one line (InputError)
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
@@ -85,7 +89,8 @@ def run_file(scan: Scan, columns: Columns, query: str, master: str | None) -> tu
         frame = spark.read.parquet(str(scan.path)).selectExpr("*", "_metadata.row_index + 1 AS __row")
         return _groups(spark, frame, query, None), _no_rejects(), "row numbers: Parquet row index + 1"
     frame = _csv(spark, scan, columns)
-    groups, rejected = _positioned(spark, frame, query, header_rows=1, fields=len(columns.all))
+    groups, rejected = _positioned(spark, frame, query, header_rows=1, fields=len(columns.all),
+                                   delimiter=_delimiter(scan))
     return groups, rejected, "row numbers: CSV record numbers from Spark's partitions in file order"
 
 
@@ -132,7 +137,7 @@ def _csv(spark: Any, scan: Scan, columns: Columns) -> Any:
     names = [column.name for column in columns.all]
     schema = T.StructType([T.StructField(name, T.StringType()) for name in names]
                           + [T.StructField(CORRUPT, T.StringType())])
-    delimiter = scan.csv_options.split("delim = '", 1)[1][0] if "delim = '" in scan.csv_options else ","
+    delimiter = _delimiter(scan)
     frame = spark.read.options(
         header=True, sep=delimiter, quote='"', escape='"', mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT,
         encoding="UTF-8", enforceSchema=True,
@@ -142,7 +147,12 @@ def _csv(spark: Any, scan: Scan, columns: Columns) -> Any:
     return frame.select(*empty, F.col(CORRUPT))
 
 
-def _positioned(spark: Any, frame: Any, query: str, header_rows: int, fields: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _delimiter(scan: Scan) -> str:
+    return scan.csv_options.split("delim = '", 1)[1][0] if "delim = '" in scan.csv_options else ","
+
+
+def _positioned(spark: Any, frame: Any, query: str, header_rows: int, fields: int,
+                delimiter: str = ",") -> tuple[pd.DataFrame, pd.DataFrame]:
     """The groups with record numbers made from positions, and the CSV records Spark could not split.
 
     One job counts the rows of each partition (and lists the records that could not be split),
@@ -172,8 +182,9 @@ def _positioned(spark: Any, frame: Any, query: str, header_rows: int, fields: in
         return offsets[position >> POSITION_BITS] + (position & ((1 << POSITION_BITS) - 1)) + 1
 
     bad = [item for items in counted["bad"] for item in (items if items is not None else [])]
+    reasons = [_why(item["text"], fields, delimiter) for item in bad]
     rejected = pd.DataFrame({"line": pd.Series([number(item["__row"]) for item in bad], dtype="int64"),
-                             "reason": pd.Series([_why(item["text"], fields) for item in bad], dtype=object)})
+                             "reason": pd.Series(reasons, dtype=object)})
     if fields:
         frame = frame.where(F.col(CORRUPT).isNull()).drop(CORRUPT)
     groups = _groups(spark, frame, query, None)
@@ -184,8 +195,8 @@ def _positioned(spark: Any, frame: Any, query: str, header_rows: int, fields: in
     return groups, rejected.sort_values("line", kind="stable").reset_index(drop=True)
 
 
-def _why(record: Any, fields: int) -> str:
-    found = len(split_line(str(record), ",")) if record is not None else 0
+def _why(record: Any, fields: int, delimiter: str) -> str:
+    found = len(split_line(str(record), delimiter)) if record is not None else 0
     side = "fewer" if found < fields else "more"
     return f"a ragged row: {side} fields than the header's {fields}"
 
