@@ -137,7 +137,10 @@ def _spark(node: exp.Expr) -> exp.Expr:
                  for f in _formats(node)]  # type: ignore[arg-type]
         return parts[0] if len(parts) == 1 else exp.Coalesce(this=parts[0], expressions=parts[1:])
     if name == "json_valid":
-        return _snippet("TRY_PARSE_JSON(_0) IS NOT NULL", "spark", args[0])
+        # Spark's parser stops after the first value ('"a": 1, "b": 2' would pass): only a whole
+        # object or list counts, which is all the readers look into (a scalar document has no keys)
+        return _snippet("TRY_PARSE_JSON(_0) IS NOT NULL AND (TRIM(_0) LIKE '{%}' OR TRIM(_0) LIKE '[%]')",
+                        "spark", args[0])
     if name == "list_position":
         return _snippet("CAST(NULLIF(ARRAY_POSITION(_0, _1), 0) AS INT)", "spark", *args)
     if isinstance(node, exp.JSONType):
