@@ -38,7 +38,8 @@ engine, path, events = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
 jvm_mb = None
 if engine == "spark":
     from reporter.engines import spark
-    session = spark.session(None, extra={"spark.eventLog.enabled": "true", "spark.eventLog.dir": events})
+    session = spark.session(None, extra={"spark.eventLog.enabled": "true", "spark.eventLog.dir": events,
+                                              "spark.eventLog.compress": "false"})
     engines.select(engines.Engine("spark"))
 began = time.perf_counter()
 source = InputFile.open(path, {"tag_keys": ["team", "project", "model"], "day_months": []})
@@ -67,8 +68,10 @@ def stages(events: Path) -> list[dict]:
     """Per stage of the Spark application: tasks, records in and out, and task run times (ms)."""
     found: dict[int, dict] = {}
     names: dict[int, str] = {}
-    for log in events.glob("*"):
-        for line in log.read_text().splitlines():
+    for log in sorted(path for path in events.rglob("*") if path.is_file()):  # Spark 4: a folder per application
+        for line in log.read_text(errors="replace").splitlines():
+            if not line.startswith("{"):
+                continue
             event = json.loads(line)
             kind = event.get("Event")
             if kind == "SparkListenerStageCompleted":
