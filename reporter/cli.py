@@ -17,7 +17,7 @@ import click
 
 from reporter import __version__
 from reporter.config import OUTPUT_FORMATS, ReportConfig, build_config, load_config, parse_period
-from reporter.engines.cli import engine_inputs, engine_options
+from reporter.engines.cli import engine_inputs, engine_options, engine_selected
 from reporter.engines.cli import query as query_command
 from reporter.errors import ReporterError
 
@@ -183,11 +183,12 @@ def report(
     """
     from reporter.render import write_outputs
 
-    inputs = engine_inputs(engine, spark_master, table, readings, inputs, fmt, config_path, period, out)
-    if table:
-        fmt = None  # --format named the table's format; the readings file made from it is detected
-    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates)
-    report = _report(config, config_path, strict)
+    with engine_selected(engine, spark_master):
+        inputs = engine_inputs(engine, spark_master, table, readings, inputs, fmt, config_path, period, out)
+        if table:
+            fmt = None  # --format named the table's format; the readings file made from it is detected
+        config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates)
+        report = _report(config, config_path, strict)
     formats = list(only) or list(config.output.formats)
     for path in write_outputs(report, _out_dir(config, config_path, out), formats):
         click.echo(f"wrote {_shown(path)}")

@@ -223,3 +223,14 @@ def test_report_on_spark_from_the_command_line(tmp_path: Path, spark_engine: eng
     on_duckdb = report_json(tmp_path / "a", str(bill))
     on_spark = report_json(tmp_path / "b", "--engine", "spark", str(bill))
     assert figures(on_spark) == figures(on_duckdb)
+
+
+def test_report_on_spark_from_a_table(tmp_path: Path, spark_engine: engines.Engine) -> None:
+    from reporter.engines import spark
+
+    bill = SAMPLES / "synthetic-acme" / "cloud-bills" / "aws-cur2-2026.parquet"
+    spark.session(None).read.parquet(str(bill)).createOrReplaceTempView("acme_cur_table")
+    on_duckdb = report_json(tmp_path / "a", str(bill))
+    on_table = report_json(tmp_path / "b", "--engine", "spark", "--table", "acme_cur_table", "--format", "aws_cur")
+    assert figures(on_table) == figures(on_duckdb)
+    assert (tmp_path / "b" / "acme_cur_table.readings.parquet").is_file()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -36,11 +37,20 @@ def engine_options(func: F) -> F:
     )(func)
 
 
+@contextmanager
+def engine_selected(engine: str, master: str | None) -> Iterator[None]:
+    """The bill readers use `engine` within the block (embedded DuckDB again after it)."""
+    engines.select(engines.Engine(engine, master))
+    try:
+        yield
+    finally:
+        engines.select(None)
+
+
 def engine_inputs(engine: str, master: str | None, table: str | None, readings: tuple[str, ...],
                   inputs: tuple[str, ...], fmt: str | None, config_path: Path | None, period: str | None,
                   out: str | None) -> tuple[str, ...]:
-    """Select the engine for the bill readers; the inputs plus readings files (a table's, made first)."""
-    engines.select(engines.Engine(engine, master))
+    """The inputs plus readings files (a table's, made first)."""
     extra = [os.path.abspath(path) for path in readings]
     if table:
         if engine != "spark":
