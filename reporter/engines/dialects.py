@@ -53,7 +53,7 @@ def transpile(sql: str, dialect: str, pretty: bool = True) -> str:
         raise ConfigError(f"unknown SQL dialect '{dialect}' (one of: {', '.join(DIALECTS)})")
     if dialect == "duckdb":
         return sql
-    tree = sqlglot.parse_one(sql, read="duckdb")
+    tree = _map_lookups(sqlglot.parse_one(sql, read="duckdb"))
     rewrite = _spark if dialect in SPARK_LIKE else _warehouse(dialect)
     for node in reversed(list(tree.dfs())):  # children before their parents
         new = rewrite(node)
@@ -63,6 +63,22 @@ def transpile(sql: str, dialect: str, pretty: bool = True) -> str:
             else:
                 node.replace(new)
     return tree.sql(dialect=DIALECTS[dialect], pretty=pretty, unsupported_level=sqlglot.ErrorLevel.RAISE)
+
+
+def _map_lookups(tree: exp.Expr) -> exp.Expr:
+    """DuckDB's `MAP {'k': 'v', ...}[key]` (a lookup in a literal map; SQLGlot reads it as MAP
+    applied to a struct's element) as `CASE key WHEN 'k' THEN 'v' ... END`, which every engine has."""
+    for node in list(tree.find_all(exp.ToMap)):
+        inner = node.this
+        if not (isinstance(inner, exp.Bracket) and isinstance(inner.this, exp.Struct) and len(inner.expressions) == 1):
+            continue
+        pairs = [(item.this, item.expression) for item in inner.this.expressions if isinstance(item, exp.PropertyEQ)]
+        case = exp.Case(this=inner.expressions[0].copy(),
+                        ifs=[exp.If(this=key.copy(), true=value.copy()) for key, value in pairs])
+        if node is tree:
+            return case
+        node.replace(case)
+    return tree
 
 
 def _snippet(template: str, dialect: str, *args: exp.Expr) -> exp.Expr:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,8 @@ def session(master: str | None = None, partitions: int | None = None, extra: dic
         .config("spark.sql.shuffle.partitions", str(partitions or 4))
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
     )
+    if key.startswith("local"):  # not a spark-warehouse folder in the user's working folder
+        builder = builder.config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="reporter-spark-"))
     for name, value in (extra or {}).items():
         builder = builder.config(name, value)
     spark = builder.getOrCreate()
