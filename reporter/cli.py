@@ -17,6 +17,8 @@ import click
 
 from reporter import __version__
 from reporter.config import OUTPUT_FORMATS, ReportConfig, build_config, load_config, parse_period
+from reporter.engines.cli import engine_inputs, engine_options, engine_selected
+from reporter.engines.cli import query as query_command
 from reporter.errors import ConfigError, ReporterError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,6 +177,7 @@ def _inputs_options(func: F) -> F:
 )
 @_db_option
 @_strict_option
+@engine_options
 @_friendly
 def report(
     inputs: tuple[str, ...],
@@ -191,6 +194,10 @@ def report(
     lang: str | None,
     db: str | None,
     strict: bool,
+    engine: str,
+    spark_master: str | None,
+    table: str | None,
+    readings: tuple[str, ...],
 ) -> None:
     """Write the PDF, Excel and JSON report for INPUTS (files, folders or globs).
 
@@ -199,15 +206,19 @@ def report(
     """
     from reporter.render import write_outputs
 
-    config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates, lang)
-    formats = list(only) or list(config.output.formats)
-    if frameworks and not xbrl:
-        raise click.UsageError("--framework chooses the inline XBRL document: give it with --xbrl")
-    if xbrl:
-        if config.organization.lei is None:
-            raise ConfigError("--xbrl needs the entity's LEI: give [organization] lei in the configuration")
-        formats += ["xbrl-vsme" if name == "vsme" else "xbrl" for name in dict.fromkeys(frameworks or ("esrs",))]
-    report = _report(config, config_path, strict)
+    with engine_selected(engine, spark_master):
+        inputs = engine_inputs(engine, spark_master, table, readings, inputs, fmt, config_path, period, out)
+        if table:
+            fmt = None  # --format named the table's format; the readings file made from it is detected
+        config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates, lang)
+        formats = list(only) or list(config.output.formats)
+        if frameworks and not xbrl:
+            raise click.UsageError("--framework chooses the inline XBRL document: give it with --xbrl")
+        if xbrl:
+            if config.organization.lei is None:
+                raise ConfigError("--xbrl needs the entity's LEI: give [organization] lei in the configuration")
+            formats += ["xbrl-vsme" if name == "vsme" else "xbrl" for name in dict.fromkeys(frameworks or ("esrs",))]
+        report = _report(config, config_path, strict)
     for path in write_outputs(report, _out_dir(config, config_path, out), formats):
         click.echo(f"wrote {_shown(path)}")
     _summary(report)
@@ -434,6 +445,9 @@ def formats() -> None:
 
     for name, reader in sorted(READERS.items()):
         click.echo(f"{name:15} {reader.label}")
+
+
+main.add_command(query_command, name="query")
 
 
 def _add_serve() -> None:

@@ -42,6 +42,13 @@ if [ -n "$need_apt" ]; then
     fi
 fi
 
+# Java 17 for the Spark engine (PySpark in local mode); without it the Spark tests are skipped.
+if ! command -v java >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+    echo "installing Java 17 (openjdk-17-jre-headless) for the Spark engine"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; } ||
+        echo "Java 17 could not be installed; the Spark tests will be skipped" >&2
+fi
+
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi

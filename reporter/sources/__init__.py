@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from reporter.engines.readings import BillReadingsReader
 from reporter.errors import AmbiguousFormatError, InputFormatError, UnknownFormatError, UnsupportedFileError
 from reporter.sources import content
 from reporter.sources.base import InputFile, Reader, ReadResult
@@ -30,6 +31,7 @@ READERS: dict[str, Reader] = {
         AwsCurReader(),
         GcpBillingReader(),
         AzureCostReader(),
+        BillReadingsReader(),
         AwsCarbonReader(),
         GcpCarbonReader(),
         AzureCarbonReader(),

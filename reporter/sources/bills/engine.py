@@ -48,11 +48,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from reporter import progress
-from reporter.errors import InputError, InputFormatError
-from reporter.records import ExclusionGroup
+from reporter import engines, progress
+from reporter.errors import InputError
 from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bills import dates, pieces, results
+from reporter.sources.bills.finish import finish
 from reporter.sources.bills.query import aggregate_sql, repeats_sql
 from reporter.sources.bills.scan import Scan, header_columns, header_names, scan_columns
 from reporter.sources.bills.sql import BillMapping, Column, Columns, entries, tag_lookup
@@ -84,10 +84,6 @@ def option_day_months(source: InputFile) -> list[str]:
     """The months ('YYYY-MM') summed per day: those the reporting period cuts (option `day_months`)."""
     raw: Any = source.options.get("day_months")
     return sorted(str(month) for month in raw) if isinstance(raw, list | tuple) else []
-
-
-def _by_day(day_months: list[str]) -> str:
-    return f" (per day in {', '.join(day_months)}, which the reporting period cuts)" if day_months else ""
 
 
 def option_tag_keys(source: InputFile) -> list[str]:
@@ -145,7 +141,10 @@ def read_bill(
     build: Callable[[Columns, list[str]], BillMapping],
 ) -> ReadResult:
     """Read one bill with the reader's mapping: aggregated readings and grouped exclusions."""
-    path = source.path
+    if engines.selected() is not None:  # another engine runs the portable form of the query
+        from reporter.engines.run import read_elsewhere
+
+        return read_elsewhere(source, format_name, build)
     keys = option_tag_keys(source)
     scan, columns = scan_columns(source)
     mapping = build(columns, keys)
@@ -160,46 +159,7 @@ def read_bill(
     groups, rejected = scan_with(False, repeats)
     if results.any_bad(groups):  # read again, carrying the bad values' text to name the first one
         groups, rejected = scan_with(results.any_bad(groups), repeats)
-    if len(rejected) and groups["rows"].sum() == 0:
-        first = rejected.iloc[0]
-        raise InputFormatError(f"no row can be read: {first['reason']}", path, int(first["line"]))
-    groups = results.renumbered(groups, [int(line) for line in rejected["line"]])
-    results.check_values(groups, mapping, path)
-    usage = groups[groups["reason"].isna()]
-    negative = usage[usage["quantity"] < 0]
-    usage = usage[~(usage["quantity"] < 0)]
-    excluded = groups[groups["reason"].notna()]
-    exclusion_groups = [
-        ExclusionGroup(str(row.reason), int(row.rows), tuple(int(r) for r in row.examples))
-        for row in excluded.itertuples()
-    ] + results.rejected_groups(rejected) + results.negative_group(negative, mapping)
-    exclusion_groups.sort(key=lambda group: group.example_rows[:1])
-    readings = results.readings(usage, source, format_name)
-    rows_read = int(groups["rows"].sum()) + len(rejected)
-    return ReadResult(
-        readings=readings,
-        rows_read=rows_read,
-        notes=_notes(scan, mapping, usage, readings, day_months, rows_read),
-        exclusion_groups=exclusion_groups,
-    )
-
-
-def _notes(scan: Scan, mapping: BillMapping, usage: pd.DataFrame, readings: pd.DataFrame,
-           day_months: list[str], rows_read: int) -> list[str]:
-    notes = [*scan.notes, *([mapping.dates.note] if mapping.dates.note else []), *mapping.notes]
-    if not rows_read:
-        notes.append("the file has a header but no rows")
-    if len(usage):
-        notes.append(
-            f"{int(usage['rows'].sum())} usage row(s) summed into {len(usage)} reading(s): one per month of usage "
-            f"start{_by_day(day_months)}, account, service, region, usage type, instance type, unit and kept tag "
-            "values, rows that run past their month apart (times UTC)"
-        )
-    for flag, note in mapping.flag_notes.items():
-        flagged = readings["flags"].str.split(";").map(lambda found, flag=flag: flag in found)
-        if flagged.any():
-            notes.append(note.replace("{rows}", str(int(readings.loc[flagged, "row_count"].sum()))))
-    return notes
+    return finish(groups, rejected, source, format_name, mapping, scan.notes, day_months)
 
 
 def _learn_dates(scan: Scan, columns: Columns, mapping: BillMapping) -> dates.DateFormats:

@@ -37,7 +37,10 @@ REJECTED = {  # DuckDB's CSV error type -> why the record is left out
 def rejected_rows(con: duckdb.DuckDBPyConnection, fields: int) -> pd.DataFrame:
     """The records the tolerant scan set aside: file row (line) and reason, by row."""
     try:
-        found = con.execute("SELECT line, error_type, error_message FROM reject_errors ORDER BY line").df()
+        found = con.execute(  # one record can have several errors (one per missing column): counted once
+            "SELECT line, arg_min(error_type, column_idx) AS error_type, arg_min(error_message, column_idx) "
+            "AS error_message FROM reject_errors GROUP BY line ORDER BY line"
+        ).df()
     except duckdb.Error:  # no tolerant scan ran (Parquet, or pieces)
         return pd.DataFrame({"line": [], "reason": []})
     reasons = [

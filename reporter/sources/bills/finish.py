@@ -1,0 +1,74 @@
+"""The bill query's groups as a reader's result: the same steps whichever engine ran the query.
+
+`finish` takes the groups (one per reading and one per reason rows were left out, see
+reporter.sources.bills.query and reporter.engines.portable) and the records a scan set aside,
+and gives the readings, the ledger's exclusion groups and the notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from reporter.errors import InputFormatError
+from reporter.records import ExclusionGroup
+from reporter.sources.base import InputFile, ReadResult
+from reporter.sources.bills import results
+from reporter.sources.bills.sql import BillMapping
+
+
+def finish(groups: pd.DataFrame, rejected: pd.DataFrame, source: InputFile, format_name: str,
+           mapping: BillMapping, notes: Sequence[str], day_months: list[str], path: Path | None = None,
+           renumber: bool = True) -> ReadResult:
+    """Readings, exclusion groups and notes from the query's groups; errors name `path` (the source's).
+
+    `renumber`: the groups' row numbers were counted without the records set aside (`rejected`),
+    as a DuckDB CSV scan counts them, and are put right here."""
+    path = path or source.path
+    if len(rejected) and groups["rows"].sum() == 0:
+        first = rejected.iloc[0]
+        raise InputFormatError(f"no row can be read: {first['reason']}", path, int(first["line"]))
+    if renumber:
+        groups = results.renumbered(groups, [int(line) for line in rejected["line"]])
+    results.check_values(groups, mapping, path)
+    usage = groups[groups["reason"].isna()]
+    negative = usage[usage["quantity"] < 0]
+    usage = usage[~(usage["quantity"] < 0)]
+    excluded = groups[groups["reason"].notna()]
+    exclusion_groups = [
+        ExclusionGroup(str(row.reason), int(row.rows), tuple(int(r) for r in row.examples))
+        for row in excluded.itertuples()
+    ] + results.rejected_groups(rejected) + results.negative_group(negative, mapping)
+    exclusion_groups.sort(key=lambda group: group.example_rows[:1])
+    readings = results.readings(usage, source, format_name)
+    rows_read = int(groups["rows"].sum()) + len(rejected)
+    return ReadResult(
+        readings=readings,
+        rows_read=rows_read,
+        notes=_notes(notes, mapping, usage, readings, day_months, rows_read),
+        exclusion_groups=exclusion_groups,
+    )
+
+
+def _by_day(day_months: list[str]) -> str:
+    return f" (per day in {', '.join(day_months)}, which the reporting period cuts)" if day_months else ""
+
+
+def _notes(scan_notes: Sequence[str], mapping: BillMapping, usage: pd.DataFrame, readings: pd.DataFrame,
+           day_months: list[str], rows_read: int) -> list[str]:
+    notes = [*scan_notes, *([mapping.dates.note] if mapping.dates.note else []), *mapping.notes]
+    if not rows_read:
+        notes.append("the file has a header but no rows")
+    if len(usage):
+        notes.append(
+            f"{int(usage['rows'].sum())} usage row(s) summed into {len(usage)} reading(s): one per month of usage "
+            f"start{_by_day(day_months)}, account, service, region, usage type, instance type, unit and kept tag "
+            "values, rows that run past their month apart (times UTC)"
+        )
+    for flag, note in mapping.flag_notes.items():
+        flagged = readings["flags"].str.split(";").map(lambda found, flag=flag: flag in found)
+        if flagged.any():
+            notes.append(note.replace("{rows}", str(int(readings.loc[flagged, "row_count"].sum()))))
+    return notes
