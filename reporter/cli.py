@@ -405,3 +405,14 @@ def formats() -> None:
 
     for name, reader in sorted(READERS.items()):
         click.echo(f"{name:15} {reader.label}")
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@_friendly
+def template(out: Path) -> None:
+    """Write the manual-entry workbook (OUT.xlsx) to fill in and give as an input."""
+    from reporter.workbook.template import write_template
+
+    write_template(out)
+    click.echo(f"wrote {out}")
