@@ -194,7 +194,7 @@ def _report(config: ReportConfig, config_path: Path | None, strict: bool = False
     if strict:
         _check_strict(result)
     store = HistoryStore.existing(_store_url(config, config_path))
-    return build_report(result, history_view(store, result.period, config.baseline))
+    return build_report(result, history_view(store, result.period, result.config.baseline))
 
 
 def _store_url(config: ReportConfig, config_path: Path | None) -> str:

@@ -197,5 +197,6 @@ SHEETS: tuple[Sheet, ...] = (
 )
 BY_NAME = {sheet.name: sheet for sheet in SHEETS}
 INSTRUCTIONS = "Instructions"
+EXAMPLE_ROW = 2  # the sheet row of the template's example (row 1 is the header)
 # The workbook says what it is in its document properties (and has these sheets).
 TITLE = "reporter manual-entry workbook"

@@ -19,7 +19,7 @@ from reporter.workbook import schema
 from reporter.workbook.schema import Column, Sheet
 
 DATA_ROWS = 1000  # rows below the header that carry the validation and formats
-EXAMPLE_ROW = 2  # the sheet row of the example (1-based)
+EXAMPLE_ROW = schema.EXAMPLE_ROW
 FIRST_DAY, LAST_DAY = date(schema.YEARS[0], 1, 1), date(schema.YEARS[1], 12, 31)
 
 

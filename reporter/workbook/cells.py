@@ -1,0 +1,190 @@
+"""Reading .xlsx cells a row at a time (openpyxl in read-only mode), and typed values from them.
+
+Formulas are read as the values Excel cached when it saved the file; a formula with no cached
+value (written by a program that does not calculate) is an error naming its cell, and so is a
+cell holding an Excel error (#DIV/0!, #N/A …). Messages name cells as Excel does: `Sheet!D7`.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+from reporter.errors import InputFormatError
+
+UNCACHED = "uncached"
+
+
+class _CachedValues(WorkSheetParser):
+    """openpyxl's sheet parser, reading cached values and marking formulas that have none."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["data_type"] = UNCACHED
+        return cell
+
+
+@contextmanager
+def opened(path: Path, shown: Path | str) -> Iterator[Workbook]:
+    """The workbook in read-only mode, closed afterwards; an InputFormatError if it is not one."""
+    try:
+        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
+        raise InputFormatError(f"cannot read the workbook ({exc})", path=shown) from None
+    try:
+        yield book
+    finally:
+        book.close()
+
+
+def cell_name(sheet: str, row: int, column: int) -> str:
+    """`Sheet!D7` (1-based row and column); a sheet name with spaces is quoted as Excel does."""
+    quoted = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{quoted}!{get_column_letter(column)}{row}"
+
+
+def rows(book: Workbook, sheet: str, shown: Path | str) -> Iterator[tuple[int, list[Any]]]:
+    """(sheet row number, the row's values) for every row the sheet stores, one at a time.
+
+    A row's list is as long as its last stored cell; values are Python values (str, int, float,
+    bool, datetime). An uncached formula or an error value is an InputFormatError naming the cell.
+    """
+    ws = book[sheet]
+    with ws._get_source() as source:  # the sheet's XML, streamed
+        parser = _CachedValues(
+            source, ws._shared_strings, data_only=True, epoch=book.epoch,
+            date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+        )
+        for number, cells in parser.parse():
+            values: list[Any] = []
+            for cell in cells:
+                while len(values) < cell["column"] - 1:
+                    values.append(None)
+                values.append(_value(cell, sheet, shown))
+            yield number, values
+
+
+def _value(cell: dict[str, Any], sheet: str, shown: Path | str) -> Any:
+    kind, value = cell["data_type"], cell["value"]
+    if kind == UNCACHED:
+        where = cell_name(sheet, cell["row"], cell["column"])
+        raise InputFormatError(
+            f"{where}: the formula has no saved value (open the file in Excel or LibreOffice and save it)",
+            path=shown,
+        )
+    if kind == "e":
+        where = cell_name(sheet, cell["row"], cell["column"])
+        raise InputFormatError(f"{where}: the cell holds the error {value}", path=shown)
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def empty(values: list[Any]) -> bool:
+    return all(value is None for value in values)
+
+
+# --------------------------------------------------------------------------------------------
+# typed values; each raises ValueError with the message that follows the cell's name
+
+_NUMBER_TEXT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?([eE][+-]?\d+)?|[+-]?\.\d+([eE][+-]?\d+)?")
+
+
+def number(value: Any) -> float:
+    """A number, or a number stored as text ('1,234.5', ' 12 '); never a bool."""
+    if isinstance(value, bool | datetime | date | time):
+        raise ValueError(f"{_shown(value)} is not a number")
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str) and _NUMBER_TEXT.fullmatch(value.strip()):
+        result = float(value.strip().replace(",", ""))
+    else:
+        raise ValueError(f"{_shown(value)} is not a number")
+    if result != result or result in (float("inf"), float("-inf")):
+        raise ValueError(f"{_shown(value)} is not a finite number")
+    return result
+
+
+def whole(value: Any) -> int:
+    result = number(value)
+    if result != int(result):
+        raise ValueError(f"{_shown(value)} is not a whole number")
+    return int(result)
+
+
+def day(value: Any) -> date:
+    """A date cell, or text YYYY-MM-DD; a date with a time of day other than midnight is refused."""
+    if isinstance(value, datetime):
+        if value.time() != time(0):
+            raise ValueError(f"{_shown(value)} is a date and time, not a date")
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"{_shown(value)} is not a date (YYYY-MM-DD)")
+
+
+def month(value: Any) -> str:
+    """YYYY-MM as text, or a date on the first of a month (Excel turns typed '2026-10' into one)."""
+    if isinstance(value, datetime | date):
+        first = value.date() if isinstance(value, datetime) else value
+        if first.day == 1 and (not isinstance(value, datetime) or value.time() == time(0)):
+            return f"{first:%Y-%m}"
+        raise ValueError(f"{_shown(value)} is not a month (YYYY-MM)")
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
+        return value
+    raise ValueError(f"{_shown(value)} is not a month (YYYY-MM)")
+
+
+def text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        raise ValueError(f"{_shown(value)} is a date, not text")
+    return str(value)
+
+
+def yes_no(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in ("yes", "y", "true", "1"):
+        return True
+    if lowered in ("no", "n", "false", "0"):
+        return False
+    raise ValueError(f"{_shown(value)} is not yes or no")
+
+
+def choice(value: Any, choices: tuple[str, ...]) -> str:
+    given = text(value)
+    for option in choices:
+        if given.lower() == option.lower():
+            return option
+    raise ValueError(f"{_shown(value)} is not one of {', '.join(choices)}")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, datetime) and value.time() == time(0):
+        return f"'{value:%Y-%m-%d}'"
+    if isinstance(value, datetime):
+        return f"'{value:%Y-%m-%d %H:%M:%S}'"
+    if isinstance(value, str):
+        return repr(value)
+    return f"'{value}'"
+
