@@ -144,6 +144,11 @@ def unrecognised_kind(path: Path, head: bytes) -> str | None:
         return f"a Parquet file whose columns ({shown}) match no known format"
     if head.startswith(GZIP_MAGIC):
         return "a gzip-compressed file whose content matches no known format"
+    if head.startswith(b"PK\x03\x04"):
+        return (
+            "an Excel workbook whose sheet matches no known format (if the data is on another sheet, "
+            'name it with sheet = "…" in the input\'s entry)'
+        )
     return None
 
 

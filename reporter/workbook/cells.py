@@ -8,7 +8,6 @@ cell holding an Excel error (#DIV/0!, #N/A …). Messages name cells as Excel do
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -38,14 +37,18 @@ class _CachedValues(WorkSheetParser):
 @contextmanager
 def opened(path: Path, shown: Path | str) -> Iterator[Workbook]:
     """The workbook in read-only mode, closed afterwards; an InputFormatError if it is not one."""
+    handle = path.open("rb")  # a file object: openpyxl then reads any file name (an upload's, a .csv)
     try:
-        book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise InputFormatError(f"cannot read the workbook ({exc})", path=shown) from None
+        book = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # any failure of the workbook library is the file's problem
+        handle.close()
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputFormatError(f"cannot read the workbook ({detail})", path=shown) from None
     try:
         yield book
     finally:
         book.close()
+        handle.close()
 
 
 def cell_name(sheet: str, row: int, column: int) -> str:

@@ -9,8 +9,9 @@ reads, with the same detection, mapping and ledger.
 * Cells: Excel dates are written as ISO dates and times; numbers in full precision (numbers stored
   as text pass through as text, which every reader parses); formulas as their cached values (an
   uncached formula or an error value is an error naming the cell).
-* Empty rows (a sheet's trailing empty rows, blank rows between records) are not written; every
-  row number the reader reports is mapped back to the sheet's own row (`SheetRows`).
+* A sheet's trailing empty rows are not read. An empty row between filled ones is written as a row
+  of empty fields, which the reader counts and excludes as it does in a CSV. Every row number the
+  reader reports is mapped back to the sheet's own row (`SheetRows`).
 
 openpyxl reads the sheet in read-only mode, streaming its XML: memory does not grow with rows.
 """
@@ -62,9 +63,15 @@ def convert(path: Path, sheet: str | None, folder: Path, shown: Path | str) -> C
         writer.writerow(header)
         sheet_rows.append(header_row)
         width = len(header)
+        blank: list[int] = []  # empty rows since the last filled one: written only if a filled row follows
         for number, values in stream:
             if cells.empty(values):
+                blank.append(number)
                 continue
+            for empty_row in blank:
+                writer.writerow([""] * width)
+                sheet_rows.append(empty_row)
+            blank.clear()
             writer.writerow([_text(v) for v in values[:width]] + [""] * (width - len(values)) + _beyond(values, width))
             sheet_rows.append(number)
     note = f"read from sheet '{name}' of the workbook, header in row {header_row}"
