@@ -1,4 +1,4 @@
-"""Writes the workbooks of this folder (run from the project root: `python tests/bad_inputs/sheets/make_cases.py`).
+"""Writes the workbooks of tests/bad_inputs/sheets (from the project root: `python scripts/make_bad_sheets.py`).
 
 Every case is synthetic. The password-protected workbook needs the `msoffcrypto-tool` package, which
 the project does not depend on: without it, that one file is left as it is.
@@ -18,7 +18,7 @@ import openpyxl
 
 from reporter.workbook.template import write_template
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "tests" / "bad_inputs" / "sheets"
 ELECTRICITY = ["Berlin GPU room", "DE", "2026-10", None, None, 1000, "M-1", "own", 1.5, "invoice 1"]
 
 
