@@ -63,15 +63,14 @@ def convert(path: Path, sheet: str | None, folder: Path, shown: Path | str) -> C
         writer.writerow(header)
         sheet_rows.append(header_row)
         width = len(header)
-        blank: list[int] = []  # empty rows since the last filled one: written only if a filled row follows
+        last = header_row  # the last row written: empty rows since are written only if a filled row follows
         for number, values in stream:
             if cells.empty(values):
-                blank.append(number)
                 continue
-            for empty_row in blank:
+            for empty_row in range(last + 1, number):  # stored empty, or not stored at all
                 writer.writerow([""] * width)
                 sheet_rows.append(empty_row)
-            blank.clear()
+            last = number
             writer.writerow([_text(v) for v in values[:width]] + [""] * (width - len(values)) + _beyond(values, width))
             sheet_rows.append(number)
     note = f"read from sheet '{name}' of the workbook, header in row {header_row}"
