@@ -97,7 +97,7 @@ POWER_LOG = [
     [0, "2026/10/01 00:00:00.000", "NVIDIA H100", 100],
     [0, "2026/10/01 00:01:00.000", "NVIDIA H100", "200"],  # a number stored as text
     None,  # a blank row between records
-    [0, "2026/10/01 00:02:00.000", "NVIDIA H100", "300 W"],
+    [0, datetime(2026, 10, 1, 0, 2), "NVIDIA H100", "300 W"],  # a time Excel turned into a date cell
 ]
 
 
