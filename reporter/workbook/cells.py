@@ -1,4 +1,4 @@
-"""Reading .xlsx cells a row at a time (openpyxl in read-only mode), and typed values from them.
+"""Reading .xlsx cells a row at a time (openpyxl's read-only reader), and typed values from them.
 
 Formulas are read as the values Excel cached when it saved the file; a formula with no cached
 value (written by a program that does not calculate) is an error naming its cell, and so is a
@@ -8,24 +8,27 @@ cell holding an Excel error (#DIV/0!, #N/A …). Messages name cells as Excel do
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+from openpyxl.worksheet._reader import FORMULA_TAG, ROW_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
-from openpyxl.xml.functions import SubElement
+from openpyxl.xml.functions import SubElement, iterparse
 
 from reporter.errors import InputFormatError
 
 UNCACHED = "uncached"
 
 
+_SHEET_DATA = f"{{{SHEET_MAIN_NS}}}sheetData"
 _INLINE = f"{{{SHEET_MAIN_NS}}}is"
 _TEXT = f"{{{SHEET_MAIN_NS}}}t"
 _RUN = f"{{{SHEET_MAIN_NS}}}r"
@@ -34,8 +37,32 @@ _RUN = f"{{{SHEET_MAIN_NS}}}r"
 class _CachedValues(WorkSheetParser):
     """openpyxl's sheet parser, reading cached values and marking formulas that have none.
 
-    An inline string (as programs other than Excel write text) is read as plain text, without
-    building openpyxl's rich-text objects: many times faster on a big sheet."""
+    Memory stays flat: each row's element is removed from the tree once read (openpyxl's own
+    parser empties it but keeps it, and keeps every row's attributes), and parsing stops at the
+    end of the cells. An inline string (as programs other than Excel write text) is read as plain
+    text, without building openpyxl's rich-text objects: many times faster on a big sheet."""
+
+    def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+        cells_element = None
+        for event, element in iterparse(self.source, events=("start", "end")):
+            if event == "start":
+                if element.tag == _SHEET_DATA:
+                    cells_element = element
+                continue
+            if element.tag == ROW_TAG:
+                row = self.parse_row(element)
+                element.clear()
+                if cells_element is not None:
+                    cells_element.remove(element)
+                yield row
+            elif element.tag == _SHEET_DATA:
+                return
+
+    def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+        number = row.get("r")
+        self.row_counter: int = int(float(number)) if number else self.row_counter + 1
+        self.col_counter = 0
+        return self.row_counter, [self.parse_cell(cell) for cell in row]
 
     def parse_cell(self, element: Any) -> dict[str, Any]:
         if element.get("t") == "inlineStr":
@@ -52,20 +79,47 @@ class _CachedValues(WorkSheetParser):
         return cell
 
 
+@dataclass
+class Book:
+    """An opened workbook: its sheets' parts and what reading their cells needs (from openpyxl's reader)."""
+
+    archive: zipfile.ZipFile
+    parts: dict[str, str]  # sheet name -> its part in the archive
+    shared_strings: list[Any]
+    epoch: Any
+    date_formats: set[int]
+    timedelta_formats: set[int]
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.parts)
+
+
 @contextmanager
-def opened(path: Path, shown: Path | str) -> Iterator[Workbook]:
-    """The workbook in read-only mode, closed afterwards; an InputFormatError if it is not one."""
+def opened(path: Path, shown: Path | str) -> Iterator[Book]:
+    """The workbook, read as openpyxl's read-only mode does but without its pass over every sheet
+    at opening (openpyxl reads a sheet to its end when the sheet does not state its size first);
+    an InputFormatError if it is not a workbook."""
     handle = path.open("rb")  # a file object: openpyxl then reads any file name (an upload's, a .csv)
     try:
-        book = load_workbook(handle, read_only=True, data_only=True, keep_links=False)
+        reader = ExcelReader(handle, read_only=True, data_only=True, keep_links=False)
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        parts = {
+            sheet.name: rel.target for sheet, rel in reader.parser.find_sheets()
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type
+        }
     except Exception as exc:  # any failure of the workbook library is the file's problem
         handle.close()
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputFormatError(f"cannot read the workbook ({detail})", path=shown) from None
+    wb = reader.wb
     try:
-        yield book
+        yield Book(reader.archive, parts, reader.shared_strings, wb.epoch, wb._date_formats, wb._timedelta_formats)
     finally:
-        book.close()
+        reader.archive.close()
         handle.close()
 
 
@@ -75,17 +129,16 @@ def cell_name(sheet: str, row: int, column: int) -> str:
     return f"{quoted}!{get_column_letter(column)}{row}"
 
 
-def rows(book: Workbook, sheet: str, shown: Path | str) -> Iterator[tuple[int, list[Any]]]:
+def rows(book: Book, sheet: str, shown: Path | str) -> Iterator[tuple[int, list[Any]]]:
     """(sheet row number, the row's values) for every row the sheet stores, one at a time.
 
     A row's list is as long as its last stored cell; values are Python values (str, int, float,
     bool, datetime). An uncached formula or an error value is an InputFormatError naming the cell.
     """
-    ws = book[sheet]
-    with ws._get_source() as source:  # the sheet's XML, streamed
+    with book.archive.open(book.parts[sheet]) as source:  # the sheet's XML, streamed
         parser = _CachedValues(
-            source, ws._shared_strings, data_only=True, epoch=book.epoch,
-            date_formats=book._date_formats, timedelta_formats=book._timedelta_formats,
+            source, book.shared_strings, data_only=True, epoch=book.epoch,
+            date_formats=book.date_formats, timedelta_formats=book.timedelta_formats,
         )
         for number, cells in parser.parse():
             values: list[Any] = []
