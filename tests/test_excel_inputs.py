@@ -151,3 +151,12 @@ def test_merged_header_cells_and_excel_values_are_written_for_the_reader(tmp_pat
         "2026-10-01 12:30:00,7,,false",
     ]
     assert list(converted.sheet_rows) == [1, 2, 3]
+
+
+def test_an_xls_workbook_is_refused_saying_what_to_do(tmp_path: Path) -> None:
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1024))
+    with pytest.raises(InputError) as error:
+        run_inputs([str(tmp_path / "old.xls")], period="2026-10")
+    assert str(error.value).endswith(
+        "old.xls: this is an Excel 97-2003 workbook (.xls) or another Office file; save it as .xlsx or CSV"
+    )
