@@ -68,6 +68,11 @@ def _config(
     data: dict[str, Any] = {"base_dir": str(Path.cwd())}
     if not inputs:
         raise click.UsageError("give input files or --config")
+    if org is None or period is None:  # a manual-entry workbook's Organisation sheet may give them
+        from reporter.workbook.settings import identity_of
+
+        org, period = identity_of([Path(p) for p in inputs], org, period)
+        overrides.update(org=org, period=period)
     if org is None or period is None:
         raise click.UsageError("without --config, --org and --period are required")
     return build_config(data, overrides, origin="command line")

@@ -212,3 +212,17 @@ def test_a_bad_cell_on_a_sheet_whose_name_has_a_space_is_named_as_excel_does(tmp
     with pytest.raises(InputError) as error:
         run_inputs([str(tmp_path / "f.xlsx")], period="2026-10")
     assert str(error.value).endswith("f.xlsx: 'Compute usage'!G2: 'lots' is not a number")
+
+
+def test_a_run_without_a_configuration_takes_the_organisation_sheet(tmp_path: Path, monkeypatch: Any) -> None:
+    sheets = {"Electricity": ELECTRICITY[:1], "Organisation": [["Beta Labs", None, "2026-10"]]}
+    fill(tmp_path / "beta.xlsx", sheets)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["report", "beta.xlsx", "--out", "out", "--quiet"])
+    assert result.exit_code == 0, result.output
+    # The one Electricity row: 1000 kWh of IT equipment × PUE 1.5.
+    assert "Beta Labs 2026-10: 1.50 MWh" in result.output
+    assert (tmp_path / "out" / "beta-labs-2026-10.json").is_file()
+    # What the command line gives wins.
+    named = CliRunner().invoke(main, ["report", "beta.xlsx", "--out", "out", "--org", "Gamma", "--quiet"])
+    assert "Gamma 2026-10: 1.50 MWh" in named.output

@@ -7,8 +7,8 @@ the configuration's; a value given in both places is a ConfigError naming both:
 * an instrument with the same certificate_id, a credit with the same registry_id, a target with
   the same name, a supplier or residual-mix rate for the same region, a [baseline] in both;
 * the organisation's name or slug, or the period, when they differ from the configuration file's
-  (a run from the command line takes the command line's organisation and period; the workbook's
-  are then noted, not used);
+  (a run without a configuration file takes them from the command line, and from the workbook's
+  Organisation sheet only where the command line gives none: `identity_of`);
 * a whole-site Electricity meter (no PUE) while the configuration sets [facility] pue, which would
   be applied on top of a figure that already holds the facility's overhead.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -202,3 +203,21 @@ def _lenient(normalise: Callable[[str], str]) -> Callable[[str], str]:
             return region.strip().upper()
 
     return key
+
+
+def identity_of(paths: list[Path], org: str | None, period: str | None) -> tuple[str | None, str | None]:
+    """The organisation and period from the first manual-entry workbook among `paths` that gives
+    them, where the command line does not (a run without a configuration file)."""
+    from reporter.workbook.filled import read_filled
+    from reporter.workbook.kind import is_manual_workbook
+
+    for path in paths:
+        if (org is not None and period is not None) or not path.is_file() or not is_manual_workbook(path):
+            continue
+        found = settings_of(read_filled(path, path.name), path.name)
+        if found.organization is not None and org is None:
+            org = found.organization.value.name
+        if found.period is not None and period is None:
+            given = found.period.value
+            period = given.month or f"{given.start}..{given.end}"
+    return org, period
