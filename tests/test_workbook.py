@@ -110,6 +110,8 @@ def test_a_filled_workbook_round_trips_every_sheet(filled: Path) -> None:
     gpu = items.loc[("estimated", 2)]
     assert gpu["energy_it_kwh"] == pytest.approx(38.0) and gpu["energy_kwh"] == pytest.approx(42.18)
     assert (gpu["team"], gpu["project"], gpu["model"]) == ("research", "llm", "acme-7b")
+    assert gpu["hardware"] == "100 GPU-hours of H100; inv 9"  # the source document stays with the line item
+    assert berlin["hardware"] == "Berlin GPU room (own), meter M-1; invoice 1"
     assert items.loc[("estimated", 3)]["estimate_status"] == "estimated"
     other = items.loc[("estimated", 4)]
     assert other["estimate_status"] == "unsupported" and other["energy_kwh"] == 0.0

@@ -143,6 +143,7 @@ def _compute(record: Record, source: InputFile) -> dict[str, object]:
         service_name=service,
         usage_type=usage_type,
         instance_type=values["type"] if values["unit"] == "instance-hours" else None,
+        hardware=f"{values['hours']:g} {values['unit']} of {values['type']}; {values['source_document']}",
         consumed_quantity=values["hours"],
         consumed_unit=unit,
     )
