@@ -86,6 +86,8 @@ def _instructions(ws: Worksheet, formats: dict[str, Format]) -> None:
     ws.set_column(2, 3, 12)
     ws.set_column(4, 4, 40)
     ws.set_column(5, 5, 90)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
 
 
 def _kind_text(column: Column) -> str:
@@ -105,6 +107,8 @@ def _sheet(ws: Worksheet, sheet: Sheet, formats: dict[str, Format]) -> None:
         _validate(ws, index, column, 1 if sheet.single_row else DATA_ROWS)
         _example(ws, index, column, formats)
     ws.freeze_panes(1, 0)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # printed: all columns on one page wide
 
 
 def _example(ws: Worksheet, index: int, column: Column, formats: dict[str, Format]) -> None:
