@@ -17,7 +17,7 @@ import click
 
 from reporter import __version__
 from reporter.config import OUTPUT_FORMATS, ReportConfig, build_config, load_config, parse_period
-from reporter.errors import ReporterError
+from reporter.errors import ConfigError, ReporterError
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INPUT = 2
@@ -157,6 +157,18 @@ def _inputs_options(func: F) -> F:
     help="Write only these outputs (repeatable). Default: pdf, xlsx and json. The lineage file "
     "(every line item) is written with any of them.",
 )
+@click.option(
+    "--xbrl",
+    is_flag=True,
+    help="Also write inline XBRL (XHTML) of the filing datapoints; needs [organization] lei.",
+)
+@click.option(
+    "--framework",
+    "frameworks",
+    multiple=True,
+    type=click.Choice(["esrs", "vsme"]),
+    help="With --xbrl: ESRS E1 (esrs, the default) or VSME B3/C3 (vsme); repeatable.",
+)
 @_json_line_items_option
 @_db_option
 @_strict_option
@@ -169,6 +181,8 @@ def report(
     period: str | None,
     out: str | None,
     only: tuple[str, ...],
+    xbrl: bool,
+    frameworks: tuple[str, ...],
     json_line_items: bool,
     templates: str | None,
     db: str | None,
@@ -182,8 +196,14 @@ def report(
     from reporter.render import write_outputs
 
     config = _config(config_path, inputs, org, period, out, fmt, db, json_line_items, templates)
-    report = _report(config, config_path, strict)
     formats = list(only) or list(config.output.formats)
+    if frameworks and not xbrl:
+        raise click.UsageError("--framework chooses the inline XBRL document: give it with --xbrl")
+    if xbrl:
+        if config.organization.lei is None:
+            raise ConfigError("--xbrl needs the entity's LEI: give [organization] lei in the configuration")
+        formats += ["xbrl-vsme" if name == "vsme" else "xbrl" for name in dict.fromkeys(frameworks or ("esrs",))]
+    report = _report(config, config_path, strict)
     for path in write_outputs(report, _out_dir(config, config_path, out), formats):
         click.echo(f"wrote {_shown(path)}")
     _summary(report)
@@ -421,3 +441,12 @@ def template(out: Path) -> None:
 
     write_template(out)
     click.echo(f"wrote {out}")
+
+
+def _add_serve() -> None:
+    from reporter.web.command import serve
+
+    main.add_command(serve)
+
+
+_add_serve()

@@ -35,6 +35,12 @@ class _Strict(BaseModel):
 class Organization(_Strict):
     name: str = Field(min_length=1)
     slug: str | None = None
+    lei: str | None = None  # Legal Entity Identifier (ISO 17442), the entity of the inline XBRL filing
+
+    @field_validator("lei")
+    @classmethod
+    def _valid_lei(cls, value: str | None) -> str | None:
+        return None if value is None else checked_lei(value)
 
 
 class PeriodConfig(_Strict):
@@ -201,6 +207,36 @@ class LinkConfig(_Strict):
         return self
 
 
+class EnergyMix(_Strict):
+    """The own-operations energy split by source, in MWh (ESRS E1-5 §37); it must add up to the
+    report's own-operations energy."""
+
+    fossil: float = Field(ge=0, allow_inf_nan=False)
+    nuclear: float = Field(ge=0, allow_inf_nan=False)
+    renewable: float = Field(ge=0, allow_inf_nan=False)
+
+
+class OrganizationFigures(_Strict):
+    """Organisation-level figures the tool does not compute, for complete filings (reporter.filing)."""
+
+    scope1_tco2e: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    # Scope 3 categories other than the report's cloud services, tCO2e by GHG Protocol category
+    # number ("1" is purchased goods and services other than cloud computing).
+    scope3_tco2e: dict[str, float] = Field(default_factory=dict)
+    net_revenue_eur: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    energy_mix_mwh: EnergyMix | None = None
+
+    @field_validator("scope3_tco2e")
+    @classmethod
+    def _categories(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, tco2e in value.items():
+            if key not in {str(n) for n in range(1, 16)}:
+                raise ValueError(f"scope3_tco2e: '{key}' is not a Scope 3 category number (1 to 15)")
+            if not 0 <= tco2e < float("inf"):
+                raise ValueError(f"scope3_tco2e.{key}: {tco2e} is not an amount in tCO2e (>= 0)")
+        return value
+
+
 class History(_Strict):
     url: str | None = None
 
@@ -214,6 +250,7 @@ class Output(_Strict):
 
 class ReportConfig(_Strict):
     organization: Organization
+    organization_figures: OrganizationFigures = Field(default_factory=OrganizationFigures)
     period: PeriodConfig
     inputs: list[InputConfig] = Field(default_factory=list)
     facility: Facility = Field(default_factory=Facility)
@@ -371,6 +408,16 @@ def _checked(period: Period) -> Period:
     if period.end < period.start:
         raise ConfigError(f"period ends ({period.end}) before it starts ({period.start})")
     return period
+
+
+def checked_lei(value: str) -> str:
+    """An ISO 17442 LEI: 20 characters (letters and digits) whose ISO 7064 MOD 97-10 check gives 1."""
+    lei = value.strip().upper()
+    if not re.fullmatch(r"[0-9A-Z]{18}[0-9]{2}", lei):
+        raise ValueError(f"'{value}' is not a LEI (20 letters and digits, the last two digits)")
+    if int("".join(str(int(char, 36)) for char in lei)) % 97 != 1:
+        raise ValueError(f"'{value}' is not a LEI (its check digits do not match)")
+    return lei
 
 
 def slugify(name: str) -> str:

@@ -37,11 +37,13 @@ def run_market_stage(config: ReportConfig, table: FactorTable, allocated: pd.Dat
 
 def market_flags(items: pd.DataFrame, allocated: pd.DataFrame) -> pd.DataFrame:
     """Flag the line items whose market-based figure fell back to a location factor in any month."""
-    frame = items.copy()
     flagged = allocated["flags"].str.contains(FALLBACK_FLAG, regex=False)
     fell_back = allocated.loc[allocated["market_basis"].isin(FALLBACK_BASES) & flagged, "record"].unique()
+    if not len(fell_back):
+        return items
+    frame = items.copy(deep=False)
     new = np.where(frame.index.isin(fell_back), FALLBACK_FLAG, "")
-    frame["flags"] = join_flag_columns(frame["flags"], list(new))
+    frame["flags"] = join_flag_columns(frame["flags"], new)
     return frame
 
 

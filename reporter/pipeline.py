@@ -172,7 +172,7 @@ def _kind(exc: Exception) -> str:
 
 def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame:
     """Show the display path, and fill what the input's options supply."""
-    frame = readings.copy()
+    frame = readings.copy(deep=False)
     frame["source_file"] = planned.display
     options = planned.file.options
     for column in ("team", "project", "model"):

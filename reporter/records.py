@@ -216,7 +216,7 @@ def distinct_rows(columns: list[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
     return combined, np.unique(combined, return_index=True)[1]
 
 
-def join_flag_columns(old: pd.Series, new: pd.Series | list[str | None]) -> pd.Series:
+def join_flag_columns(old: pd.Series, new: pd.Series | np.ndarray | list[str | None]) -> pd.Series:
     """`join_flags` of two columns, row by row, computed once per distinct pair."""
     old_texts = old.astype(object).fillna("").to_numpy()
     new_texts = pd.Series(new, index=old.index, dtype=object).fillna("").to_numpy()
@@ -232,7 +232,7 @@ def frame_from_rows(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 def typed_readings(frame: pd.DataFrame) -> pd.DataFrame:
     """Fill the defaults and give every reading column its type (a frame with READING_COLUMNS)."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     for column, default in READING_DEFAULTS.items():
         frame[column] = frame[column].fillna(default)
     for column, dtype in READING_COLUMNS.items():

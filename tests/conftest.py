@@ -15,6 +15,7 @@ TRACKERS = SAMPLES / "trackers"
 DATA = Path(__file__).resolve().parent / "data"
 # Real input files other projects wrote: read from shared/ beside the project, never copied into it.
 SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
+pytest_plugins = ["tests.filing.fixtures"]  # the filing tests' shared report
 
 
 def make_config(inputs: list[dict[str, Any] | str], period: str = "2026-11", **sections: Any):

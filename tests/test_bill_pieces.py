@@ -224,8 +224,9 @@ def test_a_piece_cut_short_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pieces, "_send", short)
     fallbacks = count_whole_reads(monkeypatch)
     same(whole, read(CUR_SAMPLE, "aws_cur"))
-    # Each scan (the file's check for repeated line item ids, then the aggregation) falls back.
-    assert fallbacks == ["whole", "whole"]
+    # The aggregation falls back (the check for repeated line item ids reads the file on every
+    # thread, not in pieces).
+    assert fallbacks == ["whole"]
 
 
 def test_pieces_without_sendfile_copy_by_read_and_write(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,3 +262,32 @@ def test_a_file_repeated_after_itself_counts_each_line_item_once_across_pieces(
     (group,) = result.exclusion_groups
     assert group.reason.startswith("repeated line item id") and group.rows == 200
     assert group.example_rows == (202, 203, 204, 205, 206)  # the first repeats, in the second half
+
+
+def test_a_bill_that_outgrows_the_first_memory_limit_is_read_again_with_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    whole = read(CUR_SAMPLE, "aws_cur")
+    tried: list[str] = []
+    run_within = bills._run_within
+
+    def within(scan: object, query: object, limit: str) -> object:
+        tried.append(limit)
+        if len(tried) == 1:
+            raise bills.duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+        return run_within(scan, query, limit)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bills, "memory_limits", lambda: ["1024MB", "4096MB"])
+    monkeypatch.setattr(bills, "_run_within", within)
+    same(whole, read(CUR_SAMPLE, "aws_cur"))
+    assert tried == ["1024MB", "4096MB"]
+
+
+def test_a_bill_that_outgrows_every_memory_limit_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def within(scan: object, query: object, limit: str) -> object:
+        raise bills.duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
+
+    monkeypatch.setattr(bills, "memory_limits", lambda: ["1024MB", "4096MB"])
+    monkeypatch.setattr(bills, "_run_within", within)
+    with pytest.raises(bills.InputError, match=r"needs more memory than DuckDB may use \(4096MB\)"):
+        read(CUR_SAMPLE, "aws_cur")

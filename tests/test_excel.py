@@ -138,6 +138,12 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
         "Summary",
         "Scopes",
         "ESRS E1",
+        "Datapoints",
+        "Filing ESRS E1",
+        "Filing VSME",
+        "Filing GRI",
+        "Filing CDP",
+        "Filing IFRS S2",
         "Monthly",
         "Targets",
         "Pathways",
@@ -154,6 +160,7 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
         "Inputs",
         "Exclusions",
         "Data quality",
+        "Chart data",
     ]
     assert tuple(workbook.sheetnames) == SHEETS
 
@@ -253,6 +260,9 @@ def _assert_no_formulas(workbook: openpyxl.Workbook) -> None:
     assert formulas == []
 
 
+FILING_SHEETS = {"Datapoints", "Filing ESRS E1", "Filing VSME", "Filing GRI", "Filing CDP", "Filing IFRS S2"}
+
+
 def test_numeric_cells_are_numbers(workbook: openpyxl.Workbook) -> None:
     for title, columns in NUMERIC_COLUMNS.items():
         cells = _cells(workbook[title])
@@ -268,9 +278,11 @@ def test_numeric_cells_are_numbers(workbook: openpyxl.Workbook) -> None:
     assert shares[0]["energy_share"].number_format == "0.0%"
     assert _cells(workbook["Line items"])[0]["energy_kwh"].number_format == "#,##0.000"
     for ws in workbook:
+        # The filing sheets' datapoint ids ("7.6" is a CDP question) and paste values are text on purpose.
+        text_columns = {cell.column for cell in ws[1] if cell.value in ("id", "paste_value")}
         for row in ws.iter_rows():
             for cell in row:
-                if isinstance(cell.value, str):
+                if isinstance(cell.value, str) and not (ws.title in FILING_SHEETS and cell.column in text_columns):
                     assert not _looks_numeric(cell.value), f"{ws.title}!{cell.coordinate}"
 
 

@@ -432,6 +432,23 @@ def test_a_gzip_bill_that_leaves_utf8_late_is_an_error_after_reading(tmp_path: P
     )
 
 
+def test_a_big_plain_bill_that_leaves_utf8_late_is_an_error_after_reading(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(content, "TEXT_PREFIX", 4096)  # only the first 4 KiB are checked before reading
+    header, *rows = FOCUS.read_text(encoding="utf-8").splitlines(keepends=True)
+    body = (header + "".join(rows[:200])).encode()
+    assert len(body) > 4096
+    data = body + rows[200].replace('"SunBird"', '"SunBïrd"').encode("cp1252") + "".join(rows[201:]).encode()
+    (tmp_path / "bill.csv").write_bytes(data)
+    where = data.index("ï".encode("cp1252"))
+    # byte and line counted by hand from the file written above: the header is line 1, rows[200] line 202
+    assert error_line(validate(tmp_path, "bill.csv")) == (
+        f"error: bill.csv: not UTF-8 text (byte {where}, line 202); "
+        'name its encoding with encoding = "…" in its [[inputs]] entry'
+    )
+
+
 def test_a_whole_gzip_bill_is_read(tmp_path: Path) -> None:
     (tmp_path / "bill.csv.gz").write_bytes(gzip.compress(FOCUS.read_bytes()))
     result = run_inputs([tmp_path / "bill.csv.gz"], period="2024-09")

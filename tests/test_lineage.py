@@ -57,7 +57,9 @@ def context() -> Report:
 def written(context: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("outputs")
     paths = write_outputs(context, folder, ["json", "xlsx"])
-    assert [p.name for p in paths] == [f"{STEM}.lineage.parquet", f"{STEM}.json", f"{STEM}.xlsx"]
+    assert [p.name for p in paths] == [
+        f"{STEM}.lineage.parquet", f"{STEM}.datapoints.csv", f"{STEM}.json", f"{STEM}.xlsx"
+    ]
     return folder
 
 
@@ -206,7 +208,7 @@ def test_command_line_writes_the_lineage_with_any_output(tmp_path: Path) -> None
     result = runner.invoke(main, [*base, "--out", str(tmp_path / "a"), "--only", "json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == ["acme-ai-2024-09.json", "acme-ai-2024-09.lineage.parquet"]
+    assert names == ["acme-ai-2024-09.datapoints.csv", "acme-ai-2024-09.json", "acme-ai-2024-09.lineage.parquet"]
     assert "lineage.parquet" in result.output
     result = runner.invoke(main, [*base, "--out", str(tmp_path / "b"), "--only", "lineage"], catch_exceptions=False)
     assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["acme-ai-2024-09.lineage.parquet"]

@@ -292,7 +292,7 @@ def test_an_organization_name_becomes_a_safe_slug(tmp_path: Path, name: str, ste
     result = invoke(work, "report", "--org", name, "--period", "2026-11", "--only", "json", "emissions.csv")
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (work / "out").iterdir())
-    assert written == [f"{stem}-2026-11.json", f"{stem}-2026-11.lineage.parquet"]
+    assert written == [f"{stem}-2026-11.datapoints.csv", f"{stem}-2026-11.json", f"{stem}-2026-11.lineage.parquet"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
 
 
@@ -337,15 +337,15 @@ def test_infinite_and_huge_figures_render_everywhere(context: Report, tmp_path: 
     report = dataclasses.replace(context, totals=totals, by_month=by_month)
     paths = write_outputs(report, tmp_path, ["json", "xlsx", "pdf"])
     document = json.loads(
-        (tmp_path / paths[1].name).read_text(encoding="utf-8"),
+        (tmp_path / paths[2].name).read_text(encoding="utf-8"),  # after the lineage and datapoint files
         parse_constant=lambda name: pytest.fail(f"JSON holds {name}"),
     )
     assert document["totals"]["energy_kwh"] is None and document["totals"]["location_based_tco2e"] == 1e308
     assert "totals.energy_kwh" in document["non_finite_values"]["paths"]
-    book = openpyxl.load_workbook(paths[2])
+    book = openpyxl.load_workbook(paths[3])
     summary = [cell.value for row in book["Summary"].iter_rows() for cell in row]
     assert "∞" in summary and 1e308 in summary  # the infinite total said in text, the huge one kept
-    text = "".join(page.extract_text() for page in PdfReader(paths[3]).pages)
+    text = "".join(page.extract_text() for page in PdfReader(paths[4]).pages)
     assert "∞" in text and "10³⁰⁸" in text
 
 

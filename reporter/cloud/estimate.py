@@ -240,7 +240,7 @@ def _assemble_columns(usage: pd.DataFrame, arrays: dict[str, np.ndarray], quanti
         "estimate_status": arrays["status"],
         "model_flags": _flag_texts(arrays["flags"], guarded, negative),
     }
-    out = usage.copy()
+    out = usage.copy(deep=False)
     for name, values in columns.items():
         out[name] = pd.Series(values, index=usage.index, dtype="float64" if _numeric(name) else "object")
     if mode == "ccf":
@@ -273,7 +273,7 @@ def _assemble(usage: pd.DataFrame, results: list[Estimate], mode: str) -> pd.Dat
     for est, quantity in zip(results, quantities, strict=True):
         _add_row(columns, est, quantity)
         ccf_extra.append(_finite(est.ccf_embodied_kwh))
-    out = usage.copy()
+    out = usage.copy(deep=False)
     for name, values in columns.items():
         out[name] = pd.Series(values, index=usage.index, dtype="float64" if _numeric(name) else "object")
     if mode == "ccf":

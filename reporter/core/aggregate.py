@@ -59,9 +59,12 @@ def by_month(allocated: pd.DataFrame, months: list[str]) -> pd.DataFrame:
 
 def by_dimension(allocated: pd.DataFrame, column: str) -> pd.DataFrame:
     """Totals per value of `column`, largest emissions first; missing values grouped together."""
-    keys = allocated[column].astype(object).where(allocated[column].notna(), UNASSIGNED)
-    grouped = allocated.assign(**{column: keys}).groupby(column)[summed(allocated)].sum()
-    grouped = grouped.sort_values(["location_based_co2e_kg", "energy_kwh"], ascending=False)
+    grouped = allocated.groupby(allocated[column], dropna=False, sort=False)[summed(allocated)].sum()
+    keys = grouped.index.astype(object)
+    grouped.index = keys.where(pd.notna(keys), UNASSIGNED)
+    if grouped.index.has_duplicates:  # a value written as the placeholder itself
+        grouped = grouped.groupby(level=0, sort=False).sum()
+    grouped = grouped.sort_index().sort_values(["location_based_co2e_kg", "energy_kwh"], ascending=False)
     return grouped.rename_axis("key").reset_index()
 
 

@@ -21,7 +21,7 @@ SCOPE3_CLOUD = Scope.SCOPE3_CLOUD.value
 
 
 def assign_scope(items: pd.DataFrame) -> pd.DataFrame:
-    frame = items.copy()
+    frame = items.copy(deep=False)
     on_cloud = (frame["cloud_provider"].notna() | (frame["method"] == Method.ESTIMATED.value)).to_numpy(dtype=bool)
     frame["scope"] = np.where(on_cloud, SCOPE3_CLOUD, SCOPE2).astype(object)
     return frame
@@ -29,7 +29,7 @@ def assign_scope(items: pd.DataFrame) -> pd.DataFrame:
 
 def tag_columns(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """One `tag:<key>` column per tag key (each distinct tags JSON is parsed once)."""
-    frame = items.copy()
+    frame = items.copy(deep=False)
     codes, uniques = pd.factorize(frame["tags"].astype(object), use_na_sentinel=True)
     parsed = [json.loads(t) if isinstance(t, str) and t else {} for t in uniques.tolist()] + [{}]
     for key in dict.fromkeys(keys):
@@ -41,7 +41,7 @@ def tag_columns(items: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def owners_from_tags(items: pd.DataFrame, tag_for: dict[str, str]) -> pd.DataFrame:
     """Fill team/project/model from the `tag:<key>` columns where the item has none (column → tag key)."""
-    frame = items.copy()
+    frame = items.copy(deep=False)
     for column, key in tag_for.items():
         frame[column] = frame[column].where(frame[column].notna(), frame[f"tag:{key}"])
     return frame

@@ -76,7 +76,7 @@ def attach_emissions(records: pd.DataFrame, table: FactorTable, fallback_key: st
 
     Each distinct location is resolved once; the results are joined back column by column.
     """
-    frame = records.copy()
+    frame = records.copy(deep=False)
     keys = frame[LOCATION_COLUMNS].astype(object).where(frame[LOCATION_COLUMNS].notna(), None)
     codes, first = distinct_rows([keys[column] for column in LOCATION_COLUMNS])
     resolutions = []

@@ -20,7 +20,7 @@ PUE_BASIS_ASSUMED = "tracker's default, assumed (not recorded)"
 
 def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFrame:
     """Add energy_it_kwh, pue, pue_basis and energy_kwh (facility energy, used in totals)."""
-    frame = readings.copy()
+    frame = readings.copy(deep=False)
     frame["energy_it_kwh"] = frame["energy_reported_kwh"] / frame["tracker_pue"]
     if facility_pue is None:
         frame["pue"] = frame["tracker_pue"].astype("float64")

@@ -59,7 +59,7 @@ class LinkUse:
 
 def link_runs(items: pd.DataFrame, links: list[Link]) -> tuple[pd.DataFrame, tuple[LinkUse, ...]]:
     """Apply every link; return the items and one LinkUse per link and month."""
-    frame = items.copy()
+    frame = items.copy(deep=False)
     if not links:
         return frame, ()
     month = frame["start_time"].dt.strftime("%Y-%m")

@@ -82,9 +82,9 @@ def market_based(
 ) -> MarketResult:
     """Add market_key, covered_kwh, market_basis, market_factor_g_per_kwh and market_based_co2e_kg
     (with _low/_high) to each (line item, month) row; list every instrument with its use."""
-    frame = allocated.copy()
+    frame = allocated.copy(deep=False)
     scope2 = (frame["scope"] == SCOPE2).to_numpy(dtype=bool)
-    year = frame["month"].astype(str).str[:4].astype(int).to_numpy()
+    year = _years(frame["month"])
     named = {i.region for i in instruments} | set(supplier_g_per_kwh) | set(residual_g_per_kwh)
     frame["market_key"] = _market_keys(frame, named)
     covered, uses = _cover(frame, scope2, year, instruments)
@@ -102,9 +102,15 @@ def market_based(
     # by construction (the report says so once): line items are flagged only once some is given.
     configured = bool(instruments or supplier_g_per_kwh or residual_g_per_kwh)
     flagged = np.isin(basis, FALLBACK_BASES) & configured
-    if "flags" in frame:
-        frame["flags"] = join_flag_columns(frame["flags"], list(np.where(flagged, FALLBACK_FLAG, "")))
+    if "flags" in frame and flagged.any():
+        frame["flags"] = join_flag_columns(frame["flags"], np.where(flagged, FALLBACK_FLAG, ""))
     return MarketResult(frame, tuple(uses))
+
+
+def _years(months: pd.Series) -> np.ndarray:
+    """The year of each row's month ('YYYY-MM' or a date), read once per distinct month."""
+    codes, distinct = pd.factorize(months)
+    return np.array([int(str(month)[:4]) for month in distinct], dtype="int64")[codes]
 
 
 def _market_keys(frame: pd.DataFrame, named: set[str]) -> np.ndarray:

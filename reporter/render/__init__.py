@@ -2,7 +2,8 @@
 
 OUTPUTS is the registry of formats: each names its file ending and the function that writes it.
 Every report that writes any output also writes its lineage file (`<stem>.lineage.parquet`,
-every line item with its provenance), which the JSON, the workbook and the PDF refer to.
+every line item with its provenance), which the JSON, the workbook and the PDF refer to, and its
+datapoint file (`<stem>.datapoints.csv`, reporter.filing).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from reporter import progress
 from reporter.errors import RenderError
+from reporter.filing.datapoints import check_filing
 from reporter.report import Report
 
 Renderer = Callable[[Report, Path], Path]
@@ -38,8 +40,12 @@ class Output:
 
 
 LINEAGE = "lineage"
+DATAPOINTS = "datapoints"  # the filing datapoints (reporter.filing), written with every report like the lineage
 OUTPUTS = {
     LINEAGE: Output("lineage.parquet", "reporter.render.lineage", "render_lineage"),
+    DATAPOINTS: Output("datapoints.csv", "reporter.filing.files", "render_datapoints"),
+    "xbrl": Output("esrs-e1.xhtml", "reporter.filing.ixbrl", "render_esrs"),
+    "xbrl-vsme": Output("vsme.xhtml", "reporter.filing.ixbrl", "render_vsme"),
     "json": Output("json", "reporter.render.json_report", "render_json"),
     "xlsx": Output("xlsx", "reporter.render.excel", "render_xlsx"),
     "pdf": Output("pdf", "reporter.render.pdf", "render_pdf"),
@@ -47,10 +53,12 @@ OUTPUTS = {
 
 
 def with_lineage(formats: list[str]) -> list[str]:
-    """The formats to write: the lineage file first whenever anything is written, then the others."""
-    if not formats:
-        return []
-    return [LINEAGE, *(fmt for fmt in dict.fromkeys(formats) if fmt != LINEAGE)]
+    """The formats to write: the lineage file and the datapoint file first whenever a report file
+    is written, then the others; the lineage file alone when it is all that is asked for."""
+    others = [fmt for fmt in dict.fromkeys(formats) if fmt not in (LINEAGE, DATAPOINTS)]
+    if not others:
+        return [LINEAGE] if formats else []
+    return [LINEAGE, DATAPOINTS, *others]
 
 
 def output_path(report: Report, out_dir: Path, fmt: str) -> Path:
@@ -94,6 +102,8 @@ def staged_outputs(report: Report, out_dir: Path, formats: list[str]) -> Iterato
     """Write every output to a temporary file beside its target; the caller commits them, and any
     temporary file left when the block ends (a failure, or no commit) is removed."""
     targets = [(fmt, output_path(report, out_dir, fmt)) for fmt in with_lineage(formats)]
+    if targets:
+        check_filing(report)  # the sum rules hold before anything is written
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -36,6 +36,7 @@ from reporter.report.model import (
     Tool,
     Totals,
 )
+from reporter.report.organization_figures import organization_figures
 from reporter.units import KG_PER_T
 
 BREAKDOWNS = {
@@ -105,6 +106,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         output=OutputOptions(json_line_items=config.output.json_line_items, templates=_templates(config)),
         provider_comparison=provider.comparison(allocated, result.provider_emissions),
         links=result.links,
+        organization_figures=organization_figures(config),
     )
 
 

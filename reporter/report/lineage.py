@@ -93,9 +93,19 @@ def _arrow_column(column: pd.Series, kind: str) -> pa.Array:
         values = pd.to_numeric(column, errors="coerce").astype("Int64")
     elif kind == "time":
         return _arrow_times(column)
+    elif column.dtype == object:
+        return _arrow_texts(column)
     else:
         values = column.astype("string")
     return pa.array(values, type=ARROW_TYPES[kind], from_pandas=True)
+
+
+def _arrow_texts(column: pd.Series) -> pa.Array:
+    """A column of Python objects as text, each distinct value converted once (line items repeat
+    their flags, regions and tags many times); a missing value stays missing."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    texts = pa.array(pd.Series(uniques, dtype=object).astype("string"), type=pa.string(), from_pandas=True)
+    return texts.take(pa.array(codes, mask=codes < 0))
 
 
 def _arrow_times(column: pd.Series) -> pa.Array:

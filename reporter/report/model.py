@@ -21,6 +21,7 @@ import pandas as pd
 from reporter.core.link import LinkUse
 from reporter.report.exclusions import ExcludedRows
 from reporter.report.lineage import LineageFile, lineage_file
+from reporter.report.organization_figures import OrganizationFigures
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,7 @@ class Report:
     output: OutputOptions = field(default_factory=OutputOptions)
     provider_comparison: tuple[ProviderComparison, ...] = ()  # providers' carbon exports beside our estimates
     links: tuple[LinkUse, ...] = ()  # tracker runs that replaced bill estimates (reporter.core.link)
+    organization_figures: OrganizationFigures = field(default_factory=OrganizationFigures)  # from configuration
 
     @property
     def file_stem(self) -> str:

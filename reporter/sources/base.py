@@ -84,7 +84,7 @@ class InputFile:
         except OSError as exc:
             raise InputError(f"cannot read file ({exc.strerror or exc})", path=path) from None
         gzipped = first.startswith(content.GZIP_MAGIC)
-        digest = _HASHER.submit(content.scan, path, gzipped, text.path is None)
+        digest = _HASHER.submit(content.scan, path, gzipped, text.path is None if gzipped else text.rest_unchecked)
         read_path, magic = path, first[:16]
         notes: tuple[str, ...] = (text.note,) if text.note else ()
         if text.path is not None:

@@ -3,11 +3,13 @@
 * Its kind, from the first bytes: Parquet, gzip and .xlsx workbooks are read (reporter.workbook);
   an .xls, a workbook with macros or a password, a zip or another archive is refused with a
   message saying what the file is.
-* Its text encoding. Readers read UTF-8. A file that is not UTF-8 (checked over the whole file,
-  a chunk at a time) is transcoded once into a temporary UTF-8 copy, from the encoding the
-  `encoding` input option names, or from a byte-order mark (UTF-16, UTF-32), or else from a guess
-  between cp949 (Korean) and cp1252 (Western European); the ledger notes which. A file that is
-  mostly UTF-8 with a few bad bytes is an error rather than a guess.
+* Its text encoding. Readers read UTF-8. A file that is not UTF-8 (checked over its first
+  `TEXT_PREFIX` bytes before reading; the rest of a bigger file is checked in the background
+  with its hash, and a bad byte there is an error once the file is read) is transcoded once
+  into a temporary UTF-8 copy, from the encoding the `encoding` input option names, or from a
+  byte-order mark (UTF-16, UTF-32), or else from a guess between cp949 (Korean) and cp1252
+  (Western European); the ledger notes which. A file that is mostly UTF-8 with a few bad bytes
+  is an error rather than a guess.
 * For a gzip file: a stream that ends early is an error, and so is one that expands more than
   `MAX_RATIO` times (a gzip bomb) or whose first decompressed bytes are not text.
 """
@@ -39,6 +41,8 @@ MAX_RATIO = 500
 RATIO_FLOOR = 64 * 1024
 # The first decompressed bytes looked at synchronously (the rest is checked with the hash).
 GZIP_PREFIX = 64 * 1024 * 1024
+# The first bytes of a plain file whose encoding is checked before reading (the rest: with the hash).
+TEXT_PREFIX = 64 * 1024 * 1024
 HEAD_KEPT = 64 * 1024
 UTF8_NAMES = ("utf-8", "utf-8-sig")
 # A file with at least this many valid non-ASCII UTF-8 characters per byte that is not UTF-8 is
@@ -158,6 +162,7 @@ class Text:
 
     path: Path | None = None
     note: str | None = None
+    rest_unchecked: bool = False  # a big plain file whose encoding was checked over its first bytes only
 
 
 def decode_plan(path: Path, head: bytes, declared: str | None) -> Text:
@@ -188,6 +193,8 @@ def decode_plan(path: Path, head: bytes, declared: str | None) -> Text:
         return Text()  # binary: detection says it is not recognised
     if gzipped and _utf8_head(head):
         return Text()  # the rest of the stream is checked with the hash (see `scan`)
+    if not gzipped and _utf8_prefix(path):
+        return Text(rest_unchecked=True)  # a big file: the rest is checked with the hash (see `scan`)
     problem = _utf8_problem(path, gzipped)
     if problem is None:
         return Text()
@@ -204,6 +211,28 @@ def _utf8_head(head: bytes) -> bool:
         codecs.getincrementaldecoder("utf-8")().decode(head)
     except UnicodeDecodeError:
         return False
+    return True
+
+
+def _utf8_prefix(path: Path) -> bool:
+    """Whether a plain file is longer than TEXT_PREFIX and its first TEXT_PREFIX bytes are UTF-8
+    (a character cut at the end of the prefix is fine)."""
+    if path.stat().st_size <= TEXT_PREFIX:
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    read = 0
+    with path.open("rb") as handle:
+        while read < TEXT_PREFIX:
+            chunk = handle.read(min(CHUNK, TEXT_PREFIX - read))
+            if not chunk:
+                break
+            read += len(chunk)
+            if chunk.isascii() and not decoder.getstate()[0]:
+                continue
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
     return True
 
 
@@ -413,6 +442,43 @@ class _GzipScan:
         return None
 
 
+class _PlainScan:
+    """Feeds a plain file's bytes through a UTF-8 decoder: tells where it stops being UTF-8."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.text = codecs.getincrementaldecoder("utf-8")()
+        self.offset = 0
+
+    def feed(self, chunk: bytes) -> str | None:
+        final = not chunk
+        pending = self.text.getstate()[0]
+        try:
+            if final or not chunk.isascii() or pending:
+                self.text.decode(chunk, final=final)
+        except UnicodeDecodeError as exc:
+            where = self.offset + max(exc.start - len(pending), 0)
+            return (
+                f"not UTF-8 text (byte {where}, line {_line_at(self.path, where)}); "
+                'name its encoding with encoding = "…" in its [[inputs]] entry'
+            )
+        self.offset += len(chunk)
+        return None
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The line number of a byte offset in a plain file."""
+    lines = 1
+    with path.open("rb") as handle:
+        while offset > 0:
+            chunk = handle.read(min(CHUNK, offset))
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+            offset -= len(chunk)
+    return lines
+
+
 @dataclass(frozen=True)
 class Scan:
     """The whole file read once, in the background: its sha256 and, for gzip, what is wrong."""
@@ -422,10 +488,10 @@ class Scan:
 
 
 def scan(path: Path, gzipped: bool, text: bool) -> Scan:
-    """sha256 of the file and, for a gzip file, a whole-stream check (truncated, bomb, and if it
-    is read as it is, not UTF-8)."""
+    """sha256 of the file and a whole-file check: for a gzip file, truncated or a bomb, and if it
+    is read as it is (`text`), not UTF-8; for a plain file whose rest is unchecked (`text`), not UTF-8."""
     digest = hashlib.sha256()
-    checker = _GzipScan(text) if gzipped else None
+    checker: _GzipScan | _PlainScan | None = _GzipScan(text) if gzipped else _PlainScan(path) if text else None
     problem: str | None = None
     try:
         with path.open("rb") as handle:

@@ -21,7 +21,7 @@ from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import FORMULA_TAG, ROW_TAG, VALUE_TAG, WorkSheetParser
 from openpyxl.xml.constants import SHEET_MAIN_NS
-from openpyxl.xml.functions import SubElement, iterparse
+from openpyxl.xml.functions import iterparse
 
 from reporter.errors import InputFormatError
 
@@ -72,7 +72,9 @@ class _CachedValues(WorkSheetParser):
                 for node in inline if node.tag in (_TEXT, _RUN)
             ]
             element.set("t", "str")
-            SubElement(element, VALUE_TAG).text = "".join(parts)
+            value = element.makeelement(VALUE_TAG, {})  # of the parser's own element type (ElementTree or lxml)
+            value.text = "".join(parts)
+            element.append(value)
         cell = super().parse_cell(element)
         if cell["value"] is None and element.find(FORMULA_TAG) is not None:
             cell["data_type"] = UNCACHED

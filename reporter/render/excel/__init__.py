@@ -19,7 +19,8 @@ Energy is split by scope: Scope 2 (own or colocated hardware) is the organisatio
 energy, the ESRS E1-5 figure; Scope 3 category 1 (cloud computing and data centre services) is
 energy outside the organisation. Embodied emissions are always shown on their own, never added to
 an energy or location-based figure. The ESRS E1 sheet lists only the datapoints the report can
-fill, under their EFRAG taxonomy element names.
+fill, under their EFRAG taxonomy element names; the Datapoints and Filing sheets list every
+datapoint of each framework (reporter.filing), and the Summary sheet's charts draw on Chart data.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.workbook import Workbook
 
 from reporter.errors import RenderError
+from reporter.filing import sheets as filing
 from reporter.render.excel import ledger, line_items, overview, progress, tables
 from reporter.render.excel.cells import ILLEGAL, Sheet, Styles
 from reporter.report import Report
@@ -39,9 +41,10 @@ from reporter.report import Report
 __all__ = ["SHEETS", "render_xlsx"]
 
 BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
-    "Summary": overview.summary,
+    "Summary": filing.summary_with_charts,
     "Scopes": overview.scopes,
     "ESRS E1": overview.esrs_e1,
+    **filing.FILING_BUILDERS,
     "Monthly": tables.monthly,
     "Targets": progress.targets,
     "Pathways": progress.pathways,
@@ -58,6 +61,7 @@ BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Inputs": ledger.inputs,
     "Exclusions": ledger.exclusions,
     "Data quality": overview.data_quality,
+    filing.CHART_DATA: filing.chart_data,
 }
 SHEETS = tuple(BUILDERS)
 

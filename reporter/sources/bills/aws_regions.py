@@ -59,13 +59,17 @@ def _location_key(sql: str) -> str:
 def region_from_location(sql: str) -> str:
     """The region code of a `product/location` name; NULL for names not in the table."""
     pairs = {location.lower(): region for region, _, location in REGIONS} | EXTRA_LOCATIONS
-    cases = " ".join(f"WHEN {literal(name)} THEN {literal(region)}" for name, region in pairs.items())
-    return f"CASE {_location_key(sql)} {cases} END"
+    return f"{_lookup(pairs)}[{_location_key(sql)}]"
 
 
 def region_from_usage_type(sql: str) -> str:
     """The region code of a usage type's short-code prefix ('USW2-EBS:VolumeUsage' -> us-west-2);
     NULL without a known prefix. A usage type without a prefix names no region."""
     prefix = f"regexp_extract({sql}, '^([A-Z]{{2,3}}[0-9]?)-', 1)"
-    cases = " ".join(f"WHEN {literal(code)} THEN {literal(region)}" for region, code, _ in REGIONS)
-    return f"CASE {prefix} {cases} END"
+    return f"{_lookup({code: region for region, code, _ in REGIONS})}[{prefix}]"
+
+
+def _lookup(pairs: dict[str, str]) -> str:
+    """A DuckDB map literal: `map[key]` is the value, NULL for a key not in it. (A `CASE key WHEN
+    ...` list would evaluate the key's expression once per branch.)"""
+    return "MAP {" + ", ".join(f"{literal(key)}: {literal(value)}" for key, value in pairs.items()) + "}"

@@ -49,31 +49,35 @@ import duckdb
 import pandas as pd
 
 from reporter import progress
-from reporter.errors import InputFormatError
+from reporter.errors import InputError, InputFormatError
 from reporter.records import ExclusionGroup
 from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bills import dates, pieces, results
-from reporter.sources.bills.query import aggregate_sql, repeats_sql
+from reporter.sources.bills.query import MAX_PIECES, aggregate_sql, repeats_sql
 from reporter.sources.bills.scan import Scan, header_columns, header_names, scan_columns
 from reporter.sources.bills.sql import BillMapping, Column, Columns, entries, tag_lookup
 
 __all__ = ["Scan", "header_columns", "header_names", "read_bill", "keep_tags"]
 
 THREADS = 2
-PIECES = THREADS  # a big plain CSV is read in this many pieces at once
-MEMORY_SHARE = 0.25  # of the machine's memory, for DuckDB while it reads a bill (at least 1 GB)
+PIECES = min(THREADS, MAX_PIECES)  # a big plain CSV is read in this many pieces at once
+FIRST_LIMIT_MB = 1024  # DuckDB's memory while it reads a bill, spilling to disk beyond it
+MEMORY_SHARE = 0.25  # of the machine's memory (at least 1 GB): the limit of a second try
 
 
-def memory_limit() -> str:
-    """DuckDB's memory limit: a quarter of the machine's memory, at least 1 GB. DuckDB spills to
-    its temporary folder beyond it where it can, but the per-group states of the bill query
-    (example rows, first bad values) must stay in memory: a 1 GB limit failed on a 10M-row
-    Parquet bill of 588,000 readings."""
+def memory_limits() -> list[str]:
+    """DuckDB's memory limits, tried in turn: 1 GB, then a quarter of the machine's memory.
+
+    DuckDB spills its group tables to its temporary folder beyond the limit, so 1 GB carries a
+    10M-row bill of 590,000 readings and keeps the whole run under 2 GB; but some per-group states
+    (example rows, first bad values) must stay in memory, and a bill with many more groups than
+    that can run out of it: the query is then run again with the larger limit."""
     try:
         total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        return "1GB"
-    return f"{max(1024, int(total * MEMORY_SHARE / 2**20))}MB"
+        return [f"{FIRST_LIMIT_MB}MB"]
+    share = int(total * MEMORY_SHARE / 2**20)
+    return [f"{FIRST_LIMIT_MB}MB"] + ([f"{share}MB"] if share > FIRST_LIMIT_MB else [])
 
 
 def option_day_months(source: InputFile) -> list[str]:
@@ -106,7 +110,7 @@ def option_tag_keys(source: InputFile) -> list[str]:
 
 
 @contextmanager
-def connection(preserve_order: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+def connection(preserve_order: bool, limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB connection with two threads, a memory limit and its own spill folder.
 
     `preserve_order` keeps rows in file order where row numbers are counted as rows arrive
@@ -118,7 +122,7 @@ def connection(preserve_order: bool) -> Iterator[duckdb.DuckDBPyConnection]:
             ":memory:",
             config={
                 "threads": THREADS,
-                "memory_limit": memory_limit(),
+                "memory_limit": limit or memory_limits()[0],
                 "temp_directory": spill,
                 "preserve_insertion_order": preserve_order,
             },
@@ -219,26 +223,49 @@ def _parquet_values(scan: Scan, column: Column) -> list[tuple[int, str]]:
 
 
 def _has_repeats(scan: Scan, mapping: BillMapping) -> bool:
-    """Whether any line item id occurs twice in the file (False for formats without ids)."""
+    """Whether any line item id occurs twice in the file (False for formats without ids): a scan
+    of the id columns on every thread, grouped on their hash, then on the ids if a hash repeats."""
     if not mapping.line_item_id:
         return False
-    found, _ = _run(scan, lambda clause: repeats_sql(clause, mapping))
-    return bool(found["repeats"].iloc[0])
+    with connection(preserve_order=False) as con, progress.query(con, f"checking {scan.path.name}"):
+        for hashed in (True, False):
+            try:
+                found = con.execute(repeats_sql(scan.unnumbered(), mapping, hashed)).fetchone()
+            except duckdb.Error as exc:
+                raise results.read_error(exc, scan.path) from None
+            if not found or not found[0]:
+                return False
+    return True
 
 
 def _run(scan: Scan, query: Callable[[str], str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The groups of the aggregate query over the file, and the records the scan set aside: a big
     plain CSV in pieces read at once (see reporter.sources.bills.pieces) when that works, else the
-    whole file as one stream."""
+    whole file as one stream; run again with more memory if DuckDB runs out of it."""
+    limits = memory_limits()
+    for attempt, limit in enumerate(limits):
+        try:
+            return _run_within(scan, query, limit)
+        except duckdb.OutOfMemoryException:
+            if attempt == len(limits) - 1:
+                raise InputError(
+                    f"the bill needs more memory than DuckDB may use ({limit}) to be summed", scan.path
+                ) from None
+    raise AssertionError("unreachable")
+
+
+def _run_within(scan: Scan, query: Callable[[str], str], limit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     label = f"reading {scan.path.name}"
     fields = scan.csv_options.count(": 'VARCHAR'")
-    with connection(preserve_order=scan.kind != "parquet") as con, progress.query(con, label):
+    with connection(preserve_order=scan.kind != "parquet", limit=limit) as con, progress.query(con, label):
         if scan.kind == "csv" and THREADS > 1 and pieces.can_split(scan.path):
             groups = _run_in_pieces(con, scan, query)
             if groups is not None:
                 return groups, results.rejected_rows(con, fields)
         try:
             groups = con.execute(query(scan.whole())).df()
+        except duckdb.OutOfMemoryException:
+            raise
         except duckdb.Error as exc:
             raise results.read_error(exc, scan.path) from None
         return groups, results.rejected_rows(con, fields)
@@ -257,6 +284,8 @@ def _run_in_pieces(
         with pieces.piped(scan.path, bounds) as feed:
             union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(feed.pipes))
             groups = con.execute(query(f"({union})")).df()
+    except duckdb.OutOfMemoryException:
+        raise
     except (duckdb.Error, OSError):
         return None
     return groups if feed.complete() else None

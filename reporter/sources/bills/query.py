@@ -86,19 +86,22 @@ FROM grouped
 
 
 PIECE = 1 << 40  # a stage-1 position is piece * PIECE + the record's number within its piece
+MAX_PIECES = 2  # a file is read in at most this many pieces at once; stage 1 counts rows per piece
 
 
 def _numbered(header_rows: int) -> str:
     """Stage-1 groups with file record numbers: each piece's rows after the header and the pieces before.
 
     Stage 1 does not group by piece (a line item repeated in another piece must meet its first in
-    one group); it counts each group's rows per piece (`__piece_rows`) and keeps positions
-    (piece * PIECE + number), which the offsets of the pieces turn into row numbers here."""
+    one group); it counts each group's rows per piece (`__rows_p0`, ...: plain counts, far cheaper
+    than a map per group) and keeps positions (piece * PIECE + number), which the offsets of the
+    pieces turn into row numbers here."""
     decode = _decoded("r")
+    per_piece = " UNION ALL ".join(
+        f"SELECT {piece} AS __piece, sum(__rows_p{piece}) AS __rows FROM stage1" for piece in range(MAX_PIECES)
+    )
     return f"""piece_rows AS (
-  SELECT entry.key AS __piece, sum(entry.value) AS __rows
-  FROM (SELECT unnest(map_entries(__piece_rows)) AS entry FROM stage1)
-  GROUP BY ALL
+  SELECT * FROM ({per_piece}) WHERE __rows > 0
 ),
 offsets AS (
   SELECT list(__offset ORDER BY __piece) AS __offs, list(__piece ORDER BY __piece) AS __pieces
@@ -110,7 +113,7 @@ offsets AS (
   )
 ),
 numbered AS (
-  SELECT * EXCLUDE (__offs, __pieces, __piece_rows) REPLACE (
+  SELECT * EXCLUDE (__offs, __pieces, {", ".join(f"__rows_p{piece}" for piece in range(MAX_PIECES))}) REPLACE (
     {_decoded("__first_row")} AS __first_row,
     list_transform(__examples, {lambda_sql("r", decode)}) AS __examples,
     {", ".join(_decoded(f"__bad_{alias}_row") + f" AS __bad_{alias}_row" for alias in CHECKED)})
@@ -124,23 +127,21 @@ def _decoded(column: str) -> str:
 
 def _mapping_ctes(columns: Columns, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
                   tag_keys: list[str], values: bool) -> str:
-    """The mapping evaluated once per distinct key combination, joined back to the groups (`reasoned`)."""
-    key_list = ", ".join(key_names.values())
-    same_keys = " AND ".join(f"n.{name} IS NOT DISTINCT FROM m.{name}" for name in key_names.values()) or "TRUE"
+    """The mapping evaluated on each stage-1 group (`reasoned`): the columns it reads rebuilt from the
+    group's keys, its helper columns, then its reason, dimensions and tags.
+
+    (Evaluating it once per distinct key combination and joining back cost more than it saved: a
+    bill's stage-1 groups differ in their keys nearly always, the month and problem apart.)"""
     rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
     prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
     derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
-    return f"""distinct_keys AS (SELECT DISTINCT {key_list or "NULL AS __none"} FROM numbered),
-rebuilt AS (SELECT {rebuilt}{key_list or "__none"} FROM distinct_keys),
+    carried = ", ".join(_carried(values))
+    return f"""rebuilt AS (SELECT {rebuilt}{carried} FROM numbered),
 prepared AS (SELECT *{prepare} FROM rebuilt),
 src AS (SELECT *{derived} FROM prepared),
-mapped_keys AS (
-  SELECT {key_list + ", " if key_list else ""}{_mapped(mapping, tag_keys)}
-  FROM src
-),
 mapped AS (
-  SELECT m.* EXCLUDE ({key_list or "__none"}), {", ".join("n." + name for name in _carried(values))}
-  FROM numbered n JOIN mapped_keys m ON {same_keys}
+  SELECT {carried}, {_mapped(mapping, tag_keys)}
+  FROM src
 ),
 reasoned AS (
   SELECT *,
@@ -206,7 +207,7 @@ stage1 AS (
     __q_raw IS NULL AS __no_quantity,
     __problem,
     count(*) AS __rows,
-    histogram(__piece) AS __piece_rows,
+    {", ".join(f"count(*) FILTER (WHERE __piece = {piece}) AS __rows_p{piece}" for piece in range(MAX_PIECES))},
     min(__at) AS __first_row,
     min(__at, {EXAMPLE_ROWS}) AS __examples,
     {_repeat_count(mapping)} AS __repeats,
@@ -271,15 +272,18 @@ def _repeat_count(mapping: BillMapping) -> str:
     return "0"
 
 
-def repeats_sql(clause: str, mapping: BillMapping) -> str:
+def repeats_sql(clause: str, mapping: BillMapping, hashed: bool = True) -> str:
     """How many line item ids occur more than once in the file (the cheap check made on every
     read of a format with line item ids: one grouped scan of the id columns, which can spill to
-    disk; an exact, row-by-row pass runs only when this finds any)."""
+    disk; an exact, row-by-row pass runs only when this finds any). `hashed` groups on a 64-bit
+    hash of the ids, far faster than on their text: equal ids always hash alike, so a file with
+    no repeated hash has no repeated id; a repeated hash is checked again on the ids themselves."""
     ids = ", ".join(column.sql for column in mapping.line_item_id)
     present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
+    key = f"hash({ids})" if hashed else ids
     return (
         f"SELECT CAST(count(*) AS BIGINT) AS repeats FROM "
-        f"(SELECT 1 FROM {clause} WHERE {present} GROUP BY {ids} HAVING count(*) > 1)"
+        f"(SELECT 1 FROM {clause} WHERE {present} GROUP BY {key} HAVING count(*) > 1)"
     )
 
 

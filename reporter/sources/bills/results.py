@@ -51,7 +51,7 @@ def renumbered(groups: pd.DataFrame, rejected: list[int]) -> pd.DataFrame:
     """The groups with the row numbers of the records that arrived corrected for those set aside."""
     if not rejected:
         return groups
-    groups = groups.copy()
+    groups = groups.copy(deep=False)
     for column in [c for c in groups.columns if c == "first_row" or (c.startswith("bad_") and c.endswith("_row"))]:
         valid = groups[column].notna()
         groups.loc[valid, column] = list(renumber([int(r) for r in groups.loc[valid, column]], rejected))

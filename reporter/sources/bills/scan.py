@@ -175,6 +175,13 @@ class Scan:
             )
         return self.csv_piece(str(self.path), 0, tolerant=True)
 
+    def unnumbered(self) -> str:
+        """The whole file without row numbers, read on every thread (for checks over all rows that
+        name no row); a CSV record that cannot be split is skipped, as the numbered read sets it aside."""
+        if self.kind == "parquet":
+            return f"read_parquet({literal(str(self.path))})"
+        return f"read_csv({literal(str(self.path))}, header = true, {self.csv_options}, ignore_errors = true)"
+
     def csv_piece(self, location: str, piece: int, tolerant: bool = False) -> str:
         """Piece `piece` of a CSV, read from `location`; only piece 0 starts with the header."""
         header = "true" if piece == 0 else "false"

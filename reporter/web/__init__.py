@@ -1,0 +1,1 @@
+"""The upload page and its JSON API (`reporter serve`)."""
