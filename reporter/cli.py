@@ -72,6 +72,11 @@ def _config(
     data: dict[str, Any] = {"base_dir": str(Path.cwd())}
     if not inputs:
         raise click.UsageError("give input files or --config")
+    if org is None or period is None:  # a manual-entry workbook's Organisation sheet may give them
+        from reporter.workbook.settings import identity_of
+
+        org, period = identity_of([Path(p) for p in inputs], org, period)
+        overrides.update(org=org, period=period)
     if org is None or period is None:
         raise click.UsageError("without --config, --org and --period are required")
     return build_config(data, overrides, origin="command line")
@@ -234,7 +239,7 @@ def _report(config: ReportConfig, config_path: Path | None, strict: bool = False
     if strict:
         _check_strict(result)
     store = HistoryStore.existing(_store_url(config, config_path))
-    return build_report(result, history_view(store, result.period, config.baseline))
+    return build_report(result, history_view(store, result.period, result.config.baseline))
 
 
 def _store_url(config: ReportConfig, config_path: Path | None) -> str:
@@ -448,6 +453,17 @@ def formats() -> None:
 
 
 main.add_command(query_command, name="query")
+
+
+@main.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@_friendly
+def template(out: Path) -> None:
+    """Write the manual-entry workbook (OUT.xlsx) to fill in and give as an input."""
+    from reporter.workbook.template import write_template
+
+    write_template(out)
+    click.echo(f"wrote {out}")
 
 
 def _add_serve() -> None:

@@ -81,6 +81,7 @@ class InputConfig(_Strict):
     max_host_kw: float | None = Field(default=None, ge=0)
     max_gpu_kw: float | None = Field(default=None, ge=0)
     encoding: str | None = None  # the text encoding of the file(s), when they are not UTF-8
+    sheet: str | None = None  # the sheet of an .xlsx input to read (default: the first)
 
     @field_validator("encoding")
     @classmethod

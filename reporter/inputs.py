@@ -227,8 +227,14 @@ def _add(
 def _reader(source: InputFile, fmt: str | None) -> Reader:
     if fmt:
         refuse_unsupported(source)
-        return reader_for(fmt)
-    return detect(source)
+        reader = reader_for(fmt)
+    else:
+        reader = detect(source)
+    if source.sheet_rows is not None:  # a sheet of an .xlsx, read through a CSV copy
+        from reporter.workbook.excel import SheetRows
+
+        return SheetRows(reader, source.sheet_rows)
+    return reader
 
 
 def _skip_reason(exc: InputError) -> str:

@@ -24,6 +24,7 @@ from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
 from reporter.market_stage import links_from, market_flags, run_market_stage
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, frame_from_rows, join_flags, validate_readings
 from reporter.sources.base import ReadResult
+from reporter.workbook.settings import merge_workbooks
 
 
 @dataclass
@@ -72,6 +73,7 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
         day_months=period.cut_months(),
         listed_in=config.inputs_from,
     )
+    config = merge_workbooks(config, plan.planned, table.normalise_key)  # manual-entry workbooks' settings
     ledgers, readings, provided = _read_all(plan)
     by_path = {ledger.path: ledger for ledger in ledgers}
     provided = _provider_in_period(provided, period, by_path)

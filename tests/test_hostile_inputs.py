@@ -56,7 +56,7 @@ def projects(result: Any) -> set[str]:
 # Files that are not what their name says
 
 
-def test_an_excel_workbook_named_csv_is_refused_as_excel(tmp_path: Path) -> None:
+def test_an_excel_workbook_named_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
@@ -64,12 +64,15 @@ def test_an_excel_workbook_named_csv_is_refused_as_excel(tmp_path: Path) -> None
     book.save(tmp_path / "book.xlsx")
     (tmp_path / "book.xlsx").rename(tmp_path / "emissions.csv")
     assert error_line(validate(tmp_path, "emissions.csv")) == (
-        "error: emissions.csv: this is an Excel workbook (.xlsx); save it as CSV "
-        "(Excel input is planned for a later version)"
+        "error: emissions.csv: an Excel workbook whose sheet matches no known format (if the data is on "
+        'another sheet, name it with sheet = "…" in the input\'s entry)'
     )
-    # Naming a format does not make a workbook readable either.
+    # Naming a format reads the sheet as that format: its missing column is named.
     forced = validate(tmp_path, "--format", "focus", "emissions.csv")
-    assert "Excel workbook" in error_line(forced)
+    assert error_line(forced) == (
+        "error: emissions.csv, row 1, column 'ChargeCategory': required column 'ChargeCategory' is missing "
+        "from the header"
+    )
 
 
 def test_archives_and_documents_are_named(tmp_path: Path) -> None:
@@ -90,16 +93,14 @@ def test_archives_and_documents_are_named(tmp_path: Path) -> None:
     assert error_line(validate(tmp_path, "BZh.csv")).startswith("error: BZh.csv: format not recognised")
 
 
-def test_a_workbook_in_a_folder_is_listed_as_skipped_with_its_kind(tmp_path: Path) -> None:
+def test_a_workbook_without_sheets_in_a_folder_is_listed_as_skipped(tmp_path: Path) -> None:
     with zipfile.ZipFile(tmp_path / "costs.xlsx", "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/workbook.xml", "<workbook/>")
     (tmp_path / "emissions.csv").write_bytes(CODECARBON.read_bytes())
     result = run_inputs([tmp_path])
     assert [ledger.path for ledger in result.ledgers] == ["emissions.csv"]
-    assert result.skipped == [
-        ("costs.xlsx", "this is an Excel workbook (.xlsx); save it as CSV (Excel input is planned for a later version)")
-    ]
+    assert result.skipped == [("costs.xlsx", "the workbook has no sheets")]
 
 
 def test_a_sniff_that_fails_means_not_this_format(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from reporter.sources.trackers.carbontracker import CarbonTrackerReader
 from reporter.sources.trackers.codecarbon import CodeCarbonReader
 from reporter.sources.trackers.eco2ai import Eco2aiReader
 from reporter.sources.trackers.nvidia_smi import NvidiaSmiReader
+from reporter.workbook.reader import WorkbookReader
 
 READERS: dict[str, Reader] = {
     reader.name: reader
@@ -35,6 +36,7 @@ READERS: dict[str, Reader] = {
         AwsCarbonReader(),
         GcpCarbonReader(),
         AzureCarbonReader(),
+        WorkbookReader(),
     )
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from array import array
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,8 @@ class InputFile:
     notes: tuple[str, ...] = ()
     size: int = 0
     magic: bytes = b""  # the first bytes of the user's file, for telling its kind
+    # A sheet of an .xlsx read through a CSV copy: the sheet's row of each CSV row (reporter.workbook.excel).
+    sheet_rows: array | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def open(cls, path: Path, options: dict[str, Any] | None = None) -> InputFile:
@@ -72,8 +75,12 @@ class InputFile:
         first = _read_head(path)
         options = dict(options or {})
         declared = options.get("encoding")
+        sheet_rows = None
         try:
-            text = content.decode_plan(path, first, str(declared) if declared else None)
+            if content.is_xlsx(path, first):
+                text, sheet_rows = _sheet_as_text(path, options)
+            else:
+                text = content.decode_plan(path, first, str(declared) if declared else None)
         except OSError as exc:
             raise InputError(f"cannot read file ({exc.strerror or exc})", path=path) from None
         gzipped = first.startswith(content.GZIP_MAGIC)
@@ -85,7 +92,7 @@ class InputFile:
             first = _read_head(read_path)
         head = first.decode("utf-8-sig", errors="replace")
         size = path.stat().st_size
-        return cls(read_path, digest, head, options, path if text.path else None, notes, size, magic)
+        return cls(read_path, digest, head, options, path if text.path else None, notes, size, magic, sheet_rows)
 
     @property
     def sha256(self) -> str:
@@ -105,6 +112,18 @@ class InputFile:
     @property
     def first_line(self) -> str:
         return self.head.splitlines()[0] if self.head else ""
+
+
+def _sheet_as_text(path: Path, options: dict[str, Any]) -> tuple[content.Text, array | None]:
+    """An .xlsx: the manual-entry workbook is read as it is; any other, through a CSV of one sheet."""
+    from reporter.workbook.excel import convert
+    from reporter.workbook.kind import is_manual_workbook
+
+    if is_manual_workbook(path):
+        return content.Text(), None
+    sheet = options.get("sheet")
+    converted = convert(path, str(sheet) if sheet else None, content.temp_folder(), path)
+    return content.Text(converted.path, converted.note), converted.sheet_rows
 
 
 def kind_of_mode(mode: int) -> str:

@@ -1,7 +1,8 @@
 """What an input file holds, looked at before any reader sees it.
 
-* Its kind, from the first bytes: Parquet and gzip are read; a spreadsheet, a zip or another
-  archive is refused with a message saying what the file is.
+* Its kind, from the first bytes: Parquet, gzip and .xlsx workbooks are read (reporter.workbook);
+  an .xls, a workbook with macros or a password, a zip or another archive is refused with a
+  message saying what the file is.
 * Its text encoding. Readers read UTF-8. A file that is not UTF-8 (checked over its first
   `TEXT_PREFIX` bytes before reading; the rest of a bigger file is checked in the background
   with its hash, and a bad byte there is an error once the file is read) is transcoded once
@@ -51,11 +52,7 @@ MOSTLY_UTF8 = 2
 _RECOMPRESS = "decompress it, or compress it with gzip instead"
 REFUSED = (
     (re.compile(rb"PK\x03\x04"), "zip"),
-    (
-        re.compile(rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
-        "this is an Excel 97-2003 workbook (.xls) or another Office file; save it as CSV "
-        "(Excel input is planned for a later version)",
-    ),
+    (re.compile(rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"), "ole"),
     (re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)"), f"this is a bzip2-compressed file; {_RECOMPRESS}"),
     (re.compile(rb"\xfd7zXZ\x00"), f"this is an xz-compressed file; {_RECOMPRESS}"),
     (re.compile(rb"\(\xb5/\xfd"), f"this is a zstd-compressed file; {_RECOMPRESS}"),
@@ -73,23 +70,65 @@ _NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def refused_kind(path: Path, head: bytes) -> str | None:
-    """What the file is, if it is a kind no reader reads (a spreadsheet, an archive, a PDF)."""
+    """What the file is, if it is a kind no reader reads (an .xls, a workbook with macros or a
+    password, an archive, a PDF); None for anything else, an .xlsx workbook included."""
     for magic, message in REFUSED:
         if magic.match(head):
-            return _zip_kind(path) if message == "zip" else message
+            if message == "zip":
+                return _zip_kind(path)
+            return _ole_kind(path) if message == "ole" else message
     return None
 
 
-def _zip_kind(path: Path) -> str:
+def is_xlsx(path: Path, head: bytes) -> bool:
+    """Whether the file is an Excel workbook that is read (.xlsx: no macros, no password)."""
+    return head.startswith(b"PK\x03\x04") and refused_kind(path, head) is None and bool(_zip_names(path))
+
+
+def _zip_names(path: Path) -> list[str]:
     import zipfile
 
     try:
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
+            return archive.namelist()
     except (OSError, zipfile.BadZipFile, ValueError):
-        names = []
+        return []
+
+
+# An Office file encrypted with a password is a compound file holding these streams (MS-OFFCRYPTO).
+_ENCRYPTED = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+
+
+def _ole_kind(path: Path) -> str:
+    """An Office compound file: a password-protected workbook, or an Excel 97-2003 (.xls) or other file."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(8 * CHUNK)
+            if len(data) >= 0x34:  # and the directory's first sectors, wherever the header puts them
+                size = 1 << int.from_bytes(data[0x1E:0x20], "little")
+                handle.seek((int.from_bytes(data[0x30:0x34], "little") + 1) * size)
+                data += handle.read(8 * size)
+    except (OSError, ValueError, OverflowError):
+        data = b""
+    if all(marker in data for marker in _ENCRYPTED):
+        return (
+            "this workbook is protected with a password, so it cannot be read; remove the password "
+            "(File > Info > Protect Workbook) and save it again as .xlsx"
+        )
+    return "this is an Excel 97-2003 workbook (.xls) or another Office file; save it as .xlsx or CSV"
+
+
+def _zip_kind(path: Path) -> str | None:
+    names = _zip_names(path)
+    if "xl/vbaProject.bin" in names or any(name.startswith("xl/macrosheets/") for name in names):
+        return (
+            "this workbook contains macros (.xlsm), which are refused; save it as an Excel Workbook "
+            "(.xlsx) without macros, or as CSV"
+        )
+    if "xl/workbook.xml" in names:
+        return None
     if any(name.startswith("xl/") for name in names):
-        return "this is an Excel workbook (.xlsx); save it as CSV (Excel input is planned for a later version)"
+        return "this is an Excel workbook whose workbook part is missing (a damaged .xlsx)"
     if any(name.startswith(("word/", "ppt/")) for name in names) or "content.xml" in names:
         return "this is an office document, not a CSV, log or Parquet file"
     return "this is a zip archive; unzip it and give the files inside"
@@ -109,6 +148,11 @@ def unrecognised_kind(path: Path, head: bytes) -> str | None:
         return f"a Parquet file whose columns ({shown}) match no known format"
     if head.startswith(GZIP_MAGIC):
         return "a gzip-compressed file whose content matches no known format"
+    if head.startswith(b"PK\x03\x04"):
+        return (
+            "an Excel workbook whose sheet matches no known format (if the data is on another sheet, "
+            'name it with sheet = "…" in the input\'s entry)'
+        )
     return None
 
 
@@ -290,6 +334,11 @@ def _in_ksx1001(syllable: str) -> bool:
 
 
 _TEMP: list[Path] = []
+
+
+def temp_folder() -> Path:
+    """A new temporary folder, removed when the program ends."""
+    return _temp_folder()
 
 
 def _temp_folder() -> Path:

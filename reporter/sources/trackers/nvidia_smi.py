@@ -81,7 +81,11 @@ def _samples(frame: pd.DataFrame, power_column: str, gpu_column: str) -> tuple[p
     rows = pd.Series(np.arange(2, len(frame) + 2), index=frame.index)
     text = frame[power_column].str.strip().str.removesuffix(" W").str.strip()
     watts = pd.to_numeric(text, errors="coerce")
-    times = pd.to_datetime(frame["timestamp"].str.strip(), format=TIME_FORMAT, errors="coerce")
+    stamps = frame["timestamp"].str.strip()
+    times = pd.to_datetime(stamps, format=TIME_FORMAT, errors="coerce")
+    # A log opened and saved in Excel: its times come back from the sheet as ISO dates and times.
+    iso = stamps.where(times.isna() & stamps.str.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d+)?"))
+    times = times.fillna(pd.to_datetime(iso, format="ISO8601", errors="coerce"))
     bracketed = text.str.startswith("[")
     reasons = {
         f"column '{power_column}': no reading ([N/A] or [Not Supported])": bracketed,

@@ -1,0 +1,202 @@
+"""The manual-entry workbook's sheets and columns: one description that the template is written
+from and a filled workbook is read with.
+
+The configuration sheets mirror `reporter.config` field for field (the `key` of a column is the
+configuration's key); a filled row is validated by the configuration's own model, so a value
+the configuration refuses is refused here too, named by its cell.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import get_args
+
+from reporter.config import InstrumentConfig, TargetKind
+
+TEXT = "text"
+NUMBER = "number"  # a number >= 0 (or within minimum..maximum)
+YEAR = "year"  # a whole number 1990..2100
+DATE = "date"
+MONTH = "month"  # YYYY-MM as text, or a date on the first of the month
+CHOICE = "choice"
+YES_NO = "yes_no"
+
+YEARS = (1990, 2100)
+INSTRUMENT_TYPES: tuple[str, ...] = get_args(InstrumentConfig.model_fields["type"].annotation)
+TARGET_KINDS: tuple[str, ...] = get_args(TargetKind)
+SCOPE2_METHODS = ("location_based", "market_based")
+CREDIT_TYPES = ("removal", "avoidance")
+HOSTING = ("own", "colocated")
+USAGE_UNITS = ("instance-hours", "GPU-hours")
+YES_NO_VALUES = ("yes", "no")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the configuration's key (or the usage field's name)
+    header: str  # the text in the sheet's header row
+    kind: str
+    required: bool
+    help: str
+    example: object = None
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    purpose: str
+    columns: tuple[Column, ...]
+    single_row: bool = False  # Baseline and Organisation hold one row
+    usage: bool = False  # rows are usage records (counted in the ledger), not configuration
+
+
+def _month_columns(example: str) -> tuple[Column, ...]:
+    return (
+        Column("month", "Month", MONTH, False, "YYYY-MM; or give Start and End instead", example),
+        Column("start", "Start", DATE, False, "first day covered (with End, instead of Month)"),
+        Column("end", "End", DATE, False, "last day covered (inclusive)"),
+    )
+
+
+ELECTRICITY = Sheet(
+    "Electricity",
+    "Metered electricity of own or colocated hardware (one row per meter and month or period).",
+    (
+        Column("site", "Site", TEXT, True, "name of the site or room", "Frankfurt GPU room"),
+        Column("region", "Country or grid region", TEXT, True,
+               "ISO country code (DE), US state (US-VA) or grid region", "DE"),
+        *_month_columns("2026-10"),
+        Column("energy_kwh", "kWh", NUMBER, True, "electricity metered in the period, kWh", 12000.0, minimum=0),
+        Column("meter_id", "Meter id", TEXT, True, "the meter's id", "M-0042"),
+        Column("hosting", "Own or colocated", CHOICE, True, "own site or a colocation provider's",
+               "own", choices=HOSTING),
+        Column("pue", "PUE (IT-only meter)", NUMBER, False,
+               "if the meter measures IT equipment only: the facility's PUE; empty for a whole-site meter",
+               1.35, minimum=1.0, maximum=5.0),
+        Column("source_document", "Source document", TEXT, True, "where the figure comes from",
+               "utility invoice 2026-10 no. 4711"),
+    ),
+    usage=True,
+)
+
+COMPUTE = Sheet(
+    "Compute usage",
+    "GPU-hours or instance-hours from invoices without a usable bill export, estimated with the cloud model.",
+    (
+        Column("provider", "Provider or site", TEXT, True,
+               "aws, gcp or azure (estimated by the cloud model); any other name is counted as unsupported",
+               "aws"),
+        Column("region", "Region", TEXT, True, "the provider's region (us-east-1, europe-west4, westeurope)",
+               "us-east-1"),
+        *_month_columns("2026-10"),
+        Column("unit", "Unit", CHOICE, True, "instance-hours or GPU-hours", "instance-hours", choices=USAGE_UNITS),
+        Column("hours", "Hours", NUMBER, True, "the number of instance-hours or GPU-hours", 720.0, minimum=0),
+        Column("type", "Instance or accelerator type", TEXT, True,
+               "instance type (p4d.24xlarge, Standard_NC24ads_A100_v4) or GPU model (H100, A100)", "p4d.24xlarge"),
+        Column("team", "Team", TEXT, False, "owning team", "research"),
+        Column("project", "Project", TEXT, False, "project", "llm-pretrain"),
+        Column("model", "Model", TEXT, False, "AI model trained or served", "acme-7b"),
+        Column("source_document", "Source document", TEXT, True, "where the figure comes from",
+               "invoice 2026-10 no. 99"),
+    ),
+    usage=True,
+)
+
+INSTRUMENTS = Sheet(
+    "Instruments",
+    "Energy attribute certificates and contracts for market-based Scope 2 (as [[instruments]]).",
+    (
+        Column("type", "type", CHOICE, True, "GO, REC, I-REC, PPA or green_tariff", "GO", choices=INSTRUMENT_TYPES),
+        Column("mwh", "mwh", NUMBER, True, "MWh the instrument covers", 50.0, minimum=0),
+        Column("region", "region", TEXT, True, "country code, US state (US-VA) or grid region", "DE"),
+        Column("vintage", "vintage", YEAR, True, "generation year", 2026, minimum=YEARS[0], maximum=YEARS[1]),
+        Column("certificate_id", "certificate_id", TEXT, True, "the certificate's or contract's id", "GO-2026-0001"),
+        Column("start", "start", DATE, False, "first generation day (monthly matching)"),
+        Column("end", "end", DATE, False, "last generation day"),
+        Column("supplier", "supplier", TEXT, False, "supplier", "Stadtwerke"),
+        Column("bundled", "bundled", YES_NO, False, "bought with the electricity (yes/no, default no)", "no",
+               choices=YES_NO_VALUES),
+    ),
+)
+
+SUPPLIER = Sheet(
+    "Supplier rates",
+    "Supplier-specific emission rates for market-based Scope 2 (as [factors.supplier]).",
+    (
+        Column("region", "region", TEXT, True, "country code, US state or grid region", "DE"),
+        Column("g_co2e_per_kwh", "gCO2e/kWh", NUMBER, True, "the supplier's rate", 120.0, minimum=0),
+    ),
+)
+
+RESIDUAL = Sheet(
+    "Residual mix",
+    "Residual-mix emission rates for market-based Scope 2 (as [factors.residual_mix]).",
+    (
+        Column("region", "region", TEXT, True, "country code, US state or grid region", "DE"),
+        Column("g_co2e_per_kwh", "gCO2e/kWh", NUMBER, True, "the residual mix's rate", 700.0, minimum=0),
+    ),
+)
+
+CREDITS = Sheet(
+    "Credits",
+    "Carbon credits retired (as [[credits]]).",
+    (
+        Column("year", "year", YEAR, True, "year the credits count for", 2026, minimum=YEARS[0], maximum=YEARS[1]),
+        Column("tco2e", "tco2e", NUMBER, True, "tonnes CO2e", 10.0, minimum=0),
+        Column("type", "type", CHOICE, True, "removal or avoidance", "removal", choices=CREDIT_TYPES),
+        Column("registry_id", "registry_id", TEXT, False, "serial number in the registry", "VCS-1234-2026"),
+        Column("registry", "registry", TEXT, False, "registry", "Verra"),
+        Column("project", "project", TEXT, False, "project", "Biochar Brandenburg"),
+        Column("retired", "retired", YES_NO, False, "retired (yes/no, default yes)", "yes", choices=YES_NO_VALUES),
+    ),
+)
+
+TARGETS = Sheet(
+    "Targets",
+    "Reduction targets (as [[targets]]; they need a Baseline).",
+    (
+        Column("name", "name", TEXT, True, "the target's name", "Halve AI emissions by 2030"),
+        Column("kind", "kind", CHOICE, True, "kind of target", "absolute_reduction", choices=TARGET_KINDS),
+        Column("target_year", "target_year", YEAR, True, "year", 2030, minimum=YEARS[0], maximum=YEARS[1]),
+        Column("reduction_pct", "reduction_pct", NUMBER, False, "reduction from the base year, %", 50.0,
+               minimum=0, maximum=100),
+        Column("scope2_method", "scope2_method", CHOICE, False, "location_based (default) or market_based",
+               "location_based", choices=SCOPE2_METHODS),
+    ),
+)
+
+BASELINE = Sheet(
+    "Baseline",
+    "The base year of the targets (as [baseline]; one row).",
+    (
+        Column("year", "year", YEAR, True, "base year", 2024, minimum=YEARS[0], maximum=YEARS[1]),
+        Column("location_based_tco2e", "location_based_tco2e", NUMBER, True, "base-year emissions, location-based",
+               120.0, minimum=0),
+        Column("market_based_tco2e", "market_based_tco2e", NUMBER, False,
+               "base-year emissions, market-based (needed by market-based targets)", 100.0, minimum=0),
+    ),
+    single_row=True,
+)
+
+ORGANISATION = Sheet(
+    "Organisation",
+    "The organisation and the reporting period (as [organization] and [period]; one row).",
+    (
+        Column("name", "name", TEXT, True, "organisation name", "Acme AI GmbH"),
+        Column("slug", "slug", TEXT, False, "short name used in file names", "acme"),
+        *_month_columns("2026-10"),
+    ),
+    single_row=True,
+)
+
+SHEETS: tuple[Sheet, ...] = (
+    ELECTRICITY, COMPUTE, INSTRUMENTS, SUPPLIER, RESIDUAL, CREDITS, TARGETS, BASELINE, ORGANISATION,
+)
+BY_NAME = {sheet.name: sheet for sheet in SHEETS}
+INSTRUCTIONS = "Instructions"
+EXAMPLE_ROW = 2  # the sheet row of the template's example (row 1 is the header)
+# The workbook says what it is in its document properties (and has these sheets).
+TITLE = "reporter manual-entry workbook"

@@ -1,0 +1,223 @@
+"""The configuration sheets of a filled workbook, merged into the run's configuration.
+
+Each row is validated by the configuration's own model (InstrumentConfig, CreditConfig, …); a
+value it refuses is an InputFormatError naming the cell. Merging adds the workbook's entries to
+the configuration's; a value given in both places is a ConfigError naming both:
+
+* an instrument with the same certificate_id, a credit with the same registry_id, a target with
+  the same name, a supplier or residual-mix rate for the same region, a [baseline] in both;
+* the organisation's name or slug, or the period, when they differ from the configuration file's
+  (a run without a configuration file takes them from the command line, and from the workbook's
+  Organisation sheet only where the command line gives none: `identity_of`);
+* a whole-site Electricity meter (no PUE) while the configuration sets [facility] pue, which would
+  be applied on top of a figure that already holds the facility's overhead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from reporter.config import (
+    Baseline,
+    CreditConfig,
+    InstrumentConfig,
+    Organization,
+    PeriodConfig,
+    ReportConfig,
+    TargetConfig,
+)
+from reporter.errors import ConfigError, InputFormatError
+from reporter.workbook import schema
+from reporter.workbook.filled import Filled, Record
+
+
+@dataclass
+class Entry:
+    """One configuration value from a workbook, and where it is (`book.xlsx Instruments!E5`)."""
+
+    value: Any
+    where: str
+
+
+@dataclass
+class Settings:
+    instruments: list[Entry] = field(default_factory=list)
+    credits: list[Entry] = field(default_factory=list)
+    targets: list[Entry] = field(default_factory=list)
+    supplier: list[Entry] = field(default_factory=list)  # (region, rate)
+    residual_mix: list[Entry] = field(default_factory=list)
+    baseline: Entry | None = None
+    organization: Entry | None = None
+    period: Entry | None = None
+    whole_site_meters: list[str] = field(default_factory=list)  # cells of Electricity rows without a PUE
+
+
+def settings_of(filled: Filled, shown: str) -> Settings:
+    """The configuration values a filled workbook gives, each validated like the configuration's."""
+    found = Settings()
+    models: list[tuple[schema.Sheet, type[BaseModel], list[Entry]]] = [
+        (schema.INSTRUMENTS, InstrumentConfig, found.instruments),
+        (schema.CREDITS, CreditConfig, found.credits),
+        (schema.TARGETS, TargetConfig, found.targets),
+    ]
+    for sheet, model, entries in models:
+        for record in filled.of(sheet):
+            entries.append(Entry(_validated(model, record, record.values, shown), _where(shown, record, None)))
+    for sheet, rates in ((schema.SUPPLIER, found.supplier), (schema.RESIDUAL, found.residual_mix)):
+        for record in filled.of(sheet):
+            rate = (record.values["region"].strip(), record.values["g_co2e_per_kwh"])
+            rates.append(Entry(rate, _where(shown, record, "region")))
+    for record in filled.of(schema.BASELINE):
+        found.baseline = Entry(_validated(Baseline, record, record.values, shown), _where(shown, record, None))
+    for record in filled.of(schema.ORGANISATION):
+        organization = {k: record.values[k] for k in ("name", "slug")}
+        period = {k: record.values[k] for k in ("month", "start", "end")}
+        found.organization = Entry(_validated(Organization, record, organization, shown), _where(shown, record, None))
+        found.period = Entry(_validated(PeriodConfig, record, period, shown), _where(shown, record, "month"))
+    meters = filled.of(schema.ELECTRICITY)
+    found.whole_site_meters = [_where(shown, r, "pue") for r in meters if r.values["pue"] is None]
+    return found
+
+
+def _where(shown: str, record: Record, key: str | None) -> str:
+    if key is None:
+        return f"{shown} {record.sheet} row {record.row}"
+    return f"{shown} {record.cell(key)}"
+
+
+def _validated(model: type[BaseModel], record: Record, values: dict[str, Any], shown: str) -> BaseModel:
+    given = {key: value for key, value in values.items() if value is not None}
+    try:
+        return model.model_validate(given)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = str(first["loc"][0]) if first["loc"] else None
+        where = record.cell(key) if key in record.columns else f"{record.sheet} row {record.row}"
+        raise InputFormatError(f"{where}: {first['msg'].removeprefix('Value error, ')}", path=shown) from None
+
+
+# --------------------------------------------------------------------------------------------
+# merging
+
+
+def merge(config: ReportConfig, books: list[Settings], normalise: Callable[[str], str]) -> ReportConfig:
+    """The configuration with every workbook's values added; a value in two places is a ConfigError."""
+    if not books:
+        return config
+    data = config.model_dump()
+    origin = config.inputs_from or "the command line"
+    for book in books:
+        _add_list(data, "instruments", book.instruments, "certificate_id", origin)
+        _add_list(data, "credits", book.credits, "registry_id", origin)
+        _add_list(data, "targets", book.targets, "name", origin)
+        for section, rates in (("supplier", book.supplier), ("residual_mix", book.residual_mix)):
+            _add_rates(data, section, rates, normalise, origin)
+        _add_single(data, "baseline", book.baseline, origin)
+        if config.inputs_from is not None:
+            _same(data, "organization", book.organization, origin)
+            _same(data, "period", book.period, origin)
+        if book.whole_site_meters and config.facility.pue is not None:
+            raise ConfigError(
+                f"{book.whole_site_meters[0]}: a whole-site meter (no PUE given) holds the facility's overhead "
+                f"already, but {origin} sets [facility] pue = {config.facility.pue:g}, which would be applied on "
+                "top; give the meter's PUE if it measures IT equipment only, or remove [facility] pue"
+            )
+    try:
+        return ReportConfig.model_validate(data)
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{origin} with the workbook's settings: {message}") from None
+
+
+def _add_list(data: dict[str, Any], section: str, entries: list[Entry], key: str, origin: str) -> None:
+    places = {item[key]: f"{origin} [[{section}]] {n}" for n, item in enumerate(data[section], start=1) if item[key]}
+    for entry in entries:
+        value = entry.value.model_dump()
+        if value[key] and value[key] in places:
+            raise ConfigError(
+                f"{section[:-1]} {key} '{value[key]}' is given both in {places[value[key]]} and in {entry.where}"
+            )
+        if value[key]:
+            places[value[key]] = entry.where
+        data[section].append(value)
+
+
+def _add_rates(
+    data: dict[str, Any], section: str, entries: list[Entry], normalise: Callable[[str], str], origin: str
+) -> None:
+    rates = data["factors"][section]
+    places = {normalise(region): f"{origin} [factors.{section}] {region}" for region in rates}
+    for entry in entries:
+        region, rate = entry.value
+        key = normalise(region)
+        if key in places:
+            raise ConfigError(f"factors.{section} for '{region}' is given both in {places[key]} and in {entry.where}")
+        places[key] = entry.where
+        rates[region] = rate
+
+
+def _add_single(data: dict[str, Any], section: str, entry: Entry | None, origin: str) -> None:
+    if entry is None:
+        return
+    if data[section] is not None:
+        raise ConfigError(f"[{section}] is given both in {origin} and in {entry.where}")
+    data[section] = entry.value.model_dump()
+
+
+def _same(data: dict[str, Any], section: str, entry: Entry | None, origin: str) -> None:
+    """The workbook's organisation or period must agree with the configuration file's."""
+    if entry is None:
+        return
+    given = {key: value for key, value in entry.value.model_dump().items() if value is not None}
+    for key, value in given.items():
+        if data[section].get(key) != value:
+            raise ConfigError(
+                f"{section}.{key} is given both in {origin} ({data[section].get(key)}) and in {entry.where} "
+                f"({value}), differently"
+            )
+
+
+def merge_workbooks(config: ReportConfig, planned: list[Any], normalise: Callable[[str], str]) -> ReportConfig:
+    """The configuration merged with the settings of every manual-entry workbook among the planned inputs."""
+    from reporter.workbook.filled import read_filled
+    from reporter.workbook.reader import FORMAT
+
+    books = [
+        settings_of(read_filled(p.file.path, p.display), p.display) for p in planned if p.reader.name == FORMAT
+    ]
+    return merge(config, books, _lenient(normalise))
+
+
+def _lenient(normalise: Callable[[str], str]) -> Callable[[str], str]:
+    """Region keys compared as the market stage reads them (DE and DEU alike); unknown ones as written."""
+
+    def key(region: str) -> str:
+        try:
+            return normalise(region)
+        except ConfigError:
+            return region.strip().upper()
+
+    return key
+
+
+def identity_of(paths: list[Path], org: str | None, period: str | None) -> tuple[str | None, str | None]:
+    """The organisation and period from the first manual-entry workbook among `paths` that gives
+    them, where the command line does not (a run without a configuration file)."""
+    from reporter.workbook.filled import read_filled
+    from reporter.workbook.kind import is_manual_workbook
+
+    for path in paths:
+        if (org is not None and period is not None) or not path.is_file() or not is_manual_workbook(path):
+            continue
+        found = settings_of(read_filled(path, path.name), path.name)
+        if found.organization is not None and org is None:
+            org = found.organization.value.name
+        if found.period is not None and period is None:
+            given = found.period.value
+            period = given.month or f"{given.start}..{given.end}"
+    return org, period
