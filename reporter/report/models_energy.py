@@ -219,16 +219,23 @@ def compute_hours(group: pd.DataFrame) -> tuple[ComputeHours, ...]:
     """Hours per accelerator: run hours of tracker rows, instance hours of bill lines in hours."""
     keys = ["method", "cloud_provider", "instance_type", "hardware", "gpus", "consumed_unit"]
     rows: dict[str, list[float]] = {}  # accelerator: hours, device hours, hours without count, items
-    for values, part in group.groupby(keys, dropna=False, sort=False):
+    parts = group[[*keys, "record"]].assign(
+        quantity=group["consumed_quantity"] * group["share"], seconds=group["duration_s"] * group["share"]
+    ).groupby(keys, dropna=False, sort=False)
+    sums = parts[["quantity", "seconds"]].sum()
+    sums["distinct"] = parts["record"].nunique()
+    for values, quantity, seconds, distinct in zip(
+        sums.index, sums["quantity"], sums["seconds"], sums["distinct"], strict=True
+    ):
         method, provider, instance_type, hardware, gpus, unit = (None if v != v else v for v in values)
         if method == "estimated":
             scale = HOUR_UNITS.get(str(unit).strip().lower()) if unit is not None else None
             if scale is None:
                 continue  # storage, network and other usage that is not compute time
-            hours = float((part["consumed_quantity"] * part["share"]).sum()) * scale
+            hours = float(quantity) * scale
             accelerator, count = _instance_accelerator(provider, instance_type)
         else:
-            hours = float((part["duration_s"] * part["share"]).sum()) / 3600.0
+            hours = float(seconds) / 3600.0
             accelerator, count = _tracker_accelerator(hardware, gpus)
         row = rows.setdefault(accelerator, [0.0, 0.0, 0.0, 0.0])
         row[0] += hours
@@ -236,7 +243,7 @@ def compute_hours(group: pd.DataFrame) -> tuple[ComputeHours, ...]:
             row[2] += hours
         else:
             row[1] += hours * count
-        row[3] += part["record"].nunique()
+        row[3] += distinct
     return tuple(
         ComputeHours(name, hours, device if without < hours else None, without, int(items))
         for name, (hours, device, without, items) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0]))
