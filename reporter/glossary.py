@@ -148,7 +148,9 @@ FLAG_MEANINGS["market_fallback_location"] = (
 )
 
 METHOD_MEANINGS = {
-    "metered": "energy metered at the hardware (a GPU power log integrated over time)",
+    "metered": (
+        "energy metered at the hardware or the site (a GPU power log integrated over time, or an electricity meter)"
+    ),
     "measured": "energy measured by a tracker during the run",
     "estimated": "energy estimated from hardware power and run time",
     "provider_reported": "energy reported by the cloud or hosting provider",
@@ -177,7 +179,7 @@ LOCATION_STATUS_LABELS = {
 
 # Labels of the codes, as every report shows them (renderers take them from here).
 METHOD_LABELS: dict[str, str] = {
-    Method.METERED: "Metered by a GPU power log",
+    Method.METERED: "Metered (power log or electricity meter)",
     Method.MEASURED: "Measured by an energy tracker",
     Method.ESTIMATED: "Estimated from cloud bills",
     Method.PROVIDER_REPORTED: "Reported by the cloud provider",
