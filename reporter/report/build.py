@@ -232,14 +232,15 @@ def _factors(result: PipelineResult, allocated: pd.DataFrame) -> tuple[FactorUse
 
 def _pue(allocated: pd.DataFrame) -> tuple[PueUse, ...]:
     rows = []
-    for (fmt, path), group in allocated.groupby(["source_format", "source_file"], sort=True):
+    wanted = ["source_format", "source_file", "tracker_pue", "pue", "pue_basis", "energy_it_kwh", "share", "energy_kwh"]
+    for (fmt, path), group in allocated[wanted].groupby(["source_format", "source_file"], sort=True):
         rows.append(
             PueUse(
                 source_file=str(path),
                 format=str(fmt),
-                tracker_pue=tuple(sorted({float(v) for v in group["tracker_pue"].dropna()})),
-                pue_applied=tuple(sorted({float(v) for v in group["pue"]})),
-                basis="; ".join(sorted(set(group["pue_basis"]))),
+                tracker_pue=tuple(sorted({float(v) for v in group["tracker_pue"].dropna().unique()})),
+                pue_applied=tuple(sorted({float(v) for v in group["pue"].unique()})),
+                basis="; ".join(sorted({str(v) for v in group["pue_basis"].unique()})),
                 energy_it_kwh=float((group["energy_it_kwh"] * group["share"]).sum()),
                 energy_kwh=float(group["energy_kwh"].sum()),
             )

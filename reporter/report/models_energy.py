@@ -42,6 +42,11 @@ MEASURED_METHODS = ("measured", "metered")
 HOUR_UNITS = {"hrs": 1.0, "hr": 1.0, "hour": 1.0, "hours": 1.0, "h": 1.0, "seconds": 1 / 3600, "s": 1 / 3600}
 NOT_RECORDED = "(not recorded)"
 CPU_ONLY = "(no accelerator)"
+USED_COLUMNS = (  # the line-item columns the model section reads (the groups copy only these)
+    "model", "phase", "energy_kwh", "method", "location_based_co2e_kg", "market_based_co2e_kg",
+    "embodied_co2e_kg", "record", "location_key", "cloud_provider", "instance_type", "hardware", "gpus",
+    "consumed_unit", "consumed_quantity", "share", "duration_s",
+)
 UNITS = {"inferences": ("1,000 inferences", 1000.0), "tokens": ("1 million tokens", 1_000_000.0)}
 _COUNT = re.compile(r"^\s*(\d+)\s*x\s+", re.IGNORECASE)
 
@@ -117,7 +122,8 @@ class ModelsEnergy:
 
 def models_energy(allocated: pd.DataFrame, config: ReportConfig) -> ModelsEnergy:
     """Per model, from the allocated line items (one row per line item and month)."""
-    frame = allocated.assign(phase_key=_phase_keys(allocated, config))
+    wanted = [name for name in USED_COLUMNS if name in allocated]
+    frame = allocated[wanted].assign(phase_key=_phase_keys(allocated, config))
     named = frame[frame["model"].notna()]
     market = "market_based_co2e_kg" in frame
     listed = {entry.name: entry for entry in config.models}
@@ -150,7 +156,9 @@ def _phase_keys(allocated: pd.DataFrame, config: ReportConfig) -> pd.Series:
     codes, values = pd.factorize(own.astype(object), use_na_sentinel=True)
     named = pd.Series([normalise_phase(v) or NO_PHASE for v in values] + [None], dtype=object)
     keys = pd.Series(named.to_numpy()[codes], index=allocated.index, dtype=object)  # -1 (no phase): None
-    fallback = allocated["model"].astype(object).map(lambda m: defaults.get(str(m), NO_PHASE))
+    model_codes, models = pd.factorize(allocated["model"].astype(object), use_na_sentinel=True)
+    by_model = pd.Series([defaults.get(str(m), NO_PHASE) for m in models] + [NO_PHASE])
+    fallback = pd.Series(by_model.to_numpy()[model_codes], index=allocated.index, dtype=object)
     return keys.where(keys.notna(), fallback).fillna(NO_PHASE)
 
 

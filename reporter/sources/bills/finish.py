@@ -67,8 +67,11 @@ def _notes(scan_notes: Sequence[str], mapping: BillMapping, usage: pd.DataFrame,
             f"start{_by_day(day_months)}, account, service, region, usage type, instance type, unit and kept tag "
             "values, rows that run past their month apart (times UTC)"
         )
-    for flag, note in mapping.flag_notes.items():
-        flagged = readings["flags"].str.split(";").map(lambda found, flag=flag: flag in found)
-        if flagged.any():
-            notes.append(note.replace("{rows}", str(int(readings.loc[flagged, "row_count"].sum()))))
+    if not mapping.flag_notes or not len(readings):
+        return notes
+    rows_by_flags = readings.groupby(readings["flags"].astype(object), sort=False)["row_count"].sum()
+    for flag, note in mapping.flag_notes.items():  # once per distinct flags text, not per reading
+        rows = sum(int(count) for text, count in rows_by_flags.items() if flag in str(text).split(";"))
+        if any(flag in str(text).split(";") for text in rows_by_flags.index):
+            notes.append(note.replace("{rows}", str(rows)))
     return notes

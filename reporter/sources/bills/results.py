@@ -117,9 +117,17 @@ def check_values(groups: pd.DataFrame, mapping: BillMapping, path: Path) -> None
         raise InputFormatError(f"{shown} {message}", path, row, column_name)
 
 
+USAGE_COLUMNS = (
+    "first_row", "start_time", "end_time", "group_hash", "provider", "region", "instance_type", "flags", "rows",
+    "quantity", "unit", "cost", "currency", "billing_account_id", "sub_account_id", "service_name",
+    "service_category", "usage_type", "vcpus", "gpus", "memory_gb", "tags",
+)
+
+
 def readings(usage: pd.DataFrame, source: InputFile, format_name: str) -> pd.DataFrame:
     """The reading frame (READING_COLUMNS, typed as `frame_from_rows` types them), column by column."""
-    usage = usage.sort_values("first_row", kind="stable").reset_index(drop=True)
+    wanted = [name for name in USAGE_COLUMNS if name in usage]  # sorted without the check columns
+    usage = usage[wanted].sort_values("first_row", kind="stable").reset_index(drop=True)
     start = pd.to_datetime(usage["start_time"]).astype("datetime64[us]")
     end = pd.to_datetime(usage["end_time"]).astype("datetime64[us]")
     end = end.where(end >= start, start)
