@@ -101,8 +101,12 @@ def _arrow_column(column: pd.Series, kind: str) -> pa.Array:
 
 
 def _arrow_texts(column: pd.Series) -> pa.Array:
-    """A column of Python objects as text, each distinct value converted once (line items repeat
-    their flags, regions and tags many times); a missing value stays missing."""
+    """A column of Python objects as text; a missing value stays missing. A column of strings is
+    converted as it is; one holding other values converts each distinct value once."""
+    try:
+        return pa.array(column, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     texts = pa.array(pd.Series(uniques, dtype=object).astype("string"), type=pa.string(), from_pandas=True)
     return texts.take(pa.array(codes, mask=codes < 0))
