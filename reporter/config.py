@@ -76,6 +76,7 @@ class InputConfig(_Strict):
     model: str | None = None
     phase: ModelPhase | None = None  # the phase of the model its runs belong to (reporter.report.models_energy)
     country: str | None = None
+    host: str | None = None  # the machine the file's runs were measured on, when the file names none
     tracker_pue: float | None = Field(default=None, ge=1.0)
     # Plausible mean power of one tracker row (see Limits); None: the [limits] values.
     max_host_kw: float | None = Field(default=None, ge=0)
