@@ -102,8 +102,8 @@ def _hostless_notes(readings: pd.DataFrame, result: OverlapResult) -> None:
 
 def _host_shares(group: pd.DataFrame, result: OverlapResult) -> dict[object, float]:
     """The share of each reading's hours set aside, in the order of the rule; fills the ledger entries."""
-    ordered = group.assign(_rank=group["method"].map(RANK)).sort_values(
-        ["_rank", "start_time", "source_file", "source_row"], kind="stable"
+    ordered = group.assign(rank_order=group["method"].map(RANK)).sort_values(
+        ["rank_order", "start_time", "source_file", "source_row"], kind="stable"
     )
     kept: list[_Kept] = []
     shares: dict[object, float] = {}
@@ -134,7 +134,7 @@ def _host_shares(group: pd.DataFrame, result: OverlapResult) -> dict[object, flo
 def _enter(result: OverlapResult, row: object, share: float, overlap_s: float, sources: list[str]) -> None:
     reported = float(row.energy_reported_kwh)  # type: ignore[attr-defined]
     aside = reported * min(share, 1.0)
-    rank = RANK_NAME[int(row._rank)]  # type: ignore[attr-defined]
+    rank = RANK_NAME[int(row.rank_order)]  # type: ignore[attr-defined]
     shown = "; ".join(sources[:3]) + (f"; and {len(sources) - 3} more" if len(sources) > 3 else "")
     path = str(row.source_file)  # type: ignore[attr-defined]
     if share >= WHOLE:
