@@ -189,7 +189,8 @@ class CreditConfig(_Strict):
 class LinkConfig(_Strict):
     """Tracker runs measured on billed cloud machines: their measurement replaces the estimate."""
 
-    tracker_project: str = Field(min_length=1)
+    tracker_project: str | None = Field(default=None, min_length=1)
+    host: str | None = Field(default=None, min_length=1)  # the runs and power logs measured on this machine
     tag: str | None = None  # "key=value" of the bill lines' tag (the key must be in [cloud] tag_keys)
     account: str | None = None  # with instance_type
     instance_type: str | None = None
@@ -202,6 +203,8 @@ class LinkConfig(_Strict):
                 "resource_id: bills are summed per month, account, usage type and tags, so resource ids "
                 "are not kept; link by tag = \"key=value\" or by account and instance_type"
             )
+        if self.tracker_project is None and self.host is None:
+            raise ValueError("name the measured runs: tracker_project, host, or both")
         by_tag = self.tag is not None
         by_machine = self.account is not None and self.instance_type is not None
         if by_tag == by_machine:

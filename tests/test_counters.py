@@ -50,7 +50,8 @@ def test_dcgm_energy_is_the_counter_increase_with_a_reset() -> None:
 def test_kepler_container_series_and_a_bad_sample() -> None:
     result = run_inputs([{"path": str(KEPLER), "country": "DEU", "host": "gpu-node-1"}])
     items = result.items
-    by_mode = {run.rsplit("mode=", 1)[1].split(",")[0]: kwh for run, kwh in zip(items["run_id"], items["energy_kwh"])}
+    runs = zip(items["run_id"], items["energy_kwh"], strict=True)
+    by_mode = {run.rsplit("mode=", 1)[1].split(",")[0]: kwh for run, kwh in runs}
     # dynamic: 100 -> 3,700 -> 7,300 J = 7,200 J = 0.002 kWh; idle: 50 -> (NaN, excluded) -> 1,850 J = 1,800 J.
     assert by_mode == pytest.approx({"dynamic": 0.002, "idle": 1_800 / J_PER_KWH}, rel=1e-12)
     assert set(items["method"]) == {"measured"} and set(items["host"]) == {"gpu-node-1"}
