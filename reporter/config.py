@@ -77,12 +77,28 @@ class InputConfig(_Strict):
     phase: ModelPhase | None = None  # the phase of the model its runs belong to (reporter.report.models_energy)
     country: str | None = None
     host: str | None = None  # the machine the file's runs were measured on, when the file names none
+    # The IANA zone of the machine's clock: times a file gives since the epoch (counter scrapes, Zeus)
+    # are shown as that zone's wall-clock time, as the trackers write theirs (default UTC).
+    timezone: str | None = None
     tracker_pue: float | None = Field(default=None, ge=1.0)
     # Plausible mean power of one tracker row (see Limits); None: the [limits] values.
     max_host_kw: float | None = Field(default=None, ge=0)
     max_gpu_kw: float | None = Field(default=None, ge=0)
     encoding: str | None = None  # the text encoding of the file(s), when they are not UTF-8
     sheet: str | None = None  # the sheet of an .xlsx input to read (default: the first)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (an IANA name, for example Asia/Seoul or UTC)") from None
+        return value
 
     @field_validator("encoding")
     @classmethod

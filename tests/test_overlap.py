@@ -91,3 +91,23 @@ def test_different_gpus_and_hosts_do_not_overlap(tmp_path: Path) -> None:
     # GPU 0 and GPU 1 of one host are different boards; the tracker ran on another host.
     assert result.items["energy_kwh"].sum() == pytest.approx(0.4 + 0.4 + 2.0, rel=1e-12)
     assert not result.items["flags"].str.contains("overlap_set_aside").any()
+
+
+def test_a_counter_scrape_in_utc_meets_a_tracker_in_local_time(tmp_path: Path) -> None:
+    # A DCGM scrape of GPU 0 from 01:00 to 02:00 UTC (10:00-11:00 in Seoul, UTC+9): 3,600 J.
+    t0 = 1793840400000  # 2026-11-05 01:00:00 UTC
+    series = 'DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{gpu="0",Hostname="gpu-node-1"}'
+    scrape = tmp_path / "dcgm.prom"
+    scrape.write_text(f"{series} 1000000 {t0}\n{series} 4600000 {t0 + 3_600_000}\n")
+    rank0 = _codecarbon(tmp_path / "rank0-emissions.csv", "run-rank0")  # 10:00-11:00 local
+    inputs = [
+        {"path": str(scrape), "country": "KOR", "timezone": "Asia/Seoul"},
+        {"path": str(rank0), "country": "KOR", "host": "gpu-node-1"},
+    ]
+    result = run_inputs(inputs)
+    # Shown in Seoul time the scrape covers the run's whole hour: the run's 2.0 kWh is set aside.
+    assert result.items["energy_kwh"].sum() == pytest.approx(0.001, rel=1e-12)
+    assert str(result.items["start_time"].iloc[0]) == "2026-11-05 10:00:00"
+    # Read as UTC it does not meet the run: both count.
+    inputs[0].pop("timezone")
+    assert run_inputs(inputs).items["energy_kwh"].sum() == pytest.approx(2.001, rel=1e-12)

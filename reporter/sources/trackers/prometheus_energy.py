@@ -6,7 +6,8 @@ Accepted shape: the Prometheus text exposition format, one sample a line,
 Prometheus server's `/federate` endpoint returns them, or a loop that scrapes an exporter and
 stamps each sample). `# HELP` / `# TYPE` / other comment lines and blank lines are skipped. A
 series may also name itself inside the braces (`{__name__="…",…}`). The JSON of a range query is
-not read. Times are read as UTC wall-clock times.
+not read. Times are shown as the wall-clock time of the input's `timezone` option (UTC without one),
+so they compare with the trackers' naive local times.
 
 Counters read (everything else is counted and excluded, grouped by metric):
 - `DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`: a GPU's energy in millijoules since its driver was loaded
@@ -245,8 +246,8 @@ def _increase(samples: list[tuple[float, float, int]], joules_per_unit: float) -
 def _reading(
     entry: _Series, samples: list[tuple[float, float, int]], joules: float, resets: int, source: InputFile
 ) -> dict[str, object]:
-    start = datetime.fromtimestamp(samples[0][0], tz=UTC).replace(tzinfo=None)
-    end = datetime.fromtimestamp(samples[-1][0], tz=UTC).replace(tzinfo=None)
+    start = fields.wall_clock(samples[0][0], source.options)
+    end = fields.wall_clock(samples[-1][0], source.options)
     labels = entry.labels
     host = _host(labels) or source.options.get("host")
     dcgm = entry.metric == DCGM

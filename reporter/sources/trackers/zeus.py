@@ -3,10 +3,10 @@
 Columns, as the Zeus project's `zeus/monitor/energy.py` writes them (the header line in
 `ZeusMonitor.__init__`, one row per `end_window`; the same header is asserted in the project's
 tests, `tests/test_monitor.py`): `start_time,window_name,elapsed_time,gpu<i>_energy,…` with
-`start_time` in seconds since 1970-01-01 UTC (`time.time()` when the window began; read as a UTC
-wall-clock time), `elapsed_time` in seconds, and one `gpu<i>_energy` column per monitored GPU, in
-joules for the window (`i` is the framework's GPU index). CPU and DRAM energy are not written to
-the file; the file carries no PUE and no emissions.
+`start_time` in seconds since 1970-01-01 UTC (`time.time()` when the window began; shown as the
+wall-clock time of the input's `timezone` option, UTC without one), `elapsed_time` in seconds,
+and one `gpu<i>_energy` column per monitored GPU, in joules for the window (`i` is the framework's
+GPU index). CPU and DRAM energy are not written to the file; it carries no PUE and no emissions.
 
 One row is one measurement window: a reading with the energy of all its GPUs (`gpu` lists their
 indices). Windows can nest (an epoch window around step windows): a window lying wholly within
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import UTC, datetime
 from typing import ClassVar
 
 from reporter.errors import InputFormatError
@@ -89,7 +88,7 @@ def _reading(values: dict[str, str], gpus: dict[str, str], source: InputFile, ro
     elapsed = fields.number(values["elapsed_time"], path, row, "elapsed_time", negative=fields.ENDS_BEFORE_START)
     assert started is not None and elapsed is not None
     try:
-        start = datetime.fromtimestamp(started, tz=UTC).replace(tzinfo=None)
+        start = fields.wall_clock(started, source.options)
     except (OverflowError, OSError, ValueError):
         raise RowError(
             f"'{values['start_time']}' is not a time (seconds since 1970-01-01)", path, row, "start_time"
