@@ -65,6 +65,8 @@ def test_one_source_per_host_and_hour(inputs: list[Path]) -> None:
     assert ledgers["gpu-power.csv"].rows_excluded == 0
     report = build_report(result)
     assert report.totals.energy_kwh == pytest.approx(1.4, rel=1e-12)
+    # The flag carries the energy the partly covered run keeps (1.0 kWh).
+    assert report.data_quality.flag_energy_kwh["overlap_set_aside"] == pytest.approx(1.0, rel=1e-12)
 
 
 def test_without_a_host_nothing_is_compared_and_the_files_say_so(inputs: list[Path]) -> None:
@@ -111,3 +113,24 @@ def test_a_counter_scrape_in_utc_meets_a_tracker_in_local_time(tmp_path: Path) -
     # Read as UTC it does not meet the run: both count.
     inputs[0].pop("timezone")
     assert run_inputs(inputs).items["energy_kwh"].sum() == pytest.approx(2.001, rel=1e-12)
+
+
+def test_gpu_counters_keep_their_hours_from_zeus_windows_and_kepler_containers() -> None:
+    from tests.test_counters import DCGM, KEPLER, ZEUS
+
+    host = {"country": "DEU", "host": "gpu-node-1"}
+    result = run_inputs(
+        [{"path": str(DCGM), "country": "DEU"}, {"path": str(ZEUS), **host}, {"path": str(KEPLER), **host}]
+    )
+    # DCGM (metered) covers GPUs 0 and 1 of gpu-node-1 from 10:00 to 11:00 UTC: 3,600 J + 1,400 J.
+    # Zeus's two outer windows (10:00-10:10, 10:10-10:20 on GPUs 0 and 1) and Kepler's two container
+    # series (10:00-11:00, whose energy includes the GPUs') lie wholly within those hours: set aside.
+    assert result.items["energy_kwh"].sum() == pytest.approx(5_000 / J_PER_KWH, rel=1e-12)
+    ledgers = {Path(ledger.path).name: ledger for ledger in result.ledgers}
+    zeus = ledgers["zeus-measurements.csv"]
+    assert (zeus.rows_read, zeus.rows_used, zeus.rows_excluded) == (4, 0, 4)
+    assert sum(g.rows for g in zeus.exclusion_groups if g.kind == "overlap") == 2
+    kepler = ledgers["kepler-scrapes.prom"]
+    # The two series held 3 + 2 samples; all five are now excluded as overlap.
+    assert sum(g.rows for g in kepler.exclusion_groups if g.kind == "overlap") == 5
+    assert kepler.rows_used == 0 and kepler.rows_read == 9
