@@ -130,8 +130,8 @@ def _outer_windows(rows: list[dict[str, object]]) -> tuple[list[dict[str, object
             kept.append(row)
             continue
         reason = (
-            f"nested window: it lies within window {outer['run_id']} (row {outer['source_row']}), whose "
-            "energy already includes it; only outer windows are summed"
+            "nested window: it lies within another window of the file, whose energy already includes it; "
+            f"only outer windows are summed (within window {outer['run_id']}, row {outer['source_row']})"
         )
         nested.append(Exclusion(int(row["source_row"]), reason))  # type: ignore[call-overload]
     kept.sort(key=lambda r: r["source_row"])  # type: ignore[arg-type, return-value]
