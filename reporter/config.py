@@ -76,12 +76,29 @@ class InputConfig(_Strict):
     model: str | None = None
     phase: ModelPhase | None = None  # the phase of the model its runs belong to (reporter.report.models_energy)
     country: str | None = None
+    host: str | None = None  # the machine the file's runs were measured on, when the file names none
+    # The IANA zone of the machine's clock: times a file gives since the epoch (counter scrapes, Zeus)
+    # are shown as that zone's wall-clock time, as the trackers write theirs (default UTC).
+    timezone: str | None = None
     tracker_pue: float | None = Field(default=None, ge=1.0)
     # Plausible mean power of one tracker row (see Limits); None: the [limits] values.
     max_host_kw: float | None = Field(default=None, ge=0)
     max_gpu_kw: float | None = Field(default=None, ge=0)
     encoding: str | None = None  # the text encoding of the file(s), when they are not UTF-8
     sheet: str | None = None  # the sheet of an .xlsx input to read (default: the first)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (an IANA name, for example Asia/Seoul or UTC)") from None
+        return value
 
     @field_validator("encoding")
     @classmethod
@@ -188,7 +205,8 @@ class CreditConfig(_Strict):
 class LinkConfig(_Strict):
     """Tracker runs measured on billed cloud machines: their measurement replaces the estimate."""
 
-    tracker_project: str = Field(min_length=1)
+    tracker_project: str | None = Field(default=None, min_length=1)
+    host: str | None = Field(default=None, min_length=1)  # the runs and power logs measured on this machine
     tag: str | None = None  # "key=value" of the bill lines' tag (the key must be in [cloud] tag_keys)
     account: str | None = None  # with instance_type
     instance_type: str | None = None
@@ -201,6 +219,8 @@ class LinkConfig(_Strict):
                 "resource_id: bills are summed per month, account, usage type and tags, so resource ids "
                 "are not kept; link by tag = \"key=value\" or by account and instance_type"
             )
+        if self.tracker_project is None and self.host is None:
+            raise ValueError("name the measured runs: tracker_project, host, or both")
         by_tag = self.tag is not None
         by_machine = self.account is not None and self.instance_type is not None
         if by_tag == by_machine:

@@ -126,6 +126,21 @@ FLAG_MEANINGS.update(
     }
 )
 
+# Flags of counters and of measurements that overlap (reporter.core.overlap).
+FLAG_MEANINGS.update(
+    {
+        "counter_reset": (
+            "An energy counter (DCGM, Kepler) went down between two scrapes: it restarted from zero "
+            "(driver reload, exporter restart), so the later value is taken as the energy since the reset."
+        ),
+        "overlap_set_aside": (
+            "Part of this measurement's hours on its host is also measured by a source of higher rank "
+            "(power log or energy counter > tracker > estimate); the energy of those hours is set aside "
+            "so it counts once."
+        ),
+    }
+)
+
 # Flags of linked tracker runs and bill lines (reporter.core.link).
 FLAG_MEANINGS.update(
     {

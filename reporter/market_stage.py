@@ -60,7 +60,7 @@ def links_from(config: ReportConfig) -> list[Link]:
                     "not keep it"
                 )
             tag = (key.strip(), value.strip())
-        links.append(Link(entry.tracker_project, tag, entry.account, entry.instance_type))
+        links.append(Link(entry.tracker_project or "", tag, entry.account, entry.instance_type, entry.host))
     return links
 
 

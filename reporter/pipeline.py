@@ -16,6 +16,7 @@ from reporter.core.emissions import attach_emissions
 from reporter.core.energy import estimate_energy
 from reporter.core.link import LinkUse, link_runs
 from reporter.core.market import InstrumentUse
+from reporter.core.overlap import set_aside_overlaps
 from reporter.core.period import Period
 from reporter.core.reconcile import deduplicate_runs
 from reporter.errors import InputError, ReporterError
@@ -79,6 +80,10 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     provided = _provider_in_period(provided, period, by_path)
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
+    kept, overlaps = set_aside_overlaps(kept)  # one source per host and hour: power log > tracker > estimate
+    _record_groups(by_path, overlaps.groups)
+    for path, notes in overlaps.notes.items():
+        by_path[path].notes.extend(notes)
     items = estimate_energy(kept, config.facility.pue, config.method.energy_model)
     tag_for = {
         "team": config.cloud.team_tag, "project": config.cloud.project_tag, "model": config.cloud.model_tag,
@@ -180,7 +185,7 @@ def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame
     frame = readings.copy(deep=False)
     frame["source_file"] = planned.display
     options = planned.file.options
-    for column in ("team", "project", "model", "phase"):
+    for column in ("team", "project", "model", "phase", "host"):
         if options.get(column):
             frame[column] = frame[column].where(frame[column].notna(), options[column])
     if options.get("country"):

@@ -30,6 +30,7 @@ class Flag(StrEnum):
 
     BURSTABLE_BASELINE = "burstable_baseline"
     COST_BASED_ESTIMATE = "cost_based_estimate"
+    COUNTER_RESET = "counter_reset"
     CPU_ARCHITECTURE_UNKNOWN = "cpu_architecture_unknown"
     EMBODIED_UNKNOWN = "embodied_unknown"
     GPU_POWER_ASSUMED = "gpu_power_assumed"
@@ -45,6 +46,7 @@ class Flag(StrEnum):
     MARKET_FALLBACK_LOCATION = "market_fallback_location"
     NEGATIVE_QUANTITY = "negative_quantity"
     NON_FINITE_GUARDED = "non_finite_guarded"
+    OVERLAP_SET_ASIDE = "overlap_set_aside"
     POWER_LOG_GAP = "power_log_gap"
     PROVIDER_UNSUPPORTED = "provider_unsupported"
     PUE_ASSUMED_DEFAULT = "pue_assumed_default"
@@ -95,6 +97,11 @@ READING_COLUMNS: dict[str, str] = {
     "cloud_provider": "object",
     "cloud_region": "object",
     "hardware": "object",
+    # The machine a measurement was taken on (hostname or node name; the input's `host` option where
+    # the file names none) and the GPUs it covers (comma-separated indices or ids as the source names
+    # them; None: the whole host). Used to find sources that measure the same energy (core.overlap).
+    "host": "object",
+    "gpu": "object",
     "energy_reported_kwh": "float64",
     "tracker_pue": "float64",
     "tracker_co2e_kg": "float64",
@@ -144,6 +151,7 @@ class ExclusionKind(StrEnum):
     NOT_USAGE = "not_usage"  # a bill row that consumes nothing: tax, credits, purchases, fees …
     UNFINISHED = "unfinished"  # a tracker run that did not finish (no measured figures)
     ROW_PROBLEM = "row_problem"  # a row that cannot be parsed or is implausible
+    OVERLAP = "overlap"  # a measurement whose hours another source of higher rank on the same host covers
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ def test_format_override_and_unknown_format(runner: CliRunner) -> None:
     assert bad.exit_code == 2
     assert bad.stderr.strip() == (
         "error: unknown format 'nope' (known formats: aws_carbon, aws_cur, azure_carbon, azure_cost, "
-        "bill_readings, carbontracker, codecarbon, eco2ai, focus, gcp_billing, gcp_carbon, nvidia_smi, workbook)"
+        "bill_readings, carbontracker, codecarbon, eco2ai, focus, gcp_billing, gcp_carbon, nvidia_smi, "
+        "prometheus_energy, workbook, zeus)"
     )
 
 

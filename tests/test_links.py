@@ -84,3 +84,41 @@ def test_links_need_a_kept_tag_key_and_no_resource_id(tmp_path: Path) -> None:
         run_inputs(inputs, links=[{"tracker_project": "llm", "tag": "owner=me"}])
     with pytest.raises(ConfigError, match="resource ids"):
         run_inputs(inputs, links=[{"tracker_project": "llm", "resource_id": "i-0abc"}])
+
+
+def _power_log(path: Path) -> str:
+    # Two GPUs of one machine at a steady 360 W, a sample every 10 s from 10:00 to 11:00:
+    # 360 W x 3,600 s = 1,296,000 J = 0.36 kWh each, 0.72 kWh in all, over one machine-hour.
+    lines = ["index, name, timestamp, power.draw [W]"]
+    for gpu in (0, 1):
+        for step in range(361):
+            minute, second = divmod(step * 10, 60)
+            hour, minute = divmod(minute, 60)
+            lines.append(f"{gpu}, NVIDIA L4, 2026/11/05 {10 + hour:02d}:{minute:02d}:{second:02d}.000, 360.00 W")
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)
+
+
+def test_a_host_link_replaces_the_estimate_with_the_power_log_of_that_machine(tmp_path: Path) -> None:
+    bill, _ = _inputs(tmp_path)
+    log = {"path": _power_log(tmp_path / "gpu-power.csv"), "host": "llm-node-1"}
+    apart = run_inputs([bill, log])
+    linked = run_inputs([bill, log], links=[{"host": "llm-node-1", "tag": "project=llm"}])
+    bill_items = apart.items[apart.items["method"] == "estimated"]
+    llm_line = bill_items[bill_items["tags"].str.contains('"llm"')].iloc[0]
+    web_line = bill_items[bill_items["tags"].str.contains('"web"')].iloc[0]
+    provider_pue = llm_line["energy_kwh"] / llm_line["energy_it_kwh"]
+    (use,) = linked.links
+    # Both GPUs' logs cover the same wall-clock hour: 1 machine-hour of 100 billed hours (1 %), not 2.
+    assert (use.tracker_project, use.run_hours, use.billed_hours) == ("host llm-node-1", 1.0, 100.0)
+    assert use.covered_share == pytest.approx(0.01)
+    assert use.measured_kwh == pytest.approx(0.72 * provider_pue, rel=1e-12)
+    expected = llm_line["energy_kwh"] * 0.99 + 0.72 * provider_pue + web_line["energy_kwh"]
+    assert linked.allocated["energy_kwh"].sum() == pytest.approx(expected, rel=1e-12)
+    metered = linked.items[linked.items["method"] == "metered"]
+    assert len(metered) == 2 and all("linked_to_bill" in flags for flags in metered["flags"])
+
+
+def test_a_link_names_a_project_or_a_host(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="tracker_project, host, or both"):
+        run_inputs(_inputs(tmp_path), links=[{"tag": "project=llm"}])

@@ -1,7 +1,8 @@
 """Link stage: a tracker's measured runs replace the bill's estimate for the same machines.
 
-A link (`[[links]]` in the configuration) names tracker runs (by project) and the bill lines of
-the machines they ran on (by a tag, or by account and instance type). For each link and month:
+A link (`[[links]]` in the configuration) names tracker runs (by project, by the host they were
+measured on, or both; by host, power logs and counter scrapes of that machine are linked too) and
+the bill lines of the machines they ran on (by a tag, or by account and instance type). For each link and month:
 
     covered  = min(1, tracker run-hours / billed instance-hours of the linked lines)
     the linked bill lines keep (1 - covered) of their estimated energy (flag replaced_by_measurement)
@@ -32,6 +33,14 @@ class Link:
     tag: tuple[str, str] | None = None  # (key, value) of the bill lines' tag
     account: str | None = None
     instance_type: str | None = None
+    host: str | None = None  # the runs (and power logs) measured on this machine
+
+    @property
+    def runs(self) -> str:
+        """The linked runs as shown: the project, the host, or the project on the host."""
+        if self.host is None:
+            return self.tracker_project
+        return f"{self.tracker_project} on host {self.host}" if self.tracker_project else f"host {self.host}"
 
     @property
     def resource(self) -> str:
@@ -64,12 +73,13 @@ def link_runs(items: pd.DataFrame, links: list[Link]) -> tuple[pd.DataFrame, tup
         return frame, ()
     month = frame["start_time"].dt.strftime("%Y-%m")
     runs_of = frame["method"] == Method.MEASURED.value
+    measured = frame["method"].isin([Method.MEASURED.value, Method.METERED.value])
     billed = (frame["method"] == Method.ESTIMATED.value) & (frame["usage_category"] == "compute")
     uses: list[LinkUse] = []
     replaced = np.zeros(len(frame), dtype=bool)
     linked = np.zeros(len(frame), dtype=bool)
     for link in links:
-        runs = runs_of & (frame["project"] == link.tracker_project)
+        runs = _runs(frame, link, runs_of, measured)
         lines = billed & _matches(frame, link)
         for key in sorted(set(month[runs | lines].dropna())):
             use, run_rows, line_rows = _apply(frame, link, key, runs & (month == key), lines & (month == key))
@@ -84,14 +94,14 @@ def link_runs(items: pd.DataFrame, links: list[Link]) -> tuple[pd.DataFrame, tup
 def _apply(
     frame: pd.DataFrame, link: Link, month: str, runs: pd.Series, lines: pd.Series
 ) -> tuple[LinkUse, np.ndarray, np.ndarray]:
-    run_hours = float(frame.loc[runs, "duration_s"].sum()) / 3600
+    run_hours = _hours(frame.loc[runs], link)
     billed_hours = float(frame.loc[lines, "consumed_quantity"].fillna(0.0).sum())
     estimated = float(frame.loc[lines, "energy_kwh"].sum())
     no_rows = np.zeros(len(frame), dtype=bool)
     if not runs.any() or not lines.any() or billed_hours <= 0:
         note = "no tracker runs this month" if not runs.any() else "no billed instance-hours matched this month"
         use = LinkUse(
-            link.tracker_project,
+            link.runs,
             link.resource,
             month,
             int(runs.sum()),
@@ -118,7 +128,7 @@ def _apply(
         frame.loc[runs, column] = frame.loc[runs, column].where(frame.loc[runs, column].notna(), first[column])
     note = "" if covered < 1.0 else "the runs cover every billed hour of the linked lines"
     use = LinkUse(
-        link.tracker_project,
+        link.runs,
         link.resource,
         month,
         int(runs.sum()),
@@ -131,6 +141,32 @@ def _apply(
         note,
     )
     return use, runs.to_numpy(dtype=bool), lines.to_numpy(dtype=bool)
+
+
+def _hours(runs: pd.DataFrame, link: Link) -> float:
+    """The runs' hours: summed for a project's runs; for a host, the wall-clock hours any of its
+    measurements covers (several GPUs' power logs over the same hour are one machine-hour)."""
+    if link.host is None or runs.empty:
+        return float(runs["duration_s"].sum()) / 3600
+    spans = sorted(zip(runs["start_time"], runs["end_time"], strict=True))
+    total = 0.0
+    current_start, current_end = spans[0]
+    for start, end in spans[1:]:
+        if start > current_end:
+            total += (current_end - current_start).total_seconds()
+            current_start, current_end = start, end
+        else:
+            current_end = max(current_end, end)
+    total += (current_end - current_start).total_seconds()
+    return total / 3600
+
+
+def _runs(frame: pd.DataFrame, link: Link, runs_of: pd.Series, measured: pd.Series) -> pd.Series:
+    """The measured rows a link names: tracker runs of its project, and/or every measurement of its host."""
+    if link.host is None:
+        return runs_of & (frame["project"] == link.tracker_project)
+    runs = measured & (frame["host"] == link.host)
+    return runs & (frame["project"] == link.tracker_project) if link.tracker_project else runs
 
 
 def _matches(frame: pd.DataFrame, link: Link) -> pd.Series:

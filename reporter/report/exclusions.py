@@ -20,12 +20,19 @@ from reporter.errors import InputError
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, ExclusionKind
 
 ACCOUNTING_KINDS = frozenset(
-    {ExclusionKind.SUPERSEDED, ExclusionKind.OUTSIDE_PERIOD, ExclusionKind.NOT_USAGE, ExclusionKind.UNFINISHED}
+    {
+        ExclusionKind.SUPERSEDED,
+        ExclusionKind.OUTSIDE_PERIOD,
+        ExclusionKind.NOT_USAGE,
+        ExclusionKind.UNFINISHED,
+        ExclusionKind.OVERLAP,
+    }
 )
 
 # Reason texts by their start: the kind of the exclusions the readers and stages emit.
 _PREFIXES: tuple[tuple[str, ExclusionKind], ...] = (
     ("superseded", ExclusionKind.SUPERSEDED),
+    ("overlap:", ExclusionKind.OVERLAP),
     ("outside the reporting period", ExclusionKind.OUTSIDE_PERIOD),
     ("line item type '", ExclusionKind.NOT_USAGE),
     ("chargetype '", ExclusionKind.NOT_USAGE),

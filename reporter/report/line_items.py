@@ -31,6 +31,8 @@ LINE_ITEM_COLUMNS = [
     "cloud_provider",
     "cloud_region",
     "hardware",
+    "host",  # the machine measured on, and the GPUs covered (empty: the whole machine)
+    "gpu",
     "energy_reported_kwh",
     "tracker_pue",
     "energy_it_kwh",

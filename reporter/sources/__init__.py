@@ -19,6 +19,8 @@ from reporter.sources.trackers.carbontracker import CarbonTrackerReader
 from reporter.sources.trackers.codecarbon import CodeCarbonReader
 from reporter.sources.trackers.eco2ai import Eco2aiReader
 from reporter.sources.trackers.nvidia_smi import NvidiaSmiReader
+from reporter.sources.trackers.prometheus_energy import PrometheusEnergyReader
+from reporter.sources.trackers.zeus import ZeusReader
 from reporter.workbook.reader import WorkbookReader
 
 READERS: dict[str, Reader] = {
@@ -28,6 +30,8 @@ READERS: dict[str, Reader] = {
         CarbonTrackerReader(),
         Eco2aiReader(),
         NvidiaSmiReader(),
+        PrometheusEnergyReader(),
+        ZeusReader(),
         FocusReader(),
         AwsCurReader(),
         GcpBillingReader(),

@@ -58,7 +58,7 @@ def exclusions(sheet: Sheet, report: Report) -> None:
             *cut,
             "Rows left out for the same reason are one line: rows says how many, example_rows "
             "lists the first of them, first_row_detail the first row's own values (a run, a time, "
-            "a value). kind: superseded, outside_period, not_usage and unfinished are accounting; "
+            "a value). kind: superseded, outside_period, not_usage, unfinished and overlap are accounting; "
             "row_problem is a row that cannot be read or is implausible (an error under --strict).",
             "For each file, rows_read = rows_used + the sum of rows here (Inputs sheet).",
         ],

@@ -126,6 +126,16 @@ def timestamp(value: str | None, path: Path, row: int, column: str, formats: tup
     return parsed.replace(tzinfo=None)
 
 
+def wall_clock(seconds: float, options: dict[str, Any]) -> datetime:
+    """A time given in seconds since 1970-01-01 UTC as the naive wall-clock time of the input's
+    `timezone` option (UTC without one), like the trackers' own naive local times. Raises
+    OverflowError, OSError or ValueError for a time outside the years the platform can show."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(str(options.get("timezone") or "UTC"))
+    return datetime.fromtimestamp(seconds, tz=zone).replace(tzinfo=None)
+
+
 def shifted(moment: datetime, seconds: float, path: Path, row: int, column: str) -> datetime:
     """`moment` plus `seconds` (negative: earlier), or a RowError when that is outside years 1-9999."""
     try:

@@ -148,6 +148,8 @@ def _reading(row: Any, source: InputFile, gpu_column: str) -> dict[str, object]:
         "end_time": row.end.to_pydatetime(),
         "duration_s": (row.end - row.start).total_seconds(),
         "hardware": row.gpu_name or None,
+        "host": source.options.get("host"),
+        "gpu": str(row.gpu),
         "energy_reported_kwh": float(row.energy_kwh),
         "tracker_pue": 1.0,
         "row_count": int(row.samples),
