@@ -10,9 +10,9 @@ import pandas as pd
 from reporter.core.attribute import SCOPE2
 from reporter.core.market import BASIS_LOCATION, InstrumentUse, coverage_share, monthly_matched_kwh
 from reporter.core.matching import hourly_matched
-from reporter.workbook.reader import FORMAT as WORKBOOK_FORMAT
 from reporter.report.model import InstrumentRow, Totals
 from reporter.units import KG_PER_T
+from reporter.workbook.reader import FORMAT as WORKBOOK_FORMAT
 
 
 def totals(base: Totals, allocated: pd.DataFrame, uses: Sequence[InstrumentUse]) -> Totals:

@@ -41,57 +41,70 @@ def rate_origins(config: ReportConfig, table: FactorTable) -> dict[tuple[str, st
 
 def row_rate_sources(allocated: pd.DataFrame, origins: dict[tuple[str, str], str]) -> pd.DataFrame:
     """Per allocated row: `rate_basis` (supplier_rate, residual_mix or location_factor), `rate_key`
-    (the market key whose rate was taken) and `rate_origin`."""
-    location = allocated["location_key"].astype(object).to_numpy()
-    country = allocated["country_iso3"].astype(object).to_numpy()
-    scope2 = (allocated["scope"] == SCOPE2).to_numpy(dtype=bool)
-    basis = np.full(len(allocated), "location_factor", dtype=object)
-    key = np.full(len(allocated), None, dtype=object)
+    (the market key whose rate was taken) and `rate_origin`. Worked on integer codes: each distinct
+    location, country and factor id is looked up once."""
+    named = list(origins)
+    texts = [origins[pair] for pair in named]
+    loc_codes, loc_values = pd.factorize(allocated["location_key"].astype(object))
+    ctry_codes, ctry_values = pd.factorize(allocated["country_iso3"].astype(object))
+    chosen = np.full(len(allocated), -1, dtype="int64")
     for kind in (BASIS_RESIDUAL, BASIS_SUPPLIER):  # the supplier's rate wins: applied last
-        named = {k for b, k in origins if b == kind}
-        by_location = pd.Series(location).isin(named).to_numpy(dtype=bool)
-        by_country = pd.Series(country).isin(named).to_numpy(dtype=bool)
-        found = scope2 & (by_location | by_country)
-        basis[found] = kind
-        key[found] = np.where(by_location, location, country)[found]
-    lookup = pd.Series({f"{b}|{k}": text for (b, k), text in origins.items()}, dtype=object)
-    joined = pd.Series(basis, dtype=object) + "|" + pd.Series(key, dtype=object).fillna("")
-    origin = joined.map(lookup).to_numpy(dtype=object)
-    codes, factor_ids = pd.factorize(allocated["factor_id"].astype(object))
-    factor_texts = np.array([LOCATION_ORIGIN + str(f) for f in factor_ids] + [None], dtype=object)
-    at_location = basis == "location_factor"
-    origin[at_location] = factor_texts[codes][at_location]
-    return pd.DataFrame({"rate_basis": basis, "rate_key": key, "rate_origin": origin}, index=allocated.index)
+        index = {key: n for n, (basis, key) in enumerate(named) if basis == kind}
+        by_location = _per_row(index, loc_values, loc_codes)
+        by_country = _per_row(index, ctry_values, ctry_codes)
+        found = np.where(by_location >= 0, by_location, by_country)
+        chosen = np.where(found >= 0, found, chosen)
+    chosen[(allocated["scope"] != SCOPE2).to_numpy(dtype=bool)] = -1
+    factor_codes, factor_ids = pd.factorize(allocated["factor_id"].astype(object))
+    at_location = chosen < 0
+    chosen[at_location] = np.where(factor_codes >= 0, len(named) + factor_codes, -1)[at_location]
+    all_texts = np.array([*texts, *(LOCATION_ORIGIN + str(f) for f in factor_ids), None], dtype=object)
+    bases = np.array([b for b, _ in named] + ["location_factor"] * (len(factor_ids) + 1), dtype=object)
+    keys = np.array([k for _, k in named] + [None] * (len(factor_ids) + 1), dtype=object)
+    return pd.DataFrame(
+        {"rate_basis": bases[chosen], "rate_key": keys[chosen], "rate_origin": all_texts[chosen]},
+        index=allocated.index,
+    )
+
+
+def _per_row(index: dict[str, int], values: pd.Index, codes: np.ndarray) -> np.ndarray:
+    """The origin number of each row's value (-1: none), from one look-up per distinct value."""
+    table = np.array([index.get(str(value), -1) for value in values] + [-1], dtype="int64")
+    return table[codes]
 
 
 def line_item_market(allocated: pd.DataFrame, origins: dict[tuple[str, str], str]) -> pd.DataFrame:
     """The market columns of each line item (index: record), from its in-period (item, month) rows:
     market key, basis (several joined by ';' when the months differ), rate and its origin, kWh
     covered by instruments and market-based kg CO2e, both summed over the period's months."""
+    record = allocated["record"].to_numpy()
+    first = ~pd.Series(record).duplicated().to_numpy()
     sources = row_rate_sources(allocated, origins)
-    rows = pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            "record": allocated["record"].to_numpy(),
-            "market_key": allocated["market_key"].to_numpy(),
-            "market_factor_g_per_kwh": allocated["market_factor_g_per_kwh"].to_numpy(dtype="float64"),
-            "market_factor_origin": sources["rate_origin"].to_numpy(),
+            "market_key": allocated["market_key"].to_numpy()[first],
+            "market_factor_g_per_kwh": allocated["market_factor_g_per_kwh"].to_numpy(dtype="float64")[first],
+            "market_factor_origin": sources["rate_origin"].to_numpy()[first],
+        },
+        index=pd.Index(record[first], name="record"),
+    )
+    sums = pd.DataFrame(
+        {
             "market_covered_kwh_in_period": allocated["covered_kwh"].to_numpy(dtype="float64"),
             "market_based_co2e_kg_in_period": allocated["market_based_co2e_kg"].to_numpy(dtype="float64"),
-        }
-    )
-    grouped = rows.groupby("record", sort=False)
-    first = grouped[["market_key", "market_factor_g_per_kwh", "market_factor_origin"]].first()
-    sums = grouped[["market_covered_kwh_in_period", "market_based_co2e_kg_in_period"]].sum()
-    frame = first.join(sums)
-    frame.insert(1, "market_basis", _bases(allocated["record"], allocated["market_basis"]).reindex(frame.index))
+        },
+        index=pd.Index(record, name="record"),
+    ).groupby(level=0, sort=False).sum()
+    frame = frame.join(sums)
+    frame.insert(1, "market_basis", _bases(record, allocated["market_basis"]).reindex(frame.index))
     return frame
 
 
-def _bases(record: pd.Series, basis: pd.Series) -> pd.Series:
+def _bases(record: np.ndarray, basis: pd.Series) -> pd.Series:
     """Each record's distinct bases, in a fixed order, joined: a bit per basis, OR-ed by summing
     the distinct (record, basis) pairs, then each distinct bit set named once."""
     codes, names = pd.factorize(basis.astype(object), sort=True)
-    pairs = pd.DataFrame({"record": record.to_numpy(), "bit": np.left_shift(1, codes.astype("int64"))})
+    pairs = pd.DataFrame({"record": record, "bit": np.left_shift(1, codes.astype("int64"))})
     masks = pairs.drop_duplicates().groupby("record", sort=False)["bit"].sum()
     texts = {
         int(mask): BASIS_SEPARATOR.join(str(n) for i, n in enumerate(names) if int(mask) >> i & 1)
