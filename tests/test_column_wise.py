@@ -36,7 +36,7 @@ def record_wise(items: pd.DataFrame) -> list[dict[str, Any]]:
     frame["energy_kwh_in_period"] = frame["energy_kwh"] * frame["in_period_share"]
     frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
     for name in MARKET_LINE_ITEM_FIELDS:  # empty: these items have no market stage
-        frame[name] = items[name] if name in items else math.nan
+        frame[name] = items.get(name, math.nan)
     return [clean(row) for row in frame.to_dict(orient="records")]
 
 
