@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from reporter.core.period import Period
 from reporter.errors import ConfigError
@@ -145,6 +145,20 @@ class Factors(_Strict):
     # Market-based Scope 2, gCO2e/kWh by country, US state or grid region (see reporter.core.market).
     supplier: dict[str, float] = Field(default_factory=dict)
     residual_mix: dict[str, float] = Field(default_factory=dict)
+    # Where a supplier or residual-mix rate came from other than the configuration file: the
+    # workbook cell, by (section, region as written). Set when workbooks are merged.
+    _origins: dict[tuple[str, str], str] = PrivateAttr(default_factory=dict)
+
+    def rate_origin(self, section: str, region: str, config_file: str | None) -> str:
+        """The configuration key or the workbook cell that gives the rate of `region` in `section`."""
+        found = self._origins.get((section, region))
+        if found:
+            return found
+        return f"{Path(config_file).name if config_file else 'configuration'} [factors.{section}] {region}"
+
+    def with_origins(self, origins: dict[tuple[str, str], str]) -> Factors:
+        self._origins.update(origins)
+        return self
 
     @model_validator(mode="after")
     def _rates_not_negative(self) -> Factors:

@@ -12,7 +12,7 @@ from reporter.cloud.classify import classify
 from reporter.cloud.model import Line
 from reporter.cloud.units import as_float, as_text, to_timestamp
 from reporter.render.line_items import clean, line_item_records
-from reporter.report.line_items import LINE_ITEM_COLUMNS, TIME_COLUMNS, line_item_frame
+from reporter.report.line_items import LINE_ITEM_COLUMNS, MARKET_LINE_ITEM_FIELDS, TIME_COLUMNS, line_item_frame
 from reporter.units import KG_PER_T
 
 
@@ -35,6 +35,8 @@ def record_wise(items: pd.DataFrame) -> list[dict[str, Any]]:
     frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / KG_PER_T
     frame["energy_kwh_in_period"] = frame["energy_kwh"] * frame["in_period_share"]
     frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
+    for name in MARKET_LINE_ITEM_FIELDS:  # empty: these items have no market stage
+        frame[name] = items.get(name, math.nan)
     return [clean(row) for row in frame.to_dict(orient="records")]
 
 

@@ -16,7 +16,7 @@ from reporter.errors import ConfigError
 from reporter.glossary import SCOPE_LABELS
 from reporter.pipeline import InputLedger as LedgerResult
 from reporter.pipeline import PipelineResult
-from reporter.report import bounds, market, progress, provider
+from reporter.report import bounds, market, market_rates, progress, provider
 from reporter.report.exclusions import group_exclusions
 from reporter.report.line_items import line_item_frame, line_item_groups
 from reporter.report.model import (
@@ -68,6 +68,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
     }
     unclassified, unclassified_groups = bounds.unclassified(items)
     stored = progress.history(history, config)
+    origins = market_rates.rate_origins(config, result.factors)
     name = config.organization.name
     return Report(
         tool=Tool("reporter", __version__),
@@ -102,7 +103,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         history=stored,
         year_to_date=progress.year_to_date(period, monthly, stored),
         limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
-        line_items=line_item_frame(items),
+        line_items=line_item_frame(items.join(market_rates.line_item_market(allocated, origins))),
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
         output=OutputOptions(
             json_line_items=config.output.json_line_items, templates=_templates(config), lang=config.output.lang
@@ -111,6 +112,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         links=result.links,
         organization_figures=organization_figures(config),
         models=models_energy(allocated, config),
+        market_rates=market_rates.market_rates(allocated, origins),
     )
 
 

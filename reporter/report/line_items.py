@@ -71,7 +71,17 @@ LINE_ITEM_COLUMNS = [
 # What each line item carries: its columns, then the figures derived from them: the run's whole
 # emissions in tonnes, then the part of its energy and emissions inside the reporting period.
 DERIVED_LINE_ITEM_FIELDS = ["location_based_tco2e", "energy_kwh_in_period", "location_based_tco2e_in_period"]
-LINE_ITEM_FIELDS = [*LINE_ITEM_COLUMNS, *DERIVED_LINE_ITEM_FIELDS]
+# Market-based figures of the period (reporter.report.market_rates): the market the instruments
+# apply to, how the figure was found, the rate and its origin, kWh covered and kg CO2e.
+MARKET_LINE_ITEM_FIELDS = [
+    "market_key",
+    "market_basis",
+    "market_factor_g_per_kwh",
+    "market_factor_origin",
+    "market_covered_kwh_in_period",
+    "market_based_co2e_kg_in_period",
+]
+LINE_ITEM_FIELDS = [*LINE_ITEM_COLUMNS, *DERIVED_LINE_ITEM_FIELDS, *MARKET_LINE_ITEM_FIELDS]
 TIME_COLUMNS = ("start_time", "end_time")
 INTEGER_COLUMNS = ("source_row", "row_count")
 TAG_PREFIX = "tag:"
@@ -93,6 +103,9 @@ NUMBER_COLUMNS = (
     "energy_kwh_high",
     "embodied_co2e_kg",
     *DERIVED_LINE_ITEM_FIELDS,
+    "market_factor_g_per_kwh",
+    "market_covered_kwh_in_period",
+    "market_based_co2e_kg_in_period",
 )
 
 
@@ -108,16 +121,19 @@ def column_kind(name: str) -> str:
 
 
 def line_item_frame(items: pd.DataFrame) -> pd.DataFrame:
-    """Every line-item field and `tag:<key>` column of `items`, in the items' order (index 0..n-1)."""
+    """Every line-item field and `tag:<key>` column of `items`, in the items' order (index 0..n-1);
+    the market fields are empty where `items` has none (reporter.report.market_rates adds them)."""
     tags = [name for name in items.columns if str(name).startswith(TAG_PREFIX)]
-    frame = items.reindex(columns=[*LINE_ITEM_COLUMNS, *tags]).reset_index(drop=True)
+    frame = items.reindex(columns=[*LINE_ITEM_COLUMNS, *MARKET_LINE_ITEM_FIELDS, *tags]).reset_index(drop=True)
     tco2e = frame["location_based_co2e_kg"] / KG_PER_T
     derived = {
         "location_based_tco2e": tco2e,
         "energy_kwh_in_period": frame["energy_kwh"] * frame["in_period_share"],
         "location_based_tco2e_in_period": tco2e * frame["in_period_share"],
     }
-    frame = pd.concat([frame[LINE_ITEM_COLUMNS], pd.DataFrame(derived), frame[tags]], axis=1)
+    frame = pd.concat(
+        [frame[LINE_ITEM_COLUMNS], pd.DataFrame(derived), frame[MARKET_LINE_ITEM_FIELDS], frame[tags]], axis=1
+    )
     return frame
 
 

@@ -9,8 +9,10 @@ import pandas as pd
 
 from reporter.core.attribute import SCOPE2
 from reporter.core.market import BASIS_LOCATION, InstrumentUse, coverage_share, monthly_matched_kwh
+from reporter.core.matching import hourly_matched
 from reporter.report.model import InstrumentRow, Totals
 from reporter.units import KG_PER_T
+from reporter.workbook.reader import FORMAT as WORKBOOK_FORMAT
 
 
 def totals(base: Totals, allocated: pd.DataFrame, uses: Sequence[InstrumentUse]) -> Totals:
@@ -19,6 +21,8 @@ def totals(base: Totals, allocated: pd.DataFrame, uses: Sequence[InstrumentUse])
     energy = float(scope2["energy_kwh"].sum())
     dated = [use.instrument for use in uses if use.instrument.start and use.instrument.end]
     monthly = monthly_matched_kwh(allocated, dated) / energy if dated and energy > 0 else None
+    hourly = hourly_matched(allocated, dated, period_formats=(WORKBOOK_FORMAT,))
+    hourly_share = hourly.matched_kwh / energy if dated and energy > 0 and hourly.resolved_kwh > 0 else None
     return dataclasses.replace(
         base,
         market_based_tco2e=float(scope2["market_based_co2e_kg"].sum()) / KG_PER_T,
@@ -26,6 +30,8 @@ def totals(base: Totals, allocated: pd.DataFrame, uses: Sequence[InstrumentUse])
         instrument_coverage_share=coverage_share(allocated),
         market_fallback_energy_kwh=float(scope2.loc[scope2["market_basis"] == BASIS_LOCATION, "energy_kwh"].sum()),
         monthly_matched_coverage_share=monthly,
+        hourly_matched_coverage_share=hourly_share,
+        hourly_resolved_energy_kwh=hourly.resolved_kwh,
     )
 
 

@@ -63,6 +63,8 @@ class Totals:
     instrument_coverage_share: float = 0.0  # of Scope 2 energy
     market_fallback_energy_kwh: float = 0.0  # Scope 2 energy priced at the location factor (flagged)
     monthly_matched_coverage_share: float | None = None  # additional figure; None: no dated instrument
+    hourly_matched_coverage_share: float | None = None  # additional figure; None: no dated instrument or no times
+    hourly_resolved_energy_kwh: float = 0.0  # Scope 2 energy measured with start and end times (hourly scope)
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,20 @@ class FactorUse:
     licence: str
     energy_kwh: float
     location_based_tco2e: float
+
+
+@dataclass(frozen=True)
+class MarketRateUse:
+    """A supplier rate or residual mix used for market-based Scope 2, per consumption year."""
+
+    key: str  # the market (normalised factor key) the rate is given for
+    basis: str  # "supplier_rate" or "residual_mix"
+    value: float  # in `unit`
+    unit: str
+    year: int  # the consumption year it was applied to (the configuration states no year of its own)
+    origin: str  # the configuration key or the workbook cell that gives it
+    energy_kwh: float  # Scope 2 energy not covered by instruments, priced at this rate
+    market_based_tco2e: float
 
 
 @dataclass(frozen=True)
@@ -432,6 +448,7 @@ class Report:
     links: tuple[LinkUse, ...] = ()  # tracker runs that replaced bill estimates (reporter.core.link)
     organization_figures: OrganizationFigures = field(default_factory=OrganizationFigures)  # from configuration
     models: ModelsEnergy = field(default_factory=lambda: ModelsEnergy((), 0.0, 0, ()))  # per AI model
+    market_rates: tuple[MarketRateUse, ...] = ()  # supplier rates and residual mixes used (market-based)
 
     @property
     def file_stem(self) -> str:

@@ -42,6 +42,7 @@ class Entry:
 
     value: Any
     where: str
+    cell: str = ""  # for a rate: the cell holding the value itself
 
 
 @dataclass
@@ -71,7 +72,7 @@ def settings_of(filled: Filled, shown: str) -> Settings:
     for sheet, rates in ((schema.SUPPLIER, found.supplier), (schema.RESIDUAL, found.residual_mix)):
         for record in filled.of(sheet):
             rate = (record.values["region"].strip(), record.values["g_co2e_per_kwh"])
-            rates.append(Entry(rate, _where(shown, record, "region")))
+            rates.append(Entry(rate, _where(shown, record, "region"), _where(shown, record, "g_co2e_per_kwh")))
     for record in filled.of(schema.BASELINE):
         found.baseline = Entry(_validated(Baseline, record, record.values, shown), _where(shown, record, None))
     for record in filled.of(schema.ORGANISATION):
@@ -111,6 +112,12 @@ def merge(config: ReportConfig, books: list[Settings], normalise: Callable[[str]
         return config
     data = config.model_dump()
     origin = config.inputs_from or "the command line"
+    cells = {
+        (section, entry.value[0]): entry.cell
+        for book in books
+        for section, rates in (("supplier", book.supplier), ("residual_mix", book.residual_mix))
+        for entry in rates
+    }
     for book in books:
         _add_list(data, "instruments", book.instruments, "certificate_id", origin)
         _add_list(data, "credits", book.credits, "registry_id", origin)
@@ -128,10 +135,12 @@ def merge(config: ReportConfig, books: list[Settings], normalise: Callable[[str]
                 "top; give the meter's PUE if it measures IT equipment only, or remove [facility] pue"
             )
     try:
-        return ReportConfig.model_validate(data)
+        merged = ReportConfig.model_validate(data)
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{origin} with the workbook's settings: {message}") from None
+    merged.factors.with_origins(cells)
+    return merged
 
 
 def _add_list(data: dict[str, Any], section: str, entries: list[Entry], key: str, origin: str) -> None:

@@ -139,8 +139,35 @@ def factors(sheet: Sheet, report: Report) -> None:
         Column("id"), Column("key"), Column("name"), Column("value", G_PER_KWH), Column("unit"),
         Column("year", INTEGER), Column("basis"), Column("source"), Column("source_detail"),
         Column("licence"), Column("energy_kwh", KWH), Column("location_based_tco2e", TCO2E),
+        Column("market_based_tco2e", TCO2E),
     ]
-    sheet.table(columns, report.factors)
+    sheet.table(columns, [*report.factors, *market_rate_rows(report)])
+    if report.market_rates:
+        sheet.notes([MARKET_RATES_NOTE])
+
+
+MARKET_RATES_NOTE = (
+    "Rows with basis supplier_rate or residual_mix are the market-based Scope 2 rates: source is the "
+    "configuration key or workbook cell that gives the rate; year is the consumption year it priced "
+    "(the configuration states no year of its own); energy_kwh is the Scope 2 energy not covered by "
+    "instruments that it priced. Location factors carry no market-based figure here."
+)
+
+
+def market_rate_rows(report: Report) -> list[dict[str, object]]:
+    """The supplier rates and residual mixes used, laid out as rows of the factor table."""
+    names = {"supplier_rate": "supplier rate", "residual_mix": "residual mix"}
+    return [
+        {
+            "id": f"{rate.basis}:{rate.key}:{rate.year}", "key": rate.key,
+            "name": f"{names.get(rate.basis, rate.basis)} (market-based)", "value": rate.value,
+            "unit": rate.unit, "year": rate.year, "basis": rate.basis, "source": rate.origin,
+            "source_detail": f"applied to {rate.year} consumption not covered by instruments",
+            "licence": "", "energy_kwh": rate.energy_kwh, "location_based_tco2e": None,
+            "market_based_tco2e": rate.market_based_tco2e,
+        }
+        for rate in report.market_rates
+    ]
 
 
 def pue(sheet: Sheet, report: Report) -> None:
@@ -186,6 +213,16 @@ def instruments(sheet: Sheet, report: Report) -> None:
                  f"to consumption month by month): {totals.monthly_matched_coverage_share:.1%} of "
                  "Scope 2 energy."]
                 if totals.monthly_matched_coverage_share is not None else []
+            ),
+            *(
+                [f"Additional figure, hourly matching (instruments with generation dates, counted only "
+                 f"in the hours they were generated, spread evenly over their days; consumption spread "
+                 f"evenly over each line item's start..end): {totals.hourly_matched_coverage_share:.1%} "
+                 f"of Scope 2 energy ({totals.hourly_resolved_energy_kwh:,.1f} kWh of it is measured by "
+                 "trackers or power logs with start and end times; the rest, such as meter readings over "
+                 "billing periods, cannot be matched by the hour). Neither additional figure replaces the "
+                 "annual rule above."]
+                if totals.hourly_matched_coverage_share is not None else []
             ),
         ],
         empty=None if report.instruments else (
