@@ -38,6 +38,7 @@ from reporter.report.model import (
 )
 from reporter.report.models_energy import models_energy
 from reporter.report.organization_figures import organization_figures
+from reporter.report.provider_reported import provider_reported
 from reporter.units import KG_PER_T
 
 BREAKDOWNS = {
@@ -111,6 +112,9 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         links=result.links,
         organization_figures=organization_figures(config),
         models=models_energy(allocated, config),
+        provider_reported=provider_reported(
+            config.cloud.emissions_source, result.provider_uses, result.provider_emissions, history
+        ),
     )
 
 
