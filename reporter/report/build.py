@@ -12,6 +12,7 @@ from reporter import __version__
 from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
+from reporter.core.provider_source import unallocated_mask
 from reporter.errors import ConfigError
 from reporter.glossary import SCOPE_LABELS
 from reporter.pipeline import InputLedger as LedgerResult
@@ -91,7 +92,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         inputs=tuple(_ledger(ledger) for ledger in result.ledgers),
         skipped_files=tuple(SkippedFile(path, reason) for path, reason in result.skipped),
         factors=_factors(result, allocated),
-        pue=_pue(allocated),
+        pue=_pue(allocated[~unallocated_mask(allocated)]),  # a provider figure of its own has no PUE
         data_quality=_quality(result, allocated),
         methodology=_methodology(result),
         targets=progress.targets(

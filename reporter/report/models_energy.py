@@ -35,6 +35,7 @@ import pandas as pd
 from reporter.cloud import coefficients
 from reporter.config import ReportConfig
 from reporter.units import KG_PER_T
+from reporter.core.provider_source import unallocated_mask
 
 PHASES = ("training", "fine_tuning", "inference")
 NO_PHASE = "not_given"
@@ -117,6 +118,7 @@ class ModelsEnergy:
 
 def models_energy(allocated: pd.DataFrame, config: ReportConfig) -> ModelsEnergy:
     """Per model, from the allocated line items (one row per line item and month)."""
+    allocated = allocated[~unallocated_mask(allocated)]  # provider figures no model of ours shares
     frame = allocated.assign(phase_key=_phase_keys(allocated, config))
     named = frame[frame["model"].notna()]
     market = "market_based_co2e_kg" in frame
