@@ -80,6 +80,19 @@ class ProviderReported:
     model_versions: tuple[ProviderModelVersion, ...]
     restate: tuple[ModelVersionChange, ...]
 
+    def version_spans(self) -> list[str]:
+        """The model versions as runs of months: "aws v3.0.0: 2026-01 to 2026-10 (this report)"."""
+        spans: list[list[Any]] = []
+        for row in self.model_versions:
+            last = spans[-1] if spans else None
+            if last and (last[0], last[3], last[4]) == (row.provider, row.model_version, row.source):
+                last[2] = row.month
+            else:
+                spans.append([row.provider, row.month, row.month, row.model_version, row.source])
+        return [
+            f"{p} {v or 'model not named'}: {a}{'' if a == b else f' to {b}'} ({s})" for p, a, b, v, s in spans
+        ]
+
 
 def provider_reported(
     source: str, uses: Sequence[FigureUse], provided: pd.DataFrame | None, history: Mapping[str, Any] | None

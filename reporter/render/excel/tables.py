@@ -202,7 +202,7 @@ def provider_figures(sheet: Sheet, report: Report) -> None:
         Column("estimate_embodied_tco2e", TCO2E), Column("provider_location_tco2e", TCO2E),
         Column("provider_market_tco2e", TCO2E), Column("provider_total_tco2e", TCO2E),
         Column("provider_basis"), Column("difference_pct", PERCENT_POINTS), Column("model_version"),
-        Column("provider_rows", COUNT),
+        Column("provider_rows", COUNT), Column("source_file"), Column("source_rows"),
     ]
     sheet.table(columns, report.provider_comparison)
     sheet.notes(
