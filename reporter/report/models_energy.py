@@ -34,8 +34,8 @@ import pandas as pd
 
 from reporter.cloud import coefficients
 from reporter.config import ReportConfig
-from reporter.units import KG_PER_T
 from reporter.core.provider_source import unallocated_mask
+from reporter.units import KG_PER_T
 
 PHASES = ("training", "fine_tuning", "inference")
 NO_PHASE = "not_given"

@@ -211,14 +211,10 @@ def changes(versions: Sequence[ProviderModelVersion], closed: Mapping[str, Any])
 
 def row_ranges(rows: Iterable[int]) -> str:
     """Row numbers as ranges: 2, 3, 4, 9 -> "2-4, 9"."""
-    ordered = sorted(set(rows))
-    parts: list[str] = []
-    start = previous = None
-    for row in [*ordered, None]:
-        if start is not None and (row is None or row != previous + 1):
-            parts.append(str(start) if start == previous else f"{start}-{previous}")
-            start = None
-        if row is not None and start is None:
-            start = row
-        previous = row
-    return ", ".join(parts)
+    spans: list[list[int]] = []
+    for row in sorted({int(r) for r in rows}):
+        if spans and row == spans[-1][1] + 1:
+            spans[-1][1] = row
+        else:
+            spans.append([row, row])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
