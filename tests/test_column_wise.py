@@ -35,6 +35,8 @@ def record_wise(items: pd.DataFrame) -> list[dict[str, Any]]:
     frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / KG_PER_T
     frame["energy_kwh_in_period"] = frame["energy_kwh"] * frame["in_period_share"]
     frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
+    frame["emissions_method"] = "estimate"  # no provider figure replaces an estimate here
+    frame["reported_location_based_tco2e_in_period"] = frame["location_based_tco2e_in_period"]
     return [clean(row) for row in frame.to_dict(orient="records")]
 
 

@@ -157,6 +157,14 @@ def test_report_with_provider_source_keeps_the_provider_total_in_full(aws_export
     assert part.replaced_estimate_tco2e == pytest.approx(replaced_t, rel=1e-12)
     assert "in proportion" not in part.allocation_key and "same provider, month" in part.allocation_key
     assert "no kWh" in part.energy_note
+    # Line items carry the reported figure; with the unallocated figures they add up to the total.
+    items = after.line_items
+    assert items["reported_location_based_tco2e_in_period"].sum() + 0.030 == pytest.approx(
+        after.totals.location_based_tco2e, rel=1e-12
+    )
+    replaced = items[items["emissions_method"] == "provider_reported"]
+    assert len(replaced) == 2 and replaced["reported_location_based_tco2e_in_period"].sum() == pytest.approx(0.050)
+    assert set(replaced["service_name"]) == {"AmazonEC2"} and set(replaced["sub_account_id"]) == {"410000000002"}
     team = {row.key: row for row in after.breakdowns["team"]}
     assert team[UNALLOCATED].location_based_tco2e == pytest.approx(0.030)
     assert team[UNALLOCATED].energy_kwh == 0.0

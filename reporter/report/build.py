@@ -104,7 +104,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         history=stored,
         year_to_date=progress.year_to_date(period, monthly, stored),
         limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
-        line_items=line_item_frame(items),
+        line_items=line_item_frame(items, allocated),
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
         output=OutputOptions(
             json_line_items=config.output.json_line_items, templates=_templates(config), lang=config.output.lang

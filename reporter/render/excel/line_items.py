@@ -51,6 +51,7 @@ LINE_ITEM_FORMATS = {
     "location_based_tco2e": TCO2E,
     "energy_kwh_in_period": KWH,
     "location_based_tco2e_in_period": TCO2E,
+    "reported_location_based_tco2e_in_period": TCO2E,
     "row_count": COUNT,
     "consumed_quantity": QUANTITY,
     "billed_cost": COST,
