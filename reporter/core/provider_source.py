@@ -116,7 +116,8 @@ def _allocate(
     total = float(estimate.sum())
     reason = None
     if not len(index):
-        reason = "no line item of ours has this provider, month, account, region and service"
+        named = ", ".join(["provider", *keys][:-1]) + f" and {[*keys][-1]}"  # keys: month, then the export's
+        reason = f"no line item of ours has this {named}"
     elif not total > 0:
         reason = "our estimate of the line items with these keys is zero, so it cannot share the figure"
     use = FigureUse(

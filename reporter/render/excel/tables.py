@@ -26,7 +26,8 @@ from reporter.report.bounds import OTHER_GROUPS, OTHER_KEYS
 MARKET_NOTE = (
     "market_based_tco2e: Scope 2 at market-based rates (instruments, supplier rate, residual mix; "
     "the location factor where none is given, flagged market_fallback_location) plus cloud usage "
-    "(Scope 3 category 1) at its location-based estimate, flagged the same way."
+    "(Scope 3 category 1) at its location-based estimate, flagged the same way, or at the provider's "
+    "market-based figure where [cloud] emissions_source = \"provider\" reports it (Provider reported sheet)."
 )
 
 
