@@ -227,3 +227,16 @@ def test_a_model_version_change_after_a_closed_month_is_a_reason_to_restate(tmp_
 def test_row_ranges() -> None:
     assert row_ranges([9, 2, 3, 4, 4]) == "2-4, 9"
     assert row_ranges([]) == ""
+
+
+def test_comparison_rows_name_every_source_file_and_its_rows() -> None:
+    from reporter.report.provider import comparison
+
+    ours = _ours([("2026-01", "111", "us-east-1", "AmazonEC2", "research", 30.0)])
+    first = _theirs([("2026-01", "111", "us-east-1", "AmazonEC2", 20.0, None)] * 3)
+    second = _theirs([("2026-01", "111", "us-east-1", "AmazonS3", 5.0, None)]).assign(source_file="later.csv")
+    (row,) = comparison(ours, pd.concat([first, second], ignore_index=True))
+    # Three rows (2, 3, 4) of export.csv and row 2 of later.csv: 3 x 20 + 5 = 65 kg against our 30 kg.
+    assert (row.source_file, row.source_rows, row.provider_rows) == ("export.csv; later.csv", "2-4; 2", 4)
+    assert row.provider_location_tco2e == pytest.approx(0.065)
+    assert row.difference_pct == pytest.approx((30 - 65) / 65 * 100)
