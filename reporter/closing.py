@@ -20,6 +20,7 @@ from reporter.history import CURRENT, ClosedMonth, HistoryError, HistoryStore, n
 from reporter.render import staged_outputs
 from reporter.report import Report
 from reporter.report.model import plain
+from reporter.report.provider_reported import month_versions
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ def close_month(
                 "by_month": plain(report.by_month),
                 "breakdowns": plain(report.breakdowns),
                 "data_quality": plain(report.data_quality),
+                "provider_model_versions": _model_versions(report),
             },
             files={target.name: _sha256(temp) for temp, target in staged.files},
             reason=reason.strip() if restate and reason else None,
@@ -104,6 +106,13 @@ def close_month(
         stored = store.store(record)  # a close that lost a race stops here, its files not in place
         files = staged.commit()
     return CloseOutcome("restated" if existing else "closed", stored, existing, files)
+
+
+def _model_versions(report: Report) -> dict[str, str | None]:
+    """The providers' carbon model versions of the closed month's figures ({provider: version})."""
+    if report.provider_reported is None:
+        return {}
+    return month_versions(report.provider_reported.model_versions).get(report.period.label, {})
 
 
 def _sha256(path: Path) -> str:
@@ -156,4 +165,10 @@ def history_view(store: HistoryStore | None, period: Period, baseline: Any) -> d
             else None
         ),
         "restatements": restatements,
+        # Every current closed month's provider model versions (reporter.report.provider_reported).
+        "provider_model_versions": {
+            m: {"version": c.version, "models": c.document.get("provider_model_versions", {})}
+            for m, c in sorted(closed.items())
+            if c.document.get("provider_model_versions")
+        },
     }

@@ -137,6 +137,10 @@ class Cloud(_Strict):
     project_tag: str | None = "project"
     model_tag: str | None = "model"
     phase_tag: str | None = "phase"  # the bill tag naming a model's phase (training, fine_tuning, inference)
+    # "provider": a provider's carbon export, where it covers a provider, month, account, region and
+    # service, is the reported cloud emissions, allocated in proportion to our estimate
+    # (reporter.core.provider_source); "estimate": our estimate, the export only compared.
+    emissions_source: Literal["estimate", "provider"] = "estimate"
 
 
 class Factors(_Strict):

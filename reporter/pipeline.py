@@ -18,6 +18,7 @@ from reporter.core.link import LinkUse, link_runs
 from reporter.core.market import InstrumentUse
 from reporter.core.overlap import set_aside_overlaps
 from reporter.core.period import Period
+from reporter.core.provider_source import FigureUse, provider_reported
 from reporter.core.reconcile import deduplicate_runs
 from reporter.errors import InputError, ReporterError
 from reporter.factors import FactorTable, load_factor_table
@@ -62,6 +63,7 @@ class PipelineResult:
     instruments: tuple[InstrumentUse, ...] = ()  # market-based Scope 2: each instrument and its use
     provider_emissions: pd.DataFrame | None = None  # providers' own figures in the period (control totals)
     links: tuple[LinkUse, ...] = ()  # tracker runs that replaced bill estimates, per link and month
+    provider_uses: tuple[FigureUse, ...] = ()  # [cloud] emissions_source = "provider": each figure's use
 
 
 def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineResult:
@@ -108,8 +110,10 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     allocated = aggregate.allocate(items, shares[shares["record"].isin(items.index)])
     market = run_market_stage(config, table, allocated)
     items = market_flags(items, market.allocated)
+    source = provider_reported(market.allocated, provided if config.cloud.emissions_source == "provider" else None)
     return PipelineResult(
-        config, period, ledgers, plan.skipped, items, market.allocated, table, market.instruments, provided, link_uses
+        config, period, ledgers, plan.skipped, items, source.allocated, table, market.instruments, provided, link_uses,
+        source.uses,
     )
 
 

@@ -37,6 +37,8 @@ def record_wise(items: pd.DataFrame) -> list[dict[str, Any]]:
     frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
     for name in MARKET_LINE_ITEM_FIELDS:  # empty: these items have no market stage
         frame[name] = items.get(name, math.nan)
+    frame["emissions_method"] = "estimate"  # no provider figure replaces an estimate here
+    frame["reported_location_based_tco2e_in_period"] = frame["location_based_tco2e_in_period"]
     return [clean(row) for row in frame.to_dict(orient="records")]
 
 

@@ -150,6 +150,7 @@ def test_sheet_names_and_order(workbook: openpyxl.Workbook) -> None:
         "Credits",
         "Instruments",
         "Provider figures",
+        "Provider reported",
         "Links",
         "History",
         "Breakdown",

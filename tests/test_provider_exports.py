@@ -186,3 +186,39 @@ def test_gcp_export_with_dotted_or_underscored_names(tmp_path: Path) -> None:
         scopes = (row["scope2_location_co2e_kg"], row["scope2_market_co2e_kg"], row["scope3_co2e_kg"])
         assert scopes == (400.0, 105.8, 986.8)
         assert pd.isna(provided.iloc[0]["scope1_co2e_kg"]) is False
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "aws.csv",
+            "usage_period_start,usage_account_id,total_lbm_emissions_unit,total_lbm_emissions_value\n"
+            "2026-01-01,1,kgCO2e,0.1\n",
+            "row 2, column 'total_lbm_emissions_unit': unit 'kgco2e' is not MTCO2e",
+        ),
+        (
+            "gcp.csv",
+            "usage_month,carbon_footprint_total_kgCO2e.location_based,carbon_footprint_kgCO2e.scope1\n"
+            "2026-01-01,1.0,abc\n",
+            "row 2, column 'carbon_footprint_kgCO2e.scope1': 'abc' is not a number",
+        ),
+        (
+            "azure.csv",
+            '"Month","TotalEmissions","Scope1","Scope2","Scope3","CarbonIntensity"\n'
+            '"Mayy 2024","0.1","0","0","0.1","1"\n',
+            "row 2, column 'Month': 'Mayy 2024' is not a month like 'May 2024'",
+        ),
+    ],
+)
+def test_a_bad_cell_names_file_row_and_column_as_the_file_writes_it(
+    tmp_path: Path, name: str, text: str, message: str
+) -> None:
+    from reporter.errors import InputFormatError
+
+    path = tmp_path / name
+    path.write_text(text)
+    source = InputFile.open(path)
+    with pytest.raises(InputFormatError) as raised:
+        detect(source).read(source)
+    assert message in str(raised.value)

@@ -103,14 +103,16 @@ def _emissions(report: Report, _: dict[str, Figure]) -> dict[str, Figure]:
         ),
         "scope3_cloud_tco2e": Figure(
             cloud.location_based_tco2e, "report: by_scope[scope3_cat1].location_based_tco2e",
-            "billed usage x energy model x location-based factors of the provider regions; embodied excluded",
+            "billed usage x energy model x location-based factors of the provider regions; embodied excluded"
+            + _provider_note(report),
             AI_CLOUD,
         ),
         "ai_location_tco2e": Figure(
             report.totals.location_based_tco2e, "report: totals.location_based_tco2e", "sum of the line items", AI_ALL
         ),
-        "ai_market_tco2e": Figure(
-            sum(month.market_based_tco2e for month in report.by_month), "report: sum of by_month.market_based_tco2e",
+        "ai_market_tco2e": Figure(  # Scope 3 has one figure: the cloud's location-based one, as in scope3_tco2e
+            own.market_based_tco2e + cloud.location_based_tco2e,
+            "report: by_scope[scope2].market_based_tco2e + by_scope[scope3_cat1].location_based_tco2e",
             "Scope 2 market-based + Scope 3 cloud location-based", AI_ALL,
         ),
     }
@@ -149,6 +151,13 @@ def _sum(known: dict[str, Figure], parts: tuple[str, ...], source: str) -> Figur
     if absent:
         return missing(absent[0].reason)
     return Figure(sum(float(known[part].value or 0) for part in parts), source, "sum", COMBINED)
+
+
+def _provider_note(report: Report) -> str:
+    part = report.provider_reported
+    if part is None or part.emissions_source != "provider" or not part.figures:
+        return ""
+    return "; the providers' own location-based figures where their carbon exports cover the usage (provider_reported)"
 
 
 def _totals(report: Report, known: dict[str, Figure]) -> dict[str, Figure]:

@@ -12,6 +12,7 @@ from reporter import __version__
 from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
+from reporter.core.provider_source import unallocated_mask
 from reporter.errors import ConfigError
 from reporter.glossary import SCOPE_LABELS
 from reporter.pipeline import InputLedger as LedgerResult
@@ -38,6 +39,7 @@ from reporter.report.model import (
 )
 from reporter.report.models_energy import models_energy
 from reporter.report.organization_figures import organization_figures
+from reporter.report.provider_reported import provider_reported
 from reporter.units import KG_PER_T
 
 BREAKDOWNS = {
@@ -91,7 +93,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         inputs=tuple(_ledger(ledger) for ledger in result.ledgers),
         skipped_files=tuple(SkippedFile(path, reason) for path, reason in result.skipped),
         factors=_factors(result, allocated),
-        pue=_pue(allocated),
+        pue=_pue(allocated[~unallocated_mask(allocated)]),  # a provider figure of its own has no PUE
         data_quality=_quality(result, allocated),
         methodology=_methodology(result),
         targets=progress.targets(
@@ -103,7 +105,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         history=stored,
         year_to_date=progress.year_to_date(period, monthly, stored),
         limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
-        line_items=line_item_frame(items.join(market_rates.line_item_market(allocated, origins))),
+        line_items=line_item_frame(items.join(market_rates.line_item_market(allocated, origins)), allocated),
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
         output=OutputOptions(
             json_line_items=config.output.json_line_items, templates=_templates(config), lang=config.output.lang
@@ -113,6 +115,9 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         organization_figures=organization_figures(config),
         models=models_energy(allocated, config),
         market_rates=market_rates.market_rates(allocated, origins),
+        provider_reported=provider_reported(
+            config.cloud.emissions_source, result.provider_uses, result.provider_emissions, history
+        ),
     )
 
 

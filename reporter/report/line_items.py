@@ -69,8 +69,16 @@ LINE_ITEM_COLUMNS = [
     "estimate_basis",
 ]
 # What each line item carries: its columns, then the figures derived from them: the run's whole
-# emissions in tonnes, then the part of its energy and emissions inside the reporting period.
-DERIVED_LINE_ITEM_FIELDS = ["location_based_tco2e", "energy_kwh_in_period", "location_based_tco2e_in_period"]
+# emissions in tonnes, then the part of its energy and emissions inside the reporting period, then
+# how the reported figure was found ("estimate", or "provider_reported" where a provider's carbon
+# export replaced it: reporter.core.provider_source) and the reported in-period figure.
+DERIVED_LINE_ITEM_FIELDS = [
+    "location_based_tco2e",
+    "energy_kwh_in_period",
+    "location_based_tco2e_in_period",
+    "emissions_method",
+    "reported_location_based_tco2e_in_period",
+]
 # Market-based figures of the period (reporter.report.market_rates): the market the instruments
 # apply to, how the figure was found, the rate and its origin, kWh covered and kg CO2e.
 MARKET_LINE_ITEM_FIELDS = [
@@ -102,7 +110,10 @@ NUMBER_COLUMNS = (
     "energy_kwh_low",
     "energy_kwh_high",
     "embodied_co2e_kg",
-    *DERIVED_LINE_ITEM_FIELDS,
+    "location_based_tco2e",
+    "energy_kwh_in_period",
+    "location_based_tco2e_in_period",
+    "reported_location_based_tco2e_in_period",
     "market_factor_g_per_kwh",
     "market_covered_kwh_in_period",
     "market_based_co2e_kg_in_period",
@@ -120,21 +131,39 @@ def column_kind(name: str) -> str:
     return "text"
 
 
-def line_item_frame(items: pd.DataFrame) -> pd.DataFrame:
+def line_item_frame(items: pd.DataFrame, allocated: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every line-item field and `tag:<key>` column of `items`, in the items' order (index 0..n-1);
-    the market fields are empty where `items` has none (reporter.report.market_rates adds them)."""
+    `allocated` (one row per line item and month) gives the reported figures where a provider's
+    figure replaced the estimate; the market fields are empty where `items` has none
+    (reporter.report.market_rates adds them)."""
     tags = [name for name in items.columns if str(name).startswith(TAG_PREFIX)]
+    method, reported = _reported(items, allocated)
     frame = items.reindex(columns=[*LINE_ITEM_COLUMNS, *MARKET_LINE_ITEM_FIELDS, *tags]).reset_index(drop=True)
     tco2e = frame["location_based_co2e_kg"] / KG_PER_T
+    in_period = tco2e * frame["in_period_share"]
     derived = {
         "location_based_tco2e": tco2e,
         "energy_kwh_in_period": frame["energy_kwh"] * frame["in_period_share"],
-        "location_based_tco2e_in_period": tco2e * frame["in_period_share"],
+        "location_based_tco2e_in_period": in_period,
+        "emissions_method": method.reset_index(drop=True),
+        "reported_location_based_tco2e_in_period": in_period if reported is None else reported.reset_index(drop=True),
     }
     frame = pd.concat(
         [frame[LINE_ITEM_COLUMNS], pd.DataFrame(derived), frame[MARKET_LINE_ITEM_FIELDS], frame[tags]], axis=1
     )
     return frame
+
+
+def _reported(items: pd.DataFrame, allocated: pd.DataFrame | None) -> tuple[pd.Series, pd.Series | None]:
+    """Per line item: how its reported figure was found, and (with provider figures) that figure in tonnes."""
+    estimate = pd.Series("estimate", index=items.index, dtype=object)
+    if allocated is None or "emissions_method" not in allocated:
+        return estimate, None
+    rows = allocated[allocated["record"].isin(items.index)]
+    replaced = rows.loc[rows["emissions_method"] != "estimate", "record"].unique()
+    method = estimate.mask(items.index.isin(replaced), "provider_reported")
+    reported = rows.groupby("record")["location_based_co2e_kg"].sum().reindex(items.index, fill_value=0.0) / KG_PER_T
+    return method, reported
 
 
 def tag_names(frame: pd.DataFrame) -> list[str]:

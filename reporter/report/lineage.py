@@ -52,7 +52,9 @@ class LineageFile:
             "note": (
                 "one row per line item, in report order, with its input file (source_file, "
                 "source_sha256), first row (source_row) and number of input rows (row_count); "
-                "energy in the period = energy_kwh × in_period_share (energy_kwh_in_period)"
+                "energy in the period = energy_kwh × in_period_share (energy_kwh_in_period); the reported "
+                "in-period emissions (reported_location_based_tco2e_in_period) are the estimate's, or the "
+                "provider's figure allocated to the line item where emissions_method is provider_reported"
             ),
         }
 

@@ -23,6 +23,7 @@ from reporter.report.exclusions import ExcludedRows
 from reporter.report.lineage import LineageFile, lineage_file
 from reporter.report.models_energy import ModelsEnergy
 from reporter.report.organization_figures import OrganizationFigures
+from reporter.report.provider_reported import ProviderReported
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,8 @@ class ProviderComparison:
     difference_pct: float | None  # (estimate - provider) / provider x 100, against its location-based or total
     model_version: str | None
     provider_rows: int
+    source_file: str = ""  # the export(s) the provider figure was read from
+    source_rows: str = ""  # their rows ("2-4, 9"; per file, "; "-separated, in source_file's order)
 
 
 @dataclass(frozen=True)
@@ -449,6 +452,7 @@ class Report:
     organization_figures: OrganizationFigures = field(default_factory=OrganizationFigures)  # from configuration
     models: ModelsEnergy = field(default_factory=lambda: ModelsEnergy((), 0.0, 0, ()))  # per AI model
     market_rates: tuple[MarketRateUse, ...] = ()  # supplier rates and residual mixes used (market-based)
+    provider_reported: ProviderReported | None = None  # providers' figures as reported, model versions
 
     @property
     def file_stem(self) -> str:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from reporter.cloud import coefficients
 from reporter.config import ReportConfig
+from reporter.core.provider_source import unallocated_mask
 from reporter.units import KG_PER_T
 
 PHASES = ("training", "fine_tuning", "inference")
@@ -122,6 +123,7 @@ class ModelsEnergy:
 
 def models_energy(allocated: pd.DataFrame, config: ReportConfig) -> ModelsEnergy:
     """Per model, from the allocated line items (one row per line item and month)."""
+    allocated = allocated[~unallocated_mask(allocated)]  # provider figures no model of ours shares
     wanted = [name for name in USED_COLUMNS if name in allocated]
     frame = allocated[wanted].assign(phase_key=_phase_keys(allocated, config))
     named = frame[frame["model"].notna()]

@@ -13,7 +13,9 @@ import math
 
 import pandas as pd
 
+from reporter.core.provider_source import ESTIMATE_COLUMN
 from reporter.report.model import ProviderComparison
+from reporter.report.provider_reported import row_ranges
 from reporter.units import KG_PER_T
 
 KEYS = ("account", "region")
@@ -40,13 +42,17 @@ def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.Data
         basis=("basis", "first"),
         version=("model_version", lambda s: ", ".join(sorted({str(v) for v in s.dropna()})) or None),
         rows=("source_row", "size"),
+        files=("source_file", lambda s: "; ".join(dict.fromkeys(s.astype(str)))),
     )
     mine = ours.assign(**{key: ours[OURS[key]].astype(object).fillna("") for key in keys})
+    if ESTIMATE_COLUMN in mine:  # provider figures are the reported ones: compare with our own estimate
+        mine = mine.assign(location_based_co2e_kg=mine[ESTIMATE_COLUMN])
     estimates = mine.groupby(by, sort=True)[["energy_kwh", "location_based_co2e_kg", "embodied_co2e_kg"]].sum()
     joined = summed.join(estimates, how="left").fillna(
         {"energy_kwh": 0.0, "location_based_co2e_kg": 0.0, "embodied_co2e_kg": 0.0}
     )
     result = []
+    sources = theirs.groupby(by, sort=True)[["source_file", "source_row"]].apply(_rows)
     for index, row in joined.iterrows():
         values = dict(zip(by, index if isinstance(index, tuple) else (index,), strict=True))
         against = row["location"] if not math.isnan(row["location"]) else row["total"]
@@ -67,6 +73,14 @@ def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.Data
                 difference_pct=(estimate_kg - against) / against * 100 if against > 0 else None,
                 model_version=row["version"],
                 provider_rows=int(row["rows"]),
+                source_file=str(row["files"]),
+                source_rows=str(sources.loc[index]),
             )
         )
     return result
+
+
+def _rows(group: pd.DataFrame) -> str:
+    """The rows of each file, in the files' order of appearance: "2-4; 7"."""
+    files = dict.fromkeys(group["source_file"].astype(str))
+    return "; ".join(row_ranges(group.loc[group["source_file"] == name, "source_row"]) for name in files)

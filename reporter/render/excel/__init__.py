@@ -35,7 +35,7 @@ from xlsxwriter.workbook import Workbook
 from reporter.errors import RenderError
 from reporter.filing import sheets as filing
 from reporter.i18n import language
-from reporter.render.excel import ledger, line_items, models, overview, progress, tables
+from reporter.render.excel import ledger, line_items, models, overview, progress, provider, tables
 from reporter.render.excel.cells import ILLEGAL, Sheet, Styles
 from reporter.report import Report
 
@@ -54,6 +54,7 @@ BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Credits": progress.credits,
     "Instruments": tables.instruments,
     "Provider figures": tables.provider_figures,
+    "Provider reported": provider.provider_reported,
     "Links": tables.links,
     "History": progress.history,
     "Breakdown": tables.breakdown,

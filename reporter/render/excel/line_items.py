@@ -54,6 +54,7 @@ LINE_ITEM_FORMATS = {
     "market_factor_g_per_kwh": G_PER_KWH,
     "market_covered_kwh_in_period": KWH,
     "market_based_co2e_kg_in_period": KG,
+    "reported_location_based_tco2e_in_period": TCO2E,
     "row_count": COUNT,
     "consumed_quantity": QUANTITY,
     "billed_cost": COST,

@@ -26,7 +26,8 @@ from reporter.report.bounds import OTHER_GROUPS, OTHER_KEYS
 MARKET_NOTE = (
     "market_based_tco2e: Scope 2 at market-based rates (instruments, supplier rate, residual mix; "
     "the location factor where none is given, flagged market_fallback_location) plus cloud usage "
-    "(Scope 3 category 1) at its location-based estimate, flagged the same way."
+    "(Scope 3 category 1) at its location-based estimate, flagged the same way, or at the provider's "
+    "market-based figure where [cloud] emissions_source = \"provider\" reports it (Provider reported sheet)."
 )
 
 
@@ -239,7 +240,7 @@ def provider_figures(sheet: Sheet, report: Report) -> None:
         Column("estimate_embodied_tco2e", TCO2E), Column("provider_location_tco2e", TCO2E),
         Column("provider_market_tco2e", TCO2E), Column("provider_total_tco2e", TCO2E),
         Column("provider_basis"), Column("difference_pct", PERCENT_POINTS), Column("model_version"),
-        Column("provider_rows", COUNT),
+        Column("provider_rows", COUNT), Column("source_file"), Column("source_rows"),
     ]
     sheet.table(columns, report.provider_comparison)
     sheet.notes(

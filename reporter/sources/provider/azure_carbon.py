@@ -10,15 +10,22 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-import pandas as pd
-
 from reporter.errors import InputFormatError
 from reporter.records import frame_from_rows
 from reporter.sources.base import InputFile, ReadResult, split_header
-from reporter.sources.provider.columns import cell, kg, normalised, provider_frame, read_table, require
+from reporter.sources.provider.columns import ExportLayout, normalised, provider_frame, read_export, read_table
 
 TREND = {"month", "totalemissions", "scope1", "scope2", "scope3"}
 UNDATED = "latest_month_emissions_kgco2e"
+LAYOUT = ExportLayout(
+    provider="azure",
+    month="month",
+    total="totalemissions",
+    basis="not stated",
+    month_format="%b %Y",
+    month_example="May 2024",
+    figures={"scope1_co2e_kg": "scope1", "scope3_co2e_kg": "scope3"},
+)
 
 
 class AzureCarbonReader:
@@ -40,29 +47,7 @@ class AzureCarbonReader:
                 "saying which months they are; export the monthly emission trend instead",
                 path,
             )
-        require(frame, path, "month", "totalemissions")
-        rows = []
-        for index in range(len(frame)):
-            row = index + 2
-            month = pd.to_datetime(cell(frame, "month", index), format="%b %Y", errors="coerce")
-            if pd.isna(month):
-                raise InputFormatError(
-                    f"'{cell(frame, 'month', index)}' is not a month like 'May 2024'", path, row, "Month"
-                )
-            total = kg(frame.iloc[index]["totalemissions"], path, row, "TotalEmissions")
-            rows.append(
-                {
-                    "source_file": str(path),
-                    "source_row": row,
-                    "provider": "azure",
-                    "month": f"{month:%Y-%m}",
-                    "total_co2e_kg": total,
-                    "scope1_co2e_kg": kg(cell(frame, "scope1", index) or "", path, row, "Scope1"),
-                    "scope2_location_co2e_kg": float("nan"),
-                    "scope3_co2e_kg": kg(cell(frame, "scope3", index) or "", path, row, "Scope3"),
-                    "basis": "not stated",
-                }
-            )
+        rows = read_export(frame, path, LAYOUT)
         notes = [
             "Azure Carbon optimization emission trend: kgCO2e per month for the whole scope of the export "
             "(no account or region); Azure does not state whether the figures are location- or market-based"

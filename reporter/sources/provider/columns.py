@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -60,7 +61,9 @@ def read_table(source: InputFile) -> pd.DataFrame:
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError, OSError) as exc:
         raise InputFormatError(f"cannot read the carbon export ({exc})", path) from None
-    frame.columns = [normalised(str(c)) for c in frame.columns]
+    names = [str(c) for c in frame.columns]
+    frame.columns = [normalised(name) for name in names]
+    frame.attrs["names"] = dict(zip(frame.columns, names, strict=True))  # as the file writes them, for errors
     return frame
 
 
@@ -89,3 +92,73 @@ def cell(frame: pd.DataFrame, column: str, index: int) -> str | None:
         return None
     text = str(frame.iloc[index][column]).strip()
     return text or None
+
+
+@dataclass(frozen=True)
+class ExportLayout:
+    """How one provider's carbon export maps onto the provider-emissions record (columns normalised)."""
+
+    provider: str  # aws, gcp, azure
+    month: str  # the usage month's column
+    total: str  # the headline figure's column
+    basis: str  # what the total is: "location_based", "market_based" or "not stated"
+    month_format: str | None = None  # strptime format ("%b %Y"); None: an ISO date or date-time
+    month_example: str = "2026-01-01"
+    keys: Mapping[str, str] = field(default_factory=dict)  # account / region / service -> column
+    figures: Mapping[str, str] = field(default_factory=dict)  # other emissions fields -> column
+    model_version: str | None = None
+    kg_per_unit: float = 1.0  # the export's unit in kg (MTCO2e: 1000)
+    unit_column: str | None = None  # a column naming each row's unit, checked against `units`
+    units: tuple[str, ...] = ()  # accepted, compared without case or spaces; the first is assumed when empty
+
+
+def read_export(frame: pd.DataFrame, path: Path, layout: ExportLayout) -> list[dict[str, object]]:
+    """The export's rows as provider-emissions records; a bad cell stops with file, row and column."""
+    require(frame, path, layout.month, layout.total)
+    names = frame.attrs.get("names", {})
+    rows = []
+    for index in range(len(frame)):
+        row = index + 2
+        _check_unit(frame, path, layout, index, names)
+        figures = {
+            target: kg(cell(frame, column, index) or "", path, row, names.get(column, column), layout.kg_per_unit)
+            for target, column in layout.figures.items()
+        }
+        total_name = names.get(layout.total, layout.total)
+        total = kg(frame.iloc[index][layout.total], path, row, total_name, layout.kg_per_unit)
+        record: dict[str, object] = {
+            "source_file": str(path),
+            "source_row": row,
+            "provider": layout.provider,
+            "month": _month(frame, path, layout, index, names),
+            **{key: cell(frame, column, index) for key, column in layout.keys.items()},
+            "total_co2e_kg": total,
+            **figures,
+            "basis": layout.basis,
+            "model_version": cell(frame, layout.model_version, index) if layout.model_version else None,
+        }
+        if layout.basis in ("location_based", "market_based"):
+            record[f"{layout.basis}_co2e_kg"] = total
+        rows.append(record)
+    return rows
+
+
+def _check_unit(frame: pd.DataFrame, path: Path, layout: ExportLayout, index: int, names: Mapping[str, str]) -> None:
+    if layout.unit_column is None:
+        return
+    unit = (cell(frame, layout.unit_column, index) or layout.units[0]).replace(" ", "").lower()
+    if unit not in {u.replace(" ", "").lower() for u in layout.units}:
+        column = names.get(layout.unit_column, layout.unit_column)
+        raise InputFormatError(f"unit '{unit}' is not {layout.units[0]}", path, index + 2, column)
+
+
+def _month(frame: pd.DataFrame, path: Path, layout: ExportLayout, index: int, names: Mapping[str, str]) -> str:
+    text = cell(frame, layout.month, index)
+    if layout.month_format:
+        month = pd.to_datetime(text, format=layout.month_format, errors="coerce")
+    else:
+        month = pd.to_datetime(text, errors="coerce", utc=True)
+    if pd.isna(month):
+        column = names.get(layout.month, layout.month)
+        raise InputFormatError(f"'{text or ''}' is not a month like '{layout.month_example}'", path, index + 2, column)
+    return f"{month:%Y-%m}"
