@@ -35,10 +35,10 @@ def record_wise(items: pd.DataFrame) -> list[dict[str, Any]]:
     frame["location_based_tco2e"] = frame["location_based_co2e_kg"] / KG_PER_T
     frame["energy_kwh_in_period"] = frame["energy_kwh"] * frame["in_period_share"]
     frame["location_based_tco2e_in_period"] = frame["location_based_tco2e"] * frame["in_period_share"]
-    for name in MARKET_LINE_ITEM_FIELDS:  # empty: these items have no market stage
-        frame[name] = items.get(name, math.nan)
     frame["emissions_method"] = "estimate"  # no provider figure replaces an estimate here
     frame["reported_location_based_tco2e_in_period"] = frame["location_based_tco2e_in_period"]
+    for name in MARKET_LINE_ITEM_FIELDS:  # empty: these items have no market stage
+        frame[name] = items.get(name, math.nan)
     return [clean(row) for row in frame.to_dict(orient="records")]
 
 
