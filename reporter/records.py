@@ -28,12 +28,15 @@ class Method(StrEnum):
 class Flag(StrEnum):
     """Every flag a line item can carry; what each means is in reporter.glossary (one registry)."""
 
+    ACCELERATOR_TYPE_UNKNOWN = "accelerator_type_unknown"
     BURSTABLE_BASELINE = "burstable_baseline"
     COST_BASED_ESTIMATE = "cost_based_estimate"
     CPU_ARCHITECTURE_UNKNOWN = "cpu_architecture_unknown"
     EMBODIED_UNKNOWN = "embodied_unknown"
     GPU_POWER_ASSUMED = "gpu_power_assumed"
     GPU_POWER_ONLY = "gpu_power_only"
+    HOST_POWER_UNKNOWN = "host_power_unknown"
+    HOST_SHARE_FROM_INSTANCE = "host_share_from_instance"
     INSTANCE_FROM_CCF_TABLE = "instance_from_ccf_table"
     INSTANCE_TYPE_FROM_DESCRIPTION = "instance_type_from_description"
     INSTANCE_TYPE_FROM_METER = "instance_type_from_meter"
@@ -48,6 +51,7 @@ class Flag(StrEnum):
     POWER_LOG_GAP = "power_log_gap"
     PROVIDER_UNSUPPORTED = "provider_unsupported"
     PUE_ASSUMED_DEFAULT = "pue_assumed_default"
+    PUE_COLOCATION_DEFAULT = "pue_colocation_default"
     PUE_NOT_RECORDED = "pue_not_recorded"
     REGION_DERIVED = "region_derived"
     REPLACED_BY_MEASUREMENT = "replaced_by_measurement"

@@ -3,7 +3,9 @@
 Trackers: IT energy = reported energy / the PUE the tracker applied. A facility PUE from the
 configuration replaces every tracker's; without one, each tracker's own PUE stands.
 Bills: the cloud energy model (`reporter.cloud`) estimates IT energy, a low–high range, the
-provider's PUE and embodied emissions (kept apart from energy). Pure: frames in, frame out.
+provider's PUE and embodied emissions (kept apart from energy); a manual-entry workbook's
+Compute usage rows through `reporter.workbook.compute`, with the same tables. Pure: frames in,
+frame out.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pandas as pd
 
 from reporter.records import Method, join_flag_columns
 
+MANUAL_FORMAT = "workbook"  # reporter.workbook.reader.FORMAT
 PUE_BASIS_FACILITY = "facility (configuration)"
 PUE_BASIS_TRACKER = "tracker's own"
 PUE_BASIS_ASSUMED = "tracker's default, assumed (not recorded)"
@@ -46,6 +49,12 @@ def estimate_energy(readings: pd.DataFrame, facility_pue: float | None, energy_m
         tracked["usage_category"] = "measured"
         tracked["estimate_basis"] = None
         parts.append(tracked)
+    manual = (billed["source_format"] == MANUAL_FORMAT).to_numpy(dtype=bool)
+    if manual.any():  # a manual-entry workbook's Compute usage rows: not bill lines
+        from reporter.workbook.compute import estimate_compute
+
+        parts.append(estimate_compute(billed[manual]))
+        billed = billed[~manual]
     if not billed.empty:
         from reporter.cloud.estimate import estimate_usage
 

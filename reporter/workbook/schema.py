@@ -27,7 +27,9 @@ TARGET_KINDS: tuple[str, ...] = get_args(TargetKind)
 SCOPE2_METHODS = ("location_based", "market_based")
 CREDIT_TYPES = ("removal", "avoidance")
 HOSTING = ("own", "colocated")
-USAGE_UNITS = ("instance-hours", "GPU-hours")
+INSTANCE_HOURS, GPU_HOURS = USAGE_UNITS = ("instance-hours", "GPU-hours")
+CLOUDS = ("aws", "azure", "gcp")  # providers with instance tables, in the order searched for other providers
+COMPUTE_SERVICE = "manual entry"  # the service name of Compute usage line items
 YES_NO_VALUES = ("yes", "no")
 
 
@@ -87,20 +89,24 @@ COMPUTE = Sheet(
     "GPU-hours or instance-hours from invoices without a usable bill export, estimated with the cloud model.",
     (
         Column("provider", "Provider or site", TEXT, True,
-               "aws, gcp or azure (estimated by the cloud model); any other name is counted as unsupported",
-               "aws"),
-        Column("region", "Region", TEXT, True, "the provider's region (us-east-1, europe-west4, westeurope)",
-               "us-east-1"),
+               "aws, gcp or azure; or the neo-cloud or colocation site's name (coreweave, Equinix FR5)", "aws"),
+        Column("region", "Region", TEXT, True,
+               "aws, gcp, azure: the provider's region (us-east-1, europe-west4, westeurope); any other provider: "
+               "the country (DE), US state (US-VA) or grid region", "us-east-1"),
         *_month_columns("2026-10"),
         Column("unit", "Unit", CHOICE, True, "instance-hours or GPU-hours", "instance-hours", choices=USAGE_UNITS),
         Column("hours", "Hours", NUMBER, True, "the number of instance-hours or GPU-hours", 720.0, minimum=0),
         Column("type", "Instance or accelerator type", TEXT, True,
-               "instance type (p4d.24xlarge, Standard_NC24ads_A100_v4) or GPU model (H100, A100)", "p4d.24xlarge"),
+               "instance type (p4d.24xlarge, Standard_NC24ads_A100_v4, a3-highgpu-8g) for instance-hours; GPU "
+               "model (H100, H100 PCIe, A100 80GB, L40S) for GPU-hours", "p4d.24xlarge"),
         Column("team", "Team", TEXT, False, "owning team", "research"),
         Column("project", "Project", TEXT, False, "project", "llm-pretrain"),
         Column("model", "Model", TEXT, False, "AI model trained or served", "acme-7b"),
         Column("source_document", "Source document", TEXT, True, "where the figure comes from",
                "invoice 2026-10 no. 99"),
+        Column("pue", "PUE (site)", NUMBER, False,
+               "the site's PUE if the invoice or provider states it; empty: the cloud's regional PUE, or "
+               "for any other provider the colocation default (stated in the report)", minimum=1.0, maximum=5.0),
     ),
     usage=True,
 )
