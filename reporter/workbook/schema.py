@@ -187,13 +187,42 @@ BASELINE = Sheet(
     single_row=True,
 )
 
+# GHG Protocol Scope 3 categories, for the Organisation sheet's help texts.
+SCOPE3_CATEGORIES = (
+    "purchased goods and services other than the report's cloud computing", "capital goods",
+    "fuel- and energy-related activities", "upstream transportation and distribution", "waste generated in operations",
+    "business travel", "employee commuting", "upstream leased assets", "downstream transportation and distribution",
+    "processing of sold products", "use of sold products", "end-of-life treatment of sold products",
+    "downstream leased assets", "franchises", "investments",
+)
+
+
+def _figure_columns() -> tuple[Column, ...]:
+    """[organization_figures]: one column per figure; dotted keys for its tables."""
+    return (
+        Column("scope1_tco2e", "scope1_tco2e", NUMBER, False, "the organisation's Scope 1 emissions, tCO2e",
+               minimum=0),
+        *(Column(f"scope3_tco2e.{n}", f"scope3_tco2e.{n}", NUMBER, False,
+                 f"Scope 3 category {n} ({name}), tCO2e", minimum=0)
+          for n, name in enumerate(SCOPE3_CATEGORIES, start=1)),
+        Column("net_revenue_eur", "net_revenue_eur", NUMBER, False, "net revenue in the period, EUR", minimum=0),
+        *(Column(f"energy_mix_mwh.{part}", f"energy_mix_mwh.{part}", NUMBER, False,
+                 f"the organisation's own-operations energy from {part} sources, MWh (give all three or none)",
+                 minimum=0)
+          for part in ("fossil", "nuclear", "renewable")),
+    )
+
+
 ORGANISATION = Sheet(
     "Organisation",
-    "The organisation and the reporting period (as [organization] and [period]; one row).",
+    "The organisation, the reporting period and the organisation-level figures a filing needs beyond AI "
+    "(as [organization], [period] and [organization_figures]; one row).",
     (
         Column("name", "name", TEXT, True, "organisation name", "Acme AI GmbH"),
         Column("slug", "slug", TEXT, False, "short name used in file names", "acme"),
         *_month_columns("2026-10"),
+        Column("lei", "lei", TEXT, False, "Legal Entity Identifier (20 characters, ISO 17442) of the filing entity"),
+        *_figure_columns(),
     ),
     single_row=True,
 )
