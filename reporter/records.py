@@ -6,6 +6,7 @@ energy (PUE policy), emissions (factors) and the reporting-period share.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -85,6 +86,7 @@ READING_COLUMNS: dict[str, str] = {
     "source_file": "str",
     "source_sha256": "str",
     "source_row": "int64",
+    "source_sheet": "object",  # the sheet of a manual-entry workbook's row (None for one-table inputs)
     "method": "str",
     "run_id": "str",
     "project": "object",
@@ -160,6 +162,20 @@ class Exclusion:
     row: int
     reason: str
     kind: str = ""  # an ExclusionKind; empty: classified from the reason's text
+    sheet: str = ""  # the sheet of the row, for an input with several (a manual-entry workbook)
+
+    @property
+    def ref(self) -> int | str:
+        """The row as outputs name it: its number, or `Sheet!7` for a row of a workbook's sheet."""
+        return row_ref(self.row, self.sheet)
+
+
+def row_ref(row: int, sheet: str | None = None) -> int | str:
+    """A row's number, or `Sheet!7` / `'Compute usage'!7` (quoted as Excel does) when it names a sheet."""
+    if not sheet:
+        return row
+    quoted = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{quoted}!{row}"
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,11 @@ MANUAL_FORMAT = "workbook"  # reporter.workbook.reader.FORMAT
 PUE_BASIS_FACILITY = "facility (configuration)"
 PUE_BASIS_TRACKER = "tracker's own"
 PUE_BASIS_ASSUMED = "tracker's default, assumed (not recorded)"
+# Electricity meters of a manual-entry workbook, told apart by their usage type (reporter.workbook.reader).
+USAGE_IT_METER = "electricity, IT-only meter"
+USAGE_WHOLE_SITE_METER = "electricity, whole-site meter"
+PUE_BASIS_IT_METER = "the site's PUE, given with the IT-only meter"
+PUE_BASIS_WHOLE_SITE_METER = "whole-site meter: the overhead is in the reading (PUE 1)"
 
 
 def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFrame:
@@ -28,7 +33,12 @@ def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFram
     if facility_pue is None:
         frame["pue"] = frame["tracker_pue"].astype("float64")
         assumed = frame["flags"].str.contains("pue_assumed_default", regex=False).to_numpy(dtype=bool)
-        frame["pue_basis"] = np.where(assumed, PUE_BASIS_ASSUMED, PUE_BASIS_TRACKER).astype(object)
+        meter = frame["usage_type"].to_numpy(dtype=object)
+        frame["pue_basis"] = np.select(
+            [meter == USAGE_IT_METER, meter == USAGE_WHOLE_SITE_METER, assumed],
+            [PUE_BASIS_IT_METER, PUE_BASIS_WHOLE_SITE_METER, PUE_BASIS_ASSUMED],
+            PUE_BASIS_TRACKER,
+        ).astype(object)
     else:
         frame["pue"] = float(facility_pue)
         frame["pue_basis"] = PUE_BASIS_FACILITY

@@ -3,7 +3,8 @@
 * Electricity: metered energy of own or colocated hardware (Method.METERED, Scope 2). A meter of
   IT equipment only gives the facility's PUE: the reading's energy is kWh × PUE, with that PUE
   recorded as the reading's own (as a tracker's); a whole-site meter's kWh is read as it is
-  (PUE 1, since the overhead is in the figure).
+  (PUE 1, since the overhead is in the figure). The reading's usage type says which kind of meter
+  it is, and the PUE table labels its PUE accordingly.
 * Compute usage: instance-hours or GPU-hours of any provider or site, estimated in the energy stage
   by reporter.workbook.compute (Method.ESTIMATED) with the cloud model's tables: instance types
   through the instance tables, GPU models through the accelerator table plus the host's share,
@@ -22,6 +23,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from reporter.core.energy import USAGE_IT_METER, USAGE_WHOLE_SITE_METER
 from reporter.errors import InputFormatError
 from reporter.records import Exclusion, ExclusionKind, Method, frame_from_rows
 from reporter.sources.base import InputFile, ReadResult
@@ -54,7 +56,8 @@ class WorkbookReader:
         for record in filled.of(schema.COMPUTE):
             rows.append(_compute(record, source))
         exclusions = [
-            Exclusion(row, f"the template's example row on '{sheet}', left as it is", ExclusionKind.NOT_USAGE.value)
+            Exclusion(row, f"the template's example row on '{sheet}', left as it is", ExclusionKind.NOT_USAGE.value,
+                      sheet=sheet)
             for sheet, row in filled.examples.items()
             if schema.BY_NAME[sheet].usage
         ]
@@ -104,6 +107,7 @@ def _base(record: Record, source: InputFile, method: Method) -> dict[str, Any]:
         "source_file": str(source.given),
         "source_sha256": source.sha256,
         "source_row": record.row,
+        "source_sheet": record.sheet,
         "method": method.value,
         "start_time": start,
         "end_time": end,
@@ -126,6 +130,7 @@ def _electricity(record: Record, source: InputFile) -> dict[str, object]:
         hardware=f"{values['site']} ({hosting}), meter {values['meter_id']}; {values['source_document']}",
         energy_reported_kwh=values["energy_kwh"] * (pue or 1.0),
         tracker_pue=pue or 1.0,
+        usage_type=USAGE_IT_METER if pue else USAGE_WHOLE_SITE_METER,  # the PUE table's label says which
     )
     return row
 
