@@ -33,7 +33,7 @@ def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFram
     if facility_pue is None:
         frame["pue"] = frame["tracker_pue"].astype("float64")
         assumed = frame["flags"].str.contains("pue_assumed_default", regex=False).to_numpy(dtype=bool)
-        meter = frame["usage_type"].to_numpy(dtype=object)
+        meter = frame["usage_type"].to_numpy(dtype=object) if "usage_type" in frame else np.full(len(frame), None)
         frame["pue_basis"] = np.select(
             [meter == USAGE_IT_METER, meter == USAGE_WHOLE_SITE_METER, assumed],
             [PUE_BASIS_IT_METER, PUE_BASIS_WHOLE_SITE_METER, PUE_BASIS_ASSUMED],
@@ -59,7 +59,9 @@ def estimate_energy(readings: pd.DataFrame, facility_pue: float | None, energy_m
         tracked["usage_category"] = "measured"
         tracked["estimate_basis"] = None
         parts.append(tracked)
-    manual = (billed["source_format"] == MANUAL_FORMAT).to_numpy(dtype=bool)
+    manual = np.zeros(len(billed), dtype=bool)
+    if "source_format" in billed:
+        manual = (billed["source_format"] == MANUAL_FORMAT).to_numpy(dtype=bool)
     if manual.any():  # a manual-entry workbook's Compute usage rows: not bill lines
         from reporter.workbook.compute import estimate_compute
 
