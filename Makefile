@@ -1,5 +1,6 @@
 # Two entry points for a new user: `make demo` writes a real report, `make test` runs the tests.
-# Both create the virtual environment (and install missing system packages) themselves.
+# Both create the virtual environment (and install missing system packages) themselves; `make test`
+# also installs the programs some tests drive (Chromium, LibreOffice Calc) when they are missing.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -10,6 +11,7 @@ demo: $(STAMP)
 	$(VENV)/bin/reporter report --config sample_inputs/report.toml
 
 test: $(STAMP)
+	sh scripts/test_system_packages.sh
 	$(PY) -m pytest
 
 lint: $(STAMP)

@@ -277,7 +277,7 @@ def validate(
 ) -> None:
     """Check INPUTS without writing a report: format, rows read / used / excluded, problems."""
     from reporter.pipeline import run
-    from reporter.records import EXAMPLE_ROWS
+    from reporter.records import EXAMPLE_ROWS, row_ref
     from reporter.report.exclusions import group_exclusions
 
     config = _config(config_path, inputs, "validation", period or "1900..2999", None, fmt)
@@ -293,13 +293,14 @@ def validate(
             click.echo(f"  note: {note}")
     for path, reason in result.skipped:
         click.echo(f"{path}: skipped, {reason}")
-    flagged: dict[tuple[str, str], list[int]] = {}
+    flagged: dict[tuple[str, str], list[tuple[str, int]]] = {}
     for row in result.items[result.items["flags"] != ""].itertuples():
+        sheet = row.source_sheet if isinstance(row.source_sheet, str) else ""  # a workbook's rows name their sheet
         for flag in str(row.flags).split(";"):
-            flagged.setdefault((str(row.source_file), flag), []).append(int(row.source_row))
+            flagged.setdefault((str(row.source_file), flag), []).append((sheet, int(row.source_row)))
     for (path, flag), numbers in sorted(flagged.items()):
         more = ", …" if len(numbers) > EXAMPLE_ROWS else ""
-        shown = ", ".join(str(r) for r in sorted(numbers)[:EXAMPLE_ROWS]) + more
+        shown = ", ".join(str(row_ref(r, sheet)) for sheet, r in sorted(numbers)[:EXAMPLE_ROWS]) + more
         click.echo(f"{path}: {len(numbers)} line item(s) flagged {flag} (rows {shown})")
     if strict:
         _check_strict(result)

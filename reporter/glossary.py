@@ -112,6 +112,28 @@ FLAG_MEANINGS.update(
     }
 )
 
+# Flags of a manual-entry workbook's Compute usage rows (reporter.workbook.compute).
+FLAG_MEANINGS.update(
+    {
+        "accelerator_type_unknown": (
+            "The GPU-hours row names an accelerator that is not in the accelerator table; its energy "
+            "could not be estimated and is shown as zero, unclassified."
+        ),
+        "host_share_from_instance": (
+            "GPU-hours: the host's CPU and memory power per GPU was taken from a cloud instance that "
+            "carries the same accelerator, named in the estimate basis."
+        ),
+        "host_power_unknown": (
+            "GPU-hours: no instance in the tables carries this accelerator, so the host's CPU and memory "
+            "are not in the estimate (the accelerator's power only)."
+        ),
+        "pue_colocation_default": (
+            "No PUE was given for the site; the colocation default stated in the estimate basis was "
+            "assumed."
+        ),
+    }
+)
+
 # Flags of GPU power logs (nvidia-smi).
 FLAG_MEANINGS.update(
     {

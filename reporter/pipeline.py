@@ -222,9 +222,10 @@ def _outside_groups(outside: pd.DataFrame, period: Period) -> dict[str, list[Exc
 def _outside_exclusions(outside: pd.DataFrame, period: Period) -> dict[str, list[Exclusion]]:
     result: dict[str, list[Exclusion]] = {}
     for row in outside.itertuples():
-        reason = (
-            f"outside the reporting period {period.start}..{period.end} "
-            f"(run {row.start_time:%Y-%m-%d %H:%M}..{row.end_time:%Y-%m-%d %H:%M})"
-        )
-        result.setdefault(row.source_file, []).append(Exclusion(int(row.source_row), reason))
+        sheet = row.source_sheet if isinstance(row.source_sheet, str) else ""
+        covered = f"run {row.start_time:%Y-%m-%d %H:%M}..{row.end_time:%Y-%m-%d %H:%M}"
+        if sheet:  # a workbook's row covers whole days: its last day, not the next day's first instant
+            covered = f"{row.start_time:%Y-%m-%d}..{row.end_time - pd.Timedelta(microseconds=1):%Y-%m-%d}"
+        reason = f"outside the reporting period {period.start}..{period.end} ({covered})"
+        result.setdefault(row.source_file, []).append(Exclusion(int(row.source_row), reason, sheet=sheet))
     return result

@@ -6,6 +6,7 @@ energy (PUE policy), emissions (factors) and the reporting-period share.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -28,6 +29,7 @@ class Method(StrEnum):
 class Flag(StrEnum):
     """Every flag a line item can carry; what each means is in reporter.glossary (one registry)."""
 
+    ACCELERATOR_TYPE_UNKNOWN = "accelerator_type_unknown"
     BURSTABLE_BASELINE = "burstable_baseline"
     COST_BASED_ESTIMATE = "cost_based_estimate"
     COUNTER_RESET = "counter_reset"
@@ -35,6 +37,8 @@ class Flag(StrEnum):
     EMBODIED_UNKNOWN = "embodied_unknown"
     GPU_POWER_ASSUMED = "gpu_power_assumed"
     GPU_POWER_ONLY = "gpu_power_only"
+    HOST_POWER_UNKNOWN = "host_power_unknown"
+    HOST_SHARE_FROM_INSTANCE = "host_share_from_instance"
     INSTANCE_FROM_CCF_TABLE = "instance_from_ccf_table"
     INSTANCE_TYPE_FROM_DESCRIPTION = "instance_type_from_description"
     INSTANCE_TYPE_FROM_METER = "instance_type_from_meter"
@@ -50,6 +54,7 @@ class Flag(StrEnum):
     POWER_LOG_GAP = "power_log_gap"
     PROVIDER_UNSUPPORTED = "provider_unsupported"
     PUE_ASSUMED_DEFAULT = "pue_assumed_default"
+    PUE_COLOCATION_DEFAULT = "pue_colocation_default"
     PUE_NOT_RECORDED = "pue_not_recorded"
     REGION_DERIVED = "region_derived"
     REPLACED_BY_MEASUREMENT = "replaced_by_measurement"
@@ -83,6 +88,7 @@ READING_COLUMNS: dict[str, str] = {
     "source_file": "str",
     "source_sha256": "str",
     "source_row": "int64",
+    "source_sheet": "object",  # the sheet of a manual-entry workbook's row (None for one-table inputs)
     "method": "str",
     "run_id": "str",
     "project": "object",
@@ -164,6 +170,20 @@ class Exclusion:
     row: int
     reason: str
     kind: str = ""  # an ExclusionKind; empty: classified from the reason's text
+    sheet: str = ""  # the sheet of the row, for an input with several (a manual-entry workbook)
+
+    @property
+    def ref(self) -> int | str:
+        """The row as outputs name it: its number, or `Sheet!7` for a row of a workbook's sheet."""
+        return row_ref(self.row, self.sheet)
+
+
+def row_ref(row: int, sheet: str | None = None) -> int | str:
+    """A row's number, or `Sheet!7` / `'Compute usage'!7` (quoted as Excel does) when it names a sheet."""
+    if not sheet:
+        return row
+    quoted = sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    return f"{quoted}!{row}"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 Headless LibreOffice converts the workbook to a new .xlsx (it refuses files it cannot open, and
 writes what it read); the filing sheets and the Datapoints sheet are read back from its file and
-compared with the original. CI installs LibreOffice Calc (.ci/run); the test is skipped, saying so,
+compared with the original. `make test` installs LibreOffice Calc when it is missing
+(scripts/test_system_packages.sh); the test is skipped, saying so,
 only where no `soffice` can be found.
 """
 

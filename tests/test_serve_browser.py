@@ -140,14 +140,16 @@ def test_upload_generate_download_in_a_browser(server: str, tmp_path: Path) -> N
         expect(meters.locator("td").nth(3)).to_have_text("workbook")
         # The filled row, and the Compute usage example row left as it is (excluded, not usage).
         expect(meters.locator("td").nth(4)).to_have_text("2 / 1 / 1")
-        # The period shown ends where the last reading ends: the month's row ends at midnight on 1 December.
-        expect(meters.locator("td").nth(5)).to_have_text("2026-11-01 … 2026-12-01")
+        # The period shown ends on the last day covered: the month's row ends at midnight on 1 December,
+        # so its last day is 30 November.
+        expect(meters.locator("td").nth(5)).to_have_text("2026-11-01 … 2026-11-30")
         expect(meters.locator("td").nth(6)).to_contain_text("rows filled per sheet: Electricity 1")
         meters.scroll_into_view_if_needed()
         page.screenshot(path=shots / "2b-workbook-checked.png", full_page=False)
         bill = rows.filter(has_text="aws-cur2-2026.parquet")
         expect(bill.locator("td").nth(3)).to_have_text("aws_cur")
-        expect(bill.locator("td").nth(5)).to_have_text("2026-01-01 … 2026-11-21")
+        # Its last lines end at midnight on 21 November: the last day covered is the 20th.
+        expect(bill.locator("td").nth(5)).to_have_text("2026-01-01 … 2026-11-20")
         codecarbon = rows.filter(has_text="emissions.csv")
         expect(codecarbon.locator("td").nth(4)).to_have_text("7 / 6 / 1")
         page.screenshot(path=shots / "2-files-checked.png", full_page=True)

@@ -106,16 +106,18 @@ def test_a_filled_workbook_round_trips_every_sheet(filled: Path) -> None:
     assert ashburn["energy_kwh"] == pytest.approx(300.0) and ashburn["scope"] == "scope2"
     assert (ashburn["country_code"], ashburn["region"]) == ("US", "VA")
     assert str(ashburn["end_time"]) == "2026-10-16 00:00:00"  # End is inclusive
-    # gcp H100: 100 GPU-h × (60 W idle + 50 % × (700 − 60) W) = 38 kWh IT; × PUE 1.11 (us-central1) = 42.18 kWh.
+    # gcp H100: 100 GPU-h × ((60 W idle + 50 % × (700 − 60) W) + the host's share per GPU 142.285299 W, worked
+    # out in test_workbook_compute.py) = 52.2285299 kWh IT; × PUE 1.11 (us-central1).
     gpu = items.loc[("estimated", 2)]
-    assert gpu["energy_it_kwh"] == pytest.approx(38.0) and gpu["energy_kwh"] == pytest.approx(42.18)
+    assert gpu["energy_it_kwh"] == pytest.approx(52.2285299) and gpu["energy_kwh"] == pytest.approx(52.2285299 * 1.11)
     assert (gpu["team"], gpu["project"], gpu["model"]) == ("research", "llm", "acme-7b")
     assert gpu["hardware"] == "100 GPU-hours of H100; inv 9"  # the source document stays with the line item
     assert berlin["hardware"] == "Berlin GPU room (own), meter M-1; invoice 1"
     assert items.loc[("estimated", 3)]["estimate_status"] == "estimated"
+    # coreweave H100: (380 + 115.8675) W per GPU-h (test_workbook_compute.py) × 50 h; × the colocation default 1.56.
     other = items.loc[("estimated", 4)]
-    assert other["estimate_status"] == "unsupported" and other["energy_kwh"] == 0.0
-    assert "provider_unsupported" in other["flags"]
+    assert other["estimate_status"] == "estimated" and other["energy_kwh"] == pytest.approx(24.793375 * 1.56)
+    assert "pue_colocation_default" in other["flags"]
     config = result.config
     [instrument] = config.instruments
     assert instrument.model_dump() == {

@@ -188,6 +188,12 @@ def instance(provider: str, instance_type: str | None) -> InstanceSpec | None:
     return found
 
 
+def instances_with_accelerator(accelerator: str, providers: tuple[str, ...]) -> list[InstanceSpec]:
+    """The default table's instances of `providers` that carry `accelerator` (its table name)."""
+    return [spec for (provider, _), spec in _instances().items()
+            if provider in providers and spec.accelerator == accelerator and spec.accelerators]
+
+
 _CCF_ARCH_NAMES = {"AWS Graviton": "Graviton2", "AWS Graviton2": "Graviton2", "AMD EPYC 1st Gen": "EPYC 1st Gen",
                    "AMD EPYC 2nd Gen": "EPYC 2nd Gen", "AMD EPYC 3rd Gen": "EPYC 3rd Gen"}
 

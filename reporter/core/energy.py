@@ -3,7 +3,9 @@
 Trackers: IT energy = reported energy / the PUE the tracker applied. A facility PUE from the
 configuration replaces every tracker's; without one, each tracker's own PUE stands.
 Bills: the cloud energy model (`reporter.cloud`) estimates IT energy, a low–high range, the
-provider's PUE and embodied emissions (kept apart from energy). Pure: frames in, frame out.
+provider's PUE and embodied emissions (kept apart from energy); a manual-entry workbook's
+Compute usage rows through `reporter.workbook.compute`, with the same tables. Pure: frames in,
+frame out.
 """
 
 from __future__ import annotations
@@ -13,9 +15,15 @@ import pandas as pd
 
 from reporter.records import Method, join_flag_columns
 
+MANUAL_FORMAT = "workbook"  # reporter.workbook.reader.FORMAT
 PUE_BASIS_FACILITY = "facility (configuration)"
 PUE_BASIS_TRACKER = "tracker's own"
 PUE_BASIS_ASSUMED = "tracker's default, assumed (not recorded)"
+# Electricity meters of a manual-entry workbook, told apart by their usage type (reporter.workbook.reader).
+USAGE_IT_METER = "electricity, IT-only meter"
+USAGE_WHOLE_SITE_METER = "electricity, whole-site meter"
+PUE_BASIS_IT_METER = "the site's PUE, given with the IT-only meter"
+PUE_BASIS_WHOLE_SITE_METER = "whole-site meter: the overhead is in the reading (PUE 1)"
 
 
 def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFrame:
@@ -25,7 +33,12 @@ def apply_pue(readings: pd.DataFrame, facility_pue: float | None) -> pd.DataFram
     if facility_pue is None:
         frame["pue"] = frame["tracker_pue"].astype("float64")
         assumed = frame["flags"].str.contains("pue_assumed_default", regex=False).to_numpy(dtype=bool)
-        frame["pue_basis"] = np.where(assumed, PUE_BASIS_ASSUMED, PUE_BASIS_TRACKER).astype(object)
+        meter = frame["usage_type"].to_numpy(dtype=object) if "usage_type" in frame else np.full(len(frame), None)
+        frame["pue_basis"] = np.select(
+            [meter == USAGE_IT_METER, meter == USAGE_WHOLE_SITE_METER, assumed],
+            [PUE_BASIS_IT_METER, PUE_BASIS_WHOLE_SITE_METER, PUE_BASIS_ASSUMED],
+            PUE_BASIS_TRACKER,
+        ).astype(object)
     else:
         frame["pue"] = float(facility_pue)
         frame["pue_basis"] = PUE_BASIS_FACILITY
@@ -46,6 +59,14 @@ def estimate_energy(readings: pd.DataFrame, facility_pue: float | None, energy_m
         tracked["usage_category"] = "measured"
         tracked["estimate_basis"] = None
         parts.append(tracked)
+    manual = np.zeros(len(billed), dtype=bool)
+    if "source_format" in billed:
+        manual = (billed["source_format"] == MANUAL_FORMAT).to_numpy(dtype=bool)
+    if manual.any():  # a manual-entry workbook's Compute usage rows: not bill lines
+        from reporter.workbook.compute import estimate_compute
+
+        parts.append(estimate_compute(billed[manual]))
+        billed = billed[~manual]
     if not billed.empty:
         from reporter.cloud.estimate import estimate_usage
 

@@ -72,7 +72,7 @@ class ExcludedRows:
     kind: str
     reason: str
     rows: int
-    example_rows: tuple[int, ...] = ()
+    example_rows: tuple[int | str, ...] = ()  # row numbers, or `Sheet!7` for a workbook's sheets
     example_details: tuple[str, ...] = ()
 
     @property
@@ -115,7 +115,7 @@ def group_exclusions(exclusions: Iterable[Exclusion], groups: Iterable[Exclusion
     in order of each group's first row. A kind with more than LABELS_PER_KIND labels (reasons
     whose per-row detail the text rules do not find) keeps its first ones and puts the rest in
     one group of "other reasons", whose examples carry their full reason as the detail."""
-    entries: dict[tuple[str, str], tuple[list[int], list[str]]] = {}
+    entries: dict[tuple[str, str], tuple[list[int | str], list[str]]] = {}
     counts: dict[tuple[str, str], int] = {}
     labels: dict[str, int] = {}
     for exclusion in sorted(exclusions, key=lambda e: e.row):
@@ -128,7 +128,7 @@ def group_exclusions(exclusions: Iterable[Exclusion], groups: Iterable[Exclusion
         rows, details = entries.setdefault((kind, label), ([], []))
         counts[(kind, label)] = counts.get((kind, label), 0) + 1
         if len(rows) < EXAMPLE_ROWS:
-            rows.append(exclusion.row)
+            rows.append(exclusion.ref)
             details.append(detail)
     result = [
         ExcludedRows(kind, label, counts[(kind, label)], tuple(rows), tuple(details))
@@ -138,7 +138,16 @@ def group_exclusions(exclusions: Iterable[Exclusion], groups: Iterable[Exclusion
         ExcludedRows(exclusion_kind(g.reason, g.kind), g.reason, g.rows, tuple(g.example_rows[:EXAMPLE_ROWS]))
         for g in groups
     ]
-    return tuple(sorted(result, key=lambda g: g.example_rows[:1] or (0,)))
+    return tuple(sorted(result, key=_first_row))
+
+
+def _first_row(group: ExcludedRows) -> int:
+    """The group's first row number, for ordering (a `Sheet!7` reference by its 7; groups of the same
+    number keep their order: a workbook's sheets in the workbook's order)."""
+    if not group.example_rows:
+        return 0
+    first = group.example_rows[0]
+    return first if isinstance(first, int) else int(first.rpartition("!")[2])
 
 
 def strict_problem(

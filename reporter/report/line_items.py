@@ -17,6 +17,7 @@ LINE_ITEM_COLUMNS = [
     "source_file",
     "source_sha256",
     "source_row",
+    "source_sheet",  # a manual-entry workbook's sheet (the row is `source_sheet!source_row`); empty otherwise
     "method",
     "run_id",
     "project",

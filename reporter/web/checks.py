@@ -159,7 +159,7 @@ def _described(result: Any) -> dict[str, Any]:
     problems = []
     for group in group_exclusions(ledger.exclusions, ledger.exclusion_groups):
         examples = f" (e.g. {examples_text(group)})" if group.example_rows else ""
-        detail = f"; row {group.example_rows[0]}: {group.example_details[0]}" if group.example_details else ""
+        detail = f"; row {group.example_rows[0]}: {group.example_details[0]}" if any(group.example_details[:1]) else ""
         problems.append(f"{group.rows} row(s) excluded{examples}: {group.reason}{detail}")
     problems += [f"note: {note}" for note in ledger.notes]
     items = result.items
@@ -171,7 +171,13 @@ def _described(result: Any) -> dict[str, Any]:
     covered = None
     if len(items):
         start = items["start_time"].dropna().min() if items["start_time"].notna().any() else items["end_time"].min()
-        covered = {"start": f"{start:%Y-%m-%d}", "end": f"{items['end_time'].max():%Y-%m-%d}"}
+        import pandas as pd
+
+        end = items["end_time"].max()
+        # The last day covered: an end at midnight (a whole month's reading ends on the next month's
+        # first instant) is the day before.
+        last = end - pd.Timedelta(microseconds=1) if end > start else end
+        covered = {"start": f"{start:%Y-%m-%d}", "end": f"{last:%Y-%m-%d}"}
     return {
         "format": ledger.format,
         "rows_read": ledger.rows_read,

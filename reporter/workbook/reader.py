@@ -3,11 +3,14 @@
 * Electricity: metered energy of own or colocated hardware (Method.METERED, Scope 2). A meter of
   IT equipment only gives the facility's PUE: the reading's energy is kWh × PUE, with that PUE
   recorded as the reading's own (as a tracker's); a whole-site meter's kWh is read as it is
-  (PUE 1, since the overhead is in the figure).
-* Compute usage: instance-hours or GPU-hours, estimated by the cloud energy model like a bill line
-  (Method.ESTIMATED): aws and azure instance-hours by instance type, gcp GPU-hours by GPU model.
-  Anything the model cannot estimate (another provider or site, gcp instance-hours, aws or azure
-  GPU-hours) is kept with zero energy, its status and flag saying why, as for a bill line.
+  (PUE 1, since the overhead is in the figure). The reading's usage type says which kind of meter
+  it is, and the PUE table labels its PUE accordingly.
+* Compute usage: instance-hours or GPU-hours of any provider or site, estimated in the energy stage
+  by reporter.workbook.compute (Method.ESTIMATED) with the cloud model's tables: instance types
+  through the instance tables, GPU models through the accelerator table plus the host's share,
+  times the row's PUE (the site's, else the cloud's regional one, else the colocation default).
+  An unknown type is kept at zero energy, flagged and counted. A cloud row's region is the cloud's;
+  any other provider's region is a country, US state or grid region, as on the Electricity sheet.
 
 rows read = Electricity rows + Compute usage rows (+ an example row left as it is, excluded).
 The other sheets are configuration (reporter.workbook.settings), merged by the pipeline.
@@ -20,6 +23,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from reporter.core.energy import USAGE_IT_METER, USAGE_WHOLE_SITE_METER
 from reporter.errors import InputFormatError
 from reporter.records import Exclusion, ExclusionKind, Method, frame_from_rows
 from reporter.sources.base import InputFile, ReadResult
@@ -52,7 +56,8 @@ class WorkbookReader:
         for record in filled.of(schema.COMPUTE):
             rows.append(_compute(record, source))
         exclusions = [
-            Exclusion(row, f"the template's example row on '{sheet}', left as it is", ExclusionKind.NOT_USAGE.value)
+            Exclusion(row, f"the template's example row on '{sheet}', left as it is", ExclusionKind.NOT_USAGE.value,
+                      sheet=sheet)
             for sheet, row in filled.examples.items()
             if schema.BY_NAME[sheet].usage
         ]
@@ -102,6 +107,7 @@ def _base(record: Record, source: InputFile, method: Method) -> dict[str, Any]:
         "source_file": str(source.given),
         "source_sha256": source.sha256,
         "source_row": record.row,
+        "source_sheet": record.sheet,
         "method": method.value,
         "start_time": start,
         "end_time": end,
@@ -124,38 +130,33 @@ def _electricity(record: Record, source: InputFile) -> dict[str, object]:
         hardware=f"{values['site']} ({hosting}), meter {values['meter_id']}; {values['source_document']}",
         energy_reported_kwh=values["energy_kwh"] * (pue or 1.0),
         tracker_pue=pue or 1.0,
+        usage_type=USAGE_IT_METER if pue else USAGE_WHOLE_SITE_METER,  # the PUE table's label says which
     )
     return row
 
 
 def _compute(record: Record, source: InputFile) -> dict[str, object]:
+    """A Compute usage row: estimated by reporter.workbook.compute in the energy stage."""
     values = record.values
     provider = str(values["provider"]).strip().lower()
     row = _base(record, source, Method.ESTIMATED)
-    service, usage_type, unit = _bill_line(provider, values["unit"], values["type"], values["region"])
+    cloud = provider in schema.CLOUDS
+    country, region = (None, None) if cloud else _location(values["region"])
     row.update(
         run_id=f"{FORMAT}:{source.given.name}:{record.sheet}:{record.row}",
         team=values["team"],
         project=values["project"],
         model=values["model"],
         cloud_provider=provider,
-        cloud_region=values["region"],
-        service_name=service,
-        usage_type=usage_type,
-        instance_type=values["type"] if values["unit"] == "instance-hours" else None,
+        cloud_region=values["region"] if cloud else None,
+        country_code=country,
+        region=region,
+        service_name=schema.COMPUTE_SERVICE,
+        usage_type=values["type"],
+        instance_type=values["type"] if values["unit"] == schema.INSTANCE_HOURS else None,
         hardware=f"{values['hours']:g} {values['unit']} of {values['type']}; {values['source_document']}",
         consumed_quantity=values["hours"],
-        consumed_unit=unit,
+        consumed_unit=values["unit"],
+        tracker_pue=values["pue"],
     )
     return row
-
-
-def _bill_line(provider: str, unit: str, kind: str, region: str) -> tuple[str, str, str]:
-    """(service, usage type, unit) of the bill line a provider would write for this usage."""
-    if unit == "GPU-hours":
-        return "Compute Engine" if provider == "gcp" else "GPU", f"{kind} GPU running in {region}", "hour"
-    if provider == "aws":
-        return "AmazonEC2", f"BoxUsage:{kind}", "Hrs"
-    if provider == "azure":
-        return "Virtual Machines", kind, "1 Hour"
-    return "Compute Engine" if provider == "gcp" else "Compute", kind, "hour"

@@ -27,7 +27,9 @@ TARGET_KINDS: tuple[str, ...] = get_args(TargetKind)
 SCOPE2_METHODS = ("location_based", "market_based")
 CREDIT_TYPES = ("removal", "avoidance")
 HOSTING = ("own", "colocated")
-USAGE_UNITS = ("instance-hours", "GPU-hours")
+INSTANCE_HOURS, GPU_HOURS = USAGE_UNITS = ("instance-hours", "GPU-hours")
+CLOUDS = ("aws", "azure", "gcp")  # providers with instance tables, in the order searched for other providers
+COMPUTE_SERVICE = "manual entry"  # the service name of Compute usage line items
 YES_NO_VALUES = ("yes", "no")
 
 
@@ -87,20 +89,24 @@ COMPUTE = Sheet(
     "GPU-hours or instance-hours from invoices without a usable bill export, estimated with the cloud model.",
     (
         Column("provider", "Provider or site", TEXT, True,
-               "aws, gcp or azure (estimated by the cloud model); any other name is counted as unsupported",
-               "aws"),
-        Column("region", "Region", TEXT, True, "the provider's region (us-east-1, europe-west4, westeurope)",
-               "us-east-1"),
+               "aws, gcp or azure; or the neo-cloud or colocation site's name (coreweave, Equinix FR5)", "aws"),
+        Column("region", "Region", TEXT, True,
+               "aws, gcp, azure: the provider's region (us-east-1, europe-west4, westeurope); any other provider: "
+               "the country (DE), US state (US-VA) or grid region", "us-east-1"),
         *_month_columns("2026-10"),
         Column("unit", "Unit", CHOICE, True, "instance-hours or GPU-hours", "instance-hours", choices=USAGE_UNITS),
         Column("hours", "Hours", NUMBER, True, "the number of instance-hours or GPU-hours", 720.0, minimum=0),
         Column("type", "Instance or accelerator type", TEXT, True,
-               "instance type (p4d.24xlarge, Standard_NC24ads_A100_v4) or GPU model (H100, A100)", "p4d.24xlarge"),
+               "instance type (p4d.24xlarge, Standard_NC24ads_A100_v4, a3-highgpu-8g) for instance-hours; GPU "
+               "model (H100, H100 PCIe, A100 80GB, L40S) for GPU-hours", "p4d.24xlarge"),
         Column("team", "Team", TEXT, False, "owning team", "research"),
         Column("project", "Project", TEXT, False, "project", "llm-pretrain"),
         Column("model", "Model", TEXT, False, "AI model trained or served", "acme-7b"),
         Column("source_document", "Source document", TEXT, True, "where the figure comes from",
                "invoice 2026-10 no. 99"),
+        Column("pue", "PUE (site)", NUMBER, False,
+               "the site's PUE if the invoice or provider states it; empty: the cloud's regional PUE, or "
+               "for any other provider the colocation default (stated in the report)", minimum=1.0, maximum=5.0),
     ),
     usage=True,
 )
@@ -181,13 +187,42 @@ BASELINE = Sheet(
     single_row=True,
 )
 
+# GHG Protocol Scope 3 categories, for the Organisation sheet's help texts.
+SCOPE3_CATEGORIES = (
+    "purchased goods and services other than the report's cloud computing", "capital goods",
+    "fuel- and energy-related activities", "upstream transportation and distribution", "waste generated in operations",
+    "business travel", "employee commuting", "upstream leased assets", "downstream transportation and distribution",
+    "processing of sold products", "use of sold products", "end-of-life treatment of sold products",
+    "downstream leased assets", "franchises", "investments",
+)
+
+
+def _figure_columns() -> tuple[Column, ...]:
+    """[organization_figures]: one column per figure; dotted keys for its tables."""
+    return (
+        Column("scope1_tco2e", "scope1_tco2e", NUMBER, False, "the organisation's Scope 1 emissions, tCO2e",
+               minimum=0),
+        *(Column(f"scope3_tco2e.{n}", f"scope3_tco2e.{n}", NUMBER, False,
+                 f"Scope 3 category {n} ({name}), tCO2e", minimum=0)
+          for n, name in enumerate(SCOPE3_CATEGORIES, start=1)),
+        Column("net_revenue_eur", "net_revenue_eur", NUMBER, False, "net revenue in the period, EUR", minimum=0),
+        *(Column(f"energy_mix_mwh.{part}", f"energy_mix_mwh.{part}", NUMBER, False,
+                 f"the organisation's own-operations energy from {part} sources, MWh (give all three or none)",
+                 minimum=0)
+          for part in ("fossil", "nuclear", "renewable")),
+    )
+
+
 ORGANISATION = Sheet(
     "Organisation",
-    "The organisation and the reporting period (as [organization] and [period]; one row).",
+    "The organisation, the reporting period and the organisation-level figures a filing needs beyond AI "
+    "(as [organization], [period] and [organization_figures]; one row).",
     (
         Column("name", "name", TEXT, True, "organisation name", "Acme AI GmbH"),
         Column("slug", "slug", TEXT, False, "short name used in file names", "acme"),
         *_month_columns("2026-10"),
+        Column("lei", "lei", TEXT, False, "Legal Entity Identifier (20 characters, ISO 17442) of the filing entity"),
+        *_figure_columns(),
     ),
     single_row=True,
 )

@@ -6,9 +6,13 @@ the configuration's; a value given in both places is a ConfigError naming both:
 
 * an instrument with the same certificate_id, a credit with the same registry_id, a target with
   the same name, a supplier or residual-mix rate for the same region, a [baseline] in both;
-* the organisation's name or slug, or the period, when they differ from the configuration file's
-  (a run without a configuration file takes them from the command line, and from the workbook's
+* the organisation's name, slug or LEI, or the period, when they differ from the configuration
+  file's (a slug or LEI the file leaves empty is taken from the workbook; a run without a
+  configuration file takes the name and period from the command line, and from the workbook's
   Organisation sheet only where the command line gives none: `identity_of`);
+* an [organization_figures] figure given in both (each Scope 3 category on its own; the energy
+  mix as a whole): the Organisation sheet's figure columns are that section's keys, dotted for
+  its tables (`scope3_tco2e.1`, `energy_mix_mwh.fossil`);
 * a whole-site Electricity meter (no PUE) while the configuration sets [facility] pue, which would
   be applied on top of a figure that already holds the facility's overhead.
 """
@@ -27,6 +31,7 @@ from reporter.config import (
     CreditConfig,
     InstrumentConfig,
     Organization,
+    OrganizationFigures,
     PeriodConfig,
     ReportConfig,
     TargetConfig,
@@ -34,6 +39,10 @@ from reporter.config import (
 from reporter.errors import ConfigError, InputFormatError
 from reporter.workbook import schema
 from reporter.workbook.filled import Filled, Record
+
+FIGURE_KEYS = tuple(
+    c.key for c in schema.ORGANISATION.columns if c.key.partition(".")[0] in OrganizationFigures.model_fields
+)
 
 
 @dataclass
@@ -55,6 +64,7 @@ class Settings:
     baseline: Entry | None = None
     organization: Entry | None = None
     period: Entry | None = None
+    figures: list[Entry] = field(default_factory=list)  # ([organization_figures] key, value) each
     whole_site_meters: list[str] = field(default_factory=list)  # cells of Electricity rows without a PUE
 
 
@@ -76,13 +86,42 @@ def settings_of(filled: Filled, shown: str) -> Settings:
     for record in filled.of(schema.BASELINE):
         found.baseline = Entry(_validated(Baseline, record, record.values, shown), _where(shown, record, None))
     for record in filled.of(schema.ORGANISATION):
-        organization = {k: record.values[k] for k in ("name", "slug")}
+        organization = {k: record.values[k] for k in ("name", "slug", "lei")}
         period = {k: record.values[k] for k in ("month", "start", "end")}
         found.organization = Entry(_validated(Organization, record, organization, shown), _where(shown, record, None))
         found.period = Entry(_validated(PeriodConfig, record, period, shown), _where(shown, record, "month"))
+        figures = _figures(record.values)
+        if figures:
+            value = _validated(OrganizationFigures, record, figures, shown)
+            for key in figures:
+                parts = getattr(value, key)
+                if key == "scope3_tco2e":  # each category on its own, in its own cell
+                    found.figures += [Entry((f"{key}.{n}", tco2e), _where(shown, record, f"{key}.{n}"))
+                                      for n, tco2e in parts.items()]
+                else:
+                    found.figures.append(Entry((key, parts), _where(shown, record, _first_key(record, key))))
     meters = filled.of(schema.ELECTRICITY)
     found.whole_site_meters = [_where(shown, r, "pue") for r in meters if r.values["pue"] is None]
     return found
+
+
+def _figures(values: dict[str, Any]) -> dict[str, Any]:
+    """The [organization_figures] a row gives, as the configuration writes them (tables for dotted keys)."""
+    figures: dict[str, Any] = {}
+    for key, value in values.items():
+        if value is None or key not in FIGURE_KEYS:
+            continue
+        section, _, part = key.partition(".")
+        if part:
+            figures.setdefault(section, {})[part] = value
+        else:
+            figures[key] = value
+    return figures
+
+
+def _first_key(record: Record, section: str) -> str:
+    """The first filled column of a figure (its own, or the first of its table's)."""
+    return next(k for k in FIGURE_KEYS if k.partition(".")[0] == section and record.values.get(k) is not None)
 
 
 def _where(shown: str, record: Record, key: str | None) -> str:
@@ -97,9 +136,13 @@ def _validated(model: type[BaseModel], record: Record, values: dict[str, Any], s
         return model.model_validate(given)
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = str(first["loc"][0]) if first["loc"] else None
-        where = record.cell(key) if key in record.columns else f"{record.sheet} row {record.row}"
-        raise InputFormatError(f"{where}: {first['msg'].removeprefix('Value error, ')}", path=shown) from None
+        loc = [str(part) for part in first["loc"]]
+        key = next((k for k in (".".join(loc[:2]), loc[0] if loc else "") if k in record.columns), None)
+        if key is None and loc and loc[0] in values and isinstance(values[loc[0]], dict):
+            key = _first_key(record, loc[0])  # a table's own rule (the energy mix needs all three parts)
+        where = record.cell(key) if key else f"{record.sheet} row {record.row}"
+        message = f"'{key}' is required" if first["type"] == "missing" and key else first["msg"]
+        raise InputFormatError(f"{where}: {message.removeprefix('Value error, ')}", path=shown) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,6 +161,7 @@ def merge(config: ReportConfig, books: list[Settings], normalise: Callable[[str]
         for section, rates in (("supplier", book.supplier), ("residual_mix", book.residual_mix))
         for entry in rates
     }
+    figure_places = _figure_places(data["organization_figures"], origin)
     for book in books:
         _add_list(data, "instruments", book.instruments, "certificate_id", origin)
         _add_list(data, "credits", book.credits, "registry_id", origin)
@@ -125,9 +169,13 @@ def merge(config: ReportConfig, books: list[Settings], normalise: Callable[[str]
         for section, rates in (("supplier", book.supplier), ("residual_mix", book.residual_mix)):
             _add_rates(data, section, rates, normalise, origin)
         _add_single(data, "baseline", book.baseline, origin)
-        if config.inputs_from is not None:
+        if config.inputs_from is not None:  # what the file leaves empty (slug, lei) is taken; the rest must agree
+            _missing(data, "organization", book.organization)
             _same(data, "organization", book.organization, origin)
             _same(data, "period", book.period, origin)
+        else:  # the name comes from the command line (or the workbook, `identity_of`): the rest from here
+            _missing(data, "organization", book.organization)
+        _add_figures(data, book.figures, figure_places)
         if book.whole_site_meters and config.facility.pue is not None:
             raise ConfigError(
                 f"{book.whole_site_meters[0]}: a whole-site meter (no PUE given) holds the facility's overhead "
@@ -189,6 +237,38 @@ def _same(data: dict[str, Any], section: str, entry: Entry | None, origin: str) 
                 f"{section}.{key} is given both in {origin} ({data[section].get(key)}) and in {entry.where} "
                 f"({value}), differently"
             )
+
+
+def _missing(data: dict[str, Any], section: str, entry: Entry | None) -> None:
+    """The workbook's values for the keys the configuration leaves empty."""
+    if entry is None:
+        return
+    for key, value in entry.value.model_dump().items():
+        if value is not None and data[section].get(key) is None:
+            data[section][key] = value
+
+
+def _figure_places(figures: dict[str, Any], origin: str) -> dict[str, str]:
+    """Where each [organization_figures] value of the configuration is (a Scope 3 category on its own)."""
+    places = {key: origin for key, value in figures.items() if value is not None and key != "scope3_tco2e"}
+    places.update({f"scope3_tco2e.{n}": origin for n in figures["scope3_tco2e"]})
+    return places
+
+
+def _add_figures(data: dict[str, Any], entries: list[Entry], places: dict[str, str]) -> None:
+    """[organization_figures] from a workbook; a figure given in two places (a Scope 3 category, an
+    energy mix, a figure) is a ConfigError naming both. `places` holds where each was given so far."""
+    figures = data["organization_figures"]
+    for entry in entries:
+        key, value = entry.value
+        if key in places:
+            raise ConfigError(f"organization_figures.{key} is given both in {places[key]} and in {entry.where}")
+        places[key] = entry.where
+        section, _, category = key.partition(".")
+        if category:
+            figures[section][category] = value
+        else:
+            figures[key] = value.model_dump() if isinstance(value, BaseModel) else value
 
 
 def merge_workbooks(config: ReportConfig, planned: list[Any], normalise: Callable[[str], str]) -> ReportConfig:

@@ -64,6 +64,9 @@ def _instructions(ws: Worksheet, formats: dict[str, Format]) -> None:
         ("Electricity and Compute usage rows are usage (counted in the report's ledger); the other sheets are "
          "the same settings as the configuration file's sections. A value given both here and in the "
          "configuration is an error naming both places.", ""),
+        ("Compute usage: give instance-hours where the invoice names the instance type (the whole machine, "
+         "its GPUs included); otherwise GPU-hours by GPU model (the host's share per GPU is added). Never both "
+         "for the same usage.", ""),
         ("Dates as dates (or YYYY-MM-DD); months as YYYY-MM; numbers as numbers, without units.", ""),
         ("", ""),
     ]

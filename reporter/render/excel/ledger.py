@@ -65,7 +65,7 @@ def exclusions(sheet: Sheet, report: Report) -> None:
     )
 
 
-def _example_rows(numbers: Sequence[int], total: int) -> str | None:
+def _example_rows(numbers: Sequence[int | str], total: int) -> str | None:
     """`rows 949, 950` or `rows 7, 17, 19 (first 3 of 6)`: text, never a bare number."""
     if not numbers:
         return None
