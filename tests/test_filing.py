@@ -153,6 +153,29 @@ def test_datapoint_file_values_equal_the_json(written: dict[str, Path], expected
                              "boundary", "method", "status", "dimensions", "source", "note"]
 
 
+def test_json_datapoints_block_has_the_rows_of_the_datapoint_file(
+    written: dict[str, Path], expected: dict[tuple[str, str], float]
+) -> None:
+    doc = json.loads(written["json"].read_text(encoding="utf-8"))
+    assert doc["schema_version"] == "5"
+    block = doc["datapoints"]
+    rows = _csv_rows(written)
+    assert block["columns"] == list(rows[0])
+    assert len(block["rows"]) == len(rows) == len(load_mapping().datapoints)
+    for from_json, from_csv in zip([dict(r) for r in block["rows"]], rows, strict=True):
+        assert list(from_json) == list(from_csv)
+        value = from_json.pop("value")
+        assert from_csv.pop("value") == ("" if value is None else repr(float(value)) if isinstance(value, float)
+                                         else str(value))
+        assert {key: ("" if text is None else text) for key, text in from_json.items()} == from_csv
+    reported = {(r["framework"], r["id"]): r["value"] for r in block["rows"] if r["status"] == "reported"}
+    assert set(reported) == set(expected)
+    for key, value in expected.items():
+        assert math.isclose(reported[key], value, rel_tol=1e-12), key
+    assert block["boundary_statement"].startswith("AI workloads of Test Org:")
+    assert "scope1_tco2e" in block["boundary_statement"]
+
+
 def test_every_datapoint_is_reported_or_says_why_not(written: dict[str, Path]) -> None:
     rows = _csv_rows(written)
     assert {row["framework"] for row in rows} == {"ESRS E1", "VSME", "GRI", "CDP", "IFRS S2"}
