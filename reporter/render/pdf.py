@@ -30,6 +30,7 @@ from reporter.glossary import (
 )
 from reporter.i18n import Language, language
 from reporter.render import charts, formatting
+from reporter.render.pdf_filing import datapoints_view
 from reporter.render.pdf_models import models_view, section_numbers
 from reporter.render.pdf_page import page_css
 from reporter.render.pdf_text import breakable, clip
@@ -203,6 +204,7 @@ def view(report: Report) -> dict[str, Any]:
         "lang": lang.code,
         "n": section_numbers(report),
         "models": models_view(report),
+        "datapoints": datapoints_view(report, lang),
         "title": lang.gettext(TITLE),
         "period_text": lang.period_label(report.period.start, report.period.end),
         "monthly_chart": Markup(
