@@ -18,6 +18,7 @@ import pytest
 from pypdf import PdfReader
 
 from reporter.config import load_config
+from reporter.glossary import FLAG_MEANINGS
 from reporter.pipeline import run
 from reporter.render import write_outputs
 from reporter.report import build_report
@@ -25,27 +26,32 @@ from tests.conftest import ROOT
 
 # Latin words a Korean report may show: units, standards and their bodies, products and companies,
 # the tool's own identifiers (flags, configuration keys and file names are shown as written).
-ALLOWED = frozenset(
-    """
+ALLOWED_WORDS = """
     AI MWh kWh Wh GWh TWh tCO2e gCO2e kgCO2e CO2e CO2 GJ EUR USD KRW FLOP FLOPs MTCO2e GB TB vCPU CPU GPU GPUs
     RAM SSD HDD IT PUE SCI ESRS VSME GRI CDP IFRS KSSB ISO SBTi GHG EU NACE XBRL LEI AR UTC JSON PDF CSV SHA
-    REC GO EAC EACs PPA NAT API RIFee SPECpower Ember eGRID EPA US CC BY SA MIT Apache Public Government
-    AWS Amazon Google Cloud Azure Microsoft Compute Engine Storage Networking AmazonEC2 AmazonS3
-    AWSDataTransfer GCP EC2 CUR Cost Usage Report billing export DiscountedUsage Tax Credit Puro Verra VCS
-    CodeCarbon codecarbon carbontracker eco2ai nvidia smi nvidia_smi NVIDIA H100 A100 SXM Footprint Carbon
-    Parquet Excel reporter Acme Hugging Face ft ID
-    """.split()
+    REC GO EAC EACs PPA NAT API RIFee SPECpower Ember eGRID EPA US CC BY SA MIT Apache AWS Amazon Google Cloud
+    Azure Microsoft AmazonEC2 AmazonS3 AWSDataTransfer GCP EC2 CUR DiscountedUsage Puro Verra VCS CodeCarbon
+    codecarbon carbontracker eco2ai nvidia smi nvidia_smi NVIDIA H100 A100 SXM Parquet Excel reporter Acme
+    Hugging Face ft ID XI datapoints Filing phase country
+"""
+# flags, a sheet name, a JSON block and configuration options are shown by name
+ALLOWED = frozenset(re.findall(r"\S+", ALLOWED_WORDS)) | frozenset(FLAG_MEANINGS)
+# Names of several words (products, standards) removed from a line before its words are checked.
+PROPER_NAMES = (
+    "AWS Cost and Usage Report", "Google Cloud billing export", "Azure cost details", "Cloud Carbon Footprint",
+    "GHG Protocol", "Savings Plan",
 )
 LATIN = re.compile(r"[A-Za-z]+")
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]+")
-IDENTIFIER = re.compile(r"[A-Za-z0-9]*[_/.:=@\d][A-Za-z0-9_/.:=@\-]*")  # ids, paths, element names, keys
+IDENTIFIER = re.compile(r"[A-Za-z0-9\-]*[_/.:=@\d][A-Za-z0-9_/.:=@\-]*")
+QUOTED = re.compile(r"'[^'\s]*'")  # a value quoted from an input (cost_type 'tax')  # ids, paths, element names, keys
 
 
 def data_words(document: dict[str, Any]) -> set[str]:
     """Latin words that come from the inputs and the configuration, read from the report's JSON."""
     texts: list[str] = [document["organization"]["name"]]
-    for block in document["breakdowns"].values():
-        texts += [str(row["key"]) for row in block]
+    for block in document["breakdowns"].values():  # "(not recorded)" and "(other keys)" are labels, not values
+        texts += [str(row["key"]) for row in block if row["key"] not in ("(not recorded)", "(other keys)")]
     texts += [entry[key] for entry in document["inputs"] for key in ("path", "format")]
     texts += [entry[key] or "" for entry in document["factors"]
               for key in ("id", "key", "name", "source", "source_detail", "licence")]
@@ -54,6 +60,8 @@ def data_words(document: dict[str, Any]) -> set[str]:
     texts += [str(entry.get(key) or "") for entry in document["instruments"] for key in ("certificate_id", "supplier")]
     texts += [row["provider"] for row in document["provider_comparison"]]
     texts += [model["name"] for model in document["models"]["models"]]
+    texts += [name[4:] for name in document["breakdowns"] if name.startswith("tag:")]  # the bills' tag keys
+    texts += [row["id"] for row in document.get("datapoints", {}).get("rows", [])]  # the frameworks' datapoint ids
     return {word for text in texts for word in LATIN.findall(text)}
 
 
@@ -61,7 +69,10 @@ def english_words(line: str, allowed: Iterable[str]) -> list[str]:
     """The Latin words of `line` that are neither allowed nor part of an identifier."""
     known = set(allowed)
     words = []
-    for token in HANGUL.sub(" ", line).split():
+    for name in PROPER_NAMES:
+        line = line.replace(name, " ")
+    line = QUOTED.sub(" ", line)
+    for token in re.split(r"[\s()]+", HANGUL.sub(" ", line)):
         token = token.strip("()[]{},.;:“”\"'‘’·%*…")
         if IDENTIFIER.fullmatch(token) and not token.isalpha():
             continue  # a number, an id, a path, an element name
