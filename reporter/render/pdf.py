@@ -32,7 +32,7 @@ from reporter.i18n import Language, language
 from reporter.render import charts, formatting
 from reporter.render.pdf_filing import datapoints_view
 from reporter.render.pdf_models import models_view, section_numbers
-from reporter.render.pdf_page import page_css
+from reporter.render.pdf_page import KEEP_WORDS, keep_words, page_css
 from reporter.render.pdf_text import breakable, clip
 from reporter.report import Report
 from reporter.report.bounds import OTHER_KEYS
@@ -144,6 +144,8 @@ YTD_FILLS = {"this report": charts.BAR, "closed": charts.BAR_CLOSED}
 def render_pdf(report: Report, path: Path) -> Path:
     """Write the PDF report for `report` to `path` and return `path`."""
     html = render_html(report)
+    if report.output.lang in KEEP_WORDS:
+        html = keep_words(html)
     own = _own_templates(report)
     css = _read_template(STYLESHEET, own)
     CSS, HTML = _weasyprint(path)  # noqa: N806 (WeasyPrint's class names)
