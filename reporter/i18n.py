@@ -167,11 +167,16 @@ def _translate(lang: Language, text: str, depth: int) -> str:
             match = pattern.fullmatch(text)
             if match:
                 values = {name: _translate(lang, value, depth + 1) for name, value in match.groupdict().items()}
-                result = PLACEHOLDER.sub(lambda m, filled=values: filled[m.group(1)], korean)
+                result = _fill(korean, values)
                 break
     if len(_translated) < 100_000:
         _translated[key] = result
     return result
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """`text` with each %(name)s placeholder replaced by its value (no other % formatting)."""
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
 
 
 def _compiled(lang: Language) -> list[tuple[re.Pattern[str], str]]:

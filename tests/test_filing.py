@@ -176,6 +176,23 @@ def test_json_datapoints_block_has_the_rows_of_the_datapoint_file(
     assert "scope1_tco2e" in block["boundary_statement"]
 
 
+def test_pdf_has_the_boundary_statement_and_a_compact_datapoints_section(report: Report, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from reporter.render.pdf import render_pdf
+
+    pdf = render_pdf(report, tmp_path / "filing.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    section = " ".join(text[text.index("Filing datapoints"):].split())
+    assert "AI workloads of Test Org: energy measured by trackers" in section
+    assert "scope1_tco2e" in section  # the organisation figures the configuration gives
+    assert "ESRS E1 E1-6_01 Gross Scope 1 greenhouse gas emissions 3.50 tCO2e" in section  # SCOPE1 = 3.5
+    assert "ESRS E1 E1-6_34 Net revenue used to calculate GHG intensity 2,500,000 EUR" in section
+    assert "ESRS E1 E1-4_04 Percentage of total GHG emissions reduction" in section and "42.0%" in section
+    assert "ESRS E1 E1-5 cloud Cloud computing energy (not own operations) not applicable" in section
+    assert section.count("IFRS S2 ") == sum(1 for p in load_mapping().datapoints if p.framework == "IFRS S2")
+
+
 def test_every_datapoint_is_reported_or_says_why_not(written: dict[str, Path]) -> None:
     rows = _csv_rows(written)
     assert {row["framework"] for row in rows} == {"ESRS E1", "VSME", "GRI", "CDP", "IFRS S2"}

@@ -207,7 +207,7 @@ def view(report: Report) -> dict[str, Any]:
         "lang": lang.code,
         "n": section_numbers(report),
         "models": models_view(report),
-        "datapoints": datapoints_view(report, lang),
+        "datapoints_view": lambda: datapoints_view(report, lang),  # laid out last, built when it is reached
         "title": lang.gettext(TITLE),
         "period_text": lang.period_label(report.period.start, report.period.end),
         "monthly_chart": Markup(
