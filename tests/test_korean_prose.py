@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from pypdf import PdfReader
 
@@ -102,19 +103,33 @@ def test_the_measure_counts_english_words_not_names_units_or_ids() -> None:
 
 
 @pytest.fixture(scope="module")
-def korean_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any]]:
-    """The demo report in Korean: the PDF's text and the JSON document."""
+def korean_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, Any], Path]:
+    """The demo report in Korean: the PDF's text, the JSON document and the workbook."""
     folder = tmp_path_factory.mktemp("korean-demo")
     config = load_config(ROOT / "sample_inputs" / "report.toml", {"lang": "ko"})
-    written = write_outputs(build_report(run(config)), folder, ["pdf", "json"])
+    written = write_outputs(build_report(run(config)), folder, ["pdf", "json", "xlsx"])
     paths = {path.suffix: path for path in written}
-    return pdf_text(paths[".pdf"]), json.loads(paths[".json"].read_text(encoding="utf-8"))
+    return pdf_text(paths[".pdf"]), json.loads(paths[".json"].read_text(encoding="utf-8")), paths[".xlsx"]
 
 
-def test_the_korean_demo_pdf_has_no_english_prose(korean_demo: tuple[str, dict[str, Any]]) -> None:
-    text, document = korean_demo
+def test_the_korean_demo_pdf_has_no_english_prose(korean_demo: tuple[str, dict[str, Any], Path]) -> None:
+    text, document, _ = korean_demo
     left = list(english_lines(text, ALLOWED | data_words(document)))
     assert not left, "English in the Korean PDF:\n" + "\n".join(f"{line}  <- {words}" for line, words in left)
+
+
+def test_the_korean_workbooks_notes_and_datapoint_labels_are_korean(
+    korean_demo: tuple[str, dict[str, Any], Path],
+) -> None:
+    book = openpyxl.load_workbook(korean_demo[2])
+    notes = [(ws.title, cell.value) for ws in book.worksheets for row in ws.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.font.italic]
+    assert len(notes) > 30
+    assert [note for note in notes if not HANGUL.search(note[1])] == []
+    for title in ("Filing ESRS E1", "Filing VSME", "Filing GRI", "Filing CDP", "Filing IFRS S2"):
+        rows = list(book[title].iter_rows(min_row=2, values_only=True))
+        labels = [row[2] for row in rows if row[0] is not None and row[2]]
+        assert labels and all(HANGUL.search(label) for label in labels), title
 
 
 def main(argv: list[str]) -> int:

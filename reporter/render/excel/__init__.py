@@ -73,7 +73,7 @@ def render_xlsx(report: Report, path: Path) -> Path:
     """Write the workbook for `report` to `path` and return `path`."""
     workbook = Workbook(str(path), {"constant_memory": True})
     styles = Styles(workbook)
-    tr = language(report.output.lang).gettext
+    tr = language(report.output.lang).translate  # catalog texts and patterns (reporter.i18n)
     for title, build in BUILDERS.items():
         build(Sheet(workbook, title, styles, tr), report)
     workbook.set_properties(_properties(report))
