@@ -118,7 +118,7 @@ def test_the_korean_demo_pdf_has_no_english_prose(korean_demo: tuple[str, dict[s
     assert not left, "English in the Korean PDF:\n" + "\n".join(f"{line}  <- {words}" for line, words in left)
 
 
-def test_the_korean_workbooks_notes_and_datapoint_labels_are_korean(
+def test_the_korean_workbooks_notes_meanings_and_datapoint_labels_are_korean(
     korean_demo: tuple[str, dict[str, Any], Path],
 ) -> None:
     book = openpyxl.load_workbook(korean_demo[2])
@@ -126,6 +126,8 @@ def test_the_korean_workbooks_notes_and_datapoint_labels_are_korean(
              if isinstance(cell.value, str) and cell.font.italic]
     assert len(notes) > 30
     assert [note for note in notes if not HANGUL.search(note[1])] == []
+    meanings = [row[3] for row in book["Data quality"].iter_rows(min_row=2, values_only=True) if row[0] and row[3]]
+    assert len(meanings) > 30 and [m for m in meanings if not HANGUL.search(m)] == []
     for title in ("Filing ESRS E1", "Filing VSME", "Filing GRI", "Filing CDP", "Filing IFRS S2"):
         rows = list(book[title].iter_rows(min_row=2, values_only=True))
         labels = [row[2] for row in rows if row[0] is not None and row[2]]

@@ -219,5 +219,5 @@ def data_quality(sheet: Sheet, report: Report) -> None:
         sheet.put(index, 1, row["section"])
         sheet.put(index, 2, row["item"])
         sheet.put(index, 3, row["value"], row["fmt"])
-        sheet.put(index, 4, row["meaning"])
+        sheet.put(index, 4, sheet.tr(row["meaning"]) if row["meaning"] else None)
     sheet.finish()
