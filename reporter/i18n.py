@@ -7,6 +7,12 @@ Babel when a report in that language is first written. A message a catalog does 
 (or marks fuzzy) is shown in English. `reporter/data/locale/reporter.pot` lists the messages to
 translate (regenerate it with `pybabel extract -F babel.cfg -o reporter/data/locale/reporter.pot .`).
 
+Texts made in code with their values filled in (a reader's exclusion reason, "19.8% above the base
+year") are translated by `Language.translate`: a catalog message with `%(name)s` placeholders is
+also a pattern when the catalog marks it so (an extracted comment "pattern: ..."), so
+"%(share)s above the base year" matches the English text, and the Korean is
+filled with the values it matched (each value itself translated when the catalog has it).
+
 Numbers keep the same form in both languages (Korean reports also group thousands with commas and
 use a decimal point); dates follow the language: "November 2026" / "2026년 11월",
 "30 November 2026" / "2026년 11월 30일".
@@ -14,6 +20,7 @@ use a decimal point); dates follow the language: "November 2026" / "2026년 11�
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,9 +44,15 @@ class Language:
 
     code: str
     messages: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
+    patterns: frozenset[str] = frozenset()  # the messages marked "pattern" in the catalog (see translate)
 
     def gettext(self, message: str) -> str:
         text = self.messages.get(message)
+        if not (isinstance(text, str) and text) and "%%" in message:
+            # a template's {% trans %} block without variables: its % signs are doubled at run time
+            # (newstyle gettext formats every message) but extracted single
+            single = self.messages.get(message.replace("%%", "%"))
+            return single.replace("%", "%%") if isinstance(single, str) and single else message
         return text if isinstance(text, str) and text else message
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
@@ -89,6 +102,15 @@ class Language:
     def translator(self) -> Callable[[str], str]:
         return self.gettext
 
+    def translate(self, text: object) -> str:
+        """A text held in the model or made in code, in this language: the catalog's translation, or
+        the first pattern (a message with placeholders) it matches filled with the matched values;
+        otherwise the text as it is. Never %-formatted."""
+        value = "" if text is None else str(text)
+        if self.code == DEFAULT or not value:
+            return value
+        return _translate(self, value, 0)
+
 
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for a message marked, not yet translated)
     """Mark `message` for the catalogs; it is translated where it is shown."""
@@ -102,17 +124,20 @@ def language(code: str) -> Language:
         raise RenderError(f"unknown report language '{code}' (use one of {', '.join(LANGUAGES)})")
     if code == DEFAULT:
         return Language(code)
-    return Language(code, _catalog(code))
+    messages, patterns = _catalog(code)
+    return Language(code, messages, patterns)
 
 
-def _catalog(code: str) -> dict[str, str | tuple[str, ...]]:
-    """The translated messages of `<code>.po` (fuzzy and untranslated ones left out)."""
+def _catalog(code: str) -> tuple[dict[str, str | tuple[str, ...]], frozenset[str]]:
+    """The translated messages of `<code>.po` (fuzzy and untranslated ones left out), and those whose
+    extracted comment starts with "pattern" (texts made in code, matched by `Language.translate`)."""
     try:
         with resources.files("reporter.data").joinpath(f"locale/{code}.po").open("rb") as handle:
             catalog = read_po(handle, locale=code)
     except (OSError, ValueError) as exc:
         raise RenderError(f"cannot read the '{code}' message catalog ({exc})") from None
     messages: dict[str, str | tuple[str, ...]] = {}
+    patterns: set[str] = set()
     for message in catalog:
         if not message.id or message.fuzzy or not message.string:
             continue
@@ -120,4 +145,57 @@ def _catalog(code: str) -> dict[str, str | tuple[str, ...]]:
             messages[str(message.id[0])] = tuple(str(s) for s in message.string)
         else:
             messages[str(message.id)] = str(message.string)
-    return messages
+            if any(comment.startswith("pattern") for comment in message.auto_comments):
+                patterns.add(str(message.id))
+    return messages, frozenset(patterns)
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+MAX_DEPTH = 3  # how deep a matched value is translated in turn
+_patterns: dict[str, list[tuple[re.Pattern[str], str]]] = {}
+_translated: dict[tuple[str, str], str] = {}
+
+
+def _translate(lang: Language, text: str, depth: int) -> str:
+    key = (lang.code, text)
+    if key in _translated:
+        return _translated[key]
+    found = lang.messages.get(text)
+    result = found if isinstance(found, str) and found else text
+    if result is text and depth < MAX_DEPTH:
+        for pattern, korean in _compiled(lang):
+            match = pattern.fullmatch(text)
+            if match:
+                values = {name: _translate(lang, value, depth + 1) for name, value in match.groupdict().items()}
+                result = _fill(korean, values)
+                break
+    if len(_translated) < 100_000:
+        _translated[key] = result
+    return result
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    """`text` with each %(name)s placeholder replaced by its value (no other % formatting)."""
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+def _compiled(lang: Language) -> list[tuple[re.Pattern[str], str]]:
+    """The catalog's messages with placeholders as patterns, the most literal text first."""
+    if lang.code not in _patterns:
+        found = []
+        for message in lang.patterns:
+            text = lang.messages.get(message)
+            if not isinstance(text, str) or not text or "%(" not in message:
+                continue
+            parts = PLACEHOLDER.split(message.replace("%%", "%"))
+            names = parts[1::2]
+            if len(set(names)) != len(names):
+                continue
+            regex = "".join(
+                re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts)
+            )
+            literal = sum(len(part) for part in parts[::2])
+            found.append((literal, re.compile(regex, re.DOTALL), text.replace("%%", "%")))
+        found.sort(key=lambda item: -item[0])
+        _patterns[lang.code] = [(pattern, text) for _, pattern, text in found]
+    return _patterns[lang.code]

@@ -153,6 +153,46 @@ def test_datapoint_file_values_equal_the_json(written: dict[str, Path], expected
                              "boundary", "method", "status", "dimensions", "source", "note"]
 
 
+def test_json_datapoints_block_has_the_rows_of_the_datapoint_file(
+    written: dict[str, Path], expected: dict[tuple[str, str], float]
+) -> None:
+    doc = json.loads(written["json"].read_text(encoding="utf-8"))
+    assert doc["schema_version"] == "5"
+    block = doc["datapoints"]
+    rows = _csv_rows(written)
+    assert block["columns"] == list(rows[0])
+    assert len(block["rows"]) == len(rows) == len(load_mapping().datapoints)
+    for from_json, from_csv in zip([dict(r) for r in block["rows"]], rows, strict=True):
+        assert list(from_json) == list(from_csv)
+        value = from_json.pop("value")
+        assert from_csv.pop("value") == ("" if value is None else repr(float(value)) if isinstance(value, float)
+                                         else str(value))
+        assert {key: ("" if text is None else text) for key, text in from_json.items()} == from_csv
+    reported = {(r["framework"], r["id"]): r["value"] for r in block["rows"] if r["status"] == "reported"}
+    assert set(reported) == set(expected)
+    for key, value in expected.items():
+        assert math.isclose(reported[key], value, rel_tol=1e-12), key
+    assert block["boundary_statement"].startswith("AI workloads of Test Org:")
+    assert "scope1_tco2e" in block["boundary_statement"]
+
+
+def test_pdf_has_the_boundary_statement_and_a_compact_datapoints_section(report: Report, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    from reporter.render.pdf import render_pdf
+
+    pdf = render_pdf(report, tmp_path / "filing.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+    section = " ".join(text[text.index("Filing datapoints"):].split())
+    assert "AI workloads of Test Org: energy measured by trackers" in section
+    assert "scope1_tco2e" in section  # the organisation figures the configuration gives
+    assert "ESRS E1 E1-6_01 Gross Scope 1 greenhouse gas emissions 3.50 tCO2e" in section  # SCOPE1 = 3.5
+    assert "ESRS E1 E1-6_34 Net revenue used to calculate GHG intensity 2,500,000 EUR" in section
+    assert "ESRS E1 E1-4_04 Percentage of total GHG emissions reduction" in section and "42.0%" in section
+    assert "ESRS E1 E1-5 cloud Cloud computing energy (not own operations) not applicable" in section
+    assert section.count("IFRS S2 ") == sum(1 for p in load_mapping().datapoints if p.framework == "IFRS S2")
+
+
 def test_every_datapoint_is_reported_or_says_why_not(written: dict[str, Path]) -> None:
     rows = _csv_rows(written)
     assert {row["framework"] for row in rows} == {"ESRS E1", "VSME", "GRI", "CDP", "IFRS S2"}

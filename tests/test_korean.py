@@ -140,5 +140,21 @@ def test_texts_from_the_model_are_translated_but_never_percent_formatted() -> No
     from reporter.render.pdf import _environment
 
     env = _environment(None, language("ko"))
-    template = env.from_string("{{ tr(a) }}|{{ tr(b) }}|{{ _('Summary') }}")
-    assert template.render(a="By tag: 4.2% of o", b="Net zero") == "By tag: 4.2% of o|넷제로|요약"
+    template = env.from_string("{{ tr(a) }}|{{ tr(b) }}|{{ _('Summary') }}|{{ tr(c) }}")
+    rendered = template.render(a="By tag: 4.2% of o", b="Net zero", c="100% of %(x)s")
+    assert rendered == "태그별: 4.2% of o|넷제로|요약|100% of %(x)s"  # a matched value is kept as it is
+
+
+def test_texts_made_in_code_are_translated_by_the_catalogs_patterns() -> None:
+    ko = language("ko")
+    assert ko.translate("19.8% above the base year") == "기준연도 대비 19.8% 증가"
+    assert ko.translate("42% below the base year") == "기준연도 대비 42% 감축"
+    # a matched value is translated in turn when the catalog has it
+    assert ko.translate("line item type 'Tax': a tax, not usage") == "라인 항목 유형 'Tax': 세금이며 사용량 아님"
+    assert ko.translate("line item type 'Odd': a new reason") == "라인 항목 유형 'Odd': a new reason"
+    # only messages the catalog marks as patterns match: a message with a placeholder is not a pattern
+    assert ko.translate("a share is 5%") == "a share is 5%"
+    assert ko.translate("2,520 s of gaps between samples were not bridged (readings flagged power_log_gap)") == (
+        "샘플 사이의 공백 2,520초는 메우지 않음(측정값에 power_log_gap 플래그)"
+    )
+    assert language("en").translate("19.8% above the base year") == "19.8% above the base year"

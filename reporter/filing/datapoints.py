@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -115,14 +115,17 @@ def frameworks() -> tuple[str, ...]:
     return tuple(load_mapping().frameworks)
 
 
-def boundary_statement(report: Report) -> str:
-    """Which scope boundary the figures cover, in one paragraph."""
+def boundary_statement(report: Report, tr: Callable[[str], str] = str) -> str:
+    """Which scope boundary the figures cover, in one paragraph (its sentences passed through `tr`, a
+    translation of the mapping's English text)."""
     meta = load_mapping().meta
     given = report.organization_figures.given()
     org = (
-        meta["boundary_organization"].format(given=", ".join(given)) if given else meta["boundary_no_organization"]
+        tr(meta["boundary_organization"]).format(given=", ".join(given))
+        if given
+        else tr(meta["boundary_no_organization"])
     )
-    return meta["boundary"].format(
+    return tr(meta["boundary"]).format(
         organization=report.organization.name, start=report.period.start, end=report.period.end,
         organization_figures=org,
     )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
-from reporter.filing.datapoints import DatapointRow, datapoint_rows
+from reporter.filing.datapoints import DatapointRow, boundary_statement, datapoint_rows
 from reporter.report import Report
 
 COLUMNS = (
@@ -42,3 +43,20 @@ def render_datapoints(report: Report, path: Path) -> Path:
                 )
             )
     return path
+
+
+def datapoints_block(report: Report) -> dict[str, Any]:
+    """The JSON's `datapoints` block: the boundary statement and the rows of the datapoint file, with
+    the same columns (values as numbers at full precision or null, dates as ISO text)."""
+    rows = []
+    for row in datapoint_rows(report):
+        rows.append(
+            {
+                "framework": row.framework, "id": row.id, "element": row.element, "value": row.value,
+                "unit": row.unit, "period_start": row.period_start.isoformat() if row.period_start else None,
+                "period_end": row.period_end.isoformat() if row.period_end else None, "entity": row.entity,
+                "boundary": row.boundary, "method": row.method, "status": row.status,
+                "dimensions": row.dimension_text, "source": row.source, "note": row.note,
+            }
+        )
+    return {"boundary_statement": boundary_statement(report), "columns": list(COLUMNS), "rows": rows}

@@ -47,14 +47,15 @@ def _cells(row: DatapointRow) -> dict[str, Any]:
 def _write(sheet: Sheet, names: tuple[str, ...], rows: tuple[DatapointRow, ...], notes: list[str]) -> None:
     columns = [Column(name, VALUE_FORMAT if name == "value" else GENERAL,
                       "date" if name.startswith("period_") else "auto") for name in names]
-    sheet.table(columns, [_cells(row) for row in rows])
+    # the labels in the report's language; everything else as in the datapoint file
+    sheet.table(columns, [{**_cells(row), "label": sheet.tr(row.label)} for row in rows])
     sheet.notes(notes)
 
 
 def datapoints(sheet: Sheet, report: Report) -> None:
     rows = datapoint_rows(report)
     _write(sheet, LONG_COLUMNS, rows, [
-        boundary_statement(report),
+        boundary_statement(report, sheet.tr),
         "One row per datapoint of every framework, as in the <stem>.datapoints.csv file; values at full "
         "precision. status: reported; not_reported (the note says which figure is missing); not_applicable "
         "(the note says why the datapoint does not apply).",
@@ -70,7 +71,7 @@ def framework_sheet(framework: str) -> Callable[[Sheet, Report], None]:
             if framework == "CDP" else
             "paste_value: the value as plain text at full precision (no exponent, no thousands separators)."
         )
-        _write(sheet, FRAMEWORK_COLUMNS, rows, [title, boundary_statement(report), paste])
+        _write(sheet, FRAMEWORK_COLUMNS, rows, [title, boundary_statement(report, sheet.tr), paste])
 
     return build
 

@@ -285,8 +285,10 @@ def pathway_chart(
     previous_year: PreviousYear | None = None,
     width: float = 640.0,
     height: float = 230.0,
+    tr: Callable[[str], str] = str,
 ) -> str:
-    """An SVG line chart of a target's linear pathway against actual emissions, in tCO2e a year.
+    """An SVG line chart of a target's linear pathway against actual emissions, in tCO2e a year
+    (its words passed through `tr`, the report language's translation).
 
     `target` is one of the report's `targets` (it must have a `target_tco2e`). Drawn: the
     pathway from the base year to the target year (flat, dashed, after it), the base-year and
@@ -302,11 +304,12 @@ def pathway_chart(
     parts = _svg_open(width, height, f"{target.name}: pathway and actual emissions")
     left = max(_text_width(label, 9.0) for label in tick_labels) + 16.0
     right, bottom = 10.0, 24.0
-    legend_bottom = _legend(parts, _pathway_legend(path), left, 10.0, width - left - right)
+    legend = [(symbol, tr(label)) for symbol, label in _pathway_legend(path)]
+    legend_bottom = _legend(parts, legend, left, 10.0, width - left - right)
     top = legend_bottom + 24.0
     plot_w, plot_h = width - left - right, height - top - bottom
     base_y = top + plot_h
-    parts.append(_text(0.0, top - 8.0, "tCO2e a year", 8.5, fill=MUTED))
+    parts.append(_text(0.0, top - 8.0, tr("tCO2e a year"), 8.5, fill=MUTED))
     span = path.last - path.first + 1
 
     def x_of(y: float) -> float:

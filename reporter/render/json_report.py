@@ -21,11 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from reporter.filing.files import datapoints_block
 from reporter.render.line_items import line_item_records
 from reporter.report import Report
 from reporter.report.models_energy import card
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"  # 5: the `datapoints` block (the rows of the datapoint file)
 JSON_EXCLUSIONS = 1000
 INDENT = 2
 ROW_SECTIONS = ("line_items",)
@@ -47,6 +48,7 @@ def render_json(report: Report, path: Path) -> Path:
     }
     document["lineage"] = report.lineage.describe()
     document["models"] = models_block(report)
+    document["datapoints"] = datapoints_block(report)
     replaced: list[str] = []
     document = finite(document, "", replaced)
     if replaced:

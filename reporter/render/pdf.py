@@ -30,8 +30,9 @@ from reporter.glossary import (
 )
 from reporter.i18n import Language, language
 from reporter.render import charts, formatting
+from reporter.render.pdf_filing import datapoints_view
 from reporter.render.pdf_models import models_view, section_numbers
-from reporter.render.pdf_page import page_css
+from reporter.render.pdf_page import KEEP_WORDS, keep_words, page_css
 from reporter.render.pdf_text import breakable, clip
 from reporter.report import Report
 from reporter.report.bounds import OTHER_KEYS
@@ -109,6 +110,7 @@ FILTERS = {
     "quantity": formatting.quantity,
     "money": formatting.money,
 }
+WORDED_FILTERS = ("change_from_base", "achieved", "gap", "yes_no")
 
 # Each target kind in plain words: a short label and one sentence on what it commits to.
 TARGET_KINDS = {
@@ -142,6 +144,8 @@ YTD_FILLS = {"this report": charts.BAR, "closed": charts.BAR_CLOSED}
 def render_pdf(report: Report, path: Path) -> Path:
     """Write the PDF report for `report` to `path` and return `path`."""
     html = render_html(report)
+    if report.output.lang in KEEP_WORDS:
+        html = keep_words(html)
     own = _own_templates(report)
     css = _read_template(STYLESHEET, own)
     CSS, HTML = _weasyprint(path)  # noqa: N806 (WeasyPrint's class names)
@@ -203,6 +207,7 @@ def view(report: Report) -> dict[str, Any]:
         "lang": lang.code,
         "n": section_numbers(report),
         "models": models_view(report),
+        "datapoints_view": lambda: datapoints_view(report, lang),  # laid out last, built when it is reached
         "title": lang.gettext(TITLE),
         "period_text": lang.period_label(report.period.start, report.period.end),
         "monthly_chart": Markup(
@@ -356,7 +361,8 @@ def _breakdowns(report: Report) -> tuple[list[dict[str, Any]], list[str]]:
             continue
         labels = KEY_LABELS.get(name, {})
         labelled = [
-            {**asdict(row), "key": labels.get(row.key, row.key), "muted": row.key in (UNASSIGNED, OTHER_KEYS)}
+            {**asdict(row), "key": labels.get(row.key, row.key), "muted": row.key in (UNASSIGNED, OTHER_KEYS),
+             "label": row.key in labels or row.key in (UNASSIGNED, OTHER_KEYS)}  # a label, not an input's value
             for row in rows
             if not _zero(row)
         ]
@@ -379,7 +385,8 @@ def _target_view(target: TargetProgress, report: Report) -> dict[str, Any]:
     """One target with its labels and its chart (claim reasons come with the target)."""
     label, description = TARGET_KINDS.get(target.kind, (target.kind, ""))
     has_pathway = target.target_tco2e is not None and target.pathway_tco2e is not None
-    chart = charts.pathway_chart(target, report.history.previous_year) if has_pathway else None
+    tr = language(report.output.lang).translate
+    chart = charts.pathway_chart(target, report.history.previous_year, tr=tr) if has_pathway else None
     return {
         **asdict(target),
         "kind_label": label,
@@ -456,12 +463,19 @@ def _environment(own: Path | None = None, lang: Language | None = None) -> jinja
     lang = lang or language("en")
     env.policies["ext.i18n.trimmed"] = True  # a {% trans %} block's text is one line of words, as extracted
     env.install_gettext_callables(lang.gettext, lang.ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["tr"] = lang.gettext  # a text held in the model or a code table: translated, never %-formatted
+    env.globals["tr"] = lang.translate  # a text held in the model or a code table: translated, never %-formatted
     env.filters.update(FILTERS)
+    env.filters.update({name: _translated(FILTERS[name], lang) for name in WORDED_FILTERS})
+    env.filters["tr"] = lang.translate
     env.filters.update(month_long=lang.month_long, day=lang.day)
     env.filters["breakable"] = breakable
     env.filters["example_rows"] = examples_text
     return env
+
+
+def _translated(fmt: Any, lang: Language) -> Any:
+    """A filter whose English words (“above the base year”) are shown in `lang`."""
+    return lambda value: lang.translate(fmt(value))
 
 
 def _read_template(name: str, own: Path | None = None) -> str:

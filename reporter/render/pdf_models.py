@@ -10,7 +10,7 @@ from reporter.report.models_energy import NO_PHASE, PHASES
 # The PDF's sections in order; "models" only when the report has a model.
 SECTIONS = (
     "summary", "targets", "credits", "history", "breakdowns", "models", "pue",
-    "methodology", "factors", "quality", "inputs", "exclusions",
+    "methodology", "factors", "quality", "inputs", "exclusions", "datapoints",
 )
 PHASE_LABELS = {
     "training": "Training", "fine_tuning": "Fine-tuning", "inference": "Inference", NO_PHASE: "Phase not given",

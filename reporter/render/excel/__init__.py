@@ -18,9 +18,9 @@ one blank row apart, outside its filter.
 Energy is split by scope: Scope 2 (own or colocated hardware) is the organisation's own-operations
 energy, the ESRS E1-5 figure; Scope 3 category 1 (cloud computing and data centre services) is
 energy outside the organisation. Embodied emissions are always shown on their own, never added to
-an energy or location-based figure. The ESRS E1 sheet lists only the datapoints the report can
-fill, under their EFRAG taxonomy element names; the Datapoints and Filing sheets list every
-datapoint of each framework (reporter.filing), and the Summary sheet's charts draw on Chart data.
+an energy or location-based figure. The Datapoints and Filing sheets list every datapoint of each
+framework (ESRS E1 under its EFRAG taxonomy element names; reporter.filing), and the Summary
+sheet's charts draw on Chart data.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ TITLE = "AI energy and emissions report"
 BUILDERS: dict[str, Callable[[Sheet, Report], None]] = {
     "Summary": filing.summary_with_charts,
     "Scopes": overview.scopes,
-    "ESRS E1": overview.esrs_e1,
     **filing.FILING_BUILDERS,
     "Monthly": tables.monthly,
     "Targets": progress.targets,
@@ -75,7 +74,7 @@ def render_xlsx(report: Report, path: Path) -> Path:
     """Write the workbook for `report` to `path` and return `path`."""
     workbook = Workbook(str(path), {"constant_memory": True})
     styles = Styles(workbook)
-    tr = language(report.output.lang).gettext
+    tr = language(report.output.lang).translate  # catalog texts and patterns (reporter.i18n)
     for title, build in BUILDERS.items():
         build(Sheet(workbook, title, styles, tr), report)
     workbook.set_properties(_properties(report))

@@ -1,11 +1,9 @@
-"""Overview sheets: Summary, Scopes, ESRS E1 and Data quality."""
+"""Overview sheets: Summary, Scopes and Data quality."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
 from reporter.glossary import FLAG_MEANINGS, LOCATION_STATUS_MEANINGS, METHOD_MEANINGS
 from reporter.render.excel.cells import (
     COUNT,
@@ -68,7 +66,7 @@ def _figure_rows(report: Report) -> list[Row]:
         ("Energy, high end of range (kWh)", totals.energy_kwh_high, KWH, "kWh", RANGE_HIGH),
         (
             "Own-operations energy, Scope 2 (kWh)", totals.own_operations_energy_kwh, KWH,
-            "kWh", "own or colocated hardware: the ESRS E1-5 energy (in MWh on the ESRS E1 sheet)",
+            "kWh", "own or colocated hardware: the ESRS E1-5 energy (in MWh on the Filing ESRS E1 sheet)",
         ),
         (
             "Cloud energy, Scope 3 category 1 (kWh)", totals.cloud_energy_kwh, KWH, "kWh",
@@ -185,113 +183,6 @@ def scopes(sheet: Sheet, report: Report) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Datapoint:
-    """One ESRS E1 datapoint: its EFRAG taxonomy element (ESRS Set 1, 2023-12-22)."""
-
-    datapoint_id: str
-    paragraph: str
-    element: str
-    label: str
-    unit: str
-    fmt: str
-    axis: str | None = None
-    member: str | None = None
-
-
-ENERGY_OWN_OPERATIONS = Datapoint(
-    "E1-5_01", "E1-5 §37", "esrs:EnergyConsumptionRelatedToOwnOperations",
-    "Total energy consumption related to own operations", "MWh", MWH,
-)
-SCOPE2_LOCATION_BASED = Datapoint(
-    "E1-6_09", "E1-6 §49(a)", "esrs:GrossLocationBasedScope2GreenhouseGasEmissions",
-    "Gross location-based Scope 2 greenhouse gas emissions", "tCO2e", TCO2E,
-)
-SCOPE2_MARKET_BASED = Datapoint(
-    "E1-6_10", "E1-6 §49(b)", "esrs:GrossMarketBasedScope2GreenhouseGasEmissions",
-    "Gross market-based Scope 2 greenhouse gas emissions", "tCO2e", TCO2E,
-)
-SCOPE3_CLOUD_DATAPOINT = Datapoint(
-    "E1-6_11", "E1-6 §51, AR 51", "esrs:GrossScope3GreenhouseGasEmissions",
-    "Gross Scope 3 greenhouse gas emissions", "tCO2e", TCO2E,
-    axis="esrs:Scope3GHGEmissionsCategoryGHGProtocolAxis",
-    member="esrs:Category11CloudComputingAndDataCentreServicesMember",
-)
-ESRS_DATAPOINTS = (ENERGY_OWN_OPERATIONS, SCOPE2_LOCATION_BASED, SCOPE2_MARKET_BASED, SCOPE3_CLOUD_DATAPOINT)
-
-
-def esrs_e1(sheet: Sheet, report: Report) -> None:
-    values = _esrs_values(report)
-    columns = [
-        Column("datapoint_id"), Column("paragraph"), Column("element"), Column("label"),
-        Column("axis"), Column("member"), Column("value"), Column("unit"), Column("note"),
-    ]
-    sheet.header(columns)
-    for index, point in enumerate(ESRS_DATAPOINTS, start=2):
-        value, note = values[point]
-        cells = (
-            point.datapoint_id, point.paragraph, point.element, point.label, point.axis,
-            point.member,
-        )
-        for number, text in enumerate(cells, start=1):
-            sheet.put(index, number, text)
-        sheet.put(index, 7, value, point.fmt)
-        sheet.put(index, 8, point.unit)
-        sheet.put(index, 9, note)
-    sheet.finish()
-    period = report.period
-    sheet.notes(
-        [
-            "Element names and labels: EFRAG ESRS Set 1 XBRL taxonomy (2023-12-22); units "
-            "utr:MWh and utr:tCO2e. A row with an axis and member is tagged with that dimension.",
-            f"Values are for the report period {period.start} to {period.end} "
-            "at full precision; ESRS figures are for the financial year.",
-            "Only the datapoints this report can fill are listed. Not here: Scope 1, total GHG "
-            "emissions (they need Scope 1 and every Scope 3 category), the E1-5 split by source, "
-            "and intensities per net revenue.",
-        ],
-    )
-
-
-def _esrs_values(report: Report) -> dict[Datapoint, tuple[Any, str]]:
-    """Each datapoint's value and the note that says what it covers."""
-    totals, unclassified = report.totals, report.unclassified
-    own, cloud = report.scope(SCOPE2), report.scope(SCOPE3_CLOUD)
-    own_kwh, cloud_kwh = totals.own_operations_energy_kwh, totals.cloud_energy_kwh
-    cloud_mwh = f" ({cloud_kwh / KWH_PER_MWH:,.6f} MWh)"
-    embodied, unclassified_rows = cloud.embodied_tco2e, unclassified.rows
-    left_out = [f"the cloud hardware's embodied emissions ({embodied:,.6f} tCO2e, shown separately)"]
-    if unclassified_rows:
-        left_out.append(f"{unclassified_rows:,} billed rows without an energy estimate (Unclassified sheet)")
-    return {
-        ENERGY_OWN_OPERATIONS: (
-            own_kwh / KWH_PER_MWH,
-            "AI workloads only: energy from tracker-measured own or colocated hardware (Scope 2), "
-            f"facility energy (IT energy × PUE). Cloud energy{cloud_mwh} is outside the "
-            "organisation and not included. Not split into fossil, nuclear and renewable "
-            "sources.",
-        ),
-        SCOPE2_LOCATION_BASED: (
-            own.location_based_tco2e,
-            "AI workloads only: the own-operations energy above × location-based grid factors "
-            "(Factors sheet).",
-        ),
-        SCOPE2_MARKET_BASED: (
-            report.totals.market_based_tco2e,
-            "AI workloads only: the own-operations energy above, less what energy attribute "
-            "certificates and contracts cover, × the supplier's rate, else the residual mix, else "
-            "the location-based factor (flagged; Instruments sheet).",
-        ),
-        SCOPE3_CLOUD_DATAPOINT: (
-            cloud.location_based_tco2e,
-            "Category 1.1 subset only, AI workloads only: billed cloud usage and tracker runs on "
-            "cloud instances, central estimate × location-based grid factors of the provider "
-            f"regions (range on the Scopes sheet). Not included: {' and '.join(left_out)}. Not "
-            "the total Scope 3: other categories are outside this report.",
-        ),
-    }
-
-
 def data_quality(sheet: Sheet, report: Report) -> None:
     quality = report.data_quality
     rows: list[dict[str, Any]] = [
@@ -328,5 +219,5 @@ def data_quality(sheet: Sheet, report: Report) -> None:
         sheet.put(index, 1, row["section"])
         sheet.put(index, 2, row["item"])
         sheet.put(index, 3, row["value"], row["fmt"])
-        sheet.put(index, 4, row["meaning"])
+        sheet.put(index, 4, sheet.tr(row["meaning"]) if row["meaning"] else None)
     sheet.finish()
