@@ -48,6 +48,7 @@ def aggregate_sql(
     values: bool = False,
     repeats: bool = False,
     pieces: int = 1,
+    check_repeats: bool = False,
 ) -> str:
     """The query, in two stages, over `scan`: the file, or the union of its `pieces` pieces.
 
@@ -67,6 +68,11 @@ def aggregate_sql(
     first and last times, the first malformed cost, start and end, and how many rows repeat a line
     item id within the group (`repeats`: rows that repeat one are set apart only then).
 
+    With `check_repeats` (and line item ids), stage 1 also groups the rows on a 64-bit hash of
+    their ids (a second grouping set over the same scan, see `_stage1`), and every result row
+    carries `hash_repeats`: how many hashes occur more than once. Zero means no id repeats; more
+    means the caller reads again with `repeats` (which compares the ids themselves).
+
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
     (reason, dimensions, tags and their helper columns) once per distinct key combination and
     combines the groups into readings and exclusions, exactly as one pass over the rows would: a
@@ -74,15 +80,16 @@ def aggregate_sql(
     """
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
+    check = check_repeats and not repeats and bool(mapping.line_item_id)
     return f"""
-WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces)},
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces, check)},
 {_numbered(header_rows, pieces)},
 {_mapping_ctes(columns, keys, key_names, mapping, tag_keys, values)},
 {_grouped(tag_keys, values)}
 SELECT *,
   md5(concat_ws(chr(31), {_key_text(tag_keys)})) AS group_hash,
   {_tags_json(tag_keys)} AS tags
-FROM grouped
+FROM grouped{", id_repeats" if check else ""}
 """
 
 
@@ -161,8 +168,13 @@ def _value_of(alias: str, text: str, row: str, where: str) -> str:
 
 
 def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
-            day_months: list[str], values: bool, repeats: bool, pieces: int) -> str:
-    """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`)."""
+            day_months: list[str], values: bool, repeats: bool, pieces: int, check: bool = False) -> str:
+    """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`).
+
+    With `check`, the groups are one grouping set of two: the other groups the rows on the hash
+    of their line item ids (`__h`, NULL when an id is empty), and only its groups of more than one
+    row are kept, counted in `id_repeats`. The ids are thus checked in the same scan as the rows
+    are summed (a CSV is parsed once); the price is a second hash table over the rows."""
     quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
     raw = ",\n    ".join(
         ["__row", "__piece", f"__piece * {PIECE} + __row AS __at"]
@@ -174,9 +186,11 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
             f"{end.sql if end else 'NULL'} AS __e_raw",
             f"{_repeat(mapping) if repeats else 'FALSE'} AS __repeat",
         ]
+        + ([f"{_id_hash(mapping)} AS __h"] if check else [])
         + [f"{column.sql} AS __id{index}" for index, column in enumerate(mapping.line_item_id)]
     )
     group_keys = "".join(f"{name}, " for name in key_names.values())
+    head, grouping = _grouping(group_keys, check)
     months = ", ".join(literal(month) for month in sorted(set(day_months)))
     by_day = f"strftime(__s, '%Y-%m') IN ({months})" if months else "FALSE"
     return f"""raw AS (
@@ -202,8 +216,8 @@ timed AS (
       AS __problem
   FROM typed
 ),
-stage1 AS (
-  SELECT {group_keys}__grain_start AS __grain, __spills_past AS __spills,
+{head} AS (
+  SELECT {"__h, GROUPING(__h) AS __set, " if check else ""}{group_keys}__grain_start AS __grain, __spills_past AS __spills,
     __q_raw IS NULL AS __no_quantity,
     __problem,
     count(*) AS __rows,
@@ -217,8 +231,21 @@ stage1 AS (
     max(__e) AS __end,
     {_row_checks(values)}
   FROM timed
-  GROUP BY ALL
+  {grouping}
 )"""
+
+
+def _grouping(group_keys: str, check: bool) -> tuple[str, str]:
+    """The name of the CTE that groups every row, and its GROUP BY (with the hash set, `check`)."""
+    if not check:
+        return "stage1", "GROUP BY ALL"
+    keys = f"{group_keys}__grain_start, __spills_past, __q_raw IS NULL, __problem"
+    return "stage1_sets", f"""GROUP BY GROUPING SETS (({keys}), (__h))
+  HAVING GROUPING(__h) = 1 OR (__h IS NOT NULL AND count(*) > 1)
+),
+stage1 AS (SELECT * EXCLUDE (__h, __set) FROM stage1_sets WHERE __set = 1),
+id_repeats AS (
+  SELECT CAST(count(*) AS BIGINT) AS hash_repeats FROM stage1_sets WHERE __set = 0"""
 
 
 BAD_QUANTITY = "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))"
@@ -285,6 +312,13 @@ def repeats_sql(clause: str, mapping: BillMapping, hashed: bool = True) -> str:
         f"SELECT CAST(count(*) AS BIGINT) AS repeats FROM "
         f"(SELECT 1 FROM {clause} WHERE {present} GROUP BY {key} HAVING count(*) > 1)"
     )
+
+
+def _id_hash(mapping: BillMapping) -> str:
+    """A 64-bit hash of a row's line item ids (NULL when one is empty): equal ids hash alike."""
+    ids = ", ".join(column.sql for column in mapping.line_item_id)
+    present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
+    return f"CASE WHEN {present} THEN hash({ids}) END"
 
 
 def _repeat(mapping: BillMapping) -> str:
