@@ -191,6 +191,7 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
     )
     group_keys = "".join(f"{name}, " for name in key_names.values())
     head, grouping = _grouping(group_keys, check)
+    sets = "__h, GROUPING(__h) AS __set, " if check else ""
     months = ", ".join(literal(month) for month in sorted(set(day_months)))
     by_day = f"strftime(__s, '%Y-%m') IN ({months})" if months else "FALSE"
     return f"""raw AS (
@@ -217,7 +218,7 @@ timed AS (
   FROM typed
 ),
 {head} AS (
-  SELECT {"__h, GROUPING(__h) AS __set, " if check else ""}{group_keys}__grain_start AS __grain, __spills_past AS __spills,
+  SELECT {sets}{group_keys}__grain_start AS __grain, __spills_past AS __spills,
     __q_raw IS NULL AS __no_quantity,
     __problem,
     count(*) AS __rows,
