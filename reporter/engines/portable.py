@@ -8,7 +8,9 @@ transpiled for the other engines (reporter.engines.dialects).
 
 Unlike the embedded engine's two-stage query (reporter.sources.bills.query), which groups raw
 values first and numbers CSV pieces itself, this query reads every row once, plainly, so that Spark
-and warehouses can run it. Its result has the same groups as the embedded query's:
+and warehouses can run it. Both are built from one definition of the aggregation
+(reporter.sources.bills.definition: the row values, grain, problem, reason, dimensions, tags and
+the measures), so their results have the same groups:
 
 * one row per reading (usage rows by month of their start, or day in `day_months`, whether they
   run past it, and the dimensions and kept tags) and one per reason a row is left out;

@@ -200,7 +200,8 @@ def _hash_repeats(groups: pd.DataFrame) -> bool:
 
 def _has_repeats(scan: Scan, mapping: BillMapping) -> bool:
     """Whether any line item id occurs twice in the file (False for formats without ids): a scan
-    of the id columns on every thread, grouped on their hash, then on the ids if a hash repeats."""
+    of the id columns on every thread, grouped on their hash, then on the ids if a hash repeats.
+    Made for a Parquet bill, whose id columns are read alone; a CSV's are checked in its main read."""
     if not mapping.line_item_id:
         return False
     with connection(preserve_order=False) as con, progress.query(con, f"checking {scan.path.name}"):

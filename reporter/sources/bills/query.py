@@ -55,10 +55,10 @@ def aggregate_sql(
     first and last times, the first malformed cost, start and end, and how many rows repeat a line
     item id within the group (`repeats`: rows that repeat one are set apart only then).
 
-    With `check_repeats` (and line item ids), stage 1 also groups the rows on a 64-bit hash of
-    their ids (a second grouping set over the same scan, see `_stage1`), and every result row
-    carries `hash_repeats`: how many hashes occur more than once. Zero means no id repeats; more
-    means the caller reads again with `repeats` (which compares the ids themselves).
+    With `check_repeats` (and line item ids), the rows as read (`raw`) are kept for a second
+    reader besides stage 1, which groups them on a 64-bit hash of their ids (see `_stage1`), and
+    every result row carries `hash_repeats`: how many hashes occur more than once. Zero means no
+    id repeats; more means the caller reads again with `repeats` (which compares the ids themselves).
 
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
     (reason, dimensions, tags and their helper columns) once per distinct key combination and
@@ -152,10 +152,11 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
     """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`), with
     the partial result of each measure (reporter.sources.bills.definition).
 
-    With `check`, the groups are one grouping set of two: the other groups the rows on the hash
-    of their line item ids (`__h`, NULL when an id is empty), and only its groups of more than one
-    row are kept, counted in `id_repeats`. The ids are thus checked in the same scan as the rows
-    are summed (a CSV is parsed once); the price is a second hash table over the rows."""
+    With `check`, `raw` is materialized (DuckDB keeps the rows as read, spilling to disk beyond its
+    memory limit) and read twice: by stage 1 and by `id_repeats`, which groups the rows on the
+    hash of their line item ids (`__h`, NULL when an id is empty) and counts the hashes that occur
+    more than once. The file is thus parsed once (measured on a 1M-row CSV bill: less work than
+    parsing it again for a separate check, and than a second grouping set over the same scan)."""
     at = f"__piece * {PIECE} + __row"
     raw = ",\n    ".join(
         ["__row", "__piece", f"{at} AS __at"]
@@ -165,15 +166,13 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
         + ([f"{_id_hash(mapping)} AS __h"] if check else [])
     )
     group_keys = "".join(f"{name}, " for name in key_names.values())
-    head, grouping = _grouping(group_keys, check)
-    sets = "__h, GROUPING(__h) AS __set, " if check else ""
     partial = ",\n    ".join(
         f"{measure.rows_sql('__at', 'fsum')} AS __{measure.name}" for measure in definition.measures(values)
     )
-    return f"""raw AS (
+    return f"""raw AS {"MATERIALIZED " if check else ""}(
   SELECT {raw}
   FROM {scan}
-),
+),{_id_repeats() if check else ""}
 typed AS (
   SELECT *,
     {definition.parsed_values(mapping)}
@@ -184,35 +183,32 @@ timed AS (
     {definition.timed_columns(day_months)}
   FROM typed
 ),
-{head} AS (
-  SELECT {sets}{group_keys}__grain_start AS __grain, {definition.SPILLS} AS __spills,
+stage1 AS (
+  SELECT {group_keys}__grain_start AS __grain, {definition.SPILLS} AS __spills,
     __no_quantity,
     __problem,
     {", ".join(f"count(*) FILTER (WHERE __piece = {piece}) AS __rows_p{piece}" for piece in range(pieces))},
     min(__at, {EXAMPLE_ROWS}) AS __examples,
     {partial}
   FROM timed
-  {grouping}
+  GROUP BY ALL
 )"""
 
 
-def _grouping(group_keys: str, check: bool) -> tuple[str, str]:
-    """The name of the CTE that groups every row, and its GROUP BY (with the hash set, `check`)."""
-    if not check:
-        return "stage1", "GROUP BY ALL"
-    keys = f"{group_keys}__grain_start, {definition.SPILLS}, __no_quantity, __problem"
-    return "stage1_sets", f"""GROUP BY GROUPING SETS (({keys}), (__h))
-  HAVING GROUPING(__h) = 1 OR (__h IS NOT NULL AND count(*) > 1)
-),
-stage1 AS (SELECT * EXCLUDE (__h, __set) FROM stage1_sets WHERE __set = 1),
+def _id_repeats() -> str:
+    """How many hashes of line item ids the rows as read repeat (the CTE `id_repeats`)."""
+    return """
 id_repeats AS (
-  SELECT CAST(count(*) AS BIGINT) AS hash_repeats FROM stage1_sets WHERE __set = 0"""
+  SELECT CAST(count(*) AS BIGINT) AS hash_repeats
+  FROM (SELECT __h FROM raw WHERE __h IS NOT NULL GROUP BY __h HAVING count(*) > 1)
+),"""
 
 
 def repeats_sql(clause: str, mapping: BillMapping, hashed: bool = True) -> str:
-    """How many line item ids occur more than once in the file (the cheap check made on every
-    read of a format with line item ids: one grouped scan of the id columns, which can spill to
-    disk; an exact, row-by-row pass runs only when this finds any). `hashed` groups on a 64-bit
+    """How many line item ids occur more than once in the file (the check made before reading a
+    Parquet bill with line item ids, whose id columns alone are cheap to read: one grouped scan of
+    them, which can spill to disk; an exact, row-by-row pass runs only when this finds any; a CSV's
+    ids are checked in the main read instead, see `aggregate_sql`). `hashed` groups on a 64-bit
     hash of the ids, far faster than on their text: equal ids always hash alike, so a file with
     no repeated hash has no repeated id; a repeated hash is checked again on the ids themselves."""
     ids = ", ".join(column.sql for column in mapping.line_item_id)
