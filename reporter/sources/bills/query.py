@@ -51,9 +51,9 @@ def aggregate_sql(
     the rows on the raw values of the columns the mapping's expressions read, on the month (or
     day) of the start, on whether the row runs past it, on whether the quantity is empty and on
     what is wrong with the row (`__problem`: a repeat, a malformed quantity, an end before the start); it
-    aggregates the row count, first row, first example rows, sums of the quantity and cost, the
-    first and last times, the first malformed cost, start and end, and how many rows repeat a line
-    item id within the group (`repeats`: rows that repeat one are set apart only then).
+    aggregates the first example rows and each measure of reporter.sources.bills.definition (row
+    count, first row, sums of the quantity and cost, the first and last times, the first malformed
+    cost, start and end). Rows that repeat a line item id are set apart only with `repeats`.
 
     With `check_repeats` (and line item ids), the rows as read (`raw`) are kept for a second
     reader besides stage 1, which groups them on a 64-bit hash of their ids (see `_stage1`), and
