@@ -224,8 +224,8 @@ def test_a_piece_cut_short_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pieces, "_send", short)
     fallbacks = count_whole_reads(monkeypatch)
     same(whole, read(CUR_SAMPLE, "aws_cur"))
-    # The aggregation falls back (the check for repeated line item ids reads the file on every
-    # thread, not in pieces).
+    # The aggregation falls back, and the check for repeated line item ids, made in the same read,
+    # with it.
     assert fallbacks == ["whole"]
 
 

@@ -8,7 +8,9 @@ transpiled for the other engines (reporter.engines.dialects).
 
 Unlike the embedded engine's two-stage query (reporter.sources.bills.query), which groups raw
 values first and numbers CSV pieces itself, this query reads every row once, plainly, so that Spark
-and warehouses can run it. Its result has the same groups as the embedded query's:
+and warehouses can run it. Both are built from one definition of the aggregation
+(reporter.sources.bills.definition: the row values, grain, problem, reason, dimensions, tags and
+the measures), so their results have the same groups:
 
 * one row per reading (usage rows by month of their start, or day in `day_months`, whether they
   run past it, and the dimensions and kept tags) and one per reason a row is left out;
@@ -25,8 +27,8 @@ import json
 from dataclasses import dataclass
 
 from reporter.records import EXAMPLE_ROWS
-from reporter.sources.bills.query import BAD, BAD_QUANTITY, CHECKED, _reason
-from reporter.sources.bills.sql import DIMENSIONS, BillMapping, lambda_sql, literal, timestamp
+from reporter.sources.bills import definition
+from reporter.sources.bills.sql import BillMapping, lambda_sql, literal
 
 RELATION = "bill"
 
@@ -80,74 +82,37 @@ def portable_sql(mapping: BillMapping, meta: Meta, day_months: list[str] | None 
 {_examples()},
 {_grouped(len(meta.tag_keys))}
 SELECT g.*, x.examples,
-  md5(concat_ws(chr(31), {_key_text(len(meta.tag_keys))})) AS group_hash,
+  md5(concat_ws(chr(31), {definition.key_text(len(meta.tag_keys), "g.")})) AS group_hash,
   {literal(meta.to_json())} AS bill_meta
 FROM grouped g LEFT JOIN examples x ON g.reason = x.reason"""
 
 
 def _rows(mapping: BillMapping, relation: str, tag_keys: list[str], day_months: list[str]) -> str:
-    """Every row: the mapping's helper columns, its reason, dimensions and tags, parsed values."""
-    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
-    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
-    dims = {name: mapping.dimensions.get(name, "NULL") for name in DIMENSIONS}
-    tag_sql = [mapping.tags.get(key, "NULL") for key in tag_keys]
-    quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
+    """Every row: the mapping's helper columns, its reason, dimensions and tags, parsed values
+    (each part as reporter.sources.bills.definition defines it)."""
     picked = ",\n    ".join(
-        ["__row", f"{mapping.reason} AS __reason0"]
-        + [f"CAST({sql} AS {_type(name)}) AS d_{name}" for name, sql in dims.items()]
-        + [f"CAST({sql} AS VARCHAR) AS t_{index}" for index, sql in enumerate(tag_sql)]
-        + [
-            f"{quantity.sql} AS __q_raw",
-            f"{cost.sql if cost else 'CAST(NULL AS VARCHAR)'} AS __c_raw",
-            f"{start.sql} AS __s_raw",
-            f"{end.sql if end else 'NULL'} AS __e_raw",
-            f"{_repeat(mapping)} AS __repeat",
-        ]
+        ["__row", *definition.mapped_columns(mapping, tag_keys), *definition.raw_values(mapping),
+         f"{definition.repeat(mapping, '__row')} AS __repeat"]
     )
-    months = ", ".join(literal(month) for month in sorted(set(day_months)))
-    by_day = f"strftime(__s, '%Y-%m') IN ({months})" if months else "FALSE"
-    return f"""prepared AS (SELECT *{prepare} FROM {relation}),
-src AS (SELECT *{derived} FROM prepared),
+    return f"""{definition.helper_ctes(mapping, relation)},
 picked AS (
   SELECT {picked}
   FROM src
 ),
 typed AS (
   SELECT *,
-    TRY_CAST(__q_raw AS DOUBLE) AS __q,
-    TRY_CAST(__c_raw AS DOUBLE) AS __c,
-    {timestamp(start, "__s_raw", mapping.dates)} AS __s,
-    {timestamp(end, "__e_raw", mapping.dates) if end else "CAST(NULL AS TIMESTAMP)"} AS __e_given
+    {definition.parsed_values(mapping)}
   FROM picked
 ),
 timed AS (
   SELECT *,
-    coalesce(__e_given, date_trunc('day', __s) + INTERVAL 1 DAY) AS __e,
-    CASE WHEN {by_day} THEN date_trunc('day', __s) ELSE date_trunc('month', __s) END AS __grain_start,
-    CASE WHEN {by_day} THEN date_trunc('day', __s) + INTERVAL 1 DAY
-      ELSE date_trunc('month', __s) + INTERVAL 1 MONTH END AS __grain_end,
-    CASE WHEN __repeat THEN 'repeat' WHEN {BAD_QUANTITY} THEN 'quantity' WHEN __e_given < __s THEN 'order' END
-      AS __problem,
-    __q_raw IS NULL AS __no_quantity
+    {definition.timed_columns(day_months)}
   FROM typed
 ),
 reasoned AS (
-  SELECT *, {_reason(mapping)} AS __reason, __e > __grain_end AS __spills_past
+  SELECT *, {definition.reason(mapping)} AS __reason, {definition.SPILLS} AS __spills_past
   FROM timed
 )"""
-
-
-def _type(name: str) -> str:
-    return "DOUBLE" if name in ("vcpus", "gpus", "memory_gb") else "VARCHAR"
-
-
-def _repeat(mapping: BillMapping) -> str:
-    """Whether a row repeats the line item id of an earlier row (FALSE when the format has none)."""
-    if not mapping.line_item_id:
-        return "FALSE"
-    ids = ", ".join(column.sql for column in mapping.line_item_id)
-    present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
-    return f"coalesce({present} AND __row > min(__row) OVER (PARTITION BY {ids}), FALSE)"
 
 
 def _examples() -> str:
@@ -166,38 +131,19 @@ examples AS (
 
 
 def _grouped(tags: int) -> str:
-    """The final groups: one per reading (usage) or per reason (rows left out)."""
-    keep = "CASE WHEN __reason IS NULL THEN {} END"
-    keys = [keep.format("CAST(__grain_start AS DATE)") + " AS day", keep.format("__spills_past") + " AS spills"]
-    keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
-    keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(tags)]
-    usage = "FILTER (WHERE __reason IS NULL AND {})"
-    checks = ",\n    ".join(
-        f"min(__row) {usage.format(BAD[alias])} AS bad_{alias}_row,\n    "
-        f"arg_min(coalesce(CAST(__{alias}_raw AS VARCHAR), ''), __row) {usage.format(BAD[alias])} AS bad_{alias}_value"
-        for alias in CHECKED
+    """The final groups: one per reading (usage) or per reason (rows left out), with every measure
+    of reporter.sources.bills.definition over their rows."""
+    keys = definition.final_keys(tags, "__grain_start", "__spills_past")
+    aggregates = ",\n      ".join(
+        measure.shown.format(measure.rows_sql("__row", "sum", "__reason IS NULL")) + f" AS {measure.name}"
+        for measure in definition.MEASURES
     )
-    names = ["reason", "day", "spills", *DIMENSIONS, *(f"t_{index}" for index in range(tags))]
     return f"""grouped AS (
   SELECT * FROM (
     SELECT __reason AS reason,
       {", ".join(keys)},
-      count(*) AS rows,
-      min(__row) AS first_row,
-      sum(__q) AS quantity,
-      sum(__c) AS cost,
-      min(__s) AS start_time,
-      max(__e) AS end_time,
-      {checks}
+      {aggregates}
     FROM reasoned
-    GROUP BY {", ".join(f"{index}" for index in range(1, len(names) + 1))}
+    GROUP BY {", ".join(str(index) for index in range(1, len(keys) + 2))}
   )
 )"""
-
-
-def _key_text(tags: int) -> str:
-    return ", ".join(
-        ["coalesce(CAST(g.day AS VARCHAR), '')", "coalesce(CAST(g.spills AS VARCHAR), '')"]
-        + [f"coalesce(CAST(g.{name} AS VARCHAR), '')" for name in DIMENSIONS]
-        + [f"coalesce(g.t_{index}, '')" for index in range(tags)]
-    )

@@ -150,13 +150,20 @@ def read_bill(
     mapping = build(columns, keys)
     mapping.dates = _learn_dates(scan, columns, mapping)
     day_months = option_day_months(source)
-    def scan_with(values: bool, repeats: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def scan_with(values: bool, repeats: bool, check: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         return _run(scan, lambda clause, pieces: aggregate_sql(
             clause, scan.header_rows, columns, mapping, keys, day_months, values=values, repeats=repeats,
-            pieces=pieces))
+            pieces=pieces, check_repeats=check))
 
-    repeats = _has_repeats(scan, mapping)  # then repeated line items are set apart one by one
-    groups, rejected = scan_with(False, repeats)
+    # Repeated line items are set apart one by one, in a read that compares the ids row by row,
+    # only when a check finds any: a CSV's ids are checked in the main read itself (parsing it
+    # twice cost more than the check adds to the read), a Parquet file's by reading their columns.
+    check = bool(mapping.line_item_id) and scan.kind != "parquet"
+    repeats = not check and _has_repeats(scan, mapping)
+    groups, rejected = scan_with(False, repeats, check)
+    if check and _hash_repeats(groups):
+        repeats = True
+        groups, rejected = scan_with(False, repeats)
     if results.any_bad(groups):  # read again, carrying the bad values' text to name the first one
         groups, rejected = scan_with(results.any_bad(groups), repeats)
     return finish(groups, rejected, source, format_name, mapping, scan.notes, day_months)
@@ -183,9 +190,18 @@ def _parquet_values(scan: Scan, column: Column) -> list[tuple[int, str]]:
     return [(row, str(value[0]).strip()) for row, value in enumerate(found, start=1) if value[0] is not None]
 
 
+def _hash_repeats(groups: pd.DataFrame) -> bool:
+    """Whether the main read found a repeated hash of line item ids (`hash_repeats`, which it
+    takes out of the groups). A repeated hash is nearly always a repeated id; when it is not, the
+    read that compares the ids themselves sets nothing apart and gives the same groups."""
+    found = groups.pop("hash_repeats")
+    return bool(len(found)) and int(found.iloc[0]) > 0
+
+
 def _has_repeats(scan: Scan, mapping: BillMapping) -> bool:
     """Whether any line item id occurs twice in the file (False for formats without ids): a scan
-    of the id columns on every thread, grouped on their hash, then on the ids if a hash repeats."""
+    of the id columns on every thread, grouped on their hash, then on the ids if a hash repeats.
+    Made for a Parquet bill, whose id columns are read alone; a CSV's are checked in its main read."""
     if not mapping.line_item_id:
         return False
     with connection(preserve_order=False) as con, progress.query(con, f"checking {scan.path.name}"):

@@ -8,34 +8,21 @@ and counts its rows per piece, and the query adds the header and the records of 
 from __future__ import annotations
 
 from reporter.records import EXAMPLE_ROWS
+from reporter.sources.bills import definition
+from reporter.sources.bills.definition import CHECKED
 from reporter.sources.bills.sql import (
-    DIMENSIONS,
     BillMapping,
     Column,
     Columns,
     lambda_sql,
     literal,
-    timestamp,
 )
 
-# The usage-row values whose first malformed one stops the read: cost, start and end. A malformed
-# quantity, an end before the start and a repeated line item leave their row out instead (`PROBLEMS`).
-CHECKED = "cse"
-# What stage 1 computes per group of raw rows, for stage 2 to combine.
-CARRIED = (
-    "__grain",
-    "__spills",
-    "__no_quantity",
-    "__problem",
-    "__repeats",
-    "__rows",
-    "__first_row",
-    "__examples",
-    "__quantity",
-    "__cost",
-    "__start",
-    "__end",
-) + tuple(f"__bad_{alias}_{part}" for alias in CHECKED for part in ("row", "value"))
+# What stage 1 computes per group of raw rows, for stage 2 to combine: its keys, example rows and
+# the partial result of each measure (reporter.sources.bills.definition).
+CARRIED = ("__grain", "__spills", "__no_quantity", "__problem", "__examples") + tuple(
+    f"__{measure.name}" for measure in definition.MEASURES
+)
 
 
 def aggregate_sql(
@@ -48,6 +35,7 @@ def aggregate_sql(
     values: bool = False,
     repeats: bool = False,
     pieces: int = 1,
+    check_repeats: bool = False,
 ) -> str:
     """The query, in two stages, over `scan`: the file, or the union of its `pieces` pieces.
 
@@ -63,9 +51,14 @@ def aggregate_sql(
     the rows on the raw values of the columns the mapping's expressions read, on the month (or
     day) of the start, on whether the row runs past it, on whether the quantity is empty and on
     what is wrong with the row (`__problem`: a repeat, a malformed quantity, an end before the start); it
-    aggregates the row count, first row, first example rows, sums of the quantity and cost, the
-    first and last times, the first malformed cost, start and end, and how many rows repeat a line
-    item id within the group (`repeats`: rows that repeat one are set apart only then).
+    aggregates the first example rows and each measure of reporter.sources.bills.definition (row
+    count, first row, sums of the quantity and cost, the first and last times, the first malformed
+    cost, start and end). Rows that repeat a line item id are set apart only with `repeats`.
+
+    With `check_repeats` (and line item ids), the rows as read (`raw`) are kept for a second
+    reader besides stage 1, which groups them on a 64-bit hash of their ids (see `_stage1`), and
+    every result row carries `hash_repeats`: how many hashes occur more than once. Zero means no
+    id repeats; more means the caller reads again with `repeats` (which compares the ids themselves).
 
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
     (reason, dimensions, tags and their helper columns) once per distinct key combination and
@@ -74,15 +67,16 @@ def aggregate_sql(
     """
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
+    check = check_repeats and not repeats and bool(mapping.line_item_id)
     return f"""
-WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces)},
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces, check)},
 {_numbered(header_rows, pieces)},
 {_mapping_ctes(columns, keys, key_names, mapping, tag_keys, values)},
 {_grouped(tag_keys, values)}
 SELECT *,
-  md5(concat_ws(chr(31), {_key_text(tag_keys)})) AS group_hash,
+  md5(concat_ws(chr(31), {definition.key_text(len(tag_keys))})) AS group_hash,
   {_tags_json(tag_keys)} AS tags
-FROM grouped
+FROM grouped{", id_repeats" if check else ""}
 """
 
 
@@ -133,19 +127,18 @@ def _mapping_ctes(columns: Columns, keys: list[Column], key_names: dict[str, str
     (Evaluating it once per distinct key combination and joining back cost more than it saved: a
     bill's stage-1 groups differ in their keys nearly always, the month and problem apart.)"""
     rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
-    prepare = "".join(f", {sql} AS {name}" for name, sql in mapping.prepare.items())
-    derived = "".join(f", {sql} AS {name}" for name, sql in mapping.derived.items())
     carried = ", ".join(_carried(values))
+    mapped = ",\n    ".join(definition.mapped_columns(mapping, tag_keys))
     return f"""rebuilt AS (SELECT {rebuilt}{carried} FROM numbered),
-prepared AS (SELECT *{prepare} FROM rebuilt),
-src AS (SELECT *{derived} FROM prepared),
+{definition.helper_ctes(mapping, "rebuilt")},
 mapped AS (
-  SELECT {carried}, {_mapped(mapping, tag_keys)}
+  SELECT {carried},
+    {mapped}
   FROM src
 ),
 reasoned AS (
   SELECT *,
-    {_reason(mapping)} AS __reason
+    {definition.reason(mapping)} AS __reason
   FROM mapped
 )"""
 
@@ -154,128 +147,68 @@ def _carried(values: bool) -> tuple[str, ...]:
     return CARRIED if values else tuple(name for name in CARRIED if not name.endswith("_value"))
 
 
-def _value_of(alias: str, text: str, row: str, where: str) -> str:
-    """The text of the first bad value (an empty start is bad too: its NULL is kept, arg_min_null)."""
-    function = "arg_min_null" if alias == "s" else "arg_min"
-    return f",\n    {function}({text}, {row}) {where}"
-
-
 def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
-            day_months: list[str], values: bool, repeats: bool, pieces: int) -> str:
-    """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`)."""
-    quantity, start, end, cost = mapping.quantity, mapping.start, mapping.end, mapping.cost
+            day_months: list[str], values: bool, repeats: bool, pieces: int, check: bool = False) -> str:
+    """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`), with
+    the partial result of each measure (reporter.sources.bills.definition).
+
+    With `check`, `raw` is materialized (DuckDB keeps the rows as read, spilling to disk beyond its
+    memory limit) and read twice: by stage 1 and by `id_repeats`, which groups the rows on the
+    hash of their line item ids (`__h`, NULL when an id is empty) and counts the hashes that occur
+    more than once. The file is thus parsed once (measured on a 1M-row CSV bill: less work than
+    parsing it again for a separate check, and than a second grouping set over the same scan)."""
+    at = f"__piece * {PIECE} + __row"
     raw = ",\n    ".join(
-        ["__row", "__piece", f"__piece * {PIECE} + __row AS __at"]
+        ["__row", "__piece", f"{at} AS __at"]
         + [f"{column.sql} AS {key_names[column.sql]}" for column in keys]
-        + [
-            f"{quantity.sql} AS __q_raw",
-            f"{cost.sql if cost else 'NULL'} AS __c_raw",
-            f"{start.sql} AS __s_raw",
-            f"{end.sql if end else 'NULL'} AS __e_raw",
-            f"{_repeat(mapping) if repeats else 'FALSE'} AS __repeat",
-        ]
-        + [f"{column.sql} AS __id{index}" for index, column in enumerate(mapping.line_item_id)]
+        + definition.raw_values(mapping)
+        + [f"{definition.repeat(mapping, f'({at})') if repeats else 'FALSE'} AS __repeat"]
+        + ([f"{_id_hash(mapping)} AS __h"] if check else [])
     )
     group_keys = "".join(f"{name}, " for name in key_names.values())
-    months = ", ".join(literal(month) for month in sorted(set(day_months)))
-    by_day = f"strftime(__s, '%Y-%m') IN ({months})" if months else "FALSE"
-    return f"""raw AS (
+    partial = ",\n    ".join(
+        f"{measure.rows_sql('__at', 'fsum')} AS __{measure.name}" for measure in definition.measures(values)
+    )
+    return f"""raw AS {"MATERIALIZED " if check else ""}(
   SELECT {raw}
   FROM {scan}
-),
+),{_id_repeats() if check else ""}
 typed AS (
   SELECT *,
-    TRY_CAST(__q_raw AS DOUBLE) AS __q,
-    TRY_CAST(__c_raw AS DOUBLE) AS __c,
-    {timestamp(start, "__s_raw", mapping.dates)} AS __s,
-    {timestamp(end, "__e_raw", mapping.dates) if end else "NULL"} AS __e_given
+    {definition.parsed_values(mapping)}
   FROM raw
 ),
 timed AS (
   SELECT *,
-    coalesce(__e_given, date_trunc('day', __s) + INTERVAL 1 DAY) AS __e,
-    {by_day} AS __by_day,
-    CASE WHEN __by_day THEN date_trunc('day', __s) ELSE date_trunc('month', __s) END AS __grain_start,
-    __e > CASE WHEN __by_day THEN __grain_start + INTERVAL 1 DAY ELSE __grain_start + INTERVAL 1 MONTH END
-      AS __spills_past,
-    CASE WHEN __repeat THEN 'repeat' WHEN {BAD_QUANTITY} THEN 'quantity' WHEN __e_given < __s THEN 'order' END
-      AS __problem
+    {definition.timed_columns(day_months)}
   FROM typed
 ),
 stage1 AS (
-  SELECT {group_keys}__grain_start AS __grain, __spills_past AS __spills,
-    __q_raw IS NULL AS __no_quantity,
+  SELECT {group_keys}__grain_start AS __grain, {definition.SPILLS} AS __spills,
+    __no_quantity,
     __problem,
-    count(*) AS __rows,
     {", ".join(f"count(*) FILTER (WHERE __piece = {piece}) AS __rows_p{piece}" for piece in range(pieces))},
-    min(__at) AS __first_row,
     min(__at, {EXAMPLE_ROWS}) AS __examples,
-    {_repeat_count(mapping)} AS __repeats,
-    fsum(__q) AS __quantity,
-    fsum(__c) AS __cost,
-    min(__s) AS __start,
-    max(__e) AS __end,
-    {_row_checks(values)}
+    {partial}
   FROM timed
   GROUP BY ALL
 )"""
 
 
-BAD_QUANTITY = "__q_raw IS NOT NULL AND (__q IS NULL OR NOT isfinite(__q))"
-BAD = {  # when a usage row's raw cost, start or end is malformed
-    "c": "__c_raw IS NOT NULL AND (__c IS NULL OR NOT isfinite(__c))",
-    "s": "__s IS NULL",
-    "e": "__e_raw IS NOT NULL AND __e_given IS NULL",
-}
-
-
-def _row_checks(values: bool) -> str:
-    """Stage 1's first bad row of each kind (and, with `values`, its text)."""
-    return ",\n    ".join(
-        f"min(__at) FILTER (WHERE {BAD[alias]}) AS __bad_{alias}_row"
-        + (_value_of(alias, f"CAST(__{alias}_raw AS VARCHAR)", "__at", f"FILTER (WHERE {BAD[alias]})")
-           + f" AS __bad_{alias}_value" if values else "")
-        for alias in CHECKED
-    )
-
-
-def _mapped(mapping: BillMapping, tag_keys: list[str]) -> str:
-    """The mapping's reason, dimensions and tags, as evaluated once per distinct key combination."""
-    dims = {name: mapping.dimensions.get(name, "NULL") for name in DIMENSIONS}
-    tags = [mapping.tags.get(key, "NULL") for key in tag_keys]
-    return ",\n    ".join(
-        [f"{mapping.reason} AS __reason0"]
-        + [f"{sql} AS d_{name}" for name, sql in dims.items()]
-        + [f"{sql} AS t_{index}" for index, sql in enumerate(tags)]
-    )
-
-
-def _reason(mapping: BillMapping) -> str:
-    """Why a stage-1 group is left out (NULL: usage). A repeated line item goes first (whatever it
-    is, it was counted at its first row); a malformed quantity or an end before the start only
-    matter in usage rows. Each names the file's own columns."""
-    quantity = mapping.quantity.name
-    ids = " and ".join(column.name for column in mapping.line_item_id)
-    end = mapping.end.name if mapping.end else "the end"
-    return (
-        f"CASE WHEN __problem = 'repeat' THEN {literal(f'repeated line item id ({ids}; counted once)')} "
-        "WHEN __reason0 IS NOT NULL THEN __reason0 "
-        f"WHEN __problem = 'quantity' THEN {literal(f'{quantity} is not a number (text, NaN or infinite)')} "
-        f"WHEN __problem = 'order' THEN {literal(f'{end} is before {mapping.start.name}')} "
-        f"WHEN __no_quantity THEN {literal(f'usage row without a quantity ({quantity} is empty)')} END"
-    )
-
-
-def _repeat_count(mapping: BillMapping) -> str:
-    """Repeats are not counted per group (a distinct count per group holds every id in memory);
-    `repeats_sql` asks the whole file once, and only a file with repeats is read with `_repeat`."""
-    return "0"
+def _id_repeats() -> str:
+    """How many hashes of line item ids the rows as read repeat (the CTE `id_repeats`)."""
+    return """
+id_repeats AS (
+  SELECT CAST(count(*) AS BIGINT) AS hash_repeats
+  FROM (SELECT __h FROM raw WHERE __h IS NOT NULL GROUP BY __h HAVING count(*) > 1)
+),"""
 
 
 def repeats_sql(clause: str, mapping: BillMapping, hashed: bool = True) -> str:
-    """How many line item ids occur more than once in the file (the cheap check made on every
-    read of a format with line item ids: one grouped scan of the id columns, which can spill to
-    disk; an exact, row-by-row pass runs only when this finds any). `hashed` groups on a 64-bit
+    """How many line item ids occur more than once in the file (the check made before reading a
+    Parquet bill with line item ids, whose id columns alone are cheap to read: one grouped scan of
+    them, which can spill to disk; an exact, row-by-row pass runs only when this finds any; a CSV's
+    ids are checked in the main read instead, see `aggregate_sql`). `hashed` groups on a 64-bit
     hash of the ids, far faster than on their text: equal ids always hash alike, so a file with
     no repeated hash has no repeated id; a repeated hash is checked again on the ids themselves."""
     ids = ", ".join(column.sql for column in mapping.line_item_id)
@@ -287,52 +220,30 @@ def repeats_sql(clause: str, mapping: BillMapping, hashed: bool = True) -> str:
     )
 
 
-def _repeat(mapping: BillMapping) -> str:
-    """Whether a row repeats the line item id of an earlier row (FALSE when the format has none)."""
-    if not mapping.line_item_id:
-        return "FALSE"
+def _id_hash(mapping: BillMapping) -> str:
+    """A 64-bit hash of a row's line item ids (NULL when one is empty): equal ids hash alike."""
     ids = ", ".join(column.sql for column in mapping.line_item_id)
     present = " AND ".join(f"{column.sql} IS NOT NULL" for column in mapping.line_item_id)
-    return f"({present} AND row_number() OVER (PARTITION BY {ids} ORDER BY __at) > 1)"
+    return f"CASE WHEN {present} THEN hash({ids}) END"
 
 
 def _grouped(tag_keys: list[str], values: bool) -> str:
-    """The final groups: one per reading (usage) or per reason (rows left out)."""
-    keep = "CASE WHEN __reason IS NULL THEN {} END"
-    final_keys = [keep.format("CAST(__grain AS DATE)") + " AS day", keep.format("__spills") + " AS spills"]
-    final_keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
-    final_keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(len(tag_keys))]
-    usage = "FILTER (WHERE __reason IS NULL)"
-    checks = ",\n    ".join(
-        f"min(__bad_{alias}_row) {usage} AS bad_{alias}_row"
-        + (_value_of(alias, f"__bad_{alias}_value", f"__bad_{alias}_row", usage) + f" AS bad_{alias}_value"
-           if values else "")
-        for alias in CHECKED
+    """The final groups: one per reading (usage) or per reason (rows left out), each measure
+    combined from the stage-1 groups."""
+    usage = "__reason IS NULL"
+    combined = ",\n    ".join(
+        measure.shown.format(measure.combine_sql("fsum", usage)) + f" AS {measure.name}"
+        for measure in definition.measures(values)
     )
     return f"""grouped AS (
   SELECT __reason AS reason,
-    {", ".join(final_keys)},
-    CAST(sum(__rows) AS BIGINT) AS rows,
-    CAST(sum(__repeats) AS BIGINT) AS repeats,
-    min(__first_row) AS first_row,
+    {", ".join(definition.final_keys(len(tag_keys), "__grain", "__spills"))},
     list_slice(list_sort(flatten(list(__examples) FILTER (WHERE __reason IS NOT NULL))), 1, {EXAMPLE_ROWS})
       AS examples,
-    fsum(__quantity ORDER BY __first_row) AS quantity,
-    fsum(__cost ORDER BY __first_row) AS cost,
-    min(__start) AS start_time,
-    max(__end) AS end_time,
-    {checks}
+    {combined}
   FROM reasoned
   GROUP BY ALL
 )"""
-
-
-def _key_text(tag_keys: list[str]) -> str:
-    return ", ".join(
-        ["coalesce(CAST(day AS VARCHAR), '')", "coalesce(CAST(spills AS VARCHAR), '')"]
-        + [f"coalesce(CAST({name} AS VARCHAR), '')" for name in DIMENSIONS]
-        + [f"coalesce(t_{index}, '')" for index in range(len(tag_keys))]
-    )
 
 
 def _tags_json(tag_keys: list[str]) -> str:
