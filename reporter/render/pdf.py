@@ -9,7 +9,6 @@ Numbers are formatted only through `reporter.render.formatting`.
 from __future__ import annotations
 
 from dataclasses import asdict
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ from reporter.glossary import (
 )
 from reporter.i18n import Language, language
 from reporter.render import charts, formatting
+from reporter.render.pdf_files import TEMPLATE, base_url, offline_fetcher, own_templates, read_template
 from reporter.render.pdf_filing import datapoints_view
 from reporter.render.pdf_models import models_view, section_numbers
 from reporter.render.pdf_page import KEEP_WORDS, keep_words, page_css
@@ -40,7 +40,6 @@ from reporter.report.exclusions import examples_text
 from reporter.report.model import BreakdownRow, ScopeTotals, TargetProgress, Totals
 from reporter.report.progress import THIS_REPORT
 
-TEMPLATE = "report.html.j2"
 STYLESHEET = "report.css"
 TITLE = "AI energy and emissions report"
 
@@ -146,15 +145,15 @@ def render_pdf(report: Report, path: Path) -> Path:
     html = render_html(report)
     if report.output.lang in KEEP_WORDS:
         html = keep_words(html)
-    own = _own_templates(report)
-    css = _read_template(STYLESHEET, own)
+    own = own_templates(report)
+    css = read_template(STYLESHEET, own)
     CSS, HTML = _weasyprint(path)  # noqa: N806 (WeasyPrint's class names)
     try:
-        fetcher = _offline_fetcher()
-        stylesheets = [CSS(string=css, base_url=_base_url(STYLESHEET, own), url_fetcher=fetcher)]
+        fetcher = offline_fetcher()
+        stylesheets = [CSS(string=css, base_url=base_url(STYLESHEET, own), url_fetcher=fetcher)]
         if report.output.lang != "en":
             stylesheets.append(CSS(string=page_css(language(report.output.lang)), url_fetcher=fetcher))
-        document = HTML(string=html, base_url=_base_url(TEMPLATE, own), url_fetcher=fetcher).render(
+        document = HTML(string=html, base_url=base_url(TEMPLATE, own), url_fetcher=fetcher).render(
             stylesheets=stylesheets
         )
         document.write_pdf(path)
@@ -187,7 +186,7 @@ def _weasyprint(path: Path) -> tuple[Any, Any]:
 def render_html(report: Report) -> str:
     """The report as one HTML document (the PDF's source), e.g. for previewing in a browser."""
     try:
-        env = _environment(_own_templates(report), language(report.output.lang))
+        env = _environment(own_templates(report), language(report.output.lang))
         return env.get_template(TEMPLATE).render(**view(report))
     except jinja2.TemplateError as exc:
         raise RenderError(f"cannot lay out the PDF report: template error: {exc}") from exc
@@ -437,16 +436,6 @@ def _year_to_date_view(report: Report) -> dict[str, Any]:
     }
 
 
-def _own_templates(report: Report) -> Path | None:
-    """The user's template folder (`--templates`, `[output] templates`), checked to exist."""
-    if not report.output.templates:
-        return None
-    folder = Path(report.output.templates)
-    if not folder.is_dir():
-        raise RenderError(f"the templates folder {folder} does not exist")
-    return folder
-
-
 def _environment(own: Path | None = None, lang: Language | None = None) -> jinja2.Environment:
     """Templates from the user's folder first (when given), then the shipped ones; text in `lang`."""
     shipped = jinja2.PackageLoader("reporter.templates", ".")
@@ -476,35 +465,3 @@ def _environment(own: Path | None = None, lang: Language | None = None) -> jinja
 def _translated(fmt: Any, lang: Language) -> Any:
     """A filter whose English words (“above the base year”) are shown in `lang`."""
     return lambda value: lang.translate(fmt(value))
-
-
-def _read_template(name: str, own: Path | None = None) -> str:
-    try:
-        if own is not None and (own / name).is_file():
-            return (own / name).read_text(encoding="utf-8")
-        return resources.files("reporter.templates").joinpath(name).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RenderError(f"cannot read the report stylesheet {name} ({exc})") from exc
-
-
-def _base_url(name: str = TEMPLATE, own: Path | None = None) -> str:
-    """Where relative URLs in `name` (images, fonts) resolve: the folder it was read from."""
-    if own is not None and (own / name).is_file():
-        return str(own.resolve()) + "/"
-    return str(resources.files("reporter.templates")) + "/"
-
-
-def _offline_fetcher() -> Any:
-    """A URL fetcher that resolves only packaged and embedded resources, never the network."""
-    import weasyprint
-
-    allowed = {"file", "data"}
-    if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint 66 and later
-        return weasyprint.URLFetcher(allowed_protocols=allowed)
-
-    def fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
-        if url.split(":", 1)[0].lower() not in allowed:
-            raise ValueError(f"the PDF report may not load the remote resource {url}")
-        return weasyprint.default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-
-    return fetch

@@ -21,6 +21,7 @@ from reporter.report import bounds, market, market_rates, progress, provider
 from reporter.report.exclusions import group_exclusions
 from reporter.report.line_items import line_item_frame, line_item_groups
 from reporter.report.model import (
+    BreakdownRow,
     CloudCost,
     DataQuality,
     FactorUse,
@@ -64,10 +65,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
     sums = aggregate.totals(allocated)
     monthly = aggregate.by_month(allocated, period.months())
     scopes = _by_scope(allocated)
-    columns = {**BREAKDOWNS, **{f"tag:{key}": f"tag:{key}" for key in config.cloud.tag_keys}}
-    breakdowns = {
-        name: bounds.breakdown(allocated, column, sums) for name, column in columns.items() if column in allocated
-    }
+    breakdowns = _breakdowns(allocated, config.cloud.tag_keys, sums)
     unclassified, unclassified_groups = bounds.unclassified(items)
     stored = progress.history(history, config)
     origins = market_rates.rate_origins(config, result.factors)
@@ -235,6 +233,14 @@ def _factors(result: PipelineResult, allocated: pd.DataFrame) -> tuple[FactorUse
             )
         )
     return tuple(rows)
+
+
+def _breakdowns(
+    allocated: pd.DataFrame, tag_keys: list[str], sums: dict[str, float]
+) -> dict[str, tuple[tuple[BreakdownRow, ...], int]]:
+    """Each breakdown's rows and its number of keys: the fixed dimensions, then the kept tags."""
+    columns = {**BREAKDOWNS, **{f"tag:{key}": f"tag:{key}" for key in tag_keys}}
+    return {name: bounds.breakdown(allocated, column, sums) for name, column in columns.items() if column in allocated}
 
 
 def _pue(allocated: pd.DataFrame) -> tuple[PueUse, ...]:

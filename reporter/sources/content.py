@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reporter.errors import InputError
+from reporter.sources.encodings import NON_ASCII, guess_legacy
 
 CHUNK = 1 << 20
 PARQUET_MAGIC = b"PAR1"
@@ -65,8 +66,6 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_HANGUL = re.compile("[\uac00-\ud7a3]")
-_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 def refused_kind(path: Path, head: bytes) -> str | None:
@@ -202,7 +201,7 @@ def decode_plan(path: Path, head: bytes, declared: str | None) -> Text:
     if damaged:  # a guess at another encoding would garble the UTF-8 text around the bad bytes
         advice = 'fix the file, or name its encoding with encoding = "…" in its [[inputs]] entry'
         raise InputError(f"{message}; {advice}", path=path)
-    guess = _guess_legacy(path, gzipped)
+    guess = guess_legacy(_chunks(path, gzipped))
     return _transcoded(path, gzipped, guess, f"read as {guess}: the file is not UTF-8")
 
 
@@ -291,46 +290,8 @@ def _utf8_shares(path: Path, gzipped: bool) -> tuple[int, int]:
         text = decoder.decode(chunk, final=not chunk)
         bad = text.count("\ufffd")
         invalid += bad
-        valid += len(_NON_ASCII.findall(text)) - bad
+        valid += len(NON_ASCII.findall(text)) - bad
     return valid, invalid
-
-
-def _guess_legacy(path: Path, gzipped: bool) -> str:
-    """cp949 if the file reads as Korean text in it, else cp1252, else latin-1."""
-    korean = codecs.getincrementaldecoder("cp949")()
-    western = codecs.getincrementaldecoder("cp1252")()
-    fits_korean = fits_western = True
-    core = non_ascii = 0
-    core_syllables: dict[str, bool] = {}
-    for chunk in itertools.chain(_chunks(path, gzipped), [b""]):
-        final = not chunk
-        if fits_korean:
-            try:
-                text = korean.decode(chunk, final=final)
-            except UnicodeDecodeError:
-                fits_korean = False
-            else:
-                non_ascii += len(_NON_ASCII.findall(text))
-                for syllable in _HANGUL.findall(text):
-                    if syllable not in core_syllables:
-                        core_syllables[syllable] = _in_ksx1001(syllable)
-                    core += core_syllables[syllable]
-        if fits_western:
-            try:
-                western.decode(chunk, final=final)
-            except UnicodeDecodeError:
-                fits_western = False
-    if fits_korean and non_ascii and core >= 0.8 * non_ascii:
-        return "cp949"
-    return "cp1252" if fits_western else "latin-1"
-
-
-def _in_ksx1001(syllable: str) -> bool:
-    try:
-        syllable.encode("euc_kr")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 _TEMP: list[Path] = []

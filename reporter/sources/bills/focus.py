@@ -43,30 +43,10 @@ class FocusReader:
 
 
 def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
-    category = columns.require("ChargeCategory")
-    quantity = columns.require("ConsumedQuantity")
-    start = columns.require("ChargePeriodStart")
-    charge_class = columns.get("ChargeClass")
-    commitment = columns.get("CommitmentDiscountStatus")
-
-    reasons = [
-        f"WHEN lower(trim({category.sql})) IS DISTINCT FROM 'usage' THEN 'ChargeCategory ''' || "
-        f"coalesce(trim({category.sql}), '(empty)') || ''': not a usage charge, no resource consumed'"
-    ]
-    if charge_class is not None:
-        reasons.append(
-            f"WHEN lower(trim({charge_class.sql})) = 'correction' THEN 'ChargeClass ''Correction'': "
-            "corrects a previously invoiced billing period, not new usage'"
-        )
-    if commitment is not None:
-        reasons.append(
-            f"WHEN lower(trim({commitment.sql})) = 'unused' THEN 'CommitmentDiscountStatus ''Unused'': "
-            "a commitment paid for but not used, no resource consumed'"
-        )
     mapping = sql.BillMapping(
-        reason=f"CASE {' '.join(reasons)} END",
-        quantity=quantity,
-        start=start,
+        reason=_reason(columns),
+        quantity=columns.require("ConsumedQuantity"),
+        start=columns.require("ChargePeriodStart"),
         end=columns.get("ChargePeriodEnd"),
         cost=columns.get("BilledCost"),
     )
@@ -114,6 +94,28 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "instance type or SkuMeter for them); such readings are flagged"
     )
     return mapping
+
+
+def _reason(columns: sql.Columns) -> str:
+    """Why a row is not usage: a charge category other than usage, a correction, an unused commitment."""
+    category = columns.require("ChargeCategory")
+    charge_class = columns.get("ChargeClass")
+    commitment = columns.get("CommitmentDiscountStatus")
+    reasons = [
+        f"WHEN lower(trim({category.sql})) IS DISTINCT FROM 'usage' THEN 'ChargeCategory ''' || "
+        f"coalesce(trim({category.sql}), '(empty)') || ''': not a usage charge, no resource consumed'"
+    ]
+    if charge_class is not None:
+        reasons.append(
+            f"WHEN lower(trim({charge_class.sql})) = 'correction' THEN 'ChargeClass ''Correction'': "
+            "corrects a previously invoiced billing period, not new usage'"
+        )
+    if commitment is not None:
+        reasons.append(
+            f"WHEN lower(trim({commitment.sql})) = 'unused' THEN 'CommitmentDiscountStatus ''Unused'': "
+            "a commitment paid for but not used, no resource consumed'"
+        )
+    return f"CASE {' '.join(reasons)} END"
 
 
 def _vm_size(document: str, category: sql.Column | None) -> str:
