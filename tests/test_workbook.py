@@ -230,3 +230,17 @@ def test_a_run_without_a_configuration_takes_the_organisation_sheet(tmp_path: Pa
     # What the command line gives wins.
     named = CliRunner().invoke(main, ["report", "beta.xlsx", "--out", "out", "--org", "Gamma", "--quiet"])
     assert "Gamma 2026-10: 1.50 MWh" in named.output
+
+
+def test_a_workbook_of_meter_readings_is_not_called_estimated_from_cloud_bills(filled: Path) -> None:
+    import re
+
+    from reporter.render.pdf import render_html
+
+    html = render_html(build_report(run_inputs([str(filled)], period="2026-10")))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    # The workbook's meter readings are metered energy and its Compute usage rows estimates: not all of it is
+    # estimated from bills, and the methodology gives the shares of each method instead.
+    assert "all the energy in this report is estimated from cloud bills" not in text
+    assert "No tracker file was read. Of the period's energy," in text
+    assert "is metered" in text

@@ -62,6 +62,9 @@ TRACKER_FORMATS = {
     "codecarbon": "CodeCarbon",
     "carbontracker": "carbontracker",
     "eco2ai": "eco2ai",
+    "nvidia_smi": "nvidia-smi",
+    "prometheus_energy": "DCGM / Kepler",
+    "zeus": "Zeus",
 }
 BILL_FORMATS = {
     "aws_cur": "AWS Cost and Usage Report",
@@ -223,6 +226,7 @@ def view(report: Report) -> dict[str, Any]:
         "has_range": _has_range(report.totals),
         "counts": _counts(report),
         "has_bills": bool(bill_inputs) or "estimated" in line_methods,
+        "all_estimated": set(line_methods) <= {"estimated"},
         "bill_formats": sorted({BILL_FORMATS[entry.format] for entry in bill_inputs}, key=str.lower),
         "energy_models": _energy_models(report),
         "cloud_bases": _cloud_bases(report),
