@@ -363,7 +363,7 @@ def _breakdowns(report: Report) -> tuple[list[dict[str, Any]], list[str]]:
         labels = KEY_LABELS.get(name, {})
         labelled = [
             {**asdict(row), "key": labels.get(row.key, row.key), "muted": row.key in (UNASSIGNED, OTHER_KEYS),
-             "label": row.key in labels or row.key in (UNASSIGNED, OTHER_KEYS, UNALLOCATED)}  # a label, not an input's value
+             "label": row.key in labels or row.key in (UNASSIGNED, OTHER_KEYS, UNALLOCATED)}  # not an input's value
             for row in rows
             if not _zero(row)
         ]
