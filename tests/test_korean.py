@@ -158,3 +158,27 @@ def test_texts_made_in_code_are_translated_by_the_catalogs_patterns() -> None:
         "샘플 사이의 공백 2,520초는 메우지 않음(측정값에 power_log_gap 플래그)"
     )
     assert language("en").translate("19.8% above the base year") == "19.8% above the base year"
+
+
+def test_the_overlap_host_and_provider_version_texts_made_in_code_are_translated() -> None:
+    ko = language("ko")
+    assert ko.translate(
+        "47 reading(s) (18109.8 kWh reported) name no host (the file gives none: set the input's `host` option): "
+        "they are not checked for overlap with the other measurements"
+    ) == ("측정값 47개(보고된 에너지 18109.8 kWh)에 호스트가 없음(파일에 호스트가 없으므로 입력의 `host` 옵션을 "
+          "지정하십시오): 다른 측정값과의 중복을 확인하지 않음")
+    assert ko.translate(
+        "overlap: the same host and hours are measured by a source kept first (power_log gpu.csv row 4); this "
+        "tracker-measured reading's 1.5 kWh is set aside so it counts once (host node-1, run r7)"
+    ) == ("중복: 같은 호스트와 시간을 먼저 채택된 출처(power_log gpu.csv row 4)가 측정함. 이 측정값(트래커 측정)의 "
+          "1.5 kWh는 한 번만 계산되도록 제외함(호스트 node-1, 실행 r7)")
+    assert ko.translate(
+        "overlap: row 12 (run r7, host node-1): 0.5 kWh of 2 kWh set aside (900 s of 3,600 s also measured by "
+        "power_log gpu.csv row 4); flagged overlap_set_aside"
+    ) == ("중복: 12행(실행 r7, 호스트 node-1): 2 kWh 중 0.5 kWh 제외(3,600초 중 900초를 power_log gpu.csv row 4도 "
+          "측정함), overlap_set_aside 플래그")
+    assert ko.translate("aws v3.0.0: 2026-01 to 2026-10 (this report)") == "aws v3.0.0: 2026-01 ~ 2026-10 (이 보고서)"
+    assert ko.translate("aws model not named: 2026-03 (closed (version 2))") == (
+        "aws 모델 이름 없음: 2026-03 (마감, 버전 2)"
+    )
+    assert ko.translate("supplier rate") == "공급자 배출계수"

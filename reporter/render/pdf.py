@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from reporter.core.aggregate import UNASSIGNED
 from reporter.core.attribute import SCOPE3_CLOUD
+from reporter.core.provider_source import UNALLOCATED
 from reporter.core.targets import NET_ZERO_MIN_PCT, SBTI_MIN_ANNUAL_PCT
 from reporter.errors import RenderError
 from reporter.glossary import (
@@ -365,7 +366,7 @@ def _breakdowns(report: Report) -> tuple[list[dict[str, Any]], list[str]]:
         labels = KEY_LABELS.get(name, {})
         labelled = [
             {**asdict(row), "key": labels.get(row.key, row.key), "muted": row.key in (UNASSIGNED, OTHER_KEYS),
-             "label": row.key in labels or row.key in (UNASSIGNED, OTHER_KEYS)}  # a label, not an input's value
+             "label": row.key in labels or row.key in (UNASSIGNED, OTHER_KEYS, UNALLOCATED)}  # not an input's value
             for row in rows
             if not _zero(row)
         ]
