@@ -100,3 +100,26 @@ def test_a_parquet_bill_checks_its_id_columns_apart(monkeypatch: pytest.MonkeyPa
     balanced(result)
     assert result.readings["consumed_quantity"].sum() == 13.0  # rows 1 and 3 (Parquet rows count from 1)
     assert result.exclusion_groups == [ExclusionGroup(REASON, 1, (2,))]
+
+
+def test_a_csv_too_big_to_keep_its_rows_has_its_ids_checked_apart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Past CHECK_IN_READ_BYTES the rows kept for the check would spill to disk: the id columns are
+    read apart first, as for Parquet, and the repeats are the same as those found in the read."""
+    path = write(tmp_path / "cur.csv", [
+        cur_line("a1", "10"),  # row 2
+        cur_line("a2", "5"),  # row 3
+        cur_line("a1", "10"),  # row 4: a1 again
+    ])
+    monkeypatch.setattr(bills, "CHECK_IN_READ_BYTES", path.stat().st_size - 1)
+    counts = count_reads(monkeypatch)
+    result = read(path, "aws_cur")
+    assert counts == {"reads": 1, "checks": 1}
+    balanced(result)
+    assert result.readings["consumed_quantity"].sum() == 15.0  # rows 2 and 3
+    assert result.exclusion_groups == [ExclusionGroup(REASON, 1, (4,))]
+    clean = write(tmp_path / "clean.csv", [cur_line("a1", "10"), cur_line("a2", "5")])
+    monkeypatch.setattr(bills, "CHECK_IN_READ_BYTES", 0)
+    counts.update(reads=0, checks=0)
+    assert read(clean, "aws_cur").exclusion_groups == [] and counts == {"reads": 1, "checks": 1}
