@@ -118,26 +118,40 @@ def test_exports_are_detected(aws_export: Path) -> None:
     assert detect(InputFile.open(AZURE_TREND)).name == "azure_carbon"
 
 
-def test_aws_export_is_compared_with_the_estimate_of_the_same_month_account_and_region(aws_export: Path) -> None:
+def test_aws_export_is_compared_with_the_estimate_of_the_same_month_account_region_and_service(
+    aws_export: Path,
+) -> None:
     result = run_inputs([str(BILLS), str(aws_export)], period="2026-01")
     ledger = next(ledger for ledger in result.ledgers if ledger.path.endswith("carbon-emissions.csv"))
     # 4 rows: 3 for January 2026, 1 for December 2025 (outside the period).
     assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (4, 3, 1)
     report = build_report(result)
-    rows = {(row.account, row.region): row for row in report.provider_comparison}
-    assert set(rows) == {("410000000002", "us-east-1"), ("410000000009", "us-west-2")}
+    rows = {(row.account, row.region, row.service): row for row in report.provider_comparison}
+    assert set(rows) == {
+        ("410000000002", "us-east-1", "AmazonEC2"),
+        ("410000000002", "us-east-1", "AmazonS3"),
+        ("410000000009", "us-west-2", "AmazonEC2"),
+    }
     ours = result.allocated
-    mine = ours[(ours["cloud_provider"] == "aws") & (ours["sub_account_id"] == "410000000002")]
+    mine = ours[
+        (ours["cloud_provider"] == "aws")
+        & (ours["sub_account_id"] == "410000000002")
+        & (ours["service_name"] == "AmazonEC2")
+    ]
     estimate_t = mine["location_based_co2e_kg"].sum() / 1000
-    row = rows[("410000000002", "us-east-1")]
-    # EC2 0.050 t + S3 0.010 t, location-based; market-based 0.010 + 0.002 t.
-    assert row.provider_location_tco2e == pytest.approx(0.060)
-    assert row.provider_market_tco2e == pytest.approx(0.012)
+    row = rows[("410000000002", "us-east-1", "AmazonEC2")]
+    # EC2 alone: 0.050 t location-based, 0.010 t market-based (S3 is its own row).
+    assert row.provider_location_tco2e == pytest.approx(0.050)
+    assert row.provider_market_tco2e == pytest.approx(0.010)
     assert row.estimate_tco2e == pytest.approx(estimate_t, rel=1e-12)
-    assert row.difference_pct == pytest.approx((estimate_t - 0.060) / 0.060 * 100, rel=1e-9)
-    assert (row.model_version, row.provider_rows, row.month) == ("v3.0.0", 2, "2026-01")
+    assert row.difference_pct == pytest.approx((estimate_t - 0.050) / 0.050 * 100, rel=1e-9)
+    assert (row.model_version, row.provider_rows, row.month) == ("v3.0.0", 1, "2026-01")
+    # The bill has no S3 line in that account: the provider's 0.010 t stands against an estimate of 0.
+    s3 = rows[("410000000002", "us-east-1", "AmazonS3")]
+    assert (s3.provider_location_tco2e, s3.estimate_tco2e) == (pytest.approx(0.010), 0.0)
+    assert s3.difference_pct == pytest.approx(-100.0)
     # An account the bill does not have: the provider's figure stands against an estimate of 0.
-    other = rows[("410000000009", "us-west-2")]
+    other = rows[("410000000009", "us-west-2", "AmazonEC2")]
     assert other.estimate_tco2e == 0.0 and other.difference_pct == pytest.approx(-100.0)
 
 

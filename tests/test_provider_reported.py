@@ -169,11 +169,11 @@ def test_report_with_provider_source_keeps_the_provider_total_in_full(aws_export
     assert team[UNALLOCATED].location_based_tco2e == pytest.approx(0.030)
     assert team[UNALLOCATED].energy_kwh == 0.0
     # The comparison still sets the provider against our own estimate, not against itself.
-    row = next(r for r in after.provider_comparison if r.account == "410000000002")
-    assert row.estimate_tco2e == pytest.approx(
-        mine.loc[mine["sub_account_id"] == "410000000002", "location_based_co2e_kg"].sum() / 1000, rel=1e-12
-    )
-    assert (row.source_file, row.source_rows) == (aws_export.name, "2-3")  # as the ledger shows it
+    # (one row per service: EC2's row against our EC2 estimate alone, from the export's row 2)
+    row = next(r for r in after.provider_comparison if r.account == "410000000002" and r.service == "AmazonEC2")
+    ec2 = (mine["sub_account_id"] == "410000000002") & (mine["service_name"] == "AmazonEC2")
+    assert row.estimate_tco2e == pytest.approx(mine.loc[ec2, "location_based_co2e_kg"].sum() / 1000, rel=1e-12)
+    assert (row.source_file, row.source_rows) == (aws_export.name, "2")  # as the ledger shows it
     statuses = {(f.account, f.service): (f.status, f.source_rows) for f in part.figures}
     assert statuses == {
         ("410000000002", "AmazonEC2"): ("allocated", "2"),
@@ -234,7 +234,7 @@ def test_comparison_rows_name_every_source_file_and_its_rows() -> None:
 
     ours = _ours([("2026-01", "111", "us-east-1", "AmazonEC2", "research", 30.0)])
     first = _theirs([("2026-01", "111", "us-east-1", "AmazonEC2", 20.0, None)] * 3)
-    second = _theirs([("2026-01", "111", "us-east-1", "AmazonS3", 5.0, None)]).assign(source_file="later.csv")
+    second = _theirs([("2026-01", "111", "us-east-1", "AmazonEC2", 5.0, None)]).assign(source_file="later.csv")
     (row,) = comparison(ours, pd.concat([first, second], ignore_index=True))
     # Three rows (2, 3, 4) of export.csv and row 2 of later.csv: 3 x 20 + 5 = 65 kg against our 30 kg.
     assert (row.source_file, row.source_rows, row.provider_rows) == ("export.csv; later.csv", "2-4; 2", 4)

@@ -12,6 +12,7 @@ from reporter import __version__
 from reporter.config import ReportConfig, slugify
 from reporter.core import aggregate
 from reporter.core.attribute import SCOPE2, SCOPE3_CLOUD
+from reporter.core.provider_source import METHOD as PROVIDER_REPORTED
 from reporter.core.provider_source import unallocated_mask
 from reporter.errors import ConfigError
 from reporter.glossary import SCOPE_LABELS
@@ -280,7 +281,17 @@ def _quality(result: PipelineResult, allocated: pd.DataFrame) -> DataQuality:
         fallback_location_energy_kwh=float(fallback["energy_kwh"].sum()),
         flag_counts={str(flag): int(counts[flag]) for flag in sorted(counts.index)},
         flag_energy_kwh=_flag_energy(allocated),
+        provider_reported_share=_provider_reported_share(allocated),
     )
+
+
+def _provider_reported_share(allocated: pd.DataFrame) -> float:
+    """Share of the period's energy whose emissions are a provider's reported figure (0 with no energy)."""
+    total = float(allocated["energy_kwh"].sum())
+    if "emissions_method" not in allocated or not total:
+        return 0.0
+    reported = allocated["emissions_method"] == PROVIDER_REPORTED
+    return float(allocated.loc[reported, "energy_kwh"].sum()) / total
 
 
 def _flag_energy(allocated: pd.DataFrame) -> dict[str, float]:

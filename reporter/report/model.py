@@ -202,6 +202,7 @@ class DataQuality:
     fallback_location_energy_kwh: float
     flag_counts: Mapping[str, int]
     flag_energy_kwh: Mapping[str, float] = dataclasses.field(default_factory=dict)  # period kWh behind each flag
+    provider_reported_share: float = 0.0  # of the period's energy: emissions from a provider's carbon export
 
     @property
     def measured_share(self) -> float:
@@ -300,12 +301,13 @@ class InstrumentRow:
 @dataclass(frozen=True)
 class ProviderComparison:
     """Our estimate beside a provider's own figure for the same provider, month and keys
-    (account, region: as far as the provider's export gives them)."""
+    (account, region, service: as far as the provider's export gives them)."""
 
     provider: str
     month: str
     account: str | None
     region: str | None
+    service: str | None  # None: the export names no service, so the row sums all services
     estimate_energy_kwh: float
     estimate_tco2e: float  # our location-based estimate (operational)
     estimate_embodied_tco2e: float  # shown apart; provider totals may include their Scope 3

@@ -1,9 +1,11 @@
 """Providers' own carbon figures beside our estimates, month by month.
 
 A provider's export is matched on what it gives: provider and month always, the account
-(usage account, project, subscription) and region where its rows carry them. Services are not
-matched (the exports name products in their own words); the provider's figures for all services
-of a key are summed. The difference is our location-based estimate against the provider's
+(usage account, project, subscription), region and service (AWS `product_code`, Google Cloud
+`service.description`) where its rows carry them, against our line items' account, region and
+service name, without case or surrounding spaces (as reporter.core.provider_source matches). An
+export that names no service (Azure's) is compared with all our services of its key summed; its
+rows have no service. The difference is our location-based estimate against the provider's
 location-based figure, else its headline total (whose basis the row states).
 """
 
@@ -18,8 +20,8 @@ from reporter.report.model import ProviderComparison
 from reporter.report.provider_reported import row_ranges
 from reporter.units import KG_PER_T
 
-KEYS = ("account", "region")
-OURS = {"account": "sub_account_id", "region": "cloud_region"}
+KEYS = ("account", "region", "service")
+OURS = {"account": "sub_account_id", "region": "cloud_region", "service": "service_name"}
 
 
 def comparison(allocated: pd.DataFrame, provided: pd.DataFrame | None) -> tuple[ProviderComparison, ...]:
@@ -33,8 +35,9 @@ def comparison(allocated: pd.DataFrame, provided: pd.DataFrame | None) -> tuple[
 
 
 def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.DataFrame) -> list[ProviderComparison]:
-    by = ["month", *keys]
-    theirs = theirs.assign(**{key: theirs[key].fillna("") for key in keys})
+    by = ["month", *(f"{key}_key" for key in keys)]
+    theirs = theirs.assign(**{f"{key}_key": _text(theirs[key]) for key in keys})
+    shown = theirs.groupby(by, sort=True)[list(keys)].first() if keys else None  # the provider's spelling
     summed = theirs.groupby(by, sort=True).agg(
         location=("location_based_co2e_kg", lambda s: s.sum(min_count=1)),
         market=("market_based_co2e_kg", lambda s: s.sum(min_count=1)),
@@ -44,7 +47,7 @@ def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.Data
         rows=("source_row", "size"),
         files=("source_file", lambda s: "; ".join(dict.fromkeys(s.astype(str)))),
     )
-    mine = ours.assign(**{key: ours[OURS[key]].astype(object).fillna("") for key in keys})
+    mine = ours.assign(**{f"{key}_key": _text(ours[OURS[key]]) for key in keys})
     if ESTIMATE_COLUMN in mine:  # provider figures are the reported ones: compare with our own estimate
         mine = mine.assign(location_based_co2e_kg=mine[ESTIMATE_COLUMN])
     estimates = mine.groupby(by, sort=True)[["energy_kwh", "location_based_co2e_kg", "embodied_co2e_kg"]].sum()
@@ -54,15 +57,16 @@ def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.Data
     result = []
     sources = theirs.groupby(by, sort=True)[["source_file", "source_row"]].apply(_rows)
     for index, row in joined.iterrows():
-        values = dict(zip(by, index if isinstance(index, tuple) else (index,), strict=True))
+        values = {"month": index[0] if isinstance(index, tuple) else index, **_shown(shown, index)}
         against = row["location"] if not math.isnan(row["location"]) else row["total"]
         estimate_kg = float(row["location_based_co2e_kg"])
         result.append(
             ProviderComparison(
                 provider=provider,
                 month=str(values["month"]),
-                account=str(values["account"]) or None if "account" in values else None,
-                region=str(values["region"]) or None if "region" in values else None,
+                account=values.get("account"),
+                region=values.get("region"),
+                service=values.get("service"),
                 estimate_energy_kwh=float(row["energy_kwh"]),
                 estimate_tco2e=estimate_kg / KG_PER_T,
                 estimate_embodied_tco2e=float(row["embodied_co2e_kg"]) / KG_PER_T,
@@ -78,6 +82,19 @@ def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.Data
             )
         )
     return result
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """A key as matched: text without case or surrounding spaces, missing as empty."""
+    return column.astype(object).where(column.notna(), "").astype(str).str.strip().str.lower()
+
+
+def _shown(shown: pd.DataFrame | None, index: object) -> dict[str, str | None]:
+    """The provider's spelling of each key of one comparison row (None where it gives none)."""
+    if shown is None:
+        return {}
+    return {str(key): None if pd.isna(value) or not str(value).strip() else str(value)
+            for key, value in shown.loc[index].items()}
 
 
 def _rows(group: pd.DataFrame) -> str:

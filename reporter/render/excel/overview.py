@@ -198,6 +198,9 @@ def data_quality(sheet: Sheet, report: Report) -> None:
         {"section": "location", "item": "fallback_location_energy_kwh",
          "value": quality.fallback_location_energy_kwh, "fmt": KWH,
          "meaning": "period energy (kWh) of those line items"},
+        {"section": "emissions", "item": "provider_reported_share", "value": quality.provider_reported_share,
+         "fmt": SHARE, "meaning": "share of the period's energy whose emissions are a provider's own figure "
+         "(its carbon export, [cloud] emissions_source = \"provider\")"},
     ]
     for flag in [*FLAG_MEANINGS, *sorted(set(quality.flag_counts) - set(FLAG_MEANINGS))]:
         rows.append({"section": "flag (line items)", "item": flag, "value": quality.flag_count(flag),

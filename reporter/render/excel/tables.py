@@ -235,7 +235,7 @@ def instruments(sheet: Sheet, report: Report) -> None:
 
 def provider_figures(sheet: Sheet, report: Report) -> None:
     columns = [
-        Column("provider"), Column("month"), Column("account"), Column("region"),
+        Column("provider"), Column("month"), Column("account"), Column("region"), Column("service"),
         Column("estimate_energy_kwh", KWH), Column("estimate_tco2e", TCO2E),
         Column("estimate_embodied_tco2e", TCO2E), Column("provider_location_tco2e", TCO2E),
         Column("provider_market_tco2e", TCO2E), Column("provider_total_tco2e", TCO2E),
@@ -246,9 +246,10 @@ def provider_figures(sheet: Sheet, report: Report) -> None:
     sheet.notes(
         [
             "Each cloud provider's own carbon figures (its carbon export) beside this report's estimate "
-            "for the same provider, month, account and region (as far as the export gives them; services "
-            "are summed). difference_pct: (estimate - provider) / provider x 100, against the provider's "
-            "location-based figure, else its total (provider_basis says what that is).",
+            "for the same provider, month, account, region and service (as far as the export gives them; "
+            "where it names no service, service is empty and services are summed). difference_pct: "
+            "(estimate - provider) / provider x 100, against the provider's location-based figure, else its "
+            "total (provider_basis says what that is).",
             "Provider totals may include their Scope 1 and Scope 3 shares (buildings, hardware); the "
             "estimate is operational electricity, with embodied emissions beside it.",
         ],
