@@ -76,6 +76,8 @@ def session(master: str | None = None, partitions: int | None = None, extra: dic
     )
     if key.startswith("local"):  # not a spark-warehouse folder in the user's working folder
         builder = builder.config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="reporter-spark-"))
+        # the driver collects the readings (588,685 for a 10M-row bill): Spark's 1 GB default heap ran out
+        builder = builder.config("spark.driver.memory", f"{_local_driver_mb()}m")
     for name, value in (extra or {}).items():
         builder = builder.config(name, value)
     spark = builder.getOrCreate()
@@ -83,6 +85,15 @@ def session(master: str | None = None, partitions: int | None = None, extra: dic
     logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     _SESSIONS[key] = spark
     return spark
+
+
+def _local_driver_mb() -> int:
+    """The local driver's heap: a quarter of the machine's memory, at least 1 GB."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 1024
+    return max(1024, total // 4 // (1 << 20))
 
 
 def run_file(scan: Scan, columns: Columns, query: str, master: str | None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
