@@ -70,8 +70,9 @@ def _notes(scan_notes: Sequence[str], mapping: BillMapping, usage: pd.DataFrame,
     if not mapping.flag_notes or not len(readings):
         return notes
     rows_by_flags = readings.groupby(readings["flags"].astype(object), sort=False)["row_count"].sum()
+    flag_sets = [(set(str(text).split(";")), int(count)) for text, count in rows_by_flags.items()]
     for flag, note in mapping.flag_notes.items():  # once per distinct flags text, not per reading
-        rows = sum(int(count) for text, count in rows_by_flags.items() if flag in str(text).split(";"))
-        if any(flag in str(text).split(";") for text in rows_by_flags.index):
-            notes.append(note.replace("{rows}", str(rows)))
+        counts = [count for flags, count in flag_sets if flag in flags]
+        if counts:
+            notes.append(note.replace("{rows}", str(sum(counts))))
     return notes
