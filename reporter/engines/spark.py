@@ -73,6 +73,8 @@ def session(master: str | None = None, partitions: int | None = None, extra: dic
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(partitions or 4))
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.sql.execution.arrow.pyspark.fallback.enabled", "false")
     )
     if key.startswith("local"):  # not a spark-warehouse folder in the user's working folder
         builder = builder.config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="reporter-spark-"))
@@ -181,8 +183,10 @@ def _positioned(spark: Any, frame: Any, query: str, header_rows: int, fields: in
                         F.struct("__row", F.col(CORRUPT).alias("text"), F.col(f"`{first}`").alias("first")))
         counts = frame.groupBy(part).agg(F.count(F.lit(1)).alias("count"), F.collect_list(broken).alias("bad"))
     else:
-        counts = frame.groupBy(part).agg(F.count(F.lit(1)).alias("count"), F.array().alias("bad"))
+        counts = frame.groupBy(part).agg(F.count(F.lit(1)).alias("count"))
     counted = counts.toPandas()
+    if not fields:  # a table has no records that could not be split
+        counted["bad"] = None
     offsets: dict[int, int] = {}
     total = header_rows
     for index in sorted(range(len(counted)), key=lambda i: int(counted["p"].iloc[i])):
