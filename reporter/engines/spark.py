@@ -106,7 +106,7 @@ def run_file(scan: Scan, columns: Columns, query: str, master: str | None) -> tu
         return _groups(spark, frame, query, None), _no_rejects(), "row numbers: Parquet row index + 1"
     frame = _csv(spark, scan, columns)
     groups, rejected = _positioned(spark, frame, query, header_rows=1, fields=len(columns.all),
-                                   delimiter=_delimiter(scan))
+                                   delimiter=scan.delimiter)
     return groups, rejected, "row numbers: CSV record numbers from Spark's partitions in file order"
 
 
@@ -153,7 +153,7 @@ def _csv(spark: Any, scan: Scan, columns: Columns) -> Any:
     names = [column.name for column in columns.all]
     schema = T.StructType([T.StructField(name, T.StringType()) for name in names]
                           + [T.StructField(CORRUPT, T.StringType())])
-    delimiter = _delimiter(scan)
+    delimiter = scan.delimiter
     frame = spark.read.options(
         header=True, sep=delimiter, quote='"', escape='"', mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT,
         encoding="UTF-8", enforceSchema=True,
@@ -161,10 +161,6 @@ def _csv(spark: Any, scan: Scan, columns: Columns) -> Any:
     empty = [F.when(F.col(f"`{name}`").isin("", "NULL"), None).otherwise(F.col(f"`{name}`")).alias(name)
              for name in names]
     return frame.select(*empty, F.col(CORRUPT))
-
-
-def _delimiter(scan: Scan) -> str:
-    return scan.csv_options.split("delim = '", 1)[1][0] if "delim = '" in scan.csv_options else ","
 
 
 def _positioned(spark: Any, frame: Any, query: str, header_rows: int, fields: int,

@@ -161,6 +161,7 @@ class Scan:
     csv_options: str = ""
     sample: layout.Sample = field(default_factory=lambda: layout.Sample((), None))
     notes: tuple[str, ...] = ()
+    delimiter: str = ","  # a CSV's field delimiter
 
     @property
     def header_rows(self) -> int:
@@ -227,7 +228,7 @@ def scan_columns(source: InputFile) -> tuple[Scan, Columns]:
         f"compression = '{'gzip' if kind == 'gzip' else 'none'}'"
     )
     columns = [Column(name, ident(name), "text", alias) for name, alias in zip(unique, aliases, strict=True)]
-    return Scan(kind, path, options, sample, tuple(notes)), Columns(columns, path)
+    return Scan(kind, path, options, sample, tuple(notes), header.delimiter), Columns(columns, path)
 
 
 def first_line(exc: BaseException) -> str:
