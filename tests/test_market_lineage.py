@@ -141,6 +141,8 @@ def test_a_line_item_over_two_months_sums_its_months_and_names_both_bases() -> N
             "country_iso3": ["DEU", "DEU", "FRA"],
             "scope": ["scope2"] * 3,
             "factor_id": ["f-de", "f-de", "f-fr"],
+            "market_rate_source": ["residual_mix", "residual_mix", "location_factor"],
+            "market_rate_key": ["DEU", "DEU", None],
         }
     )
     out = line_item_market(allocated, {("residual_mix", "DEU"): "c.toml [factors.residual_mix] DEU"})

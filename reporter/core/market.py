@@ -89,9 +89,10 @@ def market_based(
     frame["market_key"] = _market_keys(frame, named)
     covered, uses = _cover(frame, scope2, year, instruments)
     frame["covered_kwh"] = covered
-    rate, basis = _rates(frame, scope2, covered, supplier_g_per_kwh, residual_g_per_kwh)
+    rate, basis, source = _rates(frame, scope2, covered, supplier_g_per_kwh, residual_g_per_kwh)
     frame["market_basis"] = basis
     frame["market_factor_g_per_kwh"] = rate
+    frame["market_rate_source"], frame["market_rate_key"] = source
     energy = frame["energy_kwh"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         uncovered_share = np.where(energy > 0, 1.0 - covered / energy, 1.0)
@@ -183,31 +184,41 @@ def _rates(
     covered: np.ndarray,
     supplier: Mapping[str, float],
     residual: Mapping[str, float],
-) -> tuple[np.ndarray, np.ndarray]:
-    """The rate for each row's uncovered energy, and the basis it came from."""
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """The rate for each row's uncovered energy, the basis it came from, and the rate's source:
+    (supplier_rate, residual_mix or location_factor; the market key whose rate was taken, None for
+    a location factor). Rows outside Scope 2 keep their location factor."""
     location = frame["location_key"].astype(object).to_numpy()
     country = frame["country_iso3"].astype(object).to_numpy()
     factor = frame["factor_g_per_kwh"].to_numpy(dtype="float64")
-    supplier_rate = _lookup(supplier, location, country)
-    residual_rate = _lookup(residual, location, country)
-    rate = np.where(~np.isnan(supplier_rate), supplier_rate, np.where(~np.isnan(residual_rate), residual_rate, factor))
-    basis = np.where(
-        ~np.isnan(supplier_rate), BASIS_SUPPLIER, np.where(~np.isnan(residual_rate), BASIS_RESIDUAL, BASIS_LOCATION)
+    supplier_rate, supplier_key = _lookup(supplier, location, country)
+    residual_rate, residual_key = _lookup(residual, location, country)
+    by_supplier, by_residual = ~np.isnan(supplier_rate), ~np.isnan(residual_rate)
+    rate = np.where(by_supplier, supplier_rate, np.where(by_residual, residual_rate, factor))
+    source = np.where(
+        by_supplier, BASIS_SUPPLIER, np.where(by_residual, BASIS_RESIDUAL, BASIS_LOCATION)
     ).astype(object)
+    key = np.where(by_supplier, supplier_key, np.where(by_residual, residual_key, None)).astype(object)
+    source[~scope2] = BASIS_LOCATION
+    key[~scope2] = None
+    basis = source.copy()
     energy = frame["energy_kwh"].to_numpy(dtype="float64")
     wholly_covered = (energy > 0) & (covered >= energy)
     basis[wholly_covered] = BASIS_INSTRUMENTS
     basis[~scope2] = BASIS_CLOUD
     rate = np.where(scope2, rate, factor)
-    return rate, basis
+    return rate, basis, (source, key)
 
 
-def _lookup(rates: Mapping[str, float], location: np.ndarray, country: np.ndarray) -> np.ndarray:
-    """The rate for each row's location key, else its country; NaN where neither is given."""
+def _lookup(rates: Mapping[str, float], location: np.ndarray, country: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rate for each row's location key, else its country (NaN where neither is given), and
+    the key it was found under (None where none)."""
     table = pd.Series(dict(rates), dtype="float64")
     by_location = pd.Series(location, dtype=object).map(table).to_numpy(dtype="float64")
     by_country = pd.Series(country, dtype=object).map(table).to_numpy(dtype="float64")
-    return np.where(~np.isnan(by_location), by_location, by_country)
+    at_location, at_country = ~np.isnan(by_location), ~np.isnan(by_country)
+    key = np.where(at_location, location, np.where(at_country, country, None)).astype(object)
+    return np.where(at_location, by_location, by_country), key
 
 
 def coverage_share(frame: pd.DataFrame) -> float:

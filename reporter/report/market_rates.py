@@ -1,11 +1,11 @@
 """Where each market-based figure comes from: the rate's origin per row, the market columns of the
 line items (lineage file) and the supplier and residual-mix rates used (factor table).
 
-A Scope 2 row's rate is the supplier rate of its location key, else of its country, else the
-residual mix of its location key, else of its country, else its location factor (as in
-reporter.core.market). Its origin is the configuration key (`acme.toml [factors.supplier] KOR`)
-or the workbook cell that gives the rate, else `location factor <factor id>`. Cloud usage keeps
-its location factor. Everything is computed column-wise: no Python work per row.
+A Scope 2 row's rate, and the market key it was found under, are chosen once, by the market
+stage (reporter.core.market: `market_rate_source`, `market_rate_key`). Its origin is the
+configuration key (`acme.toml [factors.supplier] KOR`) or the workbook cell that gives the rate,
+else `location factor <factor id>`. Cloud usage keeps its location factor.
+Everything is computed column-wise: no Python work per row.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from reporter.config import ReportConfig
-from reporter.core.attribute import SCOPE2
-from reporter.core.market import BASIS_RESIDUAL, BASIS_SUPPLIER
+from reporter.core.market import BASIS_LOCATION, BASIS_RESIDUAL, BASIS_SUPPLIER
 from reporter.errors import ConfigError
 from reporter.factors import FactorTable
 from reporter.report.model import MarketRateUse
@@ -40,37 +39,35 @@ def rate_origins(config: ReportConfig, table: FactorTable) -> dict[tuple[str, st
 
 
 def row_rate_sources(allocated: pd.DataFrame, origins: dict[tuple[str, str], str]) -> pd.DataFrame:
-    """Per allocated row: `rate_basis` (supplier_rate, residual_mix or location_factor), `rate_key`
-    (the market key whose rate was taken) and `rate_origin`. Worked on integer codes: each distinct
-    location, country and factor id is looked up once."""
-    named = list(origins)
-    texts = [origins[pair] for pair in named]
-    loc_codes, loc_values = pd.factorize(allocated["location_key"].astype(object))
-    ctry_codes, ctry_values = pd.factorize(allocated["country_iso3"].astype(object))
-    chosen = np.full(len(allocated), -1, dtype="int64")
-    for kind in (BASIS_RESIDUAL, BASIS_SUPPLIER):  # the supplier's rate wins: applied last
-        index = {key: n for n, (basis, key) in enumerate(named) if basis == kind}
-        by_location = _per_row(index, loc_values, loc_codes)
-        by_country = _per_row(index, ctry_values, ctry_codes)
-        found = np.where(by_location >= 0, by_location, by_country)
-        chosen = np.where(found >= 0, found, chosen)
-    chosen[(allocated["scope"] != SCOPE2).to_numpy(dtype=bool)] = -1
-    factor_codes, factor_ids = pd.factorize(allocated["factor_id"].astype(object))
-    at_location = chosen < 0
-    chosen[at_location] = np.where(factor_codes >= 0, len(named) + factor_codes, -1)[at_location]
-    all_texts = np.array([*texts, *(LOCATION_ORIGIN + str(f) for f in factor_ids), None], dtype=object)
-    bases = np.array([b for b, _ in named] + ["location_factor"] * (len(factor_ids) + 1), dtype=object)
-    keys = np.array([k for _, k in named] + [None] * (len(factor_ids) + 1), dtype=object)
+    """Per allocated row: `rate_basis` (supplier_rate, residual_mix or location_factor) and
+    `rate_key` (the market key whose rate was taken), as the market stage chose them
+    (`market_rate_source`, `market_rate_key`), and `rate_origin`: the configuration key or
+    workbook cell of a supplier rate or residual mix, else `location factor <factor id>`. Each
+    distinct (source, key, factor id) is named once."""
+    source = allocated["market_rate_source"].astype(object)
+    key = allocated["market_rate_key"].astype(object)
+    factor = allocated["factor_id"].astype(object)
+    at_location = (source == BASIS_LOCATION).to_numpy(dtype=bool)
+    named = pd.Series(np.where(at_location, factor.to_numpy(), key.to_numpy()), dtype=object)
+    source_codes, sources = pd.factorize(source, use_na_sentinel=False)
+    named_codes, names = pd.factorize(named, use_na_sentinel=False)
+    codes, pairs = pd.factorize(source_codes.astype("int64") * (len(names) + 1) + named_codes)
+    texts = np.array(
+        [_origin(origins, sources[int(p) // (len(names) + 1)], names[int(p) % (len(names) + 1)]) for p in pairs],
+        dtype=object,
+    )
     return pd.DataFrame(
-        {"rate_basis": bases[chosen], "rate_key": keys[chosen], "rate_origin": all_texts[chosen]},
+        {"rate_basis": source.to_numpy(), "rate_key": np.where(at_location, None, key.to_numpy()),
+         "rate_origin": texts[codes]},
         index=allocated.index,
     )
 
 
-def _per_row(index: dict[str, int], values: pd.Index, codes: np.ndarray) -> np.ndarray:
-    """The origin number of each row's value (-1: none), from one look-up per distinct value."""
-    table = np.array([index.get(str(value), -1) for value in values] + [-1], dtype="int64")
-    return table[codes]
+def _origin(origins: dict[tuple[str, str], str], source: object, named: object) -> str | None:
+    """A supplier rate's or residual mix's origin, by its market key; a location factor's id."""
+    if source == BASIS_LOCATION:
+        return LOCATION_ORIGIN + str(named) if isinstance(named, str) else None
+    return origins.get((str(source), str(named)))
 
 
 def line_item_market(allocated: pd.DataFrame, origins: dict[tuple[str, str], str]) -> pd.DataFrame:
