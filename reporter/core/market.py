@@ -198,7 +198,7 @@ def _rates(
     source = np.where(
         by_supplier, BASIS_SUPPLIER, np.where(by_residual, BASIS_RESIDUAL, BASIS_LOCATION)
     ).astype(object)
-    key = np.where(by_supplier, supplier_key, np.where(by_residual, residual_key, None)).astype(object)
+    key = np.where(by_supplier, supplier_key, residual_key)  # None where neither gives a rate
     source[~scope2] = BASIS_LOCATION
     key[~scope2] = None
     basis = source.copy()
@@ -217,7 +217,9 @@ def _lookup(rates: Mapping[str, float], location: np.ndarray, country: np.ndarra
     by_location = pd.Series(location, dtype=object).map(table).to_numpy(dtype="float64")
     by_country = pd.Series(country, dtype=object).map(table).to_numpy(dtype="float64")
     at_location, at_country = ~np.isnan(by_location), ~np.isnan(by_country)
-    key = np.where(at_location, location, np.where(at_country, country, None)).astype(object)
+    key = np.full(len(location), None, dtype=object)
+    key[at_country] = country[at_country]
+    key[at_location] = location[at_location]
     return np.where(at_location, by_location, by_country), key
 
 
