@@ -205,6 +205,29 @@ def test_hourly_matching_counts_a_small_run_fully_and_skips_undated_or_estimated
     assert hourly_matched(allocated, [MARCH], period_formats=("codecarbon",)).resolved_kwh == 0.0
 
 
+def test_a_country_instrument_covers_what_a_state_instrument_leaves_in_monthly_and_hourly_matching() -> None:
+    # Two 10-hour runs on 10 March in one country: Virginia 800 kWh (80 kWh/h), Oregon 200 kWh
+    # (20 kWh/h). A Virginia REC of 0.5 MWh and a whole-US REC of 0.9 MWh, both generated on 10 March.
+    runs = _runs(
+        ("2026-03", "2026-03-10 00:00", "2026-03-10 10:00", 800.0),
+        ("2026-03", "2026-03-10 00:00", "2026-03-10 10:00", 200.0),
+    ).assign(location_key=["US-VA", "US-OR"], country_iso3="USA")
+    day = date(2026, 3, 10)
+    virginia = Instrument("REC-VA", "REC", 0.5, "US-VA", 2026, start=day, end=day)
+    whole_us = Instrument("REC-US", "REC", 0.9, "USA", 2026, start=day, end=day)
+    frame = market_based(runs, [virginia, whole_us], {}, {}).allocated
+    # Annual and monthly alike: Virginia's 500 kWh cover 500 of its 800; the US REC then covers the
+    # 300 + 200 kWh left across the country: all 1,000 kWh (matching the US REC to Oregon alone
+    # would give 500 + 200 = 700).
+    assert frame["covered_kwh"].sum() == pytest.approx(1_000.0)
+    assert monthly_matched_kwh(frame, [virginia, whole_us]) == pytest.approx(1_000.0)
+    # Hourly: the RECs spread over 24 hours (500/24 = 20.833 and 900/24 = 37.5 kWh/h). In each of the
+    # 10 hours Virginia draws 80 and is matched 20.833; what is left, 59.167 + Oregon's 20, exceeds
+    # the US REC's 37.5, which is matched whole: 208.33 + 375 = 583.33 kWh (Oregon alone: 408.33).
+    match = hourly_matched(frame, [virginia, whole_us])
+    assert match.matched_kwh == pytest.approx(10 * 500 / 24 + 10 * 37.5)
+
+
 def test_hourly_demand_splits_partial_hours_by_time() -> None:
     # 30 kWh from 0.5 h to 2.0 h: 10 kWh in hour 0, 20 kWh in hour 1; 6 kWh at one instant in hour 2;
     # 8 kWh from 1.75 h to 3.75 h: 1 kWh in hour 1, 4 in hour 2, 3 in hour 3.

@@ -233,9 +233,11 @@ def coverage_share(frame: pd.DataFrame) -> float:
 def monthly_matched_kwh(frame: pd.DataFrame, instruments: Sequence[Instrument]) -> float:
     """Additional figure: Scope 2 kWh covered when instruments with generation dates are matched to
     consumption month by month (each instrument's MWh spread evenly over its days); instruments
-    without start and end take no part."""
+    without start and end take no part. As under the annual rule, an instrument for a market (a US
+    state, a grid region) covers that market first, one for a whole country what is left in any of
+    the country's markets."""
     scope2 = frame[frame["scope"] == SCOPE2]
-    demand = scope2.groupby(["market_key", "month"])["energy_kwh"].sum().to_dict()
+    demand = scope2.groupby(["market_key", "country_iso3", "month"], dropna=False)["energy_kwh"].sum()
     supply: dict[tuple[str, str], float] = {}
     for instrument in instruments:
         if instrument.start is None or instrument.end is None or instrument.end < instrument.start:
@@ -245,4 +247,11 @@ def monthly_matched_kwh(frame: pd.DataFrame, instruments: Sequence[Instrument]) 
         for month, count in days.strftime("%Y-%m").value_counts().items():
             key = (instrument.region, str(month))
             supply[key] = supply.get(key, 0.0) + per_day_kwh * int(count)
-    return float(sum(min(energy, supply.get(key, 0.0)) for key, energy in demand.items()))
+    matched = 0.0
+    left: dict[tuple[object, str], float] = {}
+    for (market, country, month), energy in demand.items():
+        own = supply.get((str(market), str(month)), 0.0) if market != country else 0.0
+        covered = min(float(energy), own)
+        matched += covered
+        left[(country, str(month))] = left.get((country, str(month)), 0.0) + float(energy) - covered
+    return matched + sum(min(kwh, supply.get((str(country), month), 0.0)) for (country, month), kwh in left.items())

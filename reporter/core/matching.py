@@ -40,15 +40,17 @@ def hourly_matched(
     allocated: pd.DataFrame, instruments: Sequence[Instrument], period_formats: Sequence[str] = ()
 ) -> HourlyMatch:
     """Scope 2 kWh covered when dated instruments count only in the hours they were generated;
-    line items of `period_formats` (readings over billing periods) take no part."""
+    line items of `period_formats` (readings over billing periods) take no part. As under the
+    annual rule, an instrument for a market (a US state, a grid region) covers that market's hours
+    first; one for a whole country then covers what is left in any of the country's markets."""
     rows = _timed_rows(allocated, period_formats)
     resolved = float(rows["energy_kwh"].sum())
     dated = [i for i in instruments if i.start is not None and i.end is not None and i.end >= i.start]
     matched = 0.0
-    for market, part in rows.groupby("market_key", sort=True):
-        supplies = [i for i in dated if i.region == market]
-        if supplies and len(part):
-            matched += _matched_in_market(part, supplies)
+    for country, part in rows.groupby("country", sort=True, dropna=False):
+        markets = set(part["market_key"])
+        if len(part) and any(i.region in markets or i.region == country for i in dated):
+            matched += _matched_in_country(part, dated, country)
     return HourlyMatch(matched, resolved)
 
 
@@ -71,6 +73,7 @@ def _timed_rows(allocated: pd.DataFrame, period_formats: Sequence[str]) -> pd.Da
     return pd.DataFrame(
         {
             "market_key": frame["market_key"].to_numpy()[timed],
+            "country": frame["country_iso3"].astype(object).to_numpy()[timed],
             "start": np.maximum(start, month_start)[timed],
             "end": np.minimum(np.maximum(end, start), month_end)[timed],
             "energy_kwh": frame["energy_kwh"].to_numpy(dtype="float64")[timed],
@@ -85,21 +88,37 @@ def _naive(column: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype="datetime64[ns]")
 
 
-def _matched_in_market(part: pd.DataFrame, supplies: Sequence[Instrument]) -> float:
+def _matched_in_country(part: pd.DataFrame, dated: Sequence[Instrument], country: object) -> float:
+    """kWh matched hour by hour in one country's rows: each market's own instruments first, then
+    the country's instruments against the hours' consumption left over across its markets."""
     origin = part["start"].min().floor("h").to_datetime64()
-    start_h = (part["start"].to_numpy() - origin) / HOUR
-    end_h = (part["end"].to_numpy() - origin) / HOUR
-    hours = int(np.ceil(end_h.max())) + 1
-    demand = hourly_demand(start_h, end_h, part["energy_kwh"].to_numpy(dtype="float64"), hours)
+    hours = int(np.ceil((part["end"].max() - origin) / HOUR)) + 1
+    matched = 0.0
+    left = np.zeros(hours, dtype="float64")
+    for market, rows in part.groupby("market_key", sort=True):
+        start_h = (rows["start"].to_numpy() - origin) / HOUR
+        end_h = (rows["end"].to_numpy() - origin) / HOUR
+        demand = hourly_demand(start_h, end_h, rows["energy_kwh"].to_numpy(dtype="float64"), hours)
+        own = [i for i in dated if i.region == market and market != country]
+        covered = np.minimum(demand, _supply(own, origin, hours))
+        matched += float(covered.sum())
+        left += demand - covered
+    whole = [i for i in dated if i.region == country]
+    return matched + float(np.minimum(left, _supply(whole, origin, hours)).sum())
+
+
+def _supply(instruments: Sequence[Instrument], origin: np.datetime64, hours: int) -> np.ndarray:
+    """kWh generated in each hour of the grid: each instrument's MWh spread evenly from its start
+    day 00:00 to the end of its end day."""
     supply = np.zeros(hours, dtype="float64")
-    for instrument in supplies:
+    for instrument in instruments:
         first = (np.datetime64(instrument.start, "ns") - origin) / HOUR
         last = (np.datetime64(instrument.end, "ns") + np.timedelta64(1, "D") - origin) / HOUR
         per_hour = instrument.mwh * KWH_PER_MWH / (last - first)
         lo, hi = max(int(first), 0), min(int(last), hours)
         if hi > lo:
             supply[lo:hi] += per_hour
-    return float(np.minimum(demand, supply).sum())
+    return supply
 
 
 def hourly_demand(start_h: np.ndarray, end_h: np.ndarray, energy_kwh: np.ndarray, hours: int) -> np.ndarray:
