@@ -62,7 +62,7 @@ def run_duckdb(scan: Scan, query: str) -> tuple[pd.DataFrame, pd.DataFrame]:
         try:
             con.execute(f"CREATE TEMP VIEW bill AS SELECT * REPLACE (__row + {scan.header_rows} AS __row) "
                         f"FROM {scan.whole()}")
-            groups = con.execute(query).df()
+            groups = results.fetch_frame(con, query)
         except duckdb.Error as exc:
             raise results.read_error(exc, scan.path) from None
         return groups, results.rejected_rows(con, fields)

@@ -252,7 +252,7 @@ def _run_within(scan: Scan, query: Callable[[str, int], str], limit: str) -> tup
             if groups is not None:
                 return groups, results.rejected_rows(con, fields)
         try:
-            groups = con.execute(query(scan.whole(), 1)).df()
+            groups = results.fetch_frame(con, query(scan.whole(), 1))
         except duckdb.OutOfMemoryException:
             raise
         except duckdb.Error as exc:
@@ -272,7 +272,7 @@ def _run_in_pieces(
     try:
         with pieces.piped(scan.path, bounds) as feed:
             union = " UNION ALL ".join(scan.csv_piece(pipe, i) for i, pipe in enumerate(feed.pipes))
-            groups = con.execute(query(f"({union})", len(feed.pipes))).df()
+            groups = results.fetch_frame(con, query(f"({union})", len(feed.pipes)))
     except duckdb.OutOfMemoryException:
         raise
     except (duckdb.Error, OSError):
