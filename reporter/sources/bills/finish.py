@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reporter.errors import InputFormatError
@@ -33,10 +34,7 @@ def finish(groups: pd.DataFrame, rejected: pd.DataFrame, source: InputFile, form
     if renumber:
         groups = results.renumbered(groups, [int(line) for line in rejected["line"]])
     results.check_values(groups, mapping, path)
-    usage = groups[groups["reason"].isna()]
-    negative = usage[usage["quantity"] < 0]
-    usage = usage[~(usage["quantity"] < 0)]
-    excluded = groups[groups["reason"].notna()]
+    usage, negative, excluded = _split(groups)
     exclusion_groups = [
         ExclusionGroup(str(row.reason), int(row.rows), tuple(int(r) for r in row.examples))
         for row in excluded.itertuples()
@@ -50,6 +48,17 @@ def finish(groups: pd.DataFrame, rejected: pd.DataFrame, source: InputFile, form
         notes=_notes(notes, mapping, usage, readings, day_months, rows_read),
         exclusion_groups=exclusion_groups,
     )
+
+
+def _split(groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The usage groups (ordered by first row), the usage groups whose quantity sums below zero,
+    and the groups of rows left out. The usage rows, nearly all of a big bill's groups, are taken
+    once, already in order (each take copies every column)."""
+    is_usage = groups["reason"].isna().to_numpy(dtype=bool)
+    below_zero = is_usage & (groups["quantity"].to_numpy(dtype="float64", na_value=np.nan) < 0)
+    kept = np.flatnonzero(is_usage & ~below_zero)
+    first = groups["first_row"].to_numpy(dtype="float64", na_value=np.nan)[kept]
+    return groups.iloc[kept[np.argsort(first, kind="stable")]], groups[below_zero], groups[~is_usage]
 
 
 def _by_day(day_months: list[str]) -> str:
