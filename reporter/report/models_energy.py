@@ -174,7 +174,9 @@ def _model(name: str, group: pd.DataFrame, entry: Any, market: bool) -> ModelEne
         if (group["phase_key"] == key).any()
     )
     own = group["phase"].dropna().astype(str) if "phase" in group else pd.Series([], dtype=object)
-    trained = group[group["phase_key"].isin(("training", "fine_tuning"))]
+    in_training = group["phase_key"].isin(("training", "fine_tuning"))
+    trained = group[in_training]
+    compute, training = compute_hours(group, in_training)
     return ModelEnergy(
         name=name,
         energy_kwh=energy,
@@ -184,11 +186,9 @@ def _model(name: str, group: pd.DataFrame, entry: Any, market: bool) -> ModelEne
         measured_share=measured / energy if energy else 0.0,
         estimated_share=estimated / energy if energy else 0.0,
         phases=phases,
-        compute=compute_hours(group),
+        compute=compute,
         locations=tuple(sorted({str(key) for key in trained["location_key"].dropna()})),
-        training_hardware=tuple(
-            c.accelerator for c in compute_hours(trained) if c.accelerator not in (NOT_RECORDED, CPU_ONLY)
-        ),
+        training_hardware=tuple(name for name in training if name not in (NOT_RECORDED, CPU_ONLY)),
         training_flops=entry.training_flops if entry else None,
         intensity=_intensity(entry, next((p for p in phases if p.phase == "inference"), None)),
         unrecognised_phases=tuple(sorted({value for value in own if normalise_phase(value) is None})),
@@ -225,19 +225,22 @@ def _intensity(entry: Any, inference: PhaseEnergy | None) -> Intensity | None:
     return Intensity(label, units, operational_g / units, (operational_g + embodied_g) / units)
 
 
-def compute_hours(group: pd.DataFrame) -> tuple[ComputeHours, ...]:
-    """Hours per accelerator: run hours of tracker rows, instance hours of bill lines in hours."""
+def compute_hours(group: pd.DataFrame, among: pd.Series) -> tuple[tuple[ComputeHours, ...], tuple[str, ...]]:
+    """Hours per accelerator: run hours of tracker rows, instance hours of bill lines in hours; and
+    the accelerators of the rows `among` marks (the training rows), most hours first."""
     keys = ["method", "cloud_provider", "instance_type", "hardware", "gpus", "consumed_unit"]
     rows: dict[str, list[float]] = {}  # accelerator: hours, device hours, hours without count, items
+    marked: dict[str, float] = {}  # accelerator: hours of the marked rows
     parts = group[[*keys, "record"]].assign(
-        quantity=group["consumed_quantity"] * group["share"], seconds=group["duration_s"] * group["share"]
-    ).groupby(keys, dropna=False, sort=False)
+        quantity=group["consumed_quantity"] * group["share"], seconds=group["duration_s"] * group["share"],
+        marked=among.to_numpy(dtype=bool),
+    ).groupby([*keys, "marked"], dropna=False, sort=False)
     sums = parts[["quantity", "seconds"]].sum()
     sums["distinct"] = parts["record"].nunique()
     for values, quantity, seconds, distinct in zip(
         sums.index, sums["quantity"], sums["seconds"], sums["distinct"], strict=True
     ):
-        method, provider, instance_type, hardware, gpus, unit = (None if v != v else v for v in values)
+        method, provider, instance_type, hardware, gpus, unit, is_marked = (None if v != v else v for v in values)
         if method == "estimated":
             scale = HOUR_UNITS.get(str(unit).strip().lower()) if unit is not None else None
             if scale is None:
@@ -253,11 +256,13 @@ def compute_hours(group: pd.DataFrame) -> tuple[ComputeHours, ...]:
             row[2] += hours
         else:
             row[1] += hours * count
-        row[3] += distinct
+        row[3] += distinct  # a line item's rows share its keys and phase: counted in one group
+        if is_marked:
+            marked[accelerator] = marked.get(accelerator, 0.0) + hours
     return tuple(
         ComputeHours(name, hours, device if without < hours else None, without, int(items))
         for name, (hours, device, without, items) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    )
+    ), tuple(name for name, _ in sorted(marked.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _instance_accelerator(provider: object, instance_type: object) -> tuple[str, float | None]:
