@@ -129,6 +129,9 @@ READING_COLUMNS: dict[str, str] = {
     "gpus": "float64",
     "memory_gb": "float64",
     "tags": "object",
+    # The line's resource (instance id, ARN, Azure resource id, GCP resource name), kept only when a
+    # link or a tracker's host names it (reporter.sources.bills.definition.kept_resource); else None.
+    "resource_id": "object",
 }
 
 # Defaults for reading columns a reader leaves out (trackers leave out every billing column).

@@ -116,6 +116,7 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "flags": flag,
     }
     engine.keep_tags(mapping, columns.get("Tags"), tag_keys)
+    mapping.keep_resource(columns, "ResourceId", "InstanceId")
     mapping.flag_notes[METER_FLAG] = (
         "some virtual machine sizes were derived from the meter name (AdditionalInfo names none); "
         "such readings are flagged"

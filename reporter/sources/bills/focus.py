@@ -89,6 +89,7 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "flags": flag,
     }
     engine.keep_tags(mapping, columns.get("Tags"), tag_keys)
+    mapping.keep_resource(columns, "ResourceId")
     mapping.flag_notes[DESCRIPTION_FLAG] = (
         "some instance types were read from ChargeDescription (the file has no SkuPriceDetails "
         "instance type or SkuMeter for them); such readings are flagged"
