@@ -63,6 +63,7 @@ WHY = {
 
 class AwsCurReader:
     name: ClassVar[str] = "aws_cur"
+    keeps_resource_ids: ClassVar[bool] = True  # the links' ids and trackers' hosts (reporter.read_order)
     label: ClassVar[str] = "AWS Cost and Usage Report (legacy CUR or CUR 2.0; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:

@@ -52,6 +52,7 @@ METER_FLAG = "instance_type_from_meter"
 
 class AzureCostReader:
     name: ClassVar[str] = "azure_cost"
+    keeps_resource_ids: ClassVar[bool] = True  # the links' ids and trackers' hosts (reporter.read_order)
     label: ClassVar[str] = "Azure cost details (EA / MCA usage details; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:

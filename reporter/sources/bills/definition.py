@@ -168,7 +168,7 @@ def kept_resource(mapping: BillMapping, ids: Sequence[str]) -> str:
 
     An id matches the whole value or its last path segment (after the last '/': an ARN's
     `instance/i-0abc`, an Azure resource id's `.../virtualMachines/vm-1`), without regard to case
-    (see `resource_matches`). Every other row's id is NULL: a bill keeps at most as many distinct
+    (as reporter.records.resource_matches compares them). Every other row's id is NULL: a bill keeps at most as many distinct
     ids as are wanted, however many resources it names, so its readings do not grow with it."""
     wanted = wanted_ids(ids)
     if not wanted or not mapping.resource_id:
@@ -177,12 +177,6 @@ def kept_resource(mapping: BillMapping, ids: Sequence[str]) -> str:
     listed = ", ".join(literal(i) for i in wanted)
     last = f"lower(regexp_extract({value}, '[^/]*$', 0))"
     return f"CASE WHEN lower({value}) IN ({listed}) OR {last} IN ({listed}) THEN {value} END"
-
-
-def resource_matches(kept: str, wanted: str) -> bool:
-    """Whether a kept resource id is the wanted one, as `kept_resource` compares them."""
-    kept, wanted = kept.strip().lower(), wanted.strip().lower()
-    return bool(wanted) and wanted in (kept, kept.rsplit("/", 1)[-1])
 
 
 def resource_note(mapping: BillMapping, ids: Sequence[str]) -> str | None:

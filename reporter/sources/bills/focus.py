@@ -28,6 +28,7 @@ DESCRIPTION_FLAG = "instance_type_from_description"
 
 class FocusReader:
     name: ClassVar[str] = "focus"
+    keeps_resource_ids: ClassVar[bool] = True  # the links' ids and trackers' hosts (reporter.read_order)
     label: ClassVar[str] = "FOCUS cost and usage export (1.0-1.3; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:

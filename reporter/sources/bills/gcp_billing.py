@@ -50,6 +50,7 @@ SERVICES = {"compute-engine": "Compute Engine", "logging": "Cloud Logging", "clo
 
 class GcpBillingReader:
     name: ClassVar[str] = "gcp_billing"
+    keeps_resource_ids: ClassVar[bool] = True  # the links' ids and trackers' hosts (reporter.read_order)
     label: ClassVar[str] = "Google Cloud billing export (BigQuery export as CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
