@@ -61,7 +61,9 @@ def links_from(config: ReportConfig) -> list[Link]:
                 )
             tag = (key.strip(), value.strip())
         resource_id = entry.resource_id.strip() if entry.resource_id is not None else None
-        links.append(Link(entry.tracker_project or "", tag, entry.account, entry.instance_type, entry.host, resource_id))
+        links.append(
+            Link(entry.tracker_project or "", tag, entry.account, entry.instance_type, entry.host, resource_id)
+        )
     return links
 
 

@@ -168,8 +168,9 @@ def kept_resource(mapping: BillMapping, ids: Sequence[str]) -> str:
 
     An id matches the whole value or its last path segment (after the last '/': an ARN's
     `instance/i-0abc`, an Azure resource id's `.../virtualMachines/vm-1`), without regard to case
-    (as reporter.records.resource_matches compares them). Every other row's id is NULL: a bill keeps at most as many distinct
-    ids as are wanted, however many resources it names, so its readings do not grow with it."""
+    (as reporter.records.resource_matches compares them). Every other row's id is NULL: a bill
+    keeps at most as many distinct ids as are wanted, however many resources it names, so its
+    readings do not grow with it."""
     wanted = wanted_ids(ids)
     if not wanted or not mapping.resource_id:
         return NO_RESOURCE
