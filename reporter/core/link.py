@@ -223,6 +223,9 @@ def _matches(frame: pd.DataFrame, link: Link) -> pd.Series:
     if link.resource_id is not None:
         if "resource_id" not in frame:
             return pd.Series(False, index=frame.index)
-        wanted = link.resource_id
-        return frame["resource_id"].map(lambda kept: isinstance(kept, str) and resource_matches(kept, wanted))
+        wanted, ids = link.resource_id, frame["resource_id"]
+        kept = ids.notna().to_numpy(dtype=bool)  # few lines keep an id (only wanted ones): compare just those
+        found = np.zeros(len(frame), dtype=bool)
+        found[kept] = [resource_matches(str(value), wanted) for value in ids[kept]]
+        return pd.Series(found, index=frame.index)
     return (frame["sub_account_id"] == link.account) & (frame["instance_type"] == link.instance_type)
