@@ -173,3 +173,16 @@ def test_a_bill_without_a_resource_id_column_says_so(tmp_path: Path) -> None:
 def test_a_resource_id_link_is_one_way_of_matching(tmp_path: Path, link: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         run_inputs(_inputs(tmp_path), links=[link])
+
+
+def test_a_line_two_hosts_match_is_replaced_once(tmp_path: Path) -> None:
+    inputs = _inputs(tmp_path, host="I-AAA")
+    other = tmp_path / "other.csv"
+    other.write_text(TRACKER.replace(",r1,", ",r3,").replace(",r2,", ",r4,"))
+    estimate, pue = _bill_energy(run_inputs(inputs[:1]))
+    result = run_inputs([*inputs, {"path": str(other), "host": "i-aaa"}])
+    first, second = result.links
+    assert (first.tracker_project, first.covered_share) == ("host I-AAA", 0.2)
+    assert (second.tracker_project, second.bill_lines, second.covered_share) == ("host i-aaa", 0, 0.0)
+    # the second host's 1.5 kWh stay at the tracker's own PUE of 1.0, beside the first link's result
+    assert result.allocated["energy_kwh"].sum() == pytest.approx(_expected(estimate, pue) + 1.5, rel=1e-12)

@@ -99,8 +99,9 @@ def link_runs(items: pd.DataFrame, links: list[Link]) -> tuple[pd.DataFrame, tup
         state.apply(link, runs, lines)
     free_runs = measured & ~state.named_runs
     free_lines = billed & ~state.named_lines
-    for link in _automatic(frame, free_runs, free_lines):
-        state.apply(link, free_runs & (frame["host"] == link.host), free_lines & _matches(frame, link))
+    for link in _automatic(frame, free_runs, free_lines):  # a line two hosts match is replaced once, by the first
+        lines = free_lines & ~pd.Series(state.replaced, index=frame.index) & _matches(frame, link)
+        state.apply(link, free_runs & (frame["host"] == link.host), lines)
     if not state.uses:
         return frame, ()
     frame["flags"] = join_flag_columns(frame["flags"], list(np.where(state.replaced, REPLACED_FLAG, "")))

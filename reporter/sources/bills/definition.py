@@ -3,9 +3,9 @@
 A row has raw values (quantity, cost, start, end), parsed values, a grain (the month of its start,
 or the day in the months a reporting period cuts), whether it runs past that grain, what is wrong
 with it (a repeated line item id, a malformed quantity, an end before the start), why it is left
-out (`reason`), and the dimensions, kept resource id and kept tags of its reading. A group of rows has the measures
-in MEASURES (row count, first row, sums of quantity and cost, first start and last end, the first
-malformed cost, start and end of its usage rows).
+out (`reason`), and the dimensions, kept resource id and kept tags of its reading. A group of rows
+has the measures in MEASURES (row count, first row, sums of quantity and cost, first start and
+last end, the first malformed cost, start and end of its usage rows).
 
 Two queries are built from these parts, so they cannot drift apart:
 
