@@ -152,7 +152,7 @@ def test_a_bill_without_a_resource_id_column_says_so(tmp_path: Path) -> None:
     bill = _bill(tmp_path / "cur.csv", resource_column=False)
     result = run_inputs([bill, str(runs)], links=[{"tracker_project": "llm", "resource_id": "i-aaa"}])
     (ledger,) = [ledger for ledger in result.ledgers if ledger.format == "aws_cur"]
-    assert any(note.startswith("the file has no resource id column (lineItem/ResourceId or line_item_resource_id)")
+    assert any(note.startswith("the file has no resource id column (lineItem/ResourceId, line_item_resource_id)")
                for note in ledger.notes)
     (use,) = result.links
     assert use.bill_lines == 0 and use.note == "no billed instance-hours matched this month"

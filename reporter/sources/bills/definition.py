@@ -184,7 +184,7 @@ def resource_note(mapping: BillMapping, ids: Sequence[str]) -> str | None:
     """The note for a bill that cannot keep the wanted ids: it has no resource id column."""
     if not wanted_ids(ids) or mapping.resource_id:
         return None
-    names = " or ".join(mapping.resource_names) or "a resource id column"
+    names = ", ".join(mapping.resource_names) or "none known"
     return (
         f"the file has no resource id column ({names}): no resource ids kept, so links by resource_id "
         "and automatic links by host cannot match its lines"

@@ -72,7 +72,7 @@ def _notes(scan_notes: Sequence[str], mapping: BillMapping, usage: pd.DataFrame,
     kept = readings["resource_id"].notna() if "resource_id" in readings else pd.Series(dtype=bool)
     if kept.any():
         ids = sorted(set(readings.loc[kept, "resource_id"].astype(str)))
-        shown = ", ".join(ids[:SHOWN_IDS]) + (f" and {len(ids) - SHOWN_IDS} more" if len(ids) > SHOWN_IDS else "")
+        shown = ", ".join(ids[:SHOWN_IDS]) + (f", ... (+{len(ids) - SHOWN_IDS})" if len(ids) > SHOWN_IDS else "")
         notes.append(
             f"{int(kept.sum())} reading(s) keep their resource id, named by a link or a tracker's host "
             f"({shown}); the other lines' resource ids are not kept"
