@@ -228,21 +228,22 @@ class LinkConfig(_Strict):
     tag: str | None = None  # "key=value" of the bill lines' tag (the key must be in [cloud] tag_keys)
     account: str | None = None  # with instance_type
     instance_type: str | None = None
-    resource_id: str | None = None
+    resource_id: str | None = Field(default=None, min_length=1)  # the bill lines of this resource (bills keep it)
 
     @model_validator(mode="after")
     def _one_way(self) -> LinkConfig:
-        if self.resource_id is not None:
-            raise ValueError(
-                "resource_id: bills are summed per month, account, usage type and tags, so resource ids "
-                "are not kept; link by tag = \"key=value\" or by account and instance_type"
-            )
         if self.tracker_project is None and self.host is None:
             raise ValueError("name the measured runs: tracker_project, host, or both")
+        if self.resource_id is not None and not self.resource_id.strip():
+            raise ValueError("resource_id is empty")
+        if (self.account is None) != (self.instance_type is None):
+            raise ValueError("account and instance_type go together")
         by_tag = self.tag is not None
         by_machine = self.account is not None and self.instance_type is not None
-        if by_tag == by_machine:
-            raise ValueError("give either tag = \"key=value\" or both account and instance_type")
+        if [by_tag, by_machine, self.resource_id is not None].count(True) != 1:
+            raise ValueError(
+                "give one of tag = \"key=value\", resource_id, or both account and instance_type"
+            )
         if by_tag and "=" not in str(self.tag):
             raise ValueError(f"tag '{self.tag}' is not key=value")
         return self

@@ -60,7 +60,10 @@ def links_from(config: ReportConfig) -> list[Link]:
                     "not keep it"
                 )
             tag = (key.strip(), value.strip())
-        links.append(Link(entry.tracker_project or "", tag, entry.account, entry.instance_type, entry.host))
+        resource_id = entry.resource_id.strip() if entry.resource_id is not None else None
+        links.append(
+            Link(entry.tracker_project or "", tag, entry.account, entry.instance_type, entry.host, resource_id)
+        )
     return links
 
 

@@ -24,6 +24,7 @@ from reporter.errors import InputError, ReporterError
 from reporter.factors import FactorTable, load_factor_table
 from reporter.inputs import InputPlan, PlannedInput, plan_inputs, shown_as
 from reporter.market_stage import links_from, market_flags, run_market_stage
+from reporter.read_order import read_in_order
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, frame_from_rows, join_flags, validate_readings
 from reporter.sources.base import ReadResult
 from reporter.workbook.settings import merge_workbooks
@@ -77,7 +78,7 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
         listed_in=config.inputs_from,
     )
     config = merge_workbooks(config, plan.planned, table.normalise_key)  # manual-entry workbooks' settings
-    ledgers, readings, provided = _read_all(plan)
+    ledgers, readings, provided = _read_all(plan, [link.resource_id for link in config.links if link.resource_id])
     by_path = {ledger.path: ledger for ledger in ledgers}
     provided = _provider_in_period(provided, period, by_path)
     kept, superseded = deduplicate_runs(readings)
@@ -117,32 +118,37 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     )
 
 
-def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame, pd.DataFrame | None]:
-    ledgers: list[InputLedger] = []
-    frames: list[pd.DataFrame] = []
-    provided: list[pd.DataFrame] = []
-    for planned in plan.planned:
-        with shown_as(planned.display):
-            result = _read_one(planned)
-            readings = _with_options(validate_readings(result.readings), planned)
-        ledgers.append(
-            InputLedger(
-                path=planned.display,
-                format=planned.reader.name,
-                sha256=planned.file.sha256,
-                origin=planned.origin,
-                rows_read=result.rows_read,
-                exclusions=list(result.exclusions),
-                notes=[*planned.file.notes, *result.notes],
-                exclusion_groups=list(result.exclusion_groups),
-            )
-        )
-        if not readings.empty:
-            frames.append(readings)
-        if result.provider_emissions is not None:
-            provided.append(result.provider_emissions.assign(source_file=planned.display))
+def _read_all(
+    plan: InputPlan, resource_ids: list[str] | None = None
+) -> tuple[list[InputLedger], pd.DataFrame, pd.DataFrame | None]:
+    """Every planned input, read; results in the plan's order. The bills are read last, keeping the
+    resource ids of `resource_ids` (the links') and the hosts the other inputs measured on, so that
+    runs can be linked to the bill lines of their machine (reporter.core.link)."""
+    read = read_in_order(plan.planned, resource_ids or [], _read_planned)
+    ledgers = [ledger for ledger, _, _ in read]
+    frames = [readings for _, readings, _ in read if not readings.empty]
+    provided = [found for _, _, found in read if found is not None]
     combined = pd.concat(frames, ignore_index=True) if frames else frame_from_rows([])
     return ledgers, combined, (pd.concat(provided, ignore_index=True) if provided else None)
+
+
+def _read_planned(planned: PlannedInput) -> tuple[InputLedger, pd.DataFrame, pd.DataFrame | None]:
+    """One input's ledger, readings and provider figures."""
+    with shown_as(planned.display):
+        result = _read_one(planned)
+        readings = _with_options(validate_readings(result.readings), planned)
+    ledger = InputLedger(
+        path=planned.display,
+        format=planned.reader.name,
+        sha256=planned.file.sha256,
+        origin=planned.origin,
+        rows_read=result.rows_read,
+        exclusions=list(result.exclusions),
+        notes=[*planned.file.notes, *result.notes],
+        exclusion_groups=list(result.exclusion_groups),
+    )
+    provided = result.provider_emissions
+    return ledger, readings, (provided.assign(source_file=planned.display) if provided is not None else None)
 
 
 def _provider_in_period(

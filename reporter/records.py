@@ -129,7 +129,20 @@ READING_COLUMNS: dict[str, str] = {
     "gpus": "float64",
     "memory_gb": "float64",
     "tags": "object",
+    # The line's resource (instance id, ARN, Azure resource id, GCP resource name), kept only when a
+    # link or a tracker's host names it (reporter.sources.bills.definition.kept_resource); else None.
+    "resource_id": "object",
 }
+
+
+def resource_matches(kept: str, wanted: str) -> bool:
+    """Whether a bill line's resource id (`kept`) is the `wanted` one (a link's id or a host): the
+    whole id or its last path segment (after the last '/': an ARN's `instance/i-0abc`, an Azure
+    resource id's `.../virtualMachines/vm-1`), without regard to case. The bill query keeps an id
+    by the same rule (reporter.sources.bills.definition.kept_resource)."""
+    kept, wanted = kept.strip().lower(), wanted.strip().lower()
+    return bool(wanted) and wanted in (kept, kept.rsplit("/", 1)[-1])
+
 
 # Defaults for reading columns a reader leaves out (trackers leave out every billing column).
 READING_DEFAULTS: dict[str, object] = {"row_count": 1}

@@ -32,8 +32,9 @@ BILLS = sorted(
 TAG_KEYS = ["team", "project"]
 
 
-def read(path: Path, engine: engines.Engine | None, tag_keys: list[str] = TAG_KEYS) -> ReadResult:
-    source = InputFile.open(path, {"tag_keys": tag_keys, "day_months": []})
+def read(path: Path, engine: engines.Engine | None, tag_keys: list[str] = TAG_KEYS,
+         resource_ids: list[str] | None = None) -> ReadResult:
+    source = InputFile.open(path, {"tag_keys": tag_keys, "day_months": [], "resource_ids": resource_ids or []})
     reader = detect(source)
     engines.select(engine)
     try:
@@ -70,13 +71,37 @@ def test_portable_query_on_duckdb_gives_the_embedded_readings(path: Path) -> Non
     assert_same(read(path, None), read(path, engines.Engine("duckdb-portable")))
 
 
+# Public samples with resource ids, and ids they name (an ARN's or an Azure id's last segment, any case).
+RESOURCE_CASES = {
+    "aws_cur/koku_test_cur.csv": (["i-16847552", "I-83276392", "i-none"], 2),
+    "cur2/koku_2022-07-01_alt-columns_snake-case.csv": (["i-055386473d0b3fc65"], 1),
+    "gcp/koku_gcp_2022-08-01_5.csv": (["instance-1"], 3),
+    "azure/koku_azure_costreport_payg.csv": (["test-vm-1"], 1),
+    "focus/focus-spec_cdf-100pct-2-resources.csv": (["<my-medium-vm-id>"], 1),
+}
+
+
+def read_with_ids(name: str, engine: engines.Engine | None) -> ReadResult:
+    ids, kept = RESOURCE_CASES[name]
+    result = read(PUBLIC / name, engine, resource_ids=ids)
+    assert result.readings["resource_id"].notna().sum() == kept  # readings that keep an id
+    return result
+
+
+@pytest.mark.parametrize("name", RESOURCE_CASES)
+def test_resource_ids_are_kept_alike_by_the_portable_query(name: str) -> None:
+    if not PUBLIC.is_dir():
+        pytest.skip("the shared public samples are not beside the project")
+    assert_same(read_with_ids(name, None), read_with_ids(name, engines.Engine("duckdb-portable")))
+
+
 @pytest.mark.parametrize("dialect", list(DIALECTS))
 @pytest.mark.parametrize("format_name", list(BUILDERS))
 def test_each_dialect_query_parses_in_that_dialect(format_name: str, dialect: str) -> None:
-    text = warehouse_query(format_name, dialect, "billing.cur", ["team"], ["2026-03"])
+    text = warehouse_query(format_name, dialect, "billing.cur", ["team"], ["2026-03"], resource_ids=["i-0ABC"])
     tree = sqlglot.parse_one(text, read=DIALECTS[dialect])
     assert tree.find(sqlglot.exp.Group) is not None
-    assert "billing" in text and "__row" in text
+    assert "billing" in text and "__row" in text and "IN ('i-0abc')" in text
     if dialect != "duckdb":  # DuckDB's own functions were rewritten for the warehouse
         for name in ("isfinite", "regexp_full_match", "try_strptime", "list_position", "json_valid"):
             assert name not in text.lower(), name
@@ -192,6 +217,11 @@ def test_a_small_cur_worked_by_hand_on_spark(tmp_path: Path, spark_engine: engin
 @pytest.mark.parametrize("path", BILLS, ids=lambda p: p.name)
 def test_spark_gives_the_embedded_readings(path: Path, spark_engine: engines.Engine) -> None:
     assert_same(read(path, None), read(path, spark_engine))
+
+
+@pytest.mark.parametrize("name", RESOURCE_CASES)
+def test_spark_keeps_the_resource_ids_alike(name: str, spark_engine: engines.Engine) -> None:
+    assert_same(read_with_ids(name, None), read_with_ids(name, spark_engine))
 
 
 def test_spark_over_a_table(tmp_path: Path, spark_engine: engines.Engine) -> None:

@@ -78,12 +78,10 @@ def test_runs_covering_more_than_the_billed_hours_replace_it_all(tmp_path: Path)
     assert use.billed_hours == 150.0 and use.covered_share == pytest.approx(20 / 150)
 
 
-def test_links_need_a_kept_tag_key_and_no_resource_id(tmp_path: Path) -> None:
+def test_links_need_a_kept_tag_key(tmp_path: Path) -> None:
     inputs = _inputs(tmp_path)
     with pytest.raises(ConfigError, match="not in \\[cloud\\] tag_keys"):
         run_inputs(inputs, links=[{"tracker_project": "llm", "tag": "owner=me"}])
-    with pytest.raises(ConfigError, match="resource ids"):
-        run_inputs(inputs, links=[{"tracker_project": "llm", "resource_id": "i-0abc"}])
 
 
 def _power_log(path: Path) -> str:

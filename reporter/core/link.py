@@ -2,7 +2,11 @@
 
 A link (`[[links]]` in the configuration) names tracker runs (by project, by the host they were
 measured on, or both; by host, power logs and counter scrapes of that machine are linked too) and
-the bill lines of the machines they ran on (by a tag, or by account and instance type). For each link and month:
+the bill lines of the machines they ran on (by a tag, by account and instance type, or by resource
+id: the bills keep the ids links and trackers' hosts name, see
+reporter.sources.bills.definition.kept_resource). Without configuration, the measurements of a host
+are linked to the bill lines whose resource id is that host (automatic link; never to runs or lines
+a configured link names, so nothing is linked twice). For each link and month:
 
     covered  = min(1, tracker run-hours / billed instance-hours of the linked lines)
     the linked bill lines keep (1 - covered) of their estimated energy (flag replaced_by_measurement)
@@ -20,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reporter.records import Method, join_flag_columns
+from reporter.records import Method, join_flag_columns, resource_matches
 
 SCALED = ["energy_it_kwh", "energy_kwh", "energy_kwh_low", "energy_kwh_high"]
 REPLACED_FLAG = "replaced_by_measurement"
@@ -34,6 +38,8 @@ class Link:
     account: str | None = None
     instance_type: str | None = None
     host: str | None = None  # the runs (and power logs) measured on this machine
+    resource_id: str | None = None  # the bill lines of this resource (instance id, ARN, resource name)
+    automatic: bool = False  # made from the data (a host equal to a bill line's resource id), not configured
 
     @property
     def runs(self) -> str:
@@ -46,7 +52,17 @@ class Link:
     def resource(self) -> str:
         if self.tag:
             return f"tag {self.tag[0]}={self.tag[1]}"
+        if self.resource_id is not None:
+            return f"resource id {self.resource_id}"
         return f"account {self.account}, instance type {self.instance_type}"
+
+    @property
+    def method(self) -> str:
+        """How the runs and the bill lines were matched."""
+        if self.automatic:
+            return "automatic: the host of the measurements is the bill lines' resource id"
+        by = "tag" if self.tag else "resource_id" if self.resource_id is not None else "account and instance_type"
+        return f"configured: [[links]] by {by}"
 
 
 @dataclass(frozen=True)
@@ -64,31 +80,84 @@ class LinkUse:
     measured_kwh: float  # the runs' IT energy x the provider's PUE
     estimated_kwh_replaced: float
     note: str
+    automatic: bool = False  # True: linked because a host equals a bill line's resource id (no configuration)
+    method: str = ""  # how the runs and the bill lines were matched (Link.method)
 
 
 def link_runs(items: pd.DataFrame, links: list[Link]) -> tuple[pd.DataFrame, tuple[LinkUse, ...]]:
-    """Apply every link; return the items and one LinkUse per link and month."""
+    """Apply every configured link, then the automatic ones; return the items and one LinkUse per
+    link and month (a configured link that matches nothing at all gets one, month empty, saying so)."""
     frame = items.copy(deep=False)
-    if not links:
-        return frame, ()
-    month = frame["start_time"].dt.strftime("%Y-%m")
     runs_of = frame["method"] == Method.MEASURED.value
     measured = frame["method"].isin([Method.MEASURED.value, Method.METERED.value])
     billed = (frame["method"] == Method.ESTIMATED.value) & (frame["usage_category"] == "compute")
-    uses: list[LinkUse] = []
-    replaced = np.zeros(len(frame), dtype=bool)
-    linked = np.zeros(len(frame), dtype=bool)
+    state = _State(frame)
     for link in links:
-        runs = _runs(frame, link, runs_of, measured)
-        lines = billed & _matches(frame, link)
-        for key in sorted(set(month[runs | lines].dropna())):
-            use, run_rows, line_rows = _apply(frame, link, key, runs & (month == key), lines & (month == key))
-            uses.append(use)
-            replaced |= line_rows
-            linked |= run_rows
-    frame["flags"] = join_flag_columns(frame["flags"], list(np.where(replaced, REPLACED_FLAG, "")))
-    frame["flags"] = join_flag_columns(frame["flags"], list(np.where(linked, LINKED_FLAG, "")))
-    return frame, tuple(uses)
+        runs, lines = _runs(frame, link, runs_of, measured), billed & _matches(frame, link)
+        state.named_runs |= runs.to_numpy(dtype=bool)
+        state.named_lines |= lines.to_numpy(dtype=bool)
+        state.apply(link, runs, lines)
+    free_runs = measured & ~state.named_runs
+    free_lines = billed & ~state.named_lines
+    for link in _automatic(frame, free_runs, free_lines):  # a line two hosts match is replaced once, by the first
+        lines = free_lines & ~pd.Series(state.replaced, index=frame.index) & _matches(frame, link)
+        state.apply(link, free_runs & (frame["host"] == link.host), lines)
+    if not state.uses:
+        return frame, ()
+    frame["flags"] = join_flag_columns(frame["flags"], list(np.where(state.replaced, REPLACED_FLAG, "")))
+    frame["flags"] = join_flag_columns(frame["flags"], list(np.where(state.linked, LINKED_FLAG, "")))
+    return frame, tuple(state.uses)
+
+
+class _State:
+    """What the links did so far: their uses, the rows they replaced or linked, the rows configured links name."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.month = frame["start_time"].dt.strftime("%Y-%m")
+        self.uses: list[LinkUse] = []
+        self.replaced = np.zeros(len(frame), dtype=bool)
+        self.linked = np.zeros(len(frame), dtype=bool)
+        self.named_runs = np.zeros(len(frame), dtype=bool)
+        self.named_lines = np.zeros(len(frame), dtype=bool)
+
+    def apply(self, link: Link, runs: pd.Series, lines: pd.Series) -> None:
+        """Apply one link month by month."""
+        months = sorted(set(self.month[runs | lines].dropna()))
+        if not months:
+            self.uses.append(_use(link, "", runs, lines, 0.0, 0.0, 0.0, 0.0, 0.0,
+                                  "matches no tracker run and no bill line in the inputs"))
+        for key in months:
+            in_month = self.month == key
+            use, run_rows, line_rows = _apply(self.frame, link, key, runs & in_month, lines & in_month)
+            self.uses.append(use)
+            self.replaced |= line_rows
+            self.linked |= run_rows
+
+
+def _automatic(frame: pd.DataFrame, runs: pd.Series, lines: pd.Series) -> list[Link]:
+    """One link per host of the measured rows `runs` that is the resource id of a bill line of `lines`."""
+    if "resource_id" not in frame or not lines.any() or not runs.any():
+        return []
+    ids = frame.loc[lines, "resource_id"].dropna().astype(str).unique()
+    if not len(ids):
+        return []
+    hosts = sorted(set(frame.loc[runs, "host"].dropna().astype(str)))
+    return [
+        Link("", host=host, resource_id=host, automatic=True)
+        for host in hosts
+        if any(resource_matches(kept, host) for kept in ids)
+    ]
+
+
+def _use(link: Link, month: str, runs: pd.Series, lines: pd.Series, run_hours: float, billed_hours: float,
+         covered: float, measured_kwh: float, replaced_kwh: float, note: str) -> LinkUse:
+    return LinkUse(
+        tracker_project=link.runs, resource=link.resource, month=month, tracker_runs=int(runs.sum()),
+        bill_lines=int(lines.sum()), run_hours=run_hours, billed_hours=billed_hours, covered_share=covered,
+        measured_kwh=measured_kwh, estimated_kwh_replaced=replaced_kwh, note=note, automatic=link.automatic,
+        method=link.method,
+    )
 
 
 def _apply(
@@ -100,20 +169,8 @@ def _apply(
     no_rows = np.zeros(len(frame), dtype=bool)
     if not runs.any() or not lines.any() or billed_hours <= 0:
         note = "no tracker runs this month" if not runs.any() else "no billed instance-hours matched this month"
-        use = LinkUse(
-            link.runs,
-            link.resource,
-            month,
-            int(runs.sum()),
-            int(lines.sum()),
-            run_hours,
-            billed_hours,
-            0.0,
-            float(frame.loc[runs, "energy_kwh"].sum()),
-            0.0,
-            note,
-        )
-        return use, no_rows, no_rows
+        measured = float(frame.loc[runs, "energy_kwh"].sum())
+        return _use(link, month, runs, lines, run_hours, billed_hours, 0.0, measured, 0.0, note), no_rows, no_rows
     covered = min(1.0, run_hours / billed_hours)
     it_kwh = frame.loc[lines, "energy_it_kwh"]
     provider_pue = float(frame.loc[lines, "energy_kwh"].sum() / it_kwh.sum()) if it_kwh.sum() > 0 else 1.0
@@ -127,19 +184,8 @@ def _apply(
     for column in ("cloud_provider", "cloud_region"):
         frame.loc[runs, column] = frame.loc[runs, column].where(frame.loc[runs, column].notna(), first[column])
     note = "" if covered < 1.0 else "the runs cover every billed hour of the linked lines"
-    use = LinkUse(
-        link.runs,
-        link.resource,
-        month,
-        int(runs.sum()),
-        int(lines.sum()),
-        run_hours,
-        billed_hours,
-        covered,
-        float(frame.loc[runs, "energy_kwh"].sum()),
-        estimated * covered,
-        note,
-    )
+    measured = float(frame.loc[runs, "energy_kwh"].sum())
+    use = _use(link, month, runs, lines, run_hours, billed_hours, covered, measured, estimated * covered, note)
     return use, runs.to_numpy(dtype=bool), lines.to_numpy(dtype=bool)
 
 
@@ -170,9 +216,17 @@ def _runs(frame: pd.DataFrame, link: Link, runs_of: pd.Series, measured: pd.Seri
 
 
 def _matches(frame: pd.DataFrame, link: Link) -> pd.Series:
-    """The bill lines a link names: by their `tag:<key>` column (reporter.core.attribute.tag_columns)
-    or by account and instance type."""
+    """The bill lines a link names: by their `tag:<key>` column (reporter.core.attribute.tag_columns),
+    by their kept resource id, or by account and instance type."""
     if link.tag:
         key, value = link.tag
         return frame[f"tag:{key}"] == value
+    if link.resource_id is not None:
+        if "resource_id" not in frame:
+            return pd.Series(False, index=frame.index)
+        wanted, ids = link.resource_id, frame["resource_id"]
+        kept = ids.notna().to_numpy(dtype=bool)  # few lines keep an id (only wanted ones): compare just those
+        found = np.zeros(len(frame), dtype=bool)
+        found[kept] = [resource_matches(str(value), wanted) for value in ids[kept]]
+        return pd.Series(found, index=frame.index)
     return (frame["sub_account_id"] == link.account) & (frame["instance_type"] == link.instance_type)

@@ -68,13 +68,14 @@ def table_readings(table: str, fmt: str, master: str | None, config_path: Path |
     from reporter.engines.portable import Meta, portable_sql
     from reporter.engines.warehouse import builder
 
-    tag_keys, day_months, out_dir = _settings(config_path, period, out)
+    tag_keys, day_months, out_dir, resource_ids = _settings(config_path, period, out)
     build = builder(fmt)
     lineage = f"row numbers: positions in Spark's scan of table {table}, stable while its files do not change"
 
     def query_for(columns: Any) -> str:
         mapping = build(columns, tag_keys)
-        return portable_sql(mapping, Meta.of(fmt, mapping, tag_keys, lineage), day_months)
+        meta = Meta.of(fmt, mapping, tag_keys, lineage, resource_ids)
+        return portable_sql(mapping, meta, day_months)
 
     groups, _ = spark.run_table(table, query_for, master)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -84,8 +85,11 @@ def table_readings(table: str, fmt: str, master: str | None, config_path: Path |
     return path
 
 
-def _settings(config_path: Path | None, period: str | None, out: str | None) -> tuple[list[str], list[str], Path]:
-    """Tag keys, the months summed per day, and the output folder, from the config file or the options."""
+def _settings(config_path: Path | None, period: str | None, out: str | None
+              ) -> tuple[list[str], list[str], Path, list[str]]:
+    """Tag keys, the months summed per day, the output folder and the resource ids to keep (the
+    links'; a table is read before the trackers, so their hosts are not known), from the config
+    file or the options."""
     from reporter.config import load_config, parse_period
 
     if config_path is not None:
@@ -93,10 +97,11 @@ def _settings(config_path: Path | None, period: str | None, out: str | None) -> 
         out_dir = Path(config.output.dir)
         if not out_dir.is_absolute() and not out:
             out_dir = config.base_path / out_dir
-        return list(config.cloud.tag_keys), config.period.resolve().cut_months(), out_dir
+        ids = [link.resource_id for link in config.links if link.resource_id]
+        return list(config.cloud.tag_keys), config.period.resolve().cut_months(), out_dir, ids
     if period is None:
         raise click.UsageError("without --config, --period is required")
-    return list(DEFAULT_TAG_KEYS), parse_period(period).cut_months(), Path(out or "out")
+    return list(DEFAULT_TAG_KEYS), parse_period(period).cut_months(), Path(out or "out"), []
 
 
 @click.command()
@@ -109,16 +114,19 @@ def _settings(config_path: Path | None, period: str | None, out: str | None) -> 
 @click.option("--tag-key", "tag_keys", multiple=True,
               help="A tag key to keep (repeatable; default: team, project, model).")
 @click.option("--period", help="Reporting period; months it cuts are summed per day.")
+@click.option("--resource-id", "resource_ids", multiple=True,
+              help="A resource id to keep (repeatable): a [[links]] resource_id, or a tracker's host for "
+              "automatic linking. Other lines are summed without their id.")
 def query(format_name: str, dialect: str, table: str, columns_from: Path | None, tag_keys: tuple[str, ...],
-          period: str | None) -> None:
+          period: str | None, resource_ids: tuple[str, ...]) -> None:
     """Print the bill aggregation query for FORMAT in a warehouse's SQL dialect.
 
     Run it where the bill lives, save the result as CSV or Parquet, and report from it with
-    `reporter report --readings FILE`.
+    `reporter report --readings FILE`. The resource ids to keep are written into the query.
     """
     from reporter.config import parse_period
     from reporter.engines.warehouse import warehouse_query
 
     day_months = parse_period(period).cut_months() if period else []
     keys = list(dict.fromkeys(tag_keys)) if tag_keys else list(DEFAULT_TAG_KEYS)
-    click.echo(warehouse_query(format_name, dialect, table, keys, day_months, columns_from))
+    click.echo(warehouse_query(format_name, dialect, table, keys, day_months, columns_from, list(resource_ids)))

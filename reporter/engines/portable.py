@@ -16,14 +16,16 @@ the measures), so their results have the same groups:
   run past it, and the dimensions and kept tags) and one per reason a row is left out;
 * `rows`, `first_row`, `examples` (the first five row numbers of a reason, ';'-separated text),
   sums of quantity and cost, first start and last end, the first malformed cost, start and end of
-  usage rows (row and text), `group_hash` and `bill_meta` (JSON naming the format, the tag keys
-  and the file's quantity, cost, start and end columns, so a result saved from a warehouse can
-  be read back on its own).
+  usage rows (row and text), the kept resource id (only the ids in `Meta.resource_ids`: the
+  others are empty), `group_hash` and `bill_meta` (JSON naming the format, the tag keys, the kept
+  resource ids and the file's quantity, cost, start and end columns, so a result saved from a
+  warehouse can be read back on its own).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reporter.records import EXAMPLE_ROWS
@@ -47,13 +49,14 @@ class Meta:
     flag_notes: tuple[tuple[str, str], ...] = ()
     dates_note: str | None = None
     lineage: str = ""  # how the result's row numbers were counted, when not as file rows
+    resource_ids: tuple[str, ...] = ()  # the resource ids kept (definition.kept_resource)
 
     def to_json(self) -> str:
         return json.dumps({
             "format": self.format_name, "tag_keys": list(self.tag_keys), "quantity": self.quantity,
             "start": self.start, "end": self.end, "cost": self.cost, "notes": list(self.notes),
             "flag_notes": dict(self.flag_notes), "dates_note": self.dates_note,
-            "lineage": self.lineage,
+            "lineage": self.lineage, **({"resource_ids": list(self.resource_ids)} if self.resource_ids else {}),
         }, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -63,35 +66,38 @@ class Meta:
             str(data["format"]), tuple(data["tag_keys"]), str(data["quantity"]), str(data["start"]),
             data.get("end"), data.get("cost"), tuple(data.get("notes") or ()),
             tuple(sorted((data.get("flag_notes") or {}).items())), data.get("dates_note"),
-            str(data.get("lineage") or ""),
+            str(data.get("lineage") or ""), tuple(str(i) for i in data.get("resource_ids") or ()),
         )
 
     @classmethod
-    def of(cls, format_name: str, mapping: BillMapping, tag_keys: list[str], lineage: str = "") -> Meta:
+    def of(cls, format_name: str, mapping: BillMapping, tag_keys: list[str], lineage: str = "",
+           resource_ids: Sequence[str] = ()) -> Meta:
         return cls(
             format_name, tuple(tag_keys), mapping.quantity.name, mapping.start.name,
             mapping.end.name if mapping.end else None, mapping.cost.name if mapping.cost else None,
             tuple(mapping.notes), tuple(sorted(mapping.flag_notes.items())), mapping.dates.note, lineage,
+            tuple(definition.wanted_ids(resource_ids)),
         )
 
 
 def portable_sql(mapping: BillMapping, meta: Meta, day_months: list[str] | None = None,
                  relation: str = RELATION) -> str:
     """The aggregation over `relation` (the bill's columns and `__row`), in DuckDB's SQL."""
-    return f"""WITH {_rows(mapping, relation, list(meta.tag_keys), day_months or [])},
+    resource = definition.kept_resource(mapping, meta.resource_ids)
+    return f"""WITH {_rows(mapping, relation, list(meta.tag_keys), day_months or [], resource)},
 {_examples()},
 {_grouped(len(meta.tag_keys))}
 SELECT g.*, x.examples,
-  md5(concat_ws(chr(31), {definition.key_text(len(meta.tag_keys), "g.")})) AS group_hash,
+  {definition.group_hash(len(meta.tag_keys), "g.")} AS group_hash,
   {literal(meta.to_json())} AS bill_meta
 FROM grouped g LEFT JOIN examples x ON g.reason = x.reason"""
 
 
-def _rows(mapping: BillMapping, relation: str, tag_keys: list[str], day_months: list[str]) -> str:
+def _rows(mapping: BillMapping, relation: str, tag_keys: list[str], day_months: list[str], resource: str) -> str:
     """Every row: the mapping's helper columns, its reason, dimensions and tags, parsed values
     (each part as reporter.sources.bills.definition defines it)."""
     picked = ",\n    ".join(
-        ["__row", *definition.mapped_columns(mapping, tag_keys), *definition.raw_values(mapping),
+        ["__row", *definition.mapped_columns(mapping, tag_keys, resource), *definition.raw_values(mapping),
          f"{definition.repeat(mapping, '__row')} AS __repeat"]
     )
     return f"""{definition.helper_ctes(mapping, relation)},

@@ -35,7 +35,9 @@ def prepare(source: InputFile, format_name: str, build: Callable[[Columns, list[
     scan, columns = scan_columns(source)
     mapping = build(columns, keys)
     mapping.dates = embedded._learn_dates(scan, columns, mapping)
-    return scan, columns, mapping, Meta.of(format_name, mapping, keys), embedded.option_day_months(source)
+    ids = embedded.option_resource_ids(source, mapping)
+    meta = Meta.of(format_name, mapping, keys, resource_ids=ids)
+    return scan, columns, mapping, meta, embedded.option_day_months(source)
 
 
 def read_elsewhere(source: InputFile, format_name: str,

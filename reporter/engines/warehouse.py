@@ -14,14 +14,14 @@ lineage a warehouse query can give.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from reporter.engines.dialects import transpile
 from reporter.engines.portable import Meta, portable_sql
 from reporter.errors import ConfigError
 from reporter.sources.base import InputFile
-from reporter.sources.bills import aws_cur, azure_cost, focus, gcp_billing
+from reporter.sources.bills import aws_cur, azure_cost, definition, focus, gcp_billing
 from reporter.sources.bills.scan import scan_columns
 from reporter.sources.bills.sql import BillMapping, Column, Columns, ident, literal
 
@@ -40,7 +40,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
             "line_item_product_code", "line_item_usage_type", "line_item_availability_zone",
             "line_item_currency_code", "pricing_unit", "product_region_code", "product_instance_type",
             "product_product_family", "product_vcpu", "product_memory", "product_location",
-            "identity_line_item_id", "identity_time_interval")]
+            "identity_line_item_id", "identity_time_interval", "line_item_resource_id")]
         + [("line_item_usage_amount", "number"), ("line_item_unblended_cost", "number"),
            ("line_item_usage_start_date", "timestamp"), ("line_item_usage_end_date", "timestamp"),
            ("product", "map"), ("resource_tags", "map")]
@@ -49,7 +49,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         [(name, "text") for name in (
             "BillingAccountId", "SubAccountId", "ChargeCategory", "ChargeClass", "CommitmentDiscountStatus",
             "ServiceName", "ServiceCategory", "RegionId", "ConsumedUnit", "BillingCurrency", "ProviderName",
-            "SkuMeter", "ChargeDescription", "SkuPriceDetails", "Tags")]
+            "SkuMeter", "ChargeDescription", "SkuPriceDetails", "Tags", "ResourceId")]
         + [("ConsumedQuantity", "number"), ("BilledCost", "number"), ("ChargePeriodStart", "timestamp"),
            ("ChargePeriodEnd", "timestamp")]
     ),
@@ -60,13 +60,13 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("project.id", "text"), ("project.name", "text"), ("labels", "list"), ("system_labels", "list"),
         ("location", "struct"), ("location.location", "text"), ("location.region", "text"), ("cost", "number"),
         ("currency", "text"), ("usage", "struct"), ("usage.amount", "number"), ("usage.unit", "text"),
-        ("cost_type", "text"),
+        ("cost_type", "text"), ("resource", "struct"), ("resource.name", "text"), ("resource.global_name", "text"),
     ),
     "azure_cost": tuple(
         [(name, "text") for name in (
             "BillingAccountId", "SubscriptionId", "ChargeType", "MeterCategory", "MeterSubCategory", "MeterName",
             "UnitOfMeasure", "ResourceLocation", "ServiceFamily", "BillingCurrencyCode", "AdditionalInfo", "Tags",
-            "ProductName", "ConsumedService", "PricingModel")]
+            "ProductName", "ConsumedService", "PricingModel", "ResourceId")]
         + [("Quantity", "number"), ("CostInBillingCurrency", "number"), ("Date", "timestamp")]
     ),
 }
@@ -91,8 +91,9 @@ def builder(format_name: str) -> Callable[[Columns, list[str]], BillMapping]:
 
 
 def warehouse_query(format_name: str, dialect: str, table: str, tag_keys: list[str], day_months: list[str],
-                    columns_from: Path | None = None) -> str:
-    """The bill query over `table`, in `dialect`'s SQL."""
+                    columns_from: Path | None = None, resource_ids: Sequence[str] = ()) -> str:
+    """The bill query over `table`, in `dialect`'s SQL, keeping the resource ids of `resource_ids`
+    (written into the query as literals: every dialect runs it as printed, with no parameters to bind)."""
     build = builder(format_name)
     if columns_from is not None:
         source = InputFile.open(columns_from)
@@ -103,6 +104,9 @@ def warehouse_query(format_name: str, dialect: str, table: str, tag_keys: list[s
         mapping.dates = _learn_dates(scan, columns, mapping)
     else:
         mapping = build(table_columns(format_name, Path(table)), tag_keys)
-    meta = Meta.of(format_name, mapping, tag_keys, WAREHOUSE_LINEAGE.format(table=table))
+    note = definition.resource_note(mapping, resource_ids)
+    if note:
+        mapping.notes.append(note)
+    meta = Meta.of(format_name, mapping, tag_keys, WAREHOUSE_LINEAGE.format(table=table), resource_ids)
     relation = f"(SELECT *, row_number() OVER () AS __row FROM {table}) AS b"
     return transpile(portable_sql(mapping, meta, day_months, relation=relation), dialect)

@@ -26,7 +26,13 @@ from reporter.render.line_items import line_item_records
 from reporter.report import Report
 from reporter.report.models_energy import card
 
-SCHEMA_VERSION = "5"  # 5: the `datapoints` block (the rows of the datapoint file)
+# 5: the `datapoints` block (the rows of the datapoint file). 6: the fields added since 5:
+# `provider_reported` (providers' figures as reported, model versions) and
+# `data_quality.provider_reported_share`; provider_comparison's `service`, `source_file` and
+# `source_rows`; `market_rates` (supplier rates and residual mixes used) and
+# `totals.hourly_matched_coverage_share` / `hourly_resolved_energy_kwh`; `links[].automatic` and
+# `links[].method`; the line items' `resource_id` (kept only for ids a link or a tracker's host names).
+SCHEMA_VERSION = "6"
 JSON_EXCLUSIONS = 1000
 INDENT = 2
 ROW_SECTIONS = ("line_items",)

@@ -57,6 +57,7 @@ LINE_ITEM_COLUMNS = [
     "service_name",
     "usage_type",
     "instance_type",
+    "resource_id",  # kept only when a link or a tracker's host names it; empty for lines summed without it
     "consumed_quantity",
     "consumed_unit",
     "billed_cost",

@@ -262,7 +262,7 @@ def links(sheet: Sheet, report: Report) -> None:
         Column("tracker_project"), Column("resource"), Column("month"), Column("tracker_runs", COUNT),
         Column("bill_lines", COUNT), Column("run_hours", QUANTITY), Column("billed_hours", QUANTITY),
         Column("covered_share", SHARE), Column("measured_kwh", KWH), Column("estimated_kwh_replaced", KWH),
-        Column("note"),
+        Column("note"), Column("method"),
     ]
     sheet.table(columns, report.links)
     sheet.notes(
@@ -270,6 +270,8 @@ def links(sheet: Sheet, report: Report) -> None:
             "Tracker runs measured on billed cloud machines ([[links]]). Per link and month, the runs' "
             "hours cover a share of the linked bill lines' instance-hours; that share of the estimate is "
             "replaced by the runs' measured IT energy x the provider's PUE, so nothing counts twice.",
+            "A link whose method is automatic was made without configuration: the host of the measurements is "
+            "the resource id of the bill lines (runs and lines a configured link names are never linked again).",
         ],
         empty=None if report.links else "No links are configured: tracker runs and bill lines are counted apart.",
     )

@@ -63,6 +63,7 @@ WHY = {
 
 class AwsCurReader:
     name: ClassVar[str] = "aws_cur"
+    keeps_resource_ids: ClassVar[bool] = True  # the links' ids and trackers' hosts (reporter.read_order)
     label: ClassVar[str] = "AWS Cost and Usage Report (legacy CUR or CUR 2.0; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
@@ -131,6 +132,7 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
     ids = columns.present("identity/LineItemId", "identity_line_item_id")[:1]
     if ids:  # a line item is its id within its time interval
         mapping.line_item_id = (*ids, *columns.present("identity/TimeInterval", "identity_time_interval")[:1])
+    mapping.keep_resource(columns, "lineItem/ResourceId", "line_item_resource_id")
     if tag_keys:
         mapping.tags = _tags(columns, mapping, tag_keys)
     return mapping

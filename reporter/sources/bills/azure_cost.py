@@ -52,6 +52,7 @@ METER_FLAG = "instance_type_from_meter"
 
 class AzureCostReader:
     name: ClassVar[str] = "azure_cost"
+    keeps_resource_ids: ClassVar[bool] = True  # the links' ids and trackers' hosts (reporter.read_order)
     label: ClassVar[str] = "Azure cost details (EA / MCA usage details; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
@@ -116,6 +117,7 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "flags": flag,
     }
     engine.keep_tags(mapping, columns.get("Tags"), tag_keys)
+    mapping.keep_resource(columns, "ResourceId", "InstanceId")
     mapping.flag_notes[METER_FLAG] = (
         "some virtual machine sizes were derived from the meter name (AdditionalInfo names none); "
         "such readings are flagged"

@@ -3,9 +3,9 @@
 A row has raw values (quantity, cost, start, end), parsed values, a grain (the month of its start,
 or the day in the months a reporting period cuts), whether it runs past that grain, what is wrong
 with it (a repeated line item id, a malformed quantity, an end before the start), why it is left
-out (`reason`), and the dimensions and kept tags of its reading. A group of rows has the measures
-in MEASURES (row count, first row, sums of quantity and cost, first start and last end, the first
-malformed cost, start and end of its usage rows).
+out (`reason`), and the dimensions, kept resource id and kept tags of its reading. A group of rows
+has the measures in MEASURES (row count, first row, sums of quantity and cost, first start and
+last end, the first malformed cost, start and end of its usage rows).
 
 Two queries are built from these parts, so they cannot drift apart:
 
@@ -21,9 +21,10 @@ in the embedded query, a ranking window in the portable one, which every engine 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from reporter.sources.bills.sql import DIMENSIONS, BillMapping, literal, timestamp
+from reporter.sources.bills.sql import DIMENSIONS, BillMapping, first_text, literal, timestamp
 
 # The usage-row values whose first malformed one stops the read: cost, start and end. A malformed
 # quantity, an end before the start and a repeated line item leave their row out instead (`reason`).
@@ -37,6 +38,7 @@ BAD = {  # when a usage row's raw cost, start or end is malformed
 # Whether a row runs past its grain (over the columns of `timed_columns`).
 SPILLS = "__e > __grain_end"
 NUMERIC = ("vcpus", "gpus", "memory_gb")  # the dimensions that are numbers; the others are text
+NO_RESOURCE = "CAST(NULL AS VARCHAR)"  # the resource id of a row whose id is not kept
 
 
 @dataclass(frozen=True)
@@ -140,15 +142,55 @@ def helper_ctes(mapping: BillMapping, source: str) -> str:
     return f"prepared AS (SELECT *{prepare} FROM {source}),\nsrc AS (SELECT *{derived} FROM prepared)"
 
 
-def mapped_columns(mapping: BillMapping, tag_keys: list[str]) -> list[str]:
-    """The format's own reason (`__reason0`), the dimensions (`d_<name>`) and the kept tags
-    (`t_<index>`), typed (SELECT items over `helper_ctes`' `src`)."""
+def mapped_columns(mapping: BillMapping, tag_keys: list[str], resource: str = NO_RESOURCE) -> list[str]:
+    """The format's own reason (`__reason0`), the dimensions (`d_<name>`), the kept resource id
+    (`d_resource_id`, from the SQL `resource`: see `kept_resource`) and the kept tags (`t_<index>`),
+    typed (SELECT items over `helper_ctes`' `src`)."""
     dims = {name: mapping.dimensions.get(name, "NULL") for name in DIMENSIONS}
     tags = [mapping.tags.get(key, "NULL") for key in tag_keys]
     return (
         [f"{mapping.reason} AS __reason0"]
         + [f"CAST({sql} AS {'DOUBLE' if name in NUMERIC else 'VARCHAR'}) AS d_{name}" for name, sql in dims.items()]
+        + [f"CAST({resource} AS VARCHAR) AS d_resource_id"]
         + [f"CAST({sql} AS VARCHAR) AS t_{index}" for index, sql in enumerate(tags)]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Resource ids: kept only when wanted
+
+
+def wanted_ids(ids: Iterable[str]) -> list[str]:
+    """The resource ids to keep as they are compared: trimmed, in lower case, once each, sorted."""
+    return sorted({str(i).strip().lower() for i in ids if str(i).strip()})
+
+
+def kept_resource(mapping: BillMapping, ids: Sequence[str]) -> str:
+    """A row's resource id (SQL over the file's columns: the first non-empty of the mapping's
+    `resource_id` columns) when it is one of `ids`, else NULL.
+
+    An id matches the whole value or its last path segment (after the last '/': an ARN's
+    `instance/i-0abc`, an Azure resource id's `.../virtualMachines/vm-1`), without regard to case
+    (as reporter.records.resource_matches compares them). Every other row's id is NULL: a bill
+    keeps at most as many distinct ids as are wanted, however many resources it names, so its
+    readings do not grow with it."""
+    wanted = wanted_ids(ids)
+    if not wanted or not mapping.resource_id:
+        return NO_RESOURCE
+    value = first_text(*mapping.resource_id)
+    listed = ", ".join(literal(i) for i in wanted)
+    last = f"lower(regexp_extract({value}, '[^/]*$', 0))"
+    return f"CASE WHEN lower({value}) IN ({listed}) OR {last} IN ({listed}) THEN {value} END"
+
+
+def resource_note(mapping: BillMapping, ids: Sequence[str]) -> str | None:
+    """The note for a bill that cannot keep the wanted ids: it has no resource id column."""
+    if not wanted_ids(ids) or mapping.resource_id:
+        return None
+    names = ", ".join(mapping.resource_names) or "none known"
+    return (
+        f"the file has no resource id column ({names}): no resource ids kept, so links by resource_id "
+        "and automatic links by host cannot match its lines"
     )
 
 
@@ -188,12 +230,21 @@ def final_keys(tags: int, grain: str, spills: str) -> list[str]:
     keep = "CASE WHEN __reason IS NULL THEN {} END"
     keys = [keep.format(f"CAST({grain} AS DATE)") + " AS day", keep.format(spills) + " AS spills"]
     keys += [keep.format(f"d_{name}") + f" AS {name}" for name in DIMENSIONS]
+    keys += [keep.format("d_resource_id") + " AS resource_id"]
     keys += [keep.format(f"t_{index}") + f" AS t_{index}" for index in range(tags)]
     return keys
 
 
+def group_hash(tags: int, prefix: str = "") -> str:
+    """The MD5 of a final group's keys (SQL). A kept resource id is appended only where there is
+    one, so a reading without one has the hash it had before resource ids were kept."""
+    resource = f"{prefix}resource_id"
+    suffix = f"CASE WHEN {resource} IS NULL THEN '' ELSE chr(31) || {resource} END"
+    return f"md5(concat_ws(chr(31), {key_text(tags, prefix)}) || {suffix})"
+
+
 def key_text(tags: int, prefix: str = "") -> str:
-    """The final keys as one text each (for `group_hash`)."""
+    """The final keys but the resource id as one text each (for `group_hash`)."""
     return ", ".join(
         [f"coalesce(CAST({prefix}day AS VARCHAR), '')", f"coalesce(CAST({prefix}spills AS VARCHAR), '')"]
         + [f"coalesce(CAST({prefix}{name} AS VARCHAR), '')" for name in DIMENSIONS]

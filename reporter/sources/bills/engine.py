@@ -51,7 +51,7 @@ import pandas as pd
 from reporter import engines, progress
 from reporter.errors import InputError
 from reporter.sources.base import InputFile, ReadResult
-from reporter.sources.bills import dates, pieces, results
+from reporter.sources.bills import dates, definition, pieces, results
 from reporter.sources.bills.finish import finish
 from reporter.sources.bills.query import aggregate_sql, repeats_sql
 from reporter.sources.bills.scan import Scan, header_columns, header_names, scan_columns
@@ -103,6 +103,17 @@ def option_tag_keys(source: InputFile) -> list[str]:
     return keys
 
 
+def option_resource_ids(source: InputFile, mapping: BillMapping) -> list[str]:
+    """The resource ids to keep (option `resource_ids`: the links' ids and the trackers' hosts, as
+    compared: see definition.wanted_ids); a bill without a resource id column gets a note instead."""
+    raw: Any = source.options.get("resource_ids")
+    ids = definition.wanted_ids(str(i) for i in raw) if isinstance(raw, list | tuple) else []
+    note = definition.resource_note(mapping, ids)
+    if note:
+        mapping.notes.append(note)
+    return ids
+
+
 # --------------------------------------------------------------------------------------------
 # The scan
 
@@ -152,10 +163,12 @@ def read_bill(
     mapping = build(columns, keys)
     mapping.dates = _learn_dates(scan, columns, mapping)
     day_months = option_day_months(source)
+    ids = option_resource_ids(source, mapping)
+
     def scan_with(values: bool, repeats: bool, check: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
         return _run(scan, lambda clause, pieces: aggregate_sql(
             clause, scan.header_rows, columns, mapping, keys, day_months, values=values, repeats=repeats,
-            pieces=pieces, check_repeats=check))
+            pieces=pieces, check_repeats=check, resource_ids=ids))
 
     # Repeated line items are set apart one by one, in a read that compares the ids row by row,
     # only when a check finds any: a CSV that fits is checked in the main read itself, a Parquet

@@ -19,6 +19,8 @@ from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bills import results
 from reporter.sources.bills.sql import BillMapping
 
+SHOWN_IDS = 10  # the kept resource ids a note names
+
 
 def finish(groups: pd.DataFrame, rejected: pd.DataFrame, source: InputFile, format_name: str,
            mapping: BillMapping, notes: Sequence[str], day_months: list[str], path: Path | None = None,
@@ -75,6 +77,14 @@ def _notes(scan_notes: Sequence[str], mapping: BillMapping, usage: pd.DataFrame,
             f"{int(usage['rows'].sum())} usage row(s) summed into {len(usage)} reading(s): one per month of usage "
             f"start{_by_day(day_months)}, account, service, region, usage type, instance type, unit and kept tag "
             "values, rows that run past their month apart (times UTC)"
+        )
+    kept = readings["resource_id"].notna() if "resource_id" in readings else pd.Series(dtype=bool)
+    if kept.any():
+        ids = sorted(set(readings.loc[kept, "resource_id"].astype(str)))
+        shown = ", ".join(ids[:SHOWN_IDS]) + (f", ... (+{len(ids) - SHOWN_IDS})" if len(ids) > SHOWN_IDS else "")
+        notes.append(
+            f"{int(kept.sum())} reading(s) keep their resource id, named by a link or a tracker's host "
+            f"({shown}); the other lines' resource ids are not kept"
         )
     if not mapping.flag_notes or not len(readings):
         return notes

@@ -28,6 +28,7 @@ DESCRIPTION_FLAG = "instance_type_from_description"
 
 class FocusReader:
     name: ClassVar[str] = "focus"
+    keeps_resource_ids: ClassVar[bool] = True  # the links' ids and trackers' hosts (reporter.read_order)
     label: ClassVar[str] = "FOCUS cost and usage export (1.0-1.3; CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
@@ -89,6 +90,7 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "flags": flag,
     }
     engine.keep_tags(mapping, columns.get("Tags"), tag_keys)
+    mapping.keep_resource(columns, "ResourceId")
     mapping.flag_notes[DESCRIPTION_FLAG] = (
         "some instance types were read from ChargeDescription (the file has no SkuPriceDetails "
         "instance type or SkuMeter for them); such readings are flagged"

@@ -50,6 +50,7 @@ SERVICES = {"compute-engine": "Compute Engine", "logging": "Cloud Logging", "clo
 
 class GcpBillingReader:
     name: ClassVar[str] = "gcp_billing"
+    keeps_resource_ids: ClassVar[bool] = True  # the links' ids and trackers' hosts (reporter.read_order)
     label: ClassVar[str] = "Google Cloud billing export (BigQuery export as CSV, CSV.gz or Parquet)"
 
     def sniff(self, source: InputFile) -> float:
@@ -99,6 +100,7 @@ def _file_export(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "GCP's older file export (deprecated): it names no region or machine type; the service is read "
         "from the Line Item ('com.google.cloud/services/compute-engine/...'), the usage type from Description"
     )
+    mapping.keep_resource(columns, *_names("resource.name", "resource.global_name"))
     if tag_keys:
         mapping.notes.append("the file export has no labels: no tag values kept")
     return mapping
@@ -145,6 +147,7 @@ def _mapping(columns: sql.Columns, tag_keys: list[str]) -> sql.BillMapping:
         "vcpus": cores,
         "memory_gb": memory,
     }
+    mapping.keep_resource(columns, *_names("resource.name", "resource.global_name"))
     if tag_keys:
         sources = [columns.get("labels"), columns.get(*_names("project.labels"))]
         pairs = [mapping.use(sql.entries(c, f"labels{i}")) for i, c in enumerate(sources) if c is not None]

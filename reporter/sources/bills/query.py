@@ -7,6 +7,8 @@ and counts its rows per piece, and the query adds the header and the records of 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from reporter.records import EXAMPLE_ROWS
 from reporter.sources.bills import definition
 from reporter.sources.bills.definition import CHECKED
@@ -20,7 +22,7 @@ from reporter.sources.bills.sql import (
 
 # What stage 1 computes per group of raw rows, for stage 2 to combine: its keys, example rows and
 # the partial result of each measure (reporter.sources.bills.definition).
-CARRIED = ("__grain", "__spills", "__no_quantity", "__problem", "__examples") + tuple(
+CARRIED = ("__grain", "__spills", "__no_quantity", "__problem", "__rid", "__examples") + tuple(
     f"__{measure.name}" for measure in definition.MEASURES
 )
 
@@ -36,6 +38,7 @@ def aggregate_sql(
     repeats: bool = False,
     pieces: int = 1,
     check_repeats: bool = False,
+    resource_ids: Sequence[str] = (),
 ) -> str:
     """The query, in two stages, over `scan`: the file, or the union of its `pieces` pieces.
 
@@ -60,6 +63,9 @@ def aggregate_sql(
     every result row carries `hash_repeats`: how many hashes occur more than once. Zero means no
     id repeats; more means the caller reads again with `repeats` (which compares the ids themselves).
 
+    A row's resource id is kept only when it is one of `resource_ids` (definition.kept_resource,
+    computed in stage 1 so that stage 1 groups on it, not on every resource the bill names).
+
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
     (reason, dimensions, tags and their helper columns) once per distinct key combination and
     combines the groups into readings and exclusions, exactly as one pass over the rows would: a
@@ -68,13 +74,14 @@ def aggregate_sql(
     keys = _referenced(columns, mapping)
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
     check = check_repeats and not repeats and bool(mapping.line_item_id)
+    resource = definition.kept_resource(mapping, resource_ids)
     return f"""
-WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces, check)},
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces, check, resource)},
 {_numbered(header_rows, pieces)},
 {_mapping_ctes(columns, keys, key_names, mapping, tag_keys, values)},
 {_grouped(tag_keys, values)}
 SELECT *,
-  md5(concat_ws(chr(31), {definition.key_text(len(tag_keys))})) AS group_hash,
+  {definition.group_hash(len(tag_keys))} AS group_hash,
   {_tags_json(tag_keys)} AS tags
 FROM grouped{", id_repeats" if check else ""}
 """
@@ -128,7 +135,7 @@ def _mapping_ctes(columns: Columns, keys: list[Column], key_names: dict[str, str
     bill's stage-1 groups differ in their keys nearly always, the month and problem apart.)"""
     rebuilt = "".join(f"{sql} AS {name}, " for name, sql in _rebuild(columns, keys, key_names))
     carried = ", ".join(_carried(values))
-    mapped = ",\n    ".join(definition.mapped_columns(mapping, tag_keys))
+    mapped = ",\n    ".join(definition.mapped_columns(mapping, tag_keys, "__rid"))
     return f"""rebuilt AS (SELECT {rebuilt}{carried} FROM numbered),
 {definition.helper_ctes(mapping, "rebuilt")},
 mapped AS (
@@ -148,7 +155,8 @@ def _carried(values: bool) -> tuple[str, ...]:
 
 
 def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
-            day_months: list[str], values: bool, repeats: bool, pieces: int, check: bool = False) -> str:
+            day_months: list[str], values: bool, repeats: bool, pieces: int, check: bool = False,
+            resource: str = definition.NO_RESOURCE) -> str:
     """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`), with
     the partial result of each measure (reporter.sources.bills.definition).
 
@@ -162,6 +170,7 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
         ["__row", "__piece", f"{at} AS __at"]
         + [f"{column.sql} AS {key_names[column.sql]}" for column in keys]
         + definition.raw_values(mapping)
+        + [f"{resource} AS __rid"]
         + [f"{definition.repeat(mapping, f'({at})') if repeats else 'FALSE'} AS __repeat"]
         + ([f"{_id_hash(mapping)} AS __h"] if check else [])
     )
@@ -187,6 +196,7 @@ stage1 AS (
   SELECT {group_keys}__grain_start AS __grain, {definition.SPILLS} AS __spills,
     __no_quantity,
     __problem,
+    __rid,
     {", ".join(f"count(*) FILTER (WHERE __piece = {piece}) AS __rows_p{piece}" for piece in range(pieces))},
     min(__at, {EXAMPLE_ROWS}) AS __examples,
     {partial}

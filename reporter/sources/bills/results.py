@@ -145,7 +145,7 @@ def check_values(groups: pd.DataFrame, mapping: BillMapping, path: Path) -> None
 USAGE_COLUMNS = (
     "first_row", "start_time", "end_time", "group_hash", "provider", "region", "instance_type", "flags", "rows",
     "quantity", "unit", "cost", "currency", "billing_account_id", "sub_account_id", "service_name",
-    "service_category", "usage_type", "vcpus", "gpus", "memory_gb", "tags",
+    "service_category", "usage_type", "vcpus", "gpus", "memory_gb", "tags", "resource_id",
 )
 
 
@@ -179,9 +179,18 @@ def readings(usage: pd.DataFrame, source: InputFile, format_name: str) -> pd.Dat
             "billing_account_id", "sub_account_id", "service_name", "service_category", "usage_type",
             "instance_type", "vcpus", "gpus", "memory_gb", "tags",
         )},
+        "resource_id": _resource_ids(usage),
     }
     index = pd.RangeIndex(len(usage))
     return typed_readings(pd.DataFrame({name: _values(data.get(name), index) for name in READING_COLUMNS}))
+
+
+def _resource_ids(usage: pd.DataFrame) -> pd.Series | None:
+    """The kept resource ids, empty as None (a result saved before ids were kept has none)."""
+    if "resource_id" not in usage:
+        return None
+    ids = usage["resource_id"].astype(object)
+    return ids.where(ids.notna() & (ids.astype(str).str.strip() != ""), None)
 
 
 def _values(value: Any, index: pd.RangeIndex) -> pd.Series:

@@ -309,6 +309,15 @@ class BillMapping:
     flag_notes: dict[str, str] = field(default_factory=dict)  # flag -> note when any reading has it
     line_item_id: tuple[Column, ...] = ()  # columns that together identify a line item (repeats counted once)
     dates: DateFormats = field(default_factory=DateFormats)  # how the file writes slashed dates
+    # The columns that name a line's resource (the first non-empty one counts), and the names the
+    # format reads it from (for the note when the file has none). Only wanted ids are kept (definition).
+    resource_id: tuple[Column, ...] = ()
+    resource_names: tuple[str, ...] = ()
+
+    def keep_resource(self, columns: Columns, *names: str) -> None:
+        """Read a line's resource id from the first of `names` the file has (each non-empty one in turn)."""
+        self.resource_id = tuple(columns.present(*names))
+        self.resource_names = names
 
     def document(self, column: Column | None, alias: str) -> str | None:
         """Register a helper column holding `column` as JSON text (see json_of); its name, or None
