@@ -12,6 +12,7 @@ import pandas as pd
 from reporter.config import ReportConfig
 from reporter.core import aggregate
 from reporter.core.attribute import assign_scope, owners_from_tags, tag_columns
+from reporter.core.counter_join import JoinResult, join_counter_files
 from reporter.core.emissions import attach_emissions
 from reporter.core.energy import estimate_energy
 from reporter.core.link import LinkUse, link_runs
@@ -77,8 +78,10 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
         listed_in=config.inputs_from,
     )
     config = merge_workbooks(config, plan.planned, table.normalise_key)  # manual-entry workbooks' settings
-    ledgers, readings, provided = _read_all(plan)
+    ledgers, readings, provided, ends = _read_all(plan)
     by_path = {ledger.path: ledger for ledger in ledgers}
+    readings, joined = join_counter_files(readings, ends)  # one counter scraped into several files
+    _record_join(by_path, joined)
     provided = _provider_in_period(provided, period, by_path)
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
@@ -117,10 +120,11 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     )
 
 
-def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame, pd.DataFrame | None]:
+def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
     ledgers: list[InputLedger] = []
     frames: list[pd.DataFrame] = []
     provided: list[pd.DataFrame] = []
+    ends: list[pd.DataFrame] = []
     for planned in plan.planned:
         with shown_as(planned.display):
             result = _read_one(planned)
@@ -141,8 +145,11 @@ def _read_all(plan: InputPlan) -> tuple[list[InputLedger], pd.DataFrame, pd.Data
             frames.append(readings)
         if result.provider_emissions is not None:
             provided.append(result.provider_emissions.assign(source_file=planned.display))
+        if result.counter_ends is not None and not result.counter_ends.empty:
+            ends.append(_with_options(result.counter_ends, planned))
     combined = pd.concat(frames, ignore_index=True) if frames else frame_from_rows([])
-    return ledgers, combined, (pd.concat(provided, ignore_index=True) if provided else None)
+    counter_ends = pd.concat(ends, ignore_index=True) if ends else None
+    return ledgers, combined, (pd.concat(provided, ignore_index=True) if provided else None), counter_ends
 
 
 def _provider_in_period(
@@ -197,6 +204,15 @@ def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame
         frame.loc[missing, "country_code"] = options["country"]
         frame.loc[missing, "flags"] = [join_flags(old, "location_from_config") for old in frame.loc[missing, "flags"]]
     return frame
+
+
+def _record_join(by_path: dict[str, InputLedger], joined: JoinResult) -> None:
+    """A file's samples a join puts to use are no longer excluded; each join is noted."""
+    for path, rows in joined.restored.items():
+        ledger = by_path[path]
+        ledger.exclusions = [exclusion for exclusion in ledger.exclusions if exclusion.row not in rows]
+    for path, notes in joined.notes.items():
+        by_path[path].notes.extend(notes)
 
 
 def _record(by_path: dict[str, InputLedger], exclusions: dict[str, list[Exclusion]]) -> None:
