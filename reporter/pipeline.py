@@ -17,7 +17,7 @@ from reporter.core.emissions import attach_emissions
 from reporter.core.energy import estimate_energy
 from reporter.core.link import LinkUse, link_runs
 from reporter.core.market import InstrumentUse
-from reporter.core.overlap import set_aside_overlaps
+from reporter.core.overlap import gpu_aliases, set_aside_overlaps
 from reporter.core.period import Period
 from reporter.core.provider_source import FigureUse, provider_reported
 from reporter.core.reconcile import deduplicate_runs
@@ -85,7 +85,7 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
     provided = _provider_in_period(provided, period, by_path)
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
-    kept, overlaps = set_aside_overlaps(kept)  # one source per host and hour: power log > tracker > estimate
+    kept, overlaps = set_aside_overlaps(kept, gpu_aliases(ends))  # per host and hour: power log > tracker > estimate
     _record_groups(by_path, overlaps.groups)
     for path, notes in overlaps.notes.items():
         by_path[path].notes.extend(notes)

@@ -199,3 +199,27 @@ def test_overlapping_files_of_one_series_are_not_joined(tmp_path: Path) -> None:
     assert result.items["energy_kwh"].sum() == pytest.approx(3_600 / J_PER_KWH, rel=1e-12)
     day2 = next(ledger for ledger in result.ledgers if ledger.path.endswith("day2.json"))
     assert any("not joined" in note for note in day2.notes)
+
+
+def power_log_by_uuid(path: Path, uuid: str) -> str:
+    # One GPU at a steady 400 W, a sample every 10 s from 10:30:00 to 11:30:00: 400 W x 3,600 s = 0.4 kWh.
+    lines = ["uuid, name, timestamp, power.draw [W]"]
+    for step in range(361):
+        minute, second = divmod(30 * 60 + step * 10, 60)
+        hour, minute = divmod(minute, 60)
+        lines.append(f"{uuid}, NVIDIA H100, 2026/11/05 {10 + hour:02d}:{minute:02d}:{second:02d}.000, 400.00 W")
+    return write(path, "\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize(("uuid", "set_aside"), [("GPU-0a1b", True), ("GPU-4e5f", False)])
+def test_gpu_by_uuid_meets_the_dcgm_series_of_its_index(tmp_path: Path, uuid: str, set_aside: bool) -> None:
+    # DCGM GPU 0 (UUID GPU-0a1b): 1,000,000 -> 4,600,000 mJ from 10:00 to 11:00 = 3,600 J = 0.001 kWh.
+    scrape = write(tmp_path / "dcgm.prom", text_scrape(GPU0, [(T0, "1000000"), (T0 + 3600, "4600000")]))
+    log = power_log_by_uuid(tmp_path / "power.csv", uuid)
+    result = run_inputs([{"path": scrape, "country": "DEU"}, {"path": log, "country": "DEU", "host": "gpu-node-1"}])
+    energy = dict(zip(result.items["source_file"].map(lambda f: Path(f).name), result.items["energy_kwh"], strict=True))
+    # Both metered; the DCGM series starts first and is kept whole. The log names GPU-0a1b, which the
+    # DCGM labels give as GPU 0: its 10:30..11:00 (1,800 s of 3,600 s) is set aside, 0.2 of its 0.4 kWh.
+    # A log of another GPU (GPU-4e5f) meets nothing and keeps its 0.4 kWh.
+    assert energy["dcgm.prom"] == pytest.approx(0.001, rel=1e-12)
+    assert energy["power.csv"] == pytest.approx(0.2 if set_aside else 0.4, rel=1e-12)

@@ -281,10 +281,11 @@ def _ends(entry: Series, samples: list[Sample], reading: dict[str, object], used
         "last_row": samples[-1][2],
         "joules_per_unit": entry.joules_per_unit,
         "used": used,
+        "gpu_uuid": entry.labels.get("UUID") if entry.metric == DCGM else None,
     }
 
 
-ENDS_COLUMNS = ["first_s", "first_value", "last_s", "last_value", "last_row", "joules_per_unit", "used"]
+ENDS_COLUMNS = ["first_s", "first_value", "last_s", "last_value", "last_row", "joules_per_unit", "used", "gpu_uuid"]
 
 
 def _ends_frame(ends: list[dict[str, object]]) -> pd.DataFrame:
