@@ -223,3 +223,27 @@ def test_gpu_by_uuid_meets_the_dcgm_series_of_its_index(tmp_path: Path, uuid: st
     # A log of another GPU (GPU-4e5f) meets nothing and keeps its 0.4 kWh.
     assert energy["dcgm.prom"] == pytest.approx(0.001, rel=1e-12)
     assert energy["power.csv"] == pytest.approx(0.2 if set_aside else 0.4, rel=1e-12)
+
+
+def test_the_counter_and_grouped_host_texts_are_translated() -> None:
+    from reporter.i18n import language
+
+    ko = language("ko")
+    assert ko.translate(
+        "counter dcgm:h:gpu=0 continues from day1.prom row 2: the increase across the files, 0.0005 kWh over "
+        "1,800 s, is counted here once (a counter reset between them: flagged counter_reset); its single sample "
+        "(row 1) is used for it"
+    ) == (
+        "카운터 dcgm:h:gpu=0은(는) day1.prom row 2에서 이어짐: 파일 사이의 증가분 0.0005 kWh(1,800초)를 여기서 "
+        "한 번 계산함 (그 사이 카운터 재설정: counter_reset 플래그); 이 파일의 단일 샘플(1행)을 이에 사용함"
+    )
+    assert ko.translate(
+        "3 reading(s) (4.4 kWh reported) in 3 files, this one and 2 more, name no host (the files give none: "
+        "set each input's `host` option): they are not checked for overlap with the other measurements"
+    ) == (
+        "파일 3개(이 파일 외 2개)의 측정값 3개(보고된 에너지 4.4 kWh)에 호스트가 없음(파일에 호스트가 없으므로 "
+        "각 입력의 `host` 옵션을 지정하십시오): 다른 측정값과의 중복을 확인하지 않음"
+    )
+    assert ko.translate("Kepler counter of a container part: inside its 'psys' zone, which is read") == (
+        "Kepler 컨테이너 부분 카운터: 읽는 'psys' 영역에 포함됨"
+    )

@@ -101,18 +101,28 @@ def set_aside_overlaps(readings: pd.DataFrame, aliases: Aliases | None = None) -
 
 
 def _hostless_notes(readings: pd.DataFrame, result: OverlapResult) -> None:
-    """Where measurements come from several files, each file's readings that name no host are noted:
-    they cannot be compared with the others."""
+    """Where measurements come from several files, the readings that name no host are noted once, in
+    the first such file's ledger (one file: its own note): they cannot be compared with the others."""
     measured = readings[readings["method"].isin([Method.METERED.value, Method.MEASURED.value])]
     if measured["source_file"].nunique() < 2:
         return
     hostless = measured[measured["host"].isna()]
-    for path, group in hostless.groupby("source_file", sort=True):
-        result.notes.setdefault(str(path), []).append(
-            f"{len(group)} reading(s) ({group['energy_reported_kwh'].sum():.6g} kWh reported) name no host "
-            "(the file gives none: set the input's `host` option): they are not checked for overlap with "
-            "the other measurements"
+    if hostless.empty:
+        return
+    files = sorted(hostless["source_file"].astype(str).unique())
+    kwh = f"{hostless['energy_reported_kwh'].sum():.6g}"
+    if len(files) == 1:
+        note = (
+            f"{len(hostless)} reading(s) ({kwh} kWh reported) name no host (the file gives none: set the "
+            "input's `host` option): they are not checked for overlap with the other measurements"
         )
+    else:
+        note = (
+            f"{len(hostless)} reading(s) ({kwh} kWh reported) in {len(files)} files, this one and "
+            f"{len(files) - 1} more, name no host (the files give none: set each input's `host` option): "
+            "they are not checked for overlap with the other measurements"
+        )
+    result.notes.setdefault(files[0], []).append(note)
 
 
 def _host_shares(group: pd.DataFrame, result: OverlapResult, aliases: dict[str, str]) -> dict[object, float]:
