@@ -10,11 +10,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reporter.cli import main
 from reporter.sources import detect
 from reporter.sources.base import InputFile
-from tests.conftest import run_inputs
+from tests.conftest import DATA, SAMPLES, run_inputs
+from tests.test_fuzz_readers import FUZZ, edits, folder, mutate, read_as_the_pipeline_does
 
 J_PER_KWH = 3_600_000
 T0 = 1793872800  # 2026-11-05 10:00:00 UTC
@@ -247,3 +250,19 @@ def test_the_counter_and_grouped_host_texts_are_translated() -> None:
     assert ko.translate("Kepler counter of a container part: inside its 'psys' zone, which is read") == (
         "Kepler 컨테이너 부분 카운터: 읽는 'psys' 영역에 포함됨"
     )
+
+
+COUNTER_SEEDS = {
+    "dcgm.json": (SAMPLES / "synthetic-acme" / "gpu-counters" / "paris-ft-node-01-dcgm.json").read_bytes()[:3000],
+    "dcgm.prom": (DATA / "counters" / "dcgm-scrapes.prom").read_bytes(),
+    "kepler.prom": (DATA / "counters" / "kepler-scrapes.prom").read_bytes(),
+}
+
+
+@FUZZ
+@given(name=st.sampled_from(sorted(COUNTER_SEEDS)), changes=edits)
+def test_mutated_counter_files_give_readings_or_one_clear_error(name: str, changes: list) -> None:
+    with folder() as tmp:
+        path = tmp / name
+        path.write_bytes(mutate(COUNTER_SEEDS[name], changes))
+        read_as_the_pipeline_does(path, "prometheus_energy")

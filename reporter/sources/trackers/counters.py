@@ -14,22 +14,25 @@ Counters read (everything else is counted and excluded, grouped by metric):
   container (measured: software attribution). Host from `node_name`, else `instance`, else the
   input's `host` option. A container is its labels without `zone`; for each container the parts
   that together make its energy once are read, and the others are excluded as parts of what is read:
-  - Kepler up to 0.9: `kepler_container_joules_total` is package + dram + gpu + other ("aggregated
-    package/socket energy consumption of CPU, dram, gpus, and other host components", Kepler's
-    metrics page for 0.7). Where a container has it, it alone is read. Where it has only the
-    per-component counters, `kepler_container_{package,dram,gpu,other}_joules_total` are summed.
+  - Kepler up to 0.9: `kepler_container_joules_total` is package + dram + gpu + other ("the
+    aggregated package/socket energy consumption of CPU, dram, gpus, and other host components",
+    Kepler's container metrics documentation). Where a container has it, it alone is read; where it
+    has only the per-component counters, `kepler_container_{package,dram,gpu,other}_joules_total`
+    are summed. Series differing in `mode` (dynamic, idle) are different parts and are summed.
   - Kepler 0.10 and later: `kepler_container_cpu_joules_total`, one series per RAPL `zone`
-    (Kepler docs, docs/user/metrics.md). `package` and `dram` are summed: DRAM is a separate RAPL
-    domain, outside the package.
+    (sustainable-computing-io/kepler, docs/user/metrics.md). `package` and `dram` are summed: DRAM
+    is its own RAPL domain, outside the package.
   - `core` and `uncore` are inside `package` ("package: CPU socket-level energy (includes cores and
-    uncore components)", Kepler docs, design/metrics.md): they are read only for a container that
-    has no `package` counter, never beside it.
-  - `psys` (also spelled `platform`) is the platform's energy, which Kepler's power attribution
-    guide calls "most comprehensive when available": where a container has it, it alone is read
+    uncore components)", sustainable-computing-io/kepler-doc, docs/archive/design/metrics.md):
+    they are read only for a container that has no `package` counter, never beside it.
+  - `psys` (also spelled `platform`) is the platform's energy, "most comprehensive when available"
+    (kepler, docs/developer/power-attribution-guide.md): where a container has it, it alone is read
     (package and dram are inside it).
-  Node, pod, VM and process counters (`kepler_node_*`, `kepler_pod_*`, …) are other views of the
-  same energy (a pod is its containers; the node holds them all) and are excluded, so nothing counts
-  twice.
+  Kepler 0.10 gives a container a share of the node's active energy only (its CPU time over the
+  node's, times the active power, same guide): the node's idle energy is in no container, a stated
+  under-count of the containers against the node. Node, pod, VM and process counters
+  (`kepler_node_*`, `kepler_pod_*`, …) are other views of the same energy (a pod is its containers;
+  the node holds them all) and are excluded, so nothing counts twice.
 
 Energy is the sum of the counter's increases between consecutive samples of a series, in time
 order. A value lower than the one before is a counter reset (driver reload, exporter restart):
