@@ -266,3 +266,15 @@ def test_mutated_counter_files_give_readings_or_one_clear_error(name: str, chang
         path = tmp / name
         path.write_bytes(mutate(COUNTER_SEEDS[name], changes))
         read_as_the_pipeline_does(path, "prometheus_energy")
+
+
+def test_the_same_labels_on_two_hosts_are_two_counters(tmp_path: Path) -> None:
+    labels = {"__name__": "kepler_container_joules_total", "container_id": "c1", "container_name": "trainer"}
+    first = write(tmp_path / "a.prom", text_scrape(labels, [(T0, "0"), (T0 + 1800, "1800")]))
+    later = write(tmp_path / "b.prom", text_scrape(labels, [(T0 + 3600, "5000"), (T0 + 5400, "6800")]))
+    inputs = [{"path": first, "country": "DEU", "host": "node-a"}, {"path": later, "country": "DEU", "host": "node-b"}]
+    result = run_inputs(inputs)
+    # node-a 1,800 J and node-b 1,800 J; the labels match but the hosts differ, so no boundary
+    # (5,000 - 1,800 J) is added: 3,600 J in all.
+    assert result.items["energy_kwh"].sum() == pytest.approx(3_600 / J_PER_KWH, rel=1e-12)
+    assert not any("continues from" in note for ledger in result.ledgers for note in ledger.notes)

@@ -1,6 +1,6 @@
 """Counter join stage: scrapes of one energy counter saved in several files are one counter.
 
-A DCGM or Kepler series (same run id: metric, host and GPU or labels) may be saved in consecutive
+A DCGM or Kepler series (same run id and host: metric, host and GPU, or labels) may be saved in consecutive
 files, e.g. one range query per day. Each file's reading holds the increases between its own samples;
 the increase from one file's last sample to the next file's first is in neither. Rule, per series
 with a known host, over the files holding it, in order of their first sample:
@@ -49,13 +49,15 @@ def join_counter_files(readings: pd.DataFrame, ends: pd.DataFrame | None) -> tup
     if ends is None or ends.empty:
         return readings, result
     ends = ends[ends["host"].notna()]
-    files = ends.groupby("run_id")["source_file"].nunique()
-    shared = ends[ends["run_id"].isin(files[files > 1].index)]
+    ends = ends.assign(series=ends["run_id"].astype(str) + "@" + ends["host"].astype(str))
+    files = ends.groupby("series")["source_file"].nunique()
+    shared = ends[ends["series"].isin(files[files > 1].index)]
     if shared.empty:
         return readings, result
     frame = readings.copy()
     added: list[pd.DataFrame] = []
-    for run_id, group in shared.groupby("run_id", sort=True):
+    for _, group in shared.groupby("series", sort=True):
+        run_id = group["run_id"].iloc[0]
         latest = None
         for index, segment in group.sort_values(["first_s", "last_s"], kind="stable").iterrows():
             if latest is not None and segment["source_file"] != latest["source_file"]:
@@ -67,7 +69,7 @@ def join_counter_files(readings: pd.DataFrame, ends: pd.DataFrame | None) -> tup
                         result,
                         segment,
                         f"counter {run_id}: its samples begin before the last sample of "
-                        f"{latest['source_file']} (row {latest['source_row']}), so the files overlap and are "
+                        f"{latest['source_file']} (row {int(latest['last_row'])}), so the files overlap and are "
                         "not joined; the overlap stage counts their common hours once",
                     )
             if latest is None or segment["last_s"] > latest["last_s"]:
