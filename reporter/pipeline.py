@@ -12,11 +12,12 @@ import pandas as pd
 from reporter.config import ReportConfig
 from reporter.core import aggregate
 from reporter.core.attribute import assign_scope, owners_from_tags, tag_columns
+from reporter.core.counter_join import JoinResult, join_counter_files
 from reporter.core.emissions import attach_emissions
 from reporter.core.energy import estimate_energy
 from reporter.core.link import LinkUse, link_runs
 from reporter.core.market import InstrumentUse
-from reporter.core.overlap import set_aside_overlaps
+from reporter.core.overlap import gpu_aliases, set_aside_overlaps
 from reporter.core.period import Period
 from reporter.core.provider_source import FigureUse, provider_reported
 from reporter.core.reconcile import deduplicate_runs
@@ -78,12 +79,14 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
         listed_in=config.inputs_from,
     )
     config = merge_workbooks(config, plan.planned, table.normalise_key)  # manual-entry workbooks' settings
-    ledgers, readings, provided = _read_all(plan, [link.resource_id for link in config.links if link.resource_id])
+    ledgers, readings, provided, ends = _read_all(plan, [link.resource_id for link in config.links if link.resource_id])
     by_path = {ledger.path: ledger for ledger in ledgers}
+    readings, joined = join_counter_files(readings, ends)  # one counter scraped into several files
+    _record_join(by_path, joined)
     provided = _provider_in_period(provided, period, by_path)
     kept, superseded = deduplicate_runs(readings)
     _record(by_path, superseded)
-    kept, overlaps = set_aside_overlaps(kept)  # one source per host and hour: power log > tracker > estimate
+    kept, overlaps = set_aside_overlaps(kept, gpu_aliases(ends))  # per host and hour: power log > tracker > estimate
     _record_groups(by_path, overlaps.groups)
     for path, notes in overlaps.notes.items():
         by_path[path].notes.extend(notes)
@@ -120,20 +123,25 @@ def run(config: ReportConfig, factors: FactorTable | None = None) -> PipelineRes
 
 def _read_all(
     plan: InputPlan, resource_ids: list[str] | None = None
-) -> tuple[list[InputLedger], pd.DataFrame, pd.DataFrame | None]:
-    """Every planned input, read; results in the plan's order. The bills are read last, keeping the
-    resource ids of `resource_ids` (the links') and the hosts the other inputs measured on, so that
-    runs can be linked to the bill lines of their machine (reporter.core.link)."""
+) -> tuple[list[InputLedger], pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """Every planned input, read; results in the plan's order: ledgers, readings, providers' figures
+    and the ends of energy counters (for joining one counter's files). The bills are read last,
+    keeping the resource ids of `resource_ids` (the links') and the hosts the other inputs measured
+    on, so that runs can be linked to the bill lines of their machine (reporter.core.link)."""
     read = read_in_order(plan.planned, resource_ids or [], _read_planned)
-    ledgers = [ledger for ledger, _, _ in read]
-    frames = [readings for _, readings, _ in read if not readings.empty]
-    provided = [found for _, _, found in read if found is not None]
+    ledgers = [ledger for ledger, _, _, _ in read]
+    frames = [readings for _, readings, _, _ in read if not readings.empty]
+    provided = [found for _, _, found, _ in read if found is not None]
+    ends = [end for _, _, _, end in read if end is not None and not end.empty]
     combined = pd.concat(frames, ignore_index=True) if frames else frame_from_rows([])
-    return ledgers, combined, (pd.concat(provided, ignore_index=True) if provided else None)
+    counter_ends = pd.concat(ends, ignore_index=True) if ends else None
+    return ledgers, combined, (pd.concat(provided, ignore_index=True) if provided else None), counter_ends
 
 
-def _read_planned(planned: PlannedInput) -> tuple[InputLedger, pd.DataFrame, pd.DataFrame | None]:
-    """One input's ledger, readings and provider figures."""
+def _read_planned(
+    planned: PlannedInput,
+) -> tuple[InputLedger, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """One input's ledger, readings, provider figures and counter ends."""
     with shown_as(planned.display):
         result = _read_one(planned)
         readings = _with_options(validate_readings(result.readings), planned)
@@ -148,7 +156,8 @@ def _read_planned(planned: PlannedInput) -> tuple[InputLedger, pd.DataFrame, pd.
         exclusion_groups=list(result.exclusion_groups),
     )
     provided = result.provider_emissions
-    return ledger, readings, (provided.assign(source_file=planned.display) if provided is not None else None)
+    ends = _with_options(result.counter_ends, planned) if result.counter_ends is not None else None
+    return ledger, readings, (provided.assign(source_file=planned.display) if provided is not None else None), ends
 
 
 def _provider_in_period(
@@ -203,6 +212,15 @@ def _with_options(readings: pd.DataFrame, planned: PlannedInput) -> pd.DataFrame
         frame.loc[missing, "country_code"] = options["country"]
         frame.loc[missing, "flags"] = [join_flags(old, "location_from_config") for old in frame.loc[missing, "flags"]]
     return frame
+
+
+def _record_join(by_path: dict[str, InputLedger], joined: JoinResult) -> None:
+    """A file's samples a join puts to use are no longer excluded; each join is noted."""
+    for path, rows in joined.restored.items():
+        ledger = by_path[path]
+        ledger.exclusions = [exclusion for exclusion in ledger.exclusions if exclusion.row not in rows]
+    for path, notes in joined.notes.items():
+        by_path[path].notes.extend(notes)
 
 
 def _record(by_path: dict[str, InputLedger], exclusions: dict[str, list[Exclusion]]) -> None:

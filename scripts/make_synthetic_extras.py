@@ -1,8 +1,9 @@
-"""Generate the synthetic organisation's GPU power log and AWS carbon export (deterministic).
+"""Generate the synthetic organisation's GPU power log, GPU energy counter and AWS carbon export.
 
-Everything written here is SYNTHETIC: an invented inference node's nvidia-smi log and an invented
+Everything written here is SYNTHETIC: an invented inference node's nvidia-smi log, an invented
+fine-tuning node's DCGM energy counter (as a Prometheus range query returns it) and an invented
 AWS "Carbon emissions" export for Acme AI's synthetic bills. No number in them was measured or
-published by anyone. Regenerate with:
+published by anyone. Deterministic for a seed. Regenerate with:
 
     python scripts/make_synthetic_extras.py --out sample_inputs/synthetic-acme --seed 2026
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import math
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 GPUS = ("NVIDIA L4", "NVIDIA L4")
@@ -37,6 +39,38 @@ def write_power_log(path: Path, rng: random.Random) -> int:
                 handle.write(f"{index}, {name}, {moment:%Y/%m/%d %H:%M:%S}.000, {watts:.2f} W\n")
                 rows += 1
     return rows
+
+
+def write_dcgm_range_query(path: Path, rng: random.Random) -> int:
+    """The Paris fine-tuning node's A100: DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION (mJ) every 60 s from
+    16:00 to 22:00 UTC on 2026-10-07 (18:00 to 24:00 in Paris), as `/api/v1/query_range` returns it.
+
+    The node's carbontracker run of that day (ft-support-bot, 16:55:40 to 21:52:00 local time)
+    trains until 21:52 local: about 300 W until then, about 60 W idle after."""
+    start = datetime(2026, 10, 7, 16, 0, tzinfo=UTC)
+    training_ends = datetime(2026, 10, 7, 19, 52, tzinfo=UTC)
+    counter = 8_143_265_000  # mJ since the driver was loaded
+    values = []
+    for step in range(6 * 60 + 1):
+        moment = start + timedelta(minutes=step)
+        values.append([int(moment.timestamp()), str(counter)])
+        watts = rng.uniform(280.0, 320.0) if moment < training_ends else rng.uniform(55.0, 65.0)
+        counter += round(watts * 60 * 1000)
+    labels = {
+        "__name__": "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
+        "DCGM_FI_DRIVER_VERSION": "550.54.15",
+        "Hostname": "paris-ft-node-01",
+        "UUID": "GPU-5a1e0c2d-7b3f-4e91-a8d6-0c9f2b7e4d13",
+        "device": "nvidia0",
+        "gpu": "0",
+        "instance": "10.42.0.17:9400",
+        "job": "dcgm-exporter",
+        "modelName": "NVIDIA A100-SXM4-80GB",
+    }
+    response = {"status": "success", "data": {"resultType": "matrix", "result": [{"metric": labels, "values": values}]}}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(response) + "\n")
+    return len(values)
 
 
 def write_carbon_export(path: Path, rng: random.Random) -> int:
@@ -97,7 +131,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     samples = write_power_log(args.out / "power-logs" / "seoul-inference-gpu-power.csv", rng)
     exported = write_carbon_export(args.out / "provider-carbon" / "aws-carbon-emissions-2026.csv", rng)
-    print(f"power log: {samples} samples; carbon export: {exported} rows")
+    counter = write_dcgm_range_query(args.out / "gpu-counters" / "paris-ft-node-01-dcgm.json", rng)
+    print(f"power log: {samples} samples; carbon export: {exported} rows; GPU energy counter: {counter} samples")
 
 
 if __name__ == "__main__":

@@ -7,9 +7,12 @@ eGRID2023 Virginia, Google's 2024 europe-west1 figure), none of the package's co
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from reporter.config import load_config
 from reporter.pipeline import run
@@ -78,8 +81,52 @@ def expected_by_location() -> dict[str, float]:
                 real_kor_fra["KOR" if row["region/country"] == "KR" else "FRA"] += float(row["power_consumption(kWh)"])
     kwh["KOR"] += real_kor_fra["KOR"]
     kwh["FRA"] += real_kor_fra["FRA"]
+    kwh["FRA"] -= paris_node_set_aside_kwh()
     kwh["WORLD"] = carbontracker_energy(TRACKERS / "carbontracker")
     return kwh
+
+
+def dcgm_window() -> tuple[datetime, datetime, float]:
+    """The Paris node's DCGM counter: first and last sample in Paris time, and its energy in kWh."""
+    response = json.loads((ACME / "gpu-counters" / "paris-ft-node-01-dcgm.json").read_text())
+    (series,) = response["data"]["result"]
+    values = [(float(t), float(v)) for t, v in series["values"]]
+    assert all(b[1] >= a[1] for a, b in zip(values, values[1:], strict=False))  # no reset: last - first
+    paris = ZoneInfo("Europe/Paris")
+    start, end = (datetime.fromtimestamp(values[i][0], tz=paris).replace(tzinfo=None) for i in (0, -1))
+    return start, end, (values[-1][1] - values[0][1]) / 3.6e9  # mJ -> kWh
+
+
+def paris_node_set_aside_kwh() -> float:
+    """The carbontracker run of 2026-10-07 on the Paris node: the share of its hours the node's DCGM
+    counter (metered, kept first) also covers, times its energy (evenly spread over its hours)."""
+    log = next((ACME / "applied" / "paris-carbontracker").glob("ft-support-bot_*2026-10-07*_output.log")).read_text()
+    times = [
+        datetime.strptime(t, "%Y-%m-%d %H:%M:%S") for t in re.findall(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", log, re.M)
+    ]
+    run_start, run_end = times[0], times[-1]
+    energy = float(re.search(r"Energy:\s*([0-9.]+) kWh", log.split("Actual consumption")[1]).group(1))  # type: ignore[union-attr]
+    counter_start, counter_end, _ = dcgm_window()
+    overlap_s = (min(run_end, counter_end) - max(run_start, counter_start)).total_seconds()
+    return energy * overlap_s / (run_end - run_start).total_seconds()
+
+
+def test_demo_dcgm_counter_is_kept_and_the_tracker_overlap_set_aside() -> None:
+    result = run(load_config(SAMPLES / "report.toml"))
+    items = result.items
+    dcgm = items[items["source_format"] == "prometheus_energy"]
+    start, end, kwh = dcgm_window()
+    # 18:00 to 24:00 Paris time (16:00 to 22:00 UTC); the run: 16:55:40 to 21:52:00 Paris time, so
+    # 13,920 s of its 17,780 s are the counter's: 3.505495 kWh x 13,920 / 17,780 = 2.74446 kWh set aside.
+    assert (str(start), str(end)) == ("2026-10-07 18:00:00", "2026-10-08 00:00:00")
+    assert math.isclose(dcgm["energy_kwh"].sum(), kwh, rel_tol=1e-12)
+    assert set(dcgm["host"]) == {"paris-ft-node-01"} and set(dcgm["method"]) == {"metered"}
+    assert math.isclose(paris_node_set_aside_kwh(), 3.505495 * 13_920 / 17_780, rel_tol=1e-12)
+    run_row = items[items["run_id"].str.startswith("ft-support-bot_19457")].iloc[0]
+    assert math.isclose(run_row["energy_reported_kwh"], 3.505495 - paris_node_set_aside_kwh(), rel_tol=1e-9)
+    assert "overlap_set_aside" in run_row["flags"]
+    hostless = [note for ledger in result.ledgers for note in ledger.notes if "name no host" in note]
+    assert len(hostless) == 1 and " files, this one and " in hostless[0]
 
 
 def codecarbon_energy_rows(rows: list[dict[str, str]]) -> float:

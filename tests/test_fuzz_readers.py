@@ -87,7 +87,7 @@ def read_as_the_pipeline_does(path: Path, fmt: str | None = None) -> None:
     """Plan and read one file; only ReporterError may escape; the ledger's rows must add up."""
     try:
         plan = plan_inputs([InputConfig(path=str(path), format=fmt)], path.parent)
-        ledgers, readings, provided = _read_all(plan)
+        ledgers, readings, provided, _ends = _read_all(plan)
     except ReporterError as exc:
         assert str(exc).strip(), "an error must say something"
         assert "\n" not in str(exc), f"an error is one line: {exc!r}"

@@ -175,7 +175,7 @@ def test_the_overlap_host_and_provider_version_texts_made_in_code_are_translated
     assert ko.translate(
         "overlap: row 12 (run r7, host node-1): 0.5 kWh of 2 kWh set aside (900 s of 3,600 s also measured by "
         "power_log gpu.csv row 4); flagged overlap_set_aside"
-    ) == ("중복: 12행(실행 r7, 호스트 node-1): 2 kWh 중 0.5 kWh 제외(3,600초 중 900초를 power_log gpu.csv row 4도 "
+    ) == ("중복: 12행(실행 r7, 호스트 node-1): 2 kWh 중 0.5 kWh 제외(3,600초 중 900초를 power_log gpu.csv 4행도 "
           "측정함), overlap_set_aside 플래그")
     assert ko.translate("aws v3.0.0: 2026-01 to 2026-10 (this report)") == "aws v3.0.0: 2026-01 ~ 2026-10 (이 보고서)"
     assert ko.translate("aws model not named: 2026-03 (closed (version 2))") == (

@@ -33,7 +33,7 @@ ALLOWED_WORDS = """
     REC GO EAC EACs PPA NAT API RIFee SPECpower Ember eGRID EPA US CC BY SA MIT Apache AWS Amazon Google Cloud
     Azure Microsoft AmazonEC2 AmazonS3 AWSDataTransfer GCP EC2 CUR DiscountedUsage Puro Verra VCS CodeCarbon
     codecarbon carbontracker eco2ai nvidia smi nvidia_smi NVIDIA H100 A100 SXM Parquet Excel reporter Acme
-    Hugging Face ft ID XI datapoints Filing phase country host
+    Hugging Face ft ID XI datapoints Filing phase country host DCGM Kepler
 """
 # flags, a sheet name, a JSON block and configuration options are shown by name
 ALLOWED = frozenset(re.findall(r"\S+", ALLOWED_WORDS)) | frozenset(FLAG_MEANINGS)

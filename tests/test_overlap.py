@@ -71,11 +71,16 @@ def test_one_source_per_host_and_hour(inputs: list[Path]) -> None:
 
 def test_without_a_host_nothing_is_compared_and_the_files_say_so(inputs: list[Path]) -> None:
     result = run_inputs([{"path": str(p), "country": "DEU"} for p in inputs])
-    # 2.0 + 2.0 + 0.4 kWh: nothing is set aside, but every file notes it names no host.
+    # 2.0 + 2.0 + 0.4 kWh: nothing is set aside. One note, in the first file's ledger (by path), counts
+    # the three files, their three readings and their 4.4 kWh.
     assert result.items["energy_kwh"].sum() == pytest.approx(4.4, rel=1e-12)
-    for ledger in result.ledgers:
-        assert any("name no host" in note for note in ledger.notes)
-        assert ledger.rows_excluded == 0
+    notes = {Path(ledger.path).name: [n for n in ledger.notes if "name no host" in n] for ledger in result.ledgers}
+    assert notes["gpu-power.csv"] == [
+        "3 reading(s) (4.4 kWh reported) in 3 files, this one and 2 more, name no host (the files give none: "
+        "set each input's `host` option): they are not checked for overlap with the other measurements"
+    ]
+    assert notes["rank0-emissions.csv"] == notes["rank1-emissions.csv"] == []
+    assert all(ledger.rows_excluded == 0 for ledger in result.ledgers)
 
 
 def test_different_gpus_and_hosts_do_not_overlap(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ the energy twice. Rule, per host (the `host` column; readings without a host are
     two readings meet when their hours overlap and what they cover meets:
         the whole host (gpu empty) meets everything on the host;
         GPU sets meet when they share a GPU; a container meets its own series and any GPU
+        (a GPU is one GPU by its index or its UUID: a DCGM series names both, so on its host a
+        power log naming GPU-… UUIDs and one naming indices are compared GPU by GPU)
     a reading's hours met by readings kept before it are set aside:
         set-aside energy = reported energy x (overlapping seconds / the reading's seconds)
         (the reading's energy is taken as spread evenly over its hours)
@@ -38,6 +40,7 @@ FLAG = "overlap_set_aside"
 WHOLE = 1.0 - 1e-9  # a share of the hours at or above this is the whole reading
 
 Interval = tuple[float, float]
+Aliases = dict[str, dict[str, str]]  # per host: a GPU's UUID (lower case) -> its index
 
 
 @dataclass
@@ -54,7 +57,19 @@ class _Kept:
     label: str
 
 
-def set_aside_overlaps(readings: pd.DataFrame) -> tuple[pd.DataFrame, OverlapResult]:
+def gpu_aliases(ends: pd.DataFrame | None) -> Aliases:
+    """Per host, the UUID -> index pairs the DCGM series name (reporter.sources.trackers.counters)."""
+    aliases: Aliases = {}
+    if ends is None or ends.empty:
+        return aliases
+    named = ends[ends["host"].notna() & ends["gpu"].notna() & ends["gpu_uuid"].notna()]
+    for host, gpu, uuid in zip(named["host"], named["gpu"], named["gpu_uuid"], strict=True):
+        if str(gpu) != str(uuid):
+            aliases.setdefault(str(host), {})[str(uuid).strip().lower()] = str(gpu).strip()
+    return aliases
+
+
+def set_aside_overlaps(readings: pd.DataFrame, aliases: Aliases | None = None) -> tuple[pd.DataFrame, OverlapResult]:
     """The readings with overlapping energy set aside, and the ledger entries saying so."""
     result = OverlapResult()
     if readings.empty or "host" not in readings.columns:
@@ -70,8 +85,8 @@ def set_aside_overlaps(readings: pd.DataFrame) -> tuple[pd.DataFrame, OverlapRes
         return readings, result
     frame = readings.copy(deep=False)
     shares: dict[object, float] = {}
-    for _, group in candidates.groupby("host", sort=True):
-        shares.update(_host_shares(group, result))
+    for host, group in candidates.groupby("host", sort=True):
+        shares.update(_host_shares(group, result, (aliases or {}).get(str(host), {})))
     drop = [index for index, share in shares.items() if share >= WHOLE]
     partial = {index: share for index, share in shares.items() if 0 < share < WHOLE}
     if partial:
@@ -86,21 +101,31 @@ def set_aside_overlaps(readings: pd.DataFrame) -> tuple[pd.DataFrame, OverlapRes
 
 
 def _hostless_notes(readings: pd.DataFrame, result: OverlapResult) -> None:
-    """Where measurements come from several files, each file's readings that name no host are noted:
-    they cannot be compared with the others."""
+    """Where measurements come from several files, the readings that name no host are noted once, in
+    the first such file's ledger (one file: its own note): they cannot be compared with the others."""
     measured = readings[readings["method"].isin([Method.METERED.value, Method.MEASURED.value])]
     if measured["source_file"].nunique() < 2:
         return
     hostless = measured[measured["host"].isna()]
-    for path, group in hostless.groupby("source_file", sort=True):
-        result.notes.setdefault(str(path), []).append(
-            f"{len(group)} reading(s) ({group['energy_reported_kwh'].sum():.6g} kWh reported) name no host "
-            "(the file gives none: set the input's `host` option): they are not checked for overlap with "
-            "the other measurements"
+    if hostless.empty:
+        return
+    files = sorted(hostless["source_file"].astype(str).unique())
+    kwh = f"{hostless['energy_reported_kwh'].sum():.6g}"
+    if len(files) == 1:
+        note = (
+            f"{len(hostless)} reading(s) ({kwh} kWh reported) name no host (the file gives none: set the "
+            "input's `host` option): they are not checked for overlap with the other measurements"
         )
+    else:
+        note = (
+            f"{len(hostless)} reading(s) ({kwh} kWh reported) in {len(files)} files, this one and "
+            f"{len(files) - 1} more, name no host (the files give none: set each input's `host` option): "
+            "they are not checked for overlap with the other measurements"
+        )
+    result.notes.setdefault(files[0], []).append(note)
 
 
-def _host_shares(group: pd.DataFrame, result: OverlapResult) -> dict[object, float]:
+def _host_shares(group: pd.DataFrame, result: OverlapResult, aliases: dict[str, str]) -> dict[object, float]:
     """The share of each reading's hours set aside, in the order of the rule; fills the ledger entries."""
     ordered = group.assign(rank_order=group["method"].map(RANK)).sort_values(
         ["rank_order", "start_time", "source_file", "source_row"], kind="stable"
@@ -109,7 +134,7 @@ def _host_shares(group: pd.DataFrame, result: OverlapResult) -> dict[object, flo
     shares: dict[object, float] = {}
     for row in ordered.itertuples():
         span = (_seconds(row.start_time), _seconds(row.start_time) + float(row.duration_s))
-        unit = _unit(row)
+        unit = _unit(row, aliases)
         met: list[Interval] = []
         sources: list[str] = []
         for other in kept:
@@ -155,10 +180,11 @@ def _enter(result: OverlapResult, row: object, share: float, overlap_s: float, s
     result.notes.setdefault(path, []).append(note)
 
 
-def _unit(row: object) -> tuple[str, object]:
+def _unit(row: object, aliases: dict[str, str]) -> tuple[str, object]:
     gpu = getattr(row, "gpu", None)
     if isinstance(gpu, str) and gpu:
-        return "gpu", frozenset(part.strip() for part in gpu.split(","))
+        parts = (part.strip() for part in gpu.split(","))
+        return "gpu", frozenset(aliases.get(part.lower(), part) for part in parts)
     if getattr(row, "source_format", None) in CONTAINER_FORMATS:
         return "container", getattr(row, "run_id", None)
     return "host", None

@@ -43,6 +43,9 @@ class ReadResult:
     exclusion_groups: list[ExclusionGroup] = field(default_factory=list)
     # A provider's carbon export gives control totals, not usage (reporter.sources.provider).
     provider_emissions: pd.DataFrame | None = None
+    # Energy counters: each series' first and last samples, to join one series across files
+    # (reporter.sources.trackers.counters, reporter.core.counter_join).
+    counter_ends: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
