@@ -213,13 +213,7 @@ def view(report: Report) -> dict[str, Any]:
         "datapoints_view": lambda: datapoints_view(report, lang),  # laid out last, built when it is reached
         "title": lang.gettext(TITLE),
         "period_text": lang.period_label(report.period.start, report.period.end),
-        "monthly_chart": Markup(
-            charts.monthly_bar_chart(
-                report.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1], month_label=lang.month_short
-            )
-            if side_by_side
-            else charts.monthly_bar_chart(report.by_month, month_label=lang.month_short)
-        ),
+        "monthly_chart": _monthly_chart(report, lang.month_short, side_by_side),
         "monthly_side_by_side": side_by_side,
         "breakdowns": breakdowns,
         "skipped_breakdowns": skipped,
@@ -256,6 +250,15 @@ def view(report: Report) -> dict[str, Any]:
         "ytd": _year_to_date_view(report),
         "lineage": report.lineage,
     }
+
+
+def _monthly_chart(report: Report, month_label: Any, side_by_side: bool) -> Markup:
+    """The monthly bar chart: narrow beside the month table when it fits there, else full width."""
+    if side_by_side:
+        return Markup(charts.monthly_bar_chart(
+            report.by_month, width=SIDE_CHART[0], height=SIDE_CHART[1], month_label=month_label
+        ))
+    return Markup(charts.monthly_bar_chart(report.by_month, month_label=month_label))
 
 
 def _unclassified_groups(report: Report) -> list[dict[str, Any]]:
