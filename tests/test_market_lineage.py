@@ -20,7 +20,7 @@ from reporter.core.market import Instrument, market_based, monthly_matched_kwh
 from reporter.core.matching import hourly_demand, hourly_matched
 from reporter.pipeline import run
 from reporter.report import build_report
-from reporter.report.market_rates import line_item_market
+from reporter.report.market_rates import line_item_market, row_rate_sources
 from tests.test_market_based import CONFIG, HEADER, TWENTY_DAYS_S
 
 
@@ -145,7 +145,9 @@ def test_a_line_item_over_two_months_sums_its_months_and_names_both_bases() -> N
             "market_rate_key": ["DEU", "DEU", None],
         }
     )
-    out = line_item_market(allocated, {("residual_mix", "DEU"): "c.toml [factors.residual_mix] DEU"})
+    out = line_item_market(
+        allocated, row_rate_sources(allocated, {("residual_mix", "DEU"): "c.toml [factors.residual_mix] DEU"})
+    )
     # Record 7: 40 + 60 kWh covered; 39 + 0 kg; residual mix in one month, wholly covered in the other.
     assert out.loc[7, "market_covered_kwh_in_period"] == 100.0
     assert out.loc[7, "market_based_co2e_kg_in_period"] == 39.0

@@ -69,7 +69,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
     breakdowns = _breakdowns(allocated, config.cloud.tag_keys, sums)
     unclassified, unclassified_groups = bounds.unclassified(items)
     stored = progress.history(history, config)
-    origins = market_rates.rate_origins(config, result.factors)
+    rate_sources = market_rates.row_rate_sources(allocated, market_rates.rate_origins(config, result.factors))
     name = config.organization.name
     return Report(
         tool=Tool("reporter", __version__),
@@ -104,7 +104,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         history=stored,
         year_to_date=progress.year_to_date(period, monthly, stored),
         limits=bounds.limits({name: count for name, (_, count) in breakdowns.items()}, unclassified_groups),
-        line_items=line_item_frame(items.join(market_rates.line_item_market(allocated, origins)), allocated),
+        line_items=line_item_frame(items.join(market_rates.line_item_market(allocated, rate_sources)), allocated),
         line_item_groups=line_item_groups(allocated, aggregate.UNASSIGNED),
         output=OutputOptions(
             json_line_items=config.output.json_line_items, templates=_templates(config), lang=config.output.lang
@@ -113,7 +113,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         links=result.links,
         organization_figures=organization_figures(config),
         models=models_energy(allocated, config),
-        market_rates=market_rates.market_rates(allocated, origins),
+        market_rates=market_rates.market_rates(allocated, rate_sources),
         provider_reported=provider_reported(
             config.cloud.emissions_source, result.provider_uses, result.provider_emissions, history
         ),

@@ -70,13 +70,13 @@ def _origin(origins: dict[tuple[str, str], str], source: object, named: object) 
     return origins.get((str(source), str(named)))
 
 
-def line_item_market(allocated: pd.DataFrame, origins: dict[tuple[str, str], str]) -> pd.DataFrame:
+def line_item_market(allocated: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """The market columns of each line item (index: record), from its in-period (item, month) rows:
     market key, basis (several joined by ';' when the months differ), rate and its origin, kWh
-    covered by instruments and market-based kg CO2e, both summed over the period's months."""
+    covered by instruments and market-based kg CO2e, both summed over the period's months.
+    `sources`: `row_rate_sources` of the same rows."""
     record = allocated["record"].to_numpy()
     first = ~pd.Series(record).duplicated().to_numpy()
-    sources = row_rate_sources(allocated, origins)
     frame = pd.DataFrame(
         {
             "market_key": allocated["market_key"].to_numpy()[first],
@@ -110,9 +110,9 @@ def _bases(record: np.ndarray, basis: pd.Series) -> pd.Series:
     return masks.map(texts)
 
 
-def market_rates(allocated: pd.DataFrame, origins: dict[tuple[str, str], str]) -> tuple[MarketRateUse, ...]:
-    """The supplier rates and residual mixes that priced some Scope 2 energy, per consumption year."""
-    sources = row_rate_sources(allocated, origins)
+def market_rates(allocated: pd.DataFrame, sources: pd.DataFrame) -> tuple[MarketRateUse, ...]:
+    """The supplier rates and residual mixes that priced some Scope 2 energy, per consumption year
+    (`sources`: `row_rate_sources` of the same rows)."""
     used = sources["rate_basis"].isin([BASIS_SUPPLIER, BASIS_RESIDUAL]).to_numpy(dtype=bool)
     energy = allocated["energy_kwh"].to_numpy(dtype="float64")
     frame = pd.DataFrame(
