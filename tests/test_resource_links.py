@@ -37,8 +37,10 @@ TRACKER = (
 )
 
 
-def _bill(path: Path, resource_column: bool = True) -> str:
-    rows = [("i-aaa", "60", "5.76"), ("i-aaa", "40", "3.84"), ("i-bbb", "30", "2.88"), ("i-ccc", "20", "1.92")]
+ROWS = [("i-aaa", "60", "5.76"), ("i-aaa", "40", "3.84"), ("i-bbb", "30", "2.88"), ("i-ccc", "20", "1.92")]
+
+
+def _bill(path: Path, resource_column: bool = True, rows: list[tuple[str, str, str]] = ROWS) -> str:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADER if resource_column else HEADER[:-1])
@@ -186,3 +188,48 @@ def test_a_line_two_hosts_match_is_replaced_once(tmp_path: Path) -> None:
     assert (second.tracker_project, second.bill_lines, second.covered_share) == ("host i-aaa", 0, 0.0)
     # the second host's 1.5 kWh stay at the tracker's own PUE of 1.0, beside the first link's result
     assert result.allocated["energy_kwh"].sum() == pytest.approx(_expected(estimate, pue) + 1.5, rel=1e-12)
+
+
+# Two VMs named vm-1 in two resource groups (Azure-style paths), billed 100 and 50 hours, where the
+# bill above has i-aaa (100 hours) and i-bbb and i-ccc (50 hours): the same estimate per hour.
+TWINS = [("rg-a/virtualMachines/vm-1", "60", "5.76"), ("rg-a/virtualMachines/vm-1", "40", "3.84"),
+         ("rg-b/virtualMachines/vm-1", "30", "2.88"), ("rg-b/virtualMachines/vm-1", "20", "1.92")]
+
+
+def _twins(tmp_path: Path, host: str | None = None) -> list:
+    runs = tmp_path / "emissions.csv"
+    runs.write_text(TRACKER)
+    return [_bill(tmp_path / "cur.csv", rows=TWINS), {"path": str(runs), **({"host": host} if host else {})}]
+
+
+def test_an_id_ending_two_resources_links_neither(tmp_path: Path) -> None:
+    inputs = _twins(tmp_path)
+    estimate, _ = _bill_energy(run_inputs(inputs[:1]))
+    result = run_inputs(inputs, links=[{"tracker_project": "llm", "resource_id": "vm-1"}])
+    (use,) = result.links
+    assert (use.month, use.bill_lines, use.covered_share, use.estimated_kwh_replaced) == ("", 0, 0.0, 0.0)
+    assert use.note == (
+        "not linked: vm-1 is the last part of 2 resource ids in the bills "
+        "(rg-a/virtualmachines/vm-1, rg-b/virtualmachines/vm-1); link by the full resource id"
+    )
+    # nothing replaced: the bill's estimate and the runs' 1.5 kWh at their own PUE of 1.0
+    assert result.allocated["energy_kwh"].sum() == pytest.approx(estimate + 1.5, rel=1e-12)
+
+
+def test_the_full_id_of_one_of_two_alike_resources_links_it(tmp_path: Path) -> None:
+    inputs = _twins(tmp_path)
+    estimate, pue = _bill_energy(run_inputs(inputs[:1]))
+    result = run_inputs(inputs, links=[{"tracker_project": "llm", "resource_id": "RG-A/virtualMachines/vm-1"}])
+    (use,) = result.links
+    assert (use.bill_lines, use.billed_hours, use.covered_share) == (1, 100.0, 0.2)
+    # rg-a's 100 hours are i-aaa's 100 hours of the first bill: the same hand-worked total
+    assert result.allocated["energy_kwh"].sum() == pytest.approx(_expected(estimate, pue), rel=1e-12)
+
+
+def test_a_host_ending_two_resources_is_not_linked_automatically(tmp_path: Path) -> None:
+    inputs = _twins(tmp_path, host="vm-1")
+    estimate, _ = _bill_energy(run_inputs(inputs[:1]))
+    result = run_inputs(inputs)
+    (use,) = result.links
+    assert use.automatic and use.bill_lines == 0 and use.note.startswith("not linked: vm-1 is the last part of 2")
+    assert result.allocated["energy_kwh"].sum() == pytest.approx(estimate + 1.5, rel=1e-12)

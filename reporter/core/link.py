@@ -29,6 +29,7 @@ from reporter.records import Method, join_flag_columns, resource_matches
 SCALED = ["energy_it_kwh", "energy_kwh", "energy_kwh_low", "energy_kwh_high"]
 REPLACED_FLAG = "replaced_by_measurement"
 LINKED_FLAG = "linked_to_bill"
+MAX_SHOWN = 3  # resource ids named in the note of a link whose id is the last part of several
 
 
 @dataclass(frozen=True)
@@ -93,15 +94,17 @@ def link_runs(items: pd.DataFrame, links: list[Link]) -> tuple[pd.DataFrame, tup
     billed = (frame["method"] == Method.ESTIMATED.value) & (frame["usage_category"] == "compute")
     state = _State(frame)
     for link in links:
-        runs, lines = _runs(frame, link, runs_of, measured), billed & _matches(frame, link)
+        runs, (matched, several) = _runs(frame, link, runs_of, measured), _matches(frame, link)
+        lines = billed & matched
         state.named_runs |= runs.to_numpy(dtype=bool)
         state.named_lines |= lines.to_numpy(dtype=bool)
-        state.apply(link, runs, lines)
+        state.apply(link, runs, lines, several)
     free_runs = measured & ~state.named_runs
     free_lines = billed & ~state.named_lines
     for link in _automatic(frame, free_runs, free_lines):  # a line two hosts match is replaced once, by the first
-        lines = free_lines & ~pd.Series(state.replaced, index=frame.index) & _matches(frame, link)
-        state.apply(link, free_runs & (frame["host"] == link.host), lines)
+        matched, several = _matches(frame, link)
+        lines = free_lines & ~pd.Series(state.replaced, index=frame.index) & matched
+        state.apply(link, free_runs & (frame["host"] == link.host), lines, several)
     if not state.uses:
         return frame, ()
     frame["flags"] = join_flag_columns(frame["flags"], list(np.where(state.replaced, REPLACED_FLAG, "")))
@@ -121,8 +124,14 @@ class _State:
         self.named_runs = np.zeros(len(frame), dtype=bool)
         self.named_lines = np.zeros(len(frame), dtype=bool)
 
-    def apply(self, link: Link, runs: pd.Series, lines: pd.Series) -> None:
-        """Apply one link month by month."""
+    def apply(self, link: Link, runs: pd.Series, lines: pd.Series, several: list[str] | None = None) -> None:
+        """Apply one link month by month; a resource id that names `several` resources is not applied."""
+        if several:
+            shown = ", ".join(several[:MAX_SHOWN]) + (", ..." if len(several) > MAX_SHOWN else "")
+            self.uses.append(_use(link, "", runs, lines, 0.0, 0.0, 0.0, 0.0, 0.0,
+                                  f"not linked: {link.resource_id} is the last part of {len(several)} resource ids "
+                                  f"in the bills ({shown}); link by the full resource id"))
+            return
         months = sorted(set(self.month[runs | lines].dropna()))
         if not months:
             self.uses.append(_use(link, "", runs, lines, 0.0, 0.0, 0.0, 0.0, 0.0,
@@ -215,18 +224,38 @@ def _runs(frame: pd.DataFrame, link: Link, runs_of: pd.Series, measured: pd.Seri
     return runs & (frame["project"] == link.tracker_project) if link.tracker_project else runs
 
 
-def _matches(frame: pd.DataFrame, link: Link) -> pd.Series:
+def _matches(frame: pd.DataFrame, link: Link) -> tuple[pd.Series, list[str]]:
     """The bill lines a link names: by their `tag:<key>` column (reporter.core.attribute.tag_columns),
-    by their kept resource id, or by account and instance type."""
+    by their kept resource id, or by account and instance type; and, for a resource id that is the
+    last part of several resources' ids (and the whole of none), those ids (then no line is named)."""
     if link.tag:
         key, value = link.tag
-        return frame[f"tag:{key}"] == value
+        return frame[f"tag:{key}"] == value, []
     if link.resource_id is not None:
-        if "resource_id" not in frame:
-            return pd.Series(False, index=frame.index)
-        wanted, ids = link.resource_id, frame["resource_id"]
-        kept = ids.notna().to_numpy(dtype=bool)  # few lines keep an id (only wanted ones): compare just those
-        found = np.zeros(len(frame), dtype=bool)
-        found[kept] = [resource_matches(str(value), wanted) for value in ids[kept]]
-        return pd.Series(found, index=frame.index)
-    return (frame["sub_account_id"] == link.account) & (frame["instance_type"] == link.instance_type)
+        found, several = _resource_lines(frame, link.resource_id)
+        return pd.Series(found, index=frame.index), several
+    return (frame["sub_account_id"] == link.account) & (frame["instance_type"] == link.instance_type), []
+
+
+def _resource_lines(frame: pd.DataFrame, wanted: str) -> tuple[np.ndarray, list[str]]:
+    """The lines whose kept resource id is `wanted`: the lines whose whole id it is if there are
+    any, else those whose id ends in it (reporter.records.resource_matches) when they are one
+    resource. Two resources whose ids end alike (Azure VMs of one name in two resource groups)
+    are not told apart by the end: no line is matched, and their ids are returned."""
+    found = np.zeros(len(frame), dtype=bool)
+    if "resource_id" not in frame:
+        return found, []
+    ids = frame["resource_id"]
+    kept = ids.notna().to_numpy(dtype=bool)  # few lines keep an id (only wanted ones): compare just those
+    values = [str(value) for value in ids[kept]]
+    target = wanted.strip().lower()
+    whole = np.array([value.strip().lower() == target for value in values], dtype=bool)
+    if whole.any():
+        found[kept] = whole
+        return found, []
+    ending = np.array([resource_matches(value, wanted) for value in values], dtype=bool)
+    resources = sorted({value.strip().lower() for value, hit in zip(values, ending, strict=True) if hit})
+    if len(resources) > 1:
+        return found, resources
+    found[kept] = ending
+    return found, []
