@@ -125,6 +125,26 @@ def test_keys_are_matched_without_case_and_months_apart() -> None:
     assert list(result.allocated["location_based_co2e_kg"]) == [80.0, 5.0]
 
 
+def test_a_focus_service_name_meets_the_exports_product_code() -> None:
+    # A FOCUS bill names AWS services ('Amazon Elastic Compute Cloud'), the carbon export gives
+    # product codes ('AmazonEC2'): 90 kg shared 2:1 between the two EC2 rows; S3 (a code on both
+    # sides) takes its 6 kg whole; Amazon Bedrock has no figure and keeps our 1 kg.
+    ours = _ours(
+        [
+            ("2026-01", "111", "us-east-1", "Amazon Elastic Compute Cloud", "research", 10.0),
+            ("2026-01", "111", "us-east-1", "Amazon EC2", "platform", 5.0),
+            ("2026-01", "111", "us-east-1", "Amazon Simple Storage Service", "platform", 2.0),
+            ("2026-01", "111", "us-east-1", "Amazon Bedrock", "platform", 1.0),
+        ]
+    )
+    theirs = _theirs(
+        [("2026-01", "111", "us-east-1", "AmazonEC2", 90.0, None), ("2026-01", "111", "us-east-1", "AmazonS3", 6.0, None)]
+    )
+    result = provider_reported(ours, theirs)
+    assert list(result.allocated["location_based_co2e_kg"]) == [60.0, 30.0, 6.0, 1.0]
+    assert all(use.allocated for use in result.uses)
+
+
 def test_without_provider_figures_the_frame_is_unchanged() -> None:
     ours = _ours([("2026-01", "111", "us-east-1", "AmazonEC2", "research", 5.0)])
     assert provider_reported(ours, None).allocated is ours

@@ -14,7 +14,8 @@ basis). A provider figure with no estimate to share it (no line item with its ke
 of zero) is added as one unallocated row of its own: counted in every total, never dropped.
 
 Energy is untouched: providers report no kWh, so the energy stays our estimate. Keys are compared
-without case or surrounding spaces; a key the provider's export never fills is not matched on.
+without case or surrounding spaces, an AWS service by its product code (a FOCUS bill names
+services, the carbon export gives codes); a key the provider's export never fills is not matched on.
 Pure: frames in, frames out.
 """
 
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from reporter.cloud.coefficients import aws_product_code
 from reporter.core.attribute import SCOPE3_CLOUD
 from reporter.core.market import BASIS_CLOUD
 
@@ -90,9 +92,11 @@ def provider_reported(allocated: pd.DataFrame, provided: pd.DataFrame | None) ->
         mine = frame[cloud & (frame["cloud_provider"] == provider).to_numpy(dtype=bool)]
         ours = {
             _normal(key): index
-            for key, index in mine.groupby([mine["month"], *(_text(mine[KEYS[k]]) for k in keys)]).groups.items()
+            for key, index in mine.groupby(
+                [mine["month"], *(key_text(mine[KEYS[k]], k, str(provider)) for k in keys)]
+            ).groups.items()
         }
-        by = [theirs["month"], *(_text(theirs[k]) for k in keys)]
+        by = [theirs["month"], *(key_text(theirs[k], k, str(provider)) for k in keys)]
         for key, group in theirs.groupby(by, sort=True):
             index = ours.get(_normal(key), pd.Index([]))
             use = _allocate(frame, str(provider), dict(zip(["month", *keys], _tuple(key), strict=True)), group, index)
@@ -182,8 +186,15 @@ def _unallocated_row(use: FigureUse, record: int) -> dict[str, object]:
     return row
 
 
-def _text(column: pd.Series) -> pd.Series:
-    return column.astype(object).where(column.notna(), "").astype(str).str.strip().str.lower()
+def key_text(column: pd.Series, key: str, provider: str) -> pd.Series:
+    """A key as compared: text without case or surrounding spaces; an AWS service as its product
+    code, so that a FOCUS or CUR 2.0 service name ('Amazon Elastic Compute Cloud') meets the carbon
+    export's `product_code` ('AmazonEC2'), by the table reporter.cloud.coefficients.aws_product_code reads."""
+    text = column.astype(object).where(column.notna(), "").astype(str).str.strip().str.lower()
+    if key != "service" or provider != "aws":
+        return text
+    codes = {value: aws_product_code(value).lower() if value else value for value in text.unique()}
+    return text.map(codes)
 
 
 def _tuple(key: Hashable) -> tuple[str, ...]:

@@ -3,7 +3,8 @@
 A provider's export is matched on what it gives: provider and month always, the account
 (usage account, project, subscription), region and service (AWS `product_code`, Google Cloud
 `service.description`) where its rows carry them, against our line items' account, region and
-service name, without case or surrounding spaces (as reporter.core.provider_source matches). An
+service name, by reporter.core.provider_source.key_text (without case or surrounding spaces, an
+AWS service by its product code), as the provider-reported figures are matched. An
 export that names no service (Azure's) is compared with all our services of its key summed; its
 rows have no service. The difference is our location-based estimate against the provider's
 location-based figure, else its headline total (whose basis the row states).
@@ -15,7 +16,7 @@ import math
 
 import pandas as pd
 
-from reporter.core.provider_source import ESTIMATE_COLUMN
+from reporter.core.provider_source import ESTIMATE_COLUMN, key_text
 from reporter.report.model import ProviderComparison
 from reporter.report.provider_reported import row_ranges
 from reporter.units import KG_PER_T
@@ -36,7 +37,7 @@ def comparison(allocated: pd.DataFrame, provided: pd.DataFrame | None) -> tuple[
 
 def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.DataFrame) -> list[ProviderComparison]:
     by = ["month", *(f"{key}_key" for key in keys)]
-    theirs = theirs.assign(**{f"{key}_key": _text(theirs[key]) for key in keys})
+    theirs = theirs.assign(**{f"{key}_key": key_text(theirs[key], key, provider) for key in keys})
     shown = theirs.groupby(by, sort=True)[list(keys)].first() if keys else None  # the provider's spelling
     summed = theirs.groupby(by, sort=True).agg(
         location=("location_based_co2e_kg", lambda s: s.sum(min_count=1)),
@@ -47,7 +48,7 @@ def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.Data
         rows=("source_row", "size"),
         files=("source_file", lambda s: "; ".join(dict.fromkeys(s.astype(str)))),
     )
-    mine = ours.assign(**{f"{key}_key": _text(ours[OURS[key]]) for key in keys})
+    mine = ours.assign(**{f"{key}_key": key_text(ours[OURS[key]], key, provider) for key in keys})
     if ESTIMATE_COLUMN in mine:  # provider figures are the reported ones: compare with our own estimate
         mine = mine.assign(location_based_co2e_kg=mine[ESTIMATE_COLUMN])
     estimates = mine.groupby(by, sort=True)[["energy_kwh", "location_based_co2e_kg", "embodied_co2e_kg"]].sum()
@@ -82,11 +83,6 @@ def _compare(provider: str, keys: list[str], theirs: pd.DataFrame, ours: pd.Data
             )
         )
     return result
-
-
-def _text(column: pd.Series) -> pd.Series:
-    """A key as matched: text without case or surrounding spaces, missing as empty."""
-    return column.astype(object).where(column.notna(), "").astype(str).str.strip().str.lower()
 
 
 def _shown(shown: pd.DataFrame | None, index: object) -> dict[str, str | None]:
