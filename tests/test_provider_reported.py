@@ -138,7 +138,10 @@ def test_a_focus_service_name_meets_the_exports_product_code() -> None:
         ]
     )
     theirs = _theirs(
-        [("2026-01", "111", "us-east-1", "AmazonEC2", 90.0, None), ("2026-01", "111", "us-east-1", "AmazonS3", 6.0, None)]
+        [
+            ("2026-01", "111", "us-east-1", "AmazonEC2", 90.0, None),
+            ("2026-01", "111", "us-east-1", "AmazonS3", 6.0, None),
+        ]
     )
     result = provider_reported(ours, theirs)
     assert list(result.allocated["location_based_co2e_kg"]) == [60.0, 30.0, 6.0, 1.0]
