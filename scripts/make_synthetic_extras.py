@@ -73,29 +73,33 @@ def write_dcgm_range_query(path: Path, rng: random.Random) -> int:
     return len(values)
 
 
+# The AWS Data Exports "Carbon emissions" table's columns, in the order written here (also used by
+# the tests that write small exports of their own).
+CARBON_EXPORT_COLUMNS = [
+    "last_refresh_timestamp",
+    "location",
+    "model_version",
+    "payer_account_id",
+    "product_code",
+    "region_code",
+    "total_lbm_emissions_unit",
+    "total_lbm_emissions_value",
+    "total_mbm_emissions_unit",
+    "total_mbm_emissions_value",
+    "usage_account_id",
+    "usage_period_end",
+    "usage_period_start",
+]
+
+
 def write_carbon_export(path: Path, rng: random.Random) -> int:
     """Monthly location- and market-based MTCO2e per account for us-east-1, January to October 2026."""
-    header = [
-        "last_refresh_timestamp",
-        "location",
-        "model_version",
-        "payer_account_id",
-        "product_code",
-        "region_code",
-        "total_lbm_emissions_unit",
-        "total_lbm_emissions_value",
-        "total_mbm_emissions_unit",
-        "total_mbm_emissions_value",
-        "usage_account_id",
-        "usage_period_end",
-        "usage_period_start",
-    ]
     base = {"410000000001": 0.004, "410000000002": 0.090, "410000000003": 0.010}
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(header)
+        writer.writerow(CARBON_EXPORT_COLUMNS)
         for month in range(1, 11):
             first = datetime(2026, month, 1)
             following = datetime(2026 + month // 12, month % 12 + 1, 1)

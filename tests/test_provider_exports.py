@@ -10,99 +10,28 @@ import pytest
 from reporter.report import build_report
 from reporter.sources import detect
 from reporter.sources.base import InputFile
+from scripts.make_synthetic_extras import CARBON_EXPORT_COLUMNS
 from tests.conftest import SAMPLES, SHARED_SAMPLES, run_inputs
 
 BILLS = SAMPLES / "synthetic-acme" / "cloud-bills"
 AZURE_TREND = SHARED_SAMPLES / "public" / "provider_carbon" / "azure_EmissionTrends-Apr2025.csv"
+# (location, product, region, location-based MTCO2e, market-based MTCO2e, account, month start, month end)
+EXPORT_ROWS = [
+    ("US East (N. Virginia)", "AmazonEC2", "us-east-1", "0.050", "0.010", "410000000002", "2026-01", "2026-02"),
+    ("US East (N. Virginia)", "AmazonS3", "us-east-1", "0.010", "0.002", "410000000002", "2026-01", "2026-02"),
+    ("US West (Oregon)", "AmazonEC2", "us-west-2", "0.020", "0.004", "410000000009", "2026-01", "2026-02"),
+    ("US East (N. Virginia)", "AmazonEC2", "us-east-1", "0.070", "0.015", "410000000002", "2025-12", "2026-01"),
+]
 AWS_EXPORT = "".join(
-    line + "\n"
-    for line in (
-        ",".join(
-            [
-                "last_refresh_timestamp",
-                "location",
-                "model_version",
-                "payer_account_id",
-                "product_code",
-                "region_code",
-                "total_lbm_emissions_unit",
-                "total_lbm_emissions_value",
-                "total_mbm_emissions_unit",
-                "total_mbm_emissions_value",
-                "usage_account_id",
-                "usage_period_end",
-                "usage_period_start",
-            ]
+    ",".join(fields) + "\n"
+    for fields in [
+        CARBON_EXPORT_COLUMNS,
+        *(
+            ["2026-05-20T00:00:00Z", location, "v3.0.0", "400000000000", product, region, "MTCO2e", lbm, "MTCO2e",
+             mbm, account, f"{end}-01T00:00:00Z", f"{start}-01T00:00:00Z"]
+            for location, product, region, lbm, mbm, account, start, end in EXPORT_ROWS
         ),
-        ",".join(
-            [
-                "2026-05-20T00:00:00Z",
-                "US East (N. Virginia)",
-                "v3.0.0",
-                "400000000000",
-                "AmazonEC2",
-                "us-east-1",
-                "MTCO2e",
-                "0.050",
-                "MTCO2e",
-                "0.010",
-                "410000000002",
-                "2026-02-01T00:00:00Z",
-                "2026-01-01T00:00:00Z",
-            ]
-        ),
-        ",".join(
-            [
-                "2026-05-20T00:00:00Z",
-                "US East (N. Virginia)",
-                "v3.0.0",
-                "400000000000",
-                "AmazonS3",
-                "us-east-1",
-                "MTCO2e",
-                "0.010",
-                "MTCO2e",
-                "0.002",
-                "410000000002",
-                "2026-02-01T00:00:00Z",
-                "2026-01-01T00:00:00Z",
-            ]
-        ),
-        ",".join(
-            [
-                "2026-05-20T00:00:00Z",
-                "US West (Oregon)",
-                "v3.0.0",
-                "400000000000",
-                "AmazonEC2",
-                "us-west-2",
-                "MTCO2e",
-                "0.020",
-                "MTCO2e",
-                "0.004",
-                "410000000009",
-                "2026-02-01T00:00:00Z",
-                "2026-01-01T00:00:00Z",
-            ]
-        ),
-        ",".join(
-            [
-                "2026-05-20T00:00:00Z",
-                "US East (N. Virginia)",
-                "v3.0.0",
-                "400000000000",
-                "AmazonEC2",
-                "us-east-1",
-                "MTCO2e",
-                "0.070",
-                "MTCO2e",
-                "0.015",
-                "410000000002",
-                "2026-01-01T00:00:00Z",
-                "2025-12-01T00:00:00Z",
-            ]
-        ),
-    )
+    ]
 )
 
 
