@@ -14,7 +14,6 @@ is implausible is excluded with its reason; the rest of the file is read.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import ClassVar
 
@@ -49,29 +48,22 @@ class CodeCarbonReader:
         exclusions: list[Exclusion] = []
         notes: list[str] = []
         shifted = 0
-        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-            reader = csv.reader(handle)
-            with fields.csv_problems(path, lambda: reader.line_num):
-                header = [cell.strip() for cell in next(reader, [])]
-                key_column = _key_column(header, path)
-                for cells in reader:
-                    if not cells or cells == [""]:
-                        continue  # a blank line
-                    row_number = reader.line_num
-                    if all(not c.strip() for c in cells):
-                        exclusions.append(
-                            Exclusion(row_number, f"every field of the row is empty ({len(cells)} fields)")
-                        )
-                        continue
-                    if len(cells) > len(header) or (len(cells) < len(header) and LEFT_ANCHOR not in header):
-                        reason = f"row has {len(cells)} fields but the header has {len(header)}"
-                        exclusions.append(Exclusion(row_number, reason))
-                        continue
-                    values, was_shifted = _align(header, cells, path, row_number)
-                    shifted += was_shifted
-                    fields.excluding(
-                        rows, exclusions, row_number, _reading, values, source, row_number, key_column, was_shifted
-                    )
+        records = fields.csv_records(path)
+        _, header = next(records)
+        key_column = _key_column(header, path)
+        for row_number, cells in records:
+            if all(not c.strip() for c in cells):
+                exclusions.append(Exclusion(row_number, f"every field of the row is empty ({len(cells)} fields)"))
+                continue
+            if len(cells) > len(header) or (len(cells) < len(header) and LEFT_ANCHOR not in header):
+                reason = f"row has {len(cells)} fields but the header has {len(header)}"
+                exclusions.append(Exclusion(row_number, reason))
+                continue
+            values, was_shifted = _align(header, cells, path, row_number)
+            shifted += was_shifted
+            fields.excluding(
+                rows, exclusions, row_number, _reading, values, source, row_number, key_column, was_shifted
+            )
         if shifted:
             notes.append(
                 f"{shifted} row(s) have fewer fields than the header (CodeCarbon 3.2.9/3.3.0 "

@@ -11,7 +11,6 @@ power is implausible, is excluded with its reason.
 
 from __future__ import annotations
 
-import csv
 import re
 from typing import ClassVar
 
@@ -44,22 +43,19 @@ class Eco2aiReader:
         exclusions: list[Exclusion] = []
         notes: list[str] = []
         declared_pue = source.options.get("tracker_pue")
-        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-            reader = csv.DictReader(handle)
-            with fields.csv_problems(path, lambda: reader.reader.line_num):
-                header = [name.strip() for name in reader.fieldnames or []]
-                reader.fieldnames = header
-                energy_column = next((c for c in ENERGY_COLUMNS if c in header), None)
-                for name in (*REQUIRED, energy_column or ENERGY_COLUMNS[0]):
-                    if name not in header:
-                        raise InputFormatError(f"required column '{name}' is missing from the header", path, 1, name)
-                assert energy_column is not None
-                for values in reader:
-                    row = reader.line_num
-                    if None in values:
-                        exclusions.append(Exclusion(row, "row has more fields than the header"))
-                        continue
-                    fields.excluding(rows, exclusions, row, _reading, values, source, row, energy_column, declared_pue)
+        records = fields.csv_records(path)
+        _, header = next(records)
+        energy_column = next((c for c in ENERGY_COLUMNS if c in header), None)
+        for name in (*REQUIRED, energy_column or ENERGY_COLUMNS[0]):
+            if name not in header:
+                raise InputFormatError(f"required column '{name}' is missing from the header", path, 1, name)
+        assert energy_column is not None
+        for row, cells in records:
+            if len(cells) > len(header):
+                exclusions.append(Exclusion(row, "row has more fields than the header"))
+                continue
+            values = dict(zip(header, cells, strict=False))  # a short row's missing fields are empty
+            fields.excluding(rows, exclusions, row, _reading, values, source, row, energy_column, declared_pue)
         if declared_pue is None and rows:
             notes.append(
                 "eco2ai does not record the PUE it applied; its default 1.0 is assumed "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,13 +36,20 @@ class RowError(InputFormatError):
         return f"column '{self.column}': {self.message}" if self.column else self.message
 
 
-@contextmanager
-def csv_problems(path: Path, line: Callable[[], int]) -> Iterator[None]:
-    """A CSV the csv module cannot split (e.g. a field over its size limit) fails the file, at `line()`."""
-    try:
-        yield
-    except csv.Error as exc:
-        raise InputFormatError(f"cannot be read as CSV ({exc})", path, line() or None) from None
+def csv_records(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """A tracker CSV's records with the line each ends on: the header first (its cells stripped),
+    then every record but blank lines. A byte that is not UTF-8 is replaced (the cell then fails
+    where it is read); a record the csv module cannot split (e.g. a field over its size limit)
+    fails the file at its line."""
+    with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+        reader = csv.reader(handle)
+        try:
+            yield 1, [cell.strip() for cell in next(reader, [])]
+            for cells in reader:
+                if cells and cells != [""]:
+                    yield reader.line_num, cells
+        except csv.Error as exc:
+            raise InputFormatError(f"cannot be read as CSV ({exc})", path, reader.line_num or None) from None
 
 
 def shown(value: str, limit: int = 60) -> str:

@@ -19,7 +19,6 @@ power is implausible, is excluded with its reason; a file without the columns fa
 
 from __future__ import annotations
 
-import csv
 import re
 from typing import ClassVar
 
@@ -45,25 +44,17 @@ class ZeusReader:
         return 0.0
 
     def read(self, source: InputFile) -> ReadResult:
-        path = source.path
         rows: list[dict[str, object]] = []
         exclusions: list[Exclusion] = []
-        with path.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-            reader = csv.reader(handle)
-            with fields.csv_problems(path, lambda: reader.line_num):
-                header = [cell.strip() for cell in next(reader, [])]
-                gpus = _gpu_columns(header, source)
-                for cells in reader:
-                    if not cells or cells == [""]:
-                        continue
-                    number = reader.line_num
-                    if len(cells) != len(header):
-                        exclusions.append(
-                            Exclusion(number, f"row has {len(cells)} fields but the header has {len(header)}")
-                        )
-                        continue
-                    values = dict(zip(header, cells, strict=True))
-                    fields.excluding(rows, exclusions, number, _reading, values, gpus, source, number)
+        records = fields.csv_records(source.path)
+        _, header = next(records)
+        gpus = _gpu_columns(header, source)
+        for number, cells in records:
+            if len(cells) != len(header):
+                exclusions.append(Exclusion(number, f"row has {len(cells)} fields but the header has {len(header)}"))
+                continue
+            values = dict(zip(header, cells, strict=True))
+            fields.excluding(rows, exclusions, number, _reading, values, gpus, source, number)
         rows_read = len(rows) + len(exclusions)
         kept, nested = _outer_windows(rows)
         exclusions.extend(nested)
