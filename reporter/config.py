@@ -16,8 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from reporter.config_factors import Factors
 from reporter.core.period import Period
 from reporter.errors import ConfigError
 
@@ -141,36 +142,6 @@ class Cloud(_Strict):
     # service, is the reported cloud emissions, allocated in proportion to our estimate
     # (reporter.core.provider_source); "estimate": our estimate, the export only compared.
     emissions_source: Literal["estimate", "provider"] = "estimate"
-
-
-class Factors(_Strict):
-    fallback: str = "WORLD"
-    location_based: dict[str, float] = Field(default_factory=dict)
-    # Market-based Scope 2, gCO2e/kWh by country, US state or grid region (see reporter.core.market).
-    supplier: dict[str, float] = Field(default_factory=dict)
-    residual_mix: dict[str, float] = Field(default_factory=dict)
-    # Where a supplier or residual-mix rate came from other than the configuration file: the
-    # workbook cell, by (section, region as written). Set when workbooks are merged.
-    _origins: dict[tuple[str, str], str] = PrivateAttr(default_factory=dict)
-
-    def rate_origin(self, section: str, region: str, config_file: str | None) -> str:
-        """The configuration key or the workbook cell that gives the rate of `region` in `section`."""
-        found = self._origins.get((section, region))
-        if found:
-            return found
-        return f"{Path(config_file).name if config_file else 'configuration'} [factors.{section}] {region}"
-
-    def with_origins(self, origins: dict[tuple[str, str], str]) -> Factors:
-        self._origins.update(origins)
-        return self
-
-    @model_validator(mode="after")
-    def _rates_not_negative(self) -> Factors:
-        for section in ("location_based", "supplier", "residual_mix"):
-            for key, value in getattr(self, section).items():
-                if not value >= 0 or value == float("inf"):
-                    raise ValueError(f"factors.{section}.{key}: {value} is not a rate in gCO2e/kWh (>= 0)")
-        return self
 
 
 class InstrumentConfig(_Strict):

@@ -157,7 +157,7 @@ def test_json_datapoints_block_has_the_rows_of_the_datapoint_file(
     written: dict[str, Path], expected: dict[tuple[str, str], float]
 ) -> None:
     doc = json.loads(written["json"].read_text(encoding="utf-8"))
-    assert doc["schema_version"] == "6"
+    assert doc["schema_version"] == "7"
     block = doc["datapoints"]
     rows = _csv_rows(written)
     assert block["columns"] == list(rows[0])

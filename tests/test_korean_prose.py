@@ -57,6 +57,7 @@ def data_words(document: dict[str, Any]) -> set[str]:
     texts += [entry[key] or "" for entry in document["factors"]
               for key in ("id", "key", "name", "source", "source_detail", "licence")]
     texts += [str(value) for credit in document["credits"] for value in credit.values()]
+    texts += [rate[key] or "" for rate in document["market_rates"] for key in ("origin", "source")]
     texts += [target["name"] for target in document["targets"]]
     texts += [str(entry.get(key) or "") for entry in document["instruments"] for key in ("certificate_id", "supplier")]
     texts += [row["provider"] for row in document["provider_comparison"]]

@@ -136,7 +136,7 @@ def test_json_names_the_lineage_file_instead_of_embedding_line_items(
     written: Path, document: dict[str, Any], lineage: pa.Table
 ) -> None:
     assert "line_items" not in document
-    assert document["schema_version"] == "6"
+    assert document["schema_version"] == "7"
     section = document["lineage"]
     data = (written / section["file"]).read_bytes()
     assert section["file"] == f"{STEM}.lineage.parquet"

@@ -32,7 +32,10 @@ from reporter.report.models_energy import card
 # `source_rows`; `market_rates` (supplier rates and residual mixes used) and
 # `totals.hourly_matched_coverage_share` / `hourly_resolved_energy_kwh`; `links[].automatic` and
 # `links[].method`; the line items' `resource_id` (kept only for ids a link or a tracker's host names).
-SCHEMA_VERSION = "6"
+# 7: `market_rates[].data_year` and `source` (the year and source stated with a supplier rate or
+# residual mix; null when not stated) and `data_quality.notes` (report-wide notes: the rates used
+# without a year of their own).
+SCHEMA_VERSION = "7"
 JSON_EXCLUSIONS = 1000
 INDENT = 2
 ROW_SECTIONS = ("line_items",)

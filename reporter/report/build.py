@@ -70,6 +70,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
     unclassified, unclassified_groups = bounds.unclassified(items)
     stored = progress.history(history, config)
     rate_sources = market_rates.row_rate_sources(allocated, market_rates.rate_origins(config, result.factors))
+    rates = market_rates.market_rates(allocated, rate_sources, market_rates.rate_details(config, result.factors))
     name = config.organization.name
     return Report(
         tool=Tool("reporter", __version__),
@@ -93,7 +94,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         skipped_files=tuple(SkippedFile(path, reason) for path, reason in result.skipped),
         factors=_factors(result, allocated),
         pue=_pue(allocated[~unallocated_mask(allocated)]),  # a provider figure of its own has no PUE
-        data_quality=_quality(result, allocated),
+        data_quality=_quality(result, allocated, market_rates.year_notes(rates)),
         methodology=_methodology(result),
         targets=progress.targets(
             config, period, sums["location_based_co2e_kg"] / KG_PER_T, sums["market_based_co2e_kg"] / KG_PER_T
@@ -113,7 +114,7 @@ def build_report(result: PipelineResult, history: dict[str, Any] | None = None) 
         links=result.links,
         organization_figures=organization_figures(config),
         models=models_energy(allocated, config),
-        market_rates=market_rates.market_rates(allocated, rate_sources),
+        market_rates=rates,
         provider_reported=provider_reported(
             config.cloud.emissions_source, result.provider_uses, result.provider_emissions, history
         ),
@@ -262,7 +263,7 @@ def _pue(allocated: pd.DataFrame) -> tuple[PueUse, ...]:
     return tuple(rows)
 
 
-def _quality(result: PipelineResult, allocated: pd.DataFrame) -> DataQuality:
+def _quality(result: PipelineResult, allocated: pd.DataFrame, notes: tuple[str, ...] = ()) -> DataQuality:
     texts = result.items["flags"].fillna("").astype(str).value_counts()
     counted: dict[str, int] = {}
     for text, count in texts.items():  # once per distinct flags text
@@ -282,6 +283,7 @@ def _quality(result: PipelineResult, allocated: pd.DataFrame) -> DataQuality:
         flag_counts={str(flag): int(counts[flag]) for flag in sorted(counts.index)},
         flag_energy_kwh=_flag_energy(allocated),
         provider_reported_share=_provider_reported_share(allocated),
+        notes=notes,
     )
 
 

@@ -4,7 +4,9 @@ line items (lineage file) and the supplier and residual-mix rates used (factor t
 A Scope 2 row's rate, and the market key it was found under, are chosen once, by the market
 stage (reporter.core.market: `market_rate_source`, `market_rate_key`). Its origin is the
 configuration key (`acme.toml [factors.supplier] KOR`) or the workbook cell that gives the rate,
-else `location factor <factor id>`. Cloud usage keeps its location factor.
+else `location factor <factor id>`. A rate's own year and source, where the configuration or the
+workbook states them, go with it into the factor table; the rates used without a year are named
+in one data-quality note. Cloud usage keeps its location factor.
 Everything is computed column-wise: no Python work per row.
 """
 
@@ -14,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from reporter.config import ReportConfig
+from reporter.config_factors import RateDetail
 from reporter.core.market import BASIS_LOCATION, BASIS_RESIDUAL, BASIS_SUPPLIER
 from reporter.errors import ConfigError
 from reporter.factors import FactorTable
@@ -27,15 +30,29 @@ BASIS_SEPARATOR = ";"
 
 def rate_origins(config: ReportConfig, table: FactorTable) -> dict[tuple[str, str], str]:
     """(basis, normalised market key) → the configuration key or workbook cell giving the rate."""
-    origins: dict[tuple[str, str], str] = {}
+    return {
+        (basis, key): config.factors.rate_origin(section, raw, config.inputs_from)
+        for basis, section, raw, key in _rate_keys(config, table)
+    }
+
+
+def rate_details(config: ReportConfig, table: FactorTable) -> dict[tuple[str, str], RateDetail]:
+    """(basis, normalised market key) → the year and source stated with the rate."""
+    return {
+        (basis, key): config.factors.rate_detail(section, raw) for basis, section, raw, key in _rate_keys(config, table)
+    }
+
+
+def _rate_keys(config: ReportConfig, table: FactorTable) -> list[tuple[str, str, str, str]]:
+    """(basis, configuration section, region as written, normalised market key) of every rate."""
+    found = []
     for basis, section in ((BASIS_SUPPLIER, "supplier"), (BASIS_RESIDUAL, "residual_mix")):
         for raw in getattr(config.factors, section):
             try:
-                key = table.normalise_key(raw)
+                found.append((basis, section, raw, table.normalise_key(raw)))
             except ConfigError:  # the market stage has refused it already
                 continue
-            origins[(basis, key)] = config.factors.rate_origin(section, raw, config.inputs_from)
-    return origins
+    return found
 
 
 def row_rate_sources(allocated: pd.DataFrame, origins: dict[tuple[str, str], str]) -> pd.DataFrame:
@@ -110,9 +127,13 @@ def _bases(record: np.ndarray, basis: pd.Series) -> pd.Series:
     return masks.map(texts)
 
 
-def market_rates(allocated: pd.DataFrame, sources: pd.DataFrame) -> tuple[MarketRateUse, ...]:
+def market_rates(
+    allocated: pd.DataFrame, sources: pd.DataFrame, details: dict[tuple[str, str], RateDetail] | None = None
+) -> tuple[MarketRateUse, ...]:
     """The supplier rates and residual mixes that priced some Scope 2 energy, per consumption year
-    (`sources`: `row_rate_sources` of the same rows)."""
+    (`sources`: `row_rate_sources` of the same rows), with the year and source stated with each
+    (`details`: `rate_details`)."""
+    stated = details or {}
     used = sources["rate_basis"].isin([BASIS_SUPPLIER, BASIS_RESIDUAL]).to_numpy(dtype=bool)
     energy = allocated["energy_kwh"].to_numpy(dtype="float64")
     frame = pd.DataFrame(
@@ -131,7 +152,24 @@ def market_rates(allocated: pd.DataFrame, sources: pd.DataFrame) -> tuple[Market
         MarketRateUse(
             key=str(key), basis=str(basis), value=float(value), unit=RATE_UNIT, year=int(year), origin=str(origin),
             energy_kwh=float(row.uncovered_kwh), market_based_tco2e=float(row.market_kg) / KG_PER_T,
+            data_year=stated.get((str(basis), str(key)), RateDetail()).year,
+            source=stated.get((str(basis), str(key)), RateDetail()).source,
         )
         for (basis, key, origin, year, value), row in grouped.sum().iterrows()
         if row.uncovered_kwh > 0
     )
+
+
+# A report-wide data-quality note (Language.translate matches it as a pattern of the catalogs).
+NO_YEAR_NOTE = (
+    "Market-based rates used without a year of their own: %(rates)s. Add `year` to the rate in "
+    "[factors.supplier] / [factors.residual_mix] (the table form) or in the year column of the workbook's "
+    "rate sheet."
+)
+
+
+def year_notes(rates: tuple[MarketRateUse, ...]) -> tuple[str, ...]:
+    """One note naming the supplier rates and residual mixes used that state no year of their own
+    (`basis:key`, as the factor table's ids begin); none when every rate used states its year."""
+    missing = dict.fromkeys(f"{rate.basis}:{rate.key}" for rate in rates if rate.data_year is None)
+    return (NO_YEAR_NOTE.replace("%(rates)s", ", ".join(missing)),) if missing else ()

@@ -174,10 +174,12 @@ class MarketRateUse:
     basis: str  # "supplier_rate" or "residual_mix"
     value: float  # in `unit`
     unit: str
-    year: int  # the consumption year it was applied to (the configuration states no year of its own)
+    year: int  # the consumption year it was applied to
     origin: str  # the configuration key or the workbook cell that gives it
     energy_kwh: float  # Scope 2 energy not covered by instruments, priced at this rate
     market_based_tco2e: float
+    data_year: int | None = None  # the year the rate is for, as stated with it (None: not stated)
+    source: str | None = None  # where the rate is published, as stated with it
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,7 @@ class DataQuality:
     flag_counts: Mapping[str, int]
     flag_energy_kwh: Mapping[str, float] = dataclasses.field(default_factory=dict)  # period kWh behind each flag
     provider_reported_share: float = 0.0  # of the period's energy: emissions from a provider's carbon export
+    notes: tuple[str, ...] = ()  # report-wide data-quality notes (a rate used without a year of its own)
 
     @property
     def measured_share(self) -> float:

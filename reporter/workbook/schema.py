@@ -134,6 +134,9 @@ SUPPLIER = Sheet(
     (
         Column("region", "region", TEXT, True, "country code, US state or grid region", "DE"),
         Column("g_co2e_per_kwh", "gCO2e/kWh", NUMBER, True, "the supplier's rate", 120.0, minimum=0),
+        Column("year", "year", YEAR, False, "the year the rate is for (the data year)", 2025,
+               minimum=YEARS[0], maximum=YEARS[1]),
+        Column("source", "source", TEXT, False, "where the rate is published", "the supplier's disclosure 2025"),
     ),
 )
 
@@ -143,6 +146,9 @@ RESIDUAL = Sheet(
     (
         Column("region", "region", TEXT, True, "country code, US state or grid region", "DE"),
         Column("g_co2e_per_kwh", "gCO2e/kWh", NUMBER, True, "the residual mix's rate", 700.0, minimum=0),
+        Column("year", "year", YEAR, False, "the year the rate is for (the data year)", 2025,
+               minimum=YEARS[0], maximum=YEARS[1]),
+        Column("source", "source", TEXT, False, "where the rate is published", "the issuing body's residual mix 2025"),
     ),
 )
 

@@ -36,6 +36,7 @@ from reporter.config import (
     ReportConfig,
     TargetConfig,
 )
+from reporter.config_factors import as_table
 from reporter.errors import ConfigError, InputFormatError
 from reporter.workbook import schema
 from reporter.workbook.filled import Filled, Record
@@ -59,7 +60,7 @@ class Settings:
     instruments: list[Entry] = field(default_factory=list)
     credits: list[Entry] = field(default_factory=list)
     targets: list[Entry] = field(default_factory=list)
-    supplier: list[Entry] = field(default_factory=list)  # (region, rate)
+    supplier: list[Entry] = field(default_factory=list)  # (region, rate, year or None, source or None)
     residual_mix: list[Entry] = field(default_factory=list)
     baseline: Entry | None = None
     organization: Entry | None = None
@@ -81,7 +82,8 @@ def settings_of(filled: Filled, shown: str) -> Settings:
             entries.append(Entry(_validated(model, record, record.values, shown), _where(shown, record, None)))
     for sheet, rates in ((schema.SUPPLIER, found.supplier), (schema.RESIDUAL, found.residual_mix)):
         for record in filled.of(sheet):
-            rate = (record.values["region"].strip(), record.values["g_co2e_per_kwh"])
+            values = record.values
+            rate = (values["region"].strip(), values["g_co2e_per_kwh"], values["year"], values["source"])
             rates.append(Entry(rate, _where(shown, record, "region"), _where(shown, record, "g_co2e_per_kwh")))
     for record in filled.of(schema.BASELINE):
         found.baseline = Entry(_validated(Baseline, record, record.values, shown), _where(shown, record, None))
@@ -154,6 +156,8 @@ def merge(config: ReportConfig, books: list[Settings], normalise: Callable[[str]
     if not books:
         return config
     data = config.model_dump()
+    for section in ("supplier", "residual_mix"):  # rates with a year or source as tables, as written
+        data["factors"][section] = config.factors.written(section)
     origin = config.inputs_from or "the command line"
     cells = {
         (section, entry.value[0]): entry.cell
@@ -210,12 +214,12 @@ def _add_rates(
     rates = data["factors"][section]
     places = {normalise(region): f"{origin} [factors.{section}] {region}" for region in rates}
     for entry in entries:
-        region, rate = entry.value
+        region, rate, year, source = entry.value
         key = normalise(region)
         if key in places:
             raise ConfigError(f"factors.{section} for '{region}' is given both in {places[key]} and in {entry.where}")
         places[key] = entry.where
-        rates[region] = rate
+        rates[region] = rate if year is None and source is None else as_table(rate, year, source)
 
 
 def _add_single(data: dict[str, Any], section: str, entry: Entry | None, origin: str) -> None:

@@ -224,3 +224,4 @@ def data_quality(sheet: Sheet, report: Report) -> None:
         sheet.put(index, 3, row["value"], row["fmt"])
         sheet.put(index, 4, sheet.tr(row["meaning"]) if row["meaning"] else None)
     sheet.finish()
+    sheet.notes(quality.notes)

@@ -148,10 +148,11 @@ def factors(sheet: Sheet, report: Report) -> None:
 
 
 MARKET_RATES_NOTE = (
-    "Rows with basis supplier_rate or residual_mix are the market-based Scope 2 rates: source is the "
-    "configuration key or workbook cell that gives the rate; year is the consumption year it priced "
-    "(the configuration states no year of its own); energy_kwh is the Scope 2 energy not covered by "
-    "instruments that it priced. Location factors carry no market-based figure here."
+    "Rows with basis supplier_rate or residual_mix are the market-based Scope 2 rates: year and source are "
+    "the rate's own, as the configuration or workbook states them (year empty: not stated; source, when "
+    "not stated, is the configuration key or workbook cell that gives the rate); source_detail names that "
+    "key or cell and the consumption year the rate priced (the id's last part); energy_kwh is the Scope 2 "
+    "energy not covered by instruments that it priced. Location factors carry no market-based figure here."
 )
 
 
@@ -162,8 +163,8 @@ def market_rate_rows(report: Report) -> list[dict[str, object]]:
         {
             "id": f"{rate.basis}:{rate.key}:{rate.year}", "key": rate.key,
             "name": f"{names.get(rate.basis, rate.basis)} (market-based)", "value": rate.value,
-            "unit": rate.unit, "year": rate.year, "basis": rate.basis, "source": rate.origin,
-            "source_detail": f"applied to {rate.year} consumption not covered by instruments",
+            "unit": rate.unit, "year": rate.data_year, "basis": rate.basis, "source": rate.source or rate.origin,
+            "source_detail": f"{rate.origin}; applied to {rate.year} consumption not covered by instruments",
             "licence": "", "energy_kwh": rate.energy_kwh, "location_based_tco2e": None,
             "market_based_tco2e": rate.market_based_tco2e,
         }
