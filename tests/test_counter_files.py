@@ -143,6 +143,39 @@ def test_kepler_010_zones_package_and_dram_or_platform_alone(tmp_path: Path) -> 
     assert reasons[next(r for r in reasons if "kepler_node_cpu_joules_total" in r)] == 2
 
 
+def test_kepler_node_counters_are_read_for_a_node_without_container_counters(tmp_path: Path) -> None:
+    def series(name: str, node: str, values: tuple[str, str], **labels: str) -> str:
+        return text_scrape({"__name__": name, **labels, "node_name": node}, [(T0, values[0]), (T0 + 3600, values[1])])
+
+    zones = "kepler_node_cpu_joules_total"
+    scrape = (
+        series("kepler_container_cpu_joules_total", "node-7", ("0", "3600"), container_id="c1", zone="package")
+        + series(zones, "node-7", ("0", "20000"), zone="package")  # node-7 has a container: not read
+        + series(zones, "node-8", ("0", "7200"), zone="package")  # +7,200 J
+        + series(zones, "node-8", ("0", "720"), zone="dram")  # +720 J
+        + series(zones, "node-8", ("0", "5000"), zone="core")  # inside package: not read
+        + series("kepler_node_cpu_active_joules_total", "node-8", ("0", "3000"), zone="package")  # a part: not read
+        + series("kepler_node_platform_joules_total", "node-9", ("0", "10800"))  # Kepler 0.9: the platform, alone
+        + series("kepler_node_package_joules_total", "node-9", ("0", "3600"))  # inside the platform: not read
+    )
+    result = run_inputs([{"path": write(tmp_path / "kepler-nodes.prom", scrape), "country": "DEU"}])
+    by_host = result.items.groupby("host")["energy_kwh"].sum()
+    # node-7: its container's 3,600 J; node-8: package 7,200 J + dram 720 J = 7,920 J; node-9: platform 10,800 J.
+    assert by_host.to_dict() == pytest.approx(
+        {"node-7": 3_600 / J_PER_KWH, "node-8": 7_920 / J_PER_KWH, "node-9": 10_800 / J_PER_KWH}, rel=1e-12
+    )
+    (ledger,) = result.ledgers
+    # 16 samples: 8 used (c1, node-8 package and dram, node-9 platform), 8 left out (2 each: node-7's node
+    # counter, node-8's core, node-8's active counter, node-9's package).
+    assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (16, 8, 8)
+    reasons = {group.reason: group.rows for group in ledger.exclusion_groups}
+    assert reasons[next(r for r in reasons if "another view of the energy its containers'" in r)] == 2
+    assert reasons["Kepler core/uncore counter: inside the node's package counter, which is read"] == 2
+    assert reasons[next(r for r in reasons if "node active counter, a part of kepler_node_cpu_joules_total" in r)] == 2
+    assert reasons["Kepler counter of a node part: inside its 'platform' zone, which is read"] == 2
+    assert any(note.startswith("Kepler node counters read for node-8, node-9: ") for note in ledger.notes)
+
+
 def test_kepler_legacy_components_summed_when_no_total(tmp_path: Path) -> None:
     labels = {"container_id": "c1", "container_name": "trainer", "node_name": "node-7"}
 

@@ -30,9 +30,15 @@ Counters read (everything else is counted and excluded, grouped by metric):
     (package and dram are inside it).
   Kepler 0.10 gives a container a share of the node's active energy only (its CPU time over the
   node's, times the active power, same guide): the node's idle energy is in no container, a stated
-  under-count of the containers against the node. Node, pod, VM and process counters
-  (`kepler_node_*`, `kepler_pod_*`, …) are other views of the same energy (a pod is its containers;
-  the node holds them all) and are excluded, so nothing counts twice.
+  under-count of the containers against the node. Pod, VM and process counters (`kepler_pod_*`, …)
+  are other views of the same energy (a pod is its containers) and are excluded, so nothing counts
+  twice.
+- A node's own counters (`kepler_node_cpu_joules_total` by `zone` from 0.10, which Kepler's metrics
+  reference gives as the node's total CPU energy; `kepler_node_{package,dram,…,platform}_joules_total`
+  up to 0.9) hold all its containers' energy and its idle energy. They are read, with the
+  containers' rules for parts, only for a node none of whose containers' counters are in the file
+  (a note names those nodes); beside container counters they are excluded, so nothing counts twice.
+  `kepler_node_cpu_active_joules_total` and `…_idle_…` split the node's total and are not read.
 
 Energy is the sum of the counter's increases between consecutive samples of a series, in time
 order. A value lower than the one before is a counter reset (driver reload, exporter restart):
@@ -66,12 +72,20 @@ KEPLER_COMPONENTS = {
     f"kepler_container_{part}_joules_total": part for part in ("package", "dram", "gpu", "other", "core", "uncore")
 }
 KEPLER_METRICS = (KEPLER, KEPLER_ZONES, *KEPLER_COMPONENTS)
-READ = (DCGM, *KEPLER_METRICS)
+# A node's own counters, read only for a node none of whose containers' counters are in the file.
+KEPLER_NODE_ZONES = "kepler_node_cpu_joules_total"
+KEPLER_NODE_COMPONENTS = {
+    f"kepler_node_{part}_joules_total": part
+    for part in ("package", "dram", "gpu", "other", "core", "uncore", "platform")
+}
+KEPLER_NODE_METRICS = (KEPLER_NODE_ZONES, *KEPLER_NODE_COMPONENTS)
+NODE_STATES = ("active", "idle")  # kepler_node_cpu_{state}_joules_total: parts of the node's total
+READ = (DCGM, *KEPLER_METRICS, *KEPLER_NODE_METRICS)
 J_PER_KWH = 3.6e6
 PLATFORM = ("psys", "platform")
 INSIDE_PACKAGE = ("core", "uncore")
 SUMMED = ("package", "dram", "gpu", "other")
-NAMES_READ = f"{DCGM}, Kepler's kepler_container_*joules_total"
+NAMES_READ = f"{DCGM}, Kepler's kepler_container_*joules_total (a node's kepler_node_*joules_total without them)"
 
 Sample = tuple[float, float, int]  # (time in seconds since 1970 UTC, counter value, row)
 
@@ -88,12 +102,12 @@ class Series:
 
     @property
     def part(self) -> str:
-        """What part of a Kepler container's energy the series holds."""
+        """What part of a Kepler container's (or node's) energy the series holds."""
         if self.metric == KEPLER:
             return "total"
-        if self.metric == KEPLER_ZONES:
+        if self.metric in (KEPLER_ZONES, KEPLER_NODE_ZONES):
             return self.labels.get("zone", "").lower()
-        return KEPLER_COMPONENTS.get(self.metric, "")
+        return KEPLER_COMPONENTS.get(self.metric) or KEPLER_NODE_COMPONENTS.get(self.metric, "")
 
 
 @dataclass
@@ -151,6 +165,9 @@ def other_metric_groups(others: dict[str, list[int]]) -> list[ExclusionGroup]:
 
 
 def _not_read(metric: str) -> str:
+    state = re.match(r"kepler_node_cpu_(active|idle)_joules_total$", metric)
+    if state:
+        return f"metric '{metric}': Kepler's node {state[1]} counter, a part of {KEPLER_NODE_ZONES}"
     view = re.match(r"kepler_(node|pod|vm|process)_\w*joules_total$", metric)
     if view:
         return (
@@ -163,17 +180,23 @@ def _not_read(metric: str) -> str:
 def choose_parts(
     series: dict[tuple[object, ...], Series],
 ) -> tuple[dict[tuple[object, ...], Series], list[ExclusionGroup]]:
-    """The series to read, and the Kepler series left out as parts of what is read (see the docstring)."""
+    """The series to read, and the Kepler series left out as parts of what is read (see the docstring):
+    a node's own counters are left out where the file has counters of the node's containers."""
+    left_out: dict[str, list[int]] = defaultdict(list)
+    with_containers = {host_of(entry.labels) for entry in series.values() if entry.metric in KEPLER_METRICS}
+    for key, entry in list(series.items()):
+        if entry.metric in KEPLER_NODE_METRICS and host_of(entry.labels) in with_containers:
+            left_out[_not_read(entry.metric)].extend(row for _, _, row in entry.samples)
+            del series[key]
     containers: dict[tuple[object, ...], list[tuple[object, ...]]] = defaultdict(list)
     for key, entry in series.items():
-        if entry.metric in KEPLER_METRICS:
+        if entry.metric in KEPLER_METRICS or entry.metric in KEPLER_NODE_METRICS:
             identity = tuple(sorted((k, v) for k, v in entry.labels.items() if k != "zone"))
-            containers[identity].append(key)
-    left_out: dict[str, list[int]] = defaultdict(list)
-    for keys in containers.values():
+            containers[(entry.metric in KEPLER_NODE_METRICS, *identity)].append(key)
+    for (node, *_), keys in containers.items():
         parts = {series[key].part for key in keys}
         for key in keys:
-            reason = _left_out(series[key].part, parts)
+            reason = _left_out(series[key].part, parts, "node" if node else "container")
             if reason:
                 left_out[reason].extend(row for _, _, row in series[key].samples)
                 del series[key]
@@ -184,25 +207,22 @@ def choose_parts(
     return series, groups
 
 
-def _left_out(part: str, parts: set[str]) -> str:
-    """Why a Kepler series is not read beside the container's other series ('' when it is read)."""
+def _left_out(part: str, parts: set[str], level: str) -> str:
+    """Why a Kepler series is not read beside the other series of its container (or node, `level`)
+    ('' when it is read)."""
     if part == "total":
         return ""
     if "total" in parts:
         return f"Kepler counter of a container part: inside the container's {KEPLER}, which is read"
     platform = next((name for name in PLATFORM if name in parts), None)
     if platform:
-        return (
-            ""
-            if part == platform
-            else f"Kepler counter of a container part: inside its '{platform}' zone, which is read"
-        )
+        if part == platform:
+            return ""
+        return f"Kepler counter of a {level} part: inside its '{platform}' zone, which is read"
+    if part in INSIDE_PACKAGE and "package" in parts:
+        return f"Kepler core/uncore counter: inside the {level}'s package counter, which is read"
     if part in INSIDE_PACKAGE:
-        return (
-            "Kepler core/uncore counter: inside the container's package counter, which is read"
-            if "package" in parts
-            else ""
-        )
+        return ""
     if part in SUMMED:
         return ""
     return f"Kepler zone '{fields.shown(part)}' is not one this reader knows (package, dram, core, uncore, psys)"
@@ -236,13 +256,24 @@ def readings(
         resets_total += resets
         rows.append(_reading(entry, kept, joules, resets, source))
         ends.append(_ends(entry, kept, rows[-1], used=True))
-    notes = []
+    notes = _node_notes(rows)
     if resets_total:
         notes.append(
             f"{resets_total} counter reset(s): the value after each is taken as the energy since the reset "
             "(readings flagged counter_reset)"
         )
     return rows, exclusions, notes, _ends_frame(ends)
+
+
+def _node_notes(rows: list[dict[str, object]]) -> list[str]:
+    """The note naming the nodes whose own counters are read (the file has none of their containers')."""
+    nodes = sorted({str(row["host"] or "?") for row in rows if str(row["run_id"]).startswith("kepler:kepler_node_")})
+    if not nodes:
+        return []
+    return [
+        f"Kepler node counters read for {', '.join(nodes)}: the file has no counters of their containers, so each "
+        "node's own counters give its energy (idle included, which container counters leave out)"
+    ]
 
 
 def _distinct_times(samples: list[Sample], exclusions: list[Exclusion]) -> list[Sample]:
