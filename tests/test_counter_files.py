@@ -176,6 +176,30 @@ def test_kepler_node_counters_are_read_for_a_node_without_container_counters(tmp
     assert any(note.startswith("Kepler node counters read for node-8, node-9: ") for note in ledger.notes)
 
 
+def test_kepler_pod_counters_are_read_for_a_node_without_container_counters(tmp_path: Path) -> None:
+    def series(name: str, node: str, values: tuple[str, str], **labels: str) -> str:
+        return text_scrape({"__name__": name, **labels, "node_name": node}, [(T0, values[0]), (T0 + 3600, values[1])])
+
+    pods = "kepler_pod_cpu_joules_total"
+    scrape = (
+        series(pods, "node-10", ("0", "1800"), pod_name="p1", zone="package")  # +1,800 J
+        + series(pods, "node-10", ("0", "180"), pod_name="p1", zone="dram")  # +180 J
+        + series("kepler_node_cpu_joules_total", "node-10", ("0", "9000"), zone="package")  # a coarser view
+        + series("kepler_container_cpu_joules_total", "node-11", ("0", "360"), container_id="c9", zone="package")
+        + series(pods, "node-11", ("0", "720"), pod_name="p9", zone="package")  # node-11 has a container
+    )
+    result = run_inputs([{"path": write(tmp_path / "kepler-pods.prom", scrape), "country": "DEU"}])
+    by_host = result.items.groupby("host")["energy_kwh"].sum()
+    # node-10: pod p1's package 1,800 J + dram 180 J = 1,980 J; node-11: container c9's 360 J.
+    assert by_host.to_dict() == pytest.approx({"node-10": 1_980 / J_PER_KWH, "node-11": 360 / J_PER_KWH}, rel=1e-12)
+    (ledger,) = result.ledgers
+    assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (10, 6, 4)
+    reasons = {group.reason: group.rows for group in ledger.exclusion_groups}
+    assert reasons[next(r for r in reasons if "node counter, another view of the energy its pods'" in r)] == 2
+    assert reasons[next(r for r in reasons if "pod counter, another view of the energy its containers'" in r)] == 2
+    assert any(note.startswith("Kepler pod counters read for node-10: ") for note in ledger.notes)
+
+
 def test_kepler_legacy_components_summed_when_no_total(tmp_path: Path) -> None:
     labels = {"container_id": "c1", "container_name": "trainer", "node_name": "node-7"}
 

@@ -30,15 +30,16 @@ Counters read (everything else is counted and excluded, grouped by metric):
     (package and dram are inside it).
   Kepler 0.10 gives a container a share of the node's active energy only (its CPU time over the
   node's, times the active power, same guide): the node's idle energy is in no container, a stated
-  under-count of the containers against the node. Pod, VM and process counters (`kepler_pod_*`, …)
-  are other views of the same energy (a pod is its containers) and are excluded, so nothing counts
-  twice.
-- A node's own counters (`kepler_node_cpu_joules_total` by `zone` from 0.10, which Kepler's metrics
-  reference gives as the node's total CPU energy; `kepler_node_{package,dram,…,platform}_joules_total`
-  up to 0.9) hold all its containers' energy and its idle energy. They are read, with the
-  containers' rules for parts, only for a node none of whose containers' counters are in the file
-  (a note names those nodes); beside container counters they are excluded, so nothing counts twice.
-  `kepler_node_cpu_active_joules_total` and `…_idle_…` split the node's total and are not read.
+  under-count of the containers against the node.
+- Pods and nodes: a pod's counters (`kepler_pod_cpu_joules_total` by `zone`, 0.10) hold its
+  containers' energy; a node's own (`kepler_node_cpu_joules_total` by `zone` from 0.10, which
+  Kepler's metrics reference gives as the node's total CPU energy;
+  `kepler_node_{package,dram,…,platform}_joules_total` up to 0.9) hold all its containers' energy
+  and its idle energy. A host's counters are read at the finest level the file has for it
+  (containers, else pods, else the node), with the containers' rules for parts; the coarser levels
+  are excluded, so nothing counts twice, and a note names the hosts read from pods or nodes. VM and
+  process counters are not read; `kepler_node_cpu_active_joules_total` and `…_idle_…` split the
+  node's total and are not read.
 
 Energy is the sum of the counter's increases between consecutive samples of a series, in time
 order. A value lower than the one before is a counter reset (driver reload, exporter restart):
@@ -79,8 +80,10 @@ KEPLER_NODE_COMPONENTS = {
     for part in ("package", "dram", "gpu", "other", "core", "uncore", "platform")
 }
 KEPLER_NODE_METRICS = (KEPLER_NODE_ZONES, *KEPLER_NODE_COMPONENTS)
-NODE_STATES = ("active", "idle")  # kepler_node_cpu_{state}_joules_total: parts of the node's total
-READ = (DCGM, *KEPLER_METRICS, *KEPLER_NODE_METRICS)
+KEPLER_POD_ZONES = "kepler_pod_cpu_joules_total"  # a pod's counters (0.10), by zone
+# A host's Kepler counters are read at the finest level the file has for it, the others left out.
+LEVELS = ("container", "pod", "node")
+READ = (DCGM, *KEPLER_METRICS, KEPLER_POD_ZONES, *KEPLER_NODE_METRICS)
 J_PER_KWH = 3.6e6
 PLATFORM = ("psys", "platform")
 INSIDE_PACKAGE = ("core", "uncore")
@@ -105,7 +108,7 @@ class Series:
         """What part of a Kepler container's (or node's) energy the series holds."""
         if self.metric == KEPLER:
             return "total"
-        if self.metric in (KEPLER_ZONES, KEPLER_NODE_ZONES):
+        if self.metric in (KEPLER_ZONES, KEPLER_POD_ZONES, KEPLER_NODE_ZONES):
             return self.labels.get("zone", "").lower()
         return KEPLER_COMPONENTS.get(self.metric) or KEPLER_NODE_COMPONENTS.get(self.metric, "")
 
@@ -164,6 +167,23 @@ def other_metric_groups(others: dict[str, list[int]]) -> list[ExclusionGroup]:
     ]
 
 
+def level_of(metric: str) -> str | None:
+    """The Kepler level (container, pod, node) whose energy a counter this reader uses holds."""
+    if metric in KEPLER_METRICS:
+        return "container"
+    if metric == KEPLER_POD_ZONES:
+        return "pod"
+    return "node" if metric in KEPLER_NODE_METRICS else None
+
+
+def _coarser(metric: str, level: str, finer: str) -> str:
+    """Why a pod's or node's counter is left out: the file has its host's counters at a finer level."""
+    return (
+        f"metric '{metric}': Kepler's {level} counter, another view of the energy its {finer}s' "
+        "counters hold (those are read, so nothing counts twice)"
+    )
+
+
 def _not_read(metric: str) -> str:
     state = re.match(r"kepler_node_cpu_(active|idle)_joules_total$", metric)
     if state:
@@ -181,22 +201,31 @@ def choose_parts(
     series: dict[tuple[object, ...], Series],
 ) -> tuple[dict[tuple[object, ...], Series], list[ExclusionGroup]]:
     """The series to read, and the Kepler series left out as parts of what is read (see the docstring):
-    a node's own counters are left out where the file has counters of the node's containers."""
+    a host's pod and node counters are left out where the file has a finer level's for it."""
     left_out: dict[str, list[int]] = defaultdict(list)
-    with_containers = {host_of(entry.labels) for entry in series.values() if entry.metric in KEPLER_METRICS}
+    finest: dict[str | None, int] = {}
+    for entry in series.values():
+        level = level_of(entry.metric)
+        if level is not None:
+            host = host_of(entry.labels)
+            finest[host] = min(finest.get(host, len(LEVELS)), LEVELS.index(level))
     for key, entry in list(series.items()):
-        if entry.metric in KEPLER_NODE_METRICS and host_of(entry.labels) in with_containers:
-            left_out[_not_read(entry.metric)].extend(row for _, _, row in entry.samples)
+        level = level_of(entry.metric)
+        if level is not None and LEVELS.index(level) > finest[host_of(entry.labels)]:
+            left_out[_coarser(entry.metric, level, LEVELS[finest[host_of(entry.labels)]])].extend(
+                row for _, _, row in entry.samples
+            )
             del series[key]
-    containers: dict[tuple[object, ...], list[tuple[object, ...]]] = defaultdict(list)
+    groups_of: dict[tuple[object, ...], list[tuple[object, ...]]] = defaultdict(list)
     for key, entry in series.items():
-        if entry.metric in KEPLER_METRICS or entry.metric in KEPLER_NODE_METRICS:
+        level = level_of(entry.metric)
+        if level is not None:
             identity = tuple(sorted((k, v) for k, v in entry.labels.items() if k != "zone"))
-            containers[(entry.metric in KEPLER_NODE_METRICS, *identity)].append(key)
-    for (node, *_), keys in containers.items():
+            groups_of[(level, *identity)].append(key)
+    for (kind, *_), keys in groups_of.items():
         parts = {series[key].part for key in keys}
         for key in keys:
-            reason = _left_out(series[key].part, parts, "node" if node else "container")
+            reason = _left_out(series[key].part, parts, str(kind))
             if reason:
                 left_out[reason].extend(row for _, _, row in series[key].samples)
                 del series[key]
@@ -266,14 +295,20 @@ def readings(
 
 
 def _node_notes(rows: list[dict[str, object]]) -> list[str]:
-    """The note naming the nodes whose own counters are read (the file has none of their containers')."""
-    nodes = sorted({str(row["host"] or "?") for row in rows if str(row["run_id"]).startswith("kepler:kepler_node_")})
-    if not nodes:
-        return []
-    return [
-        f"Kepler node counters read for {', '.join(nodes)}: the file has no counters of their containers, so each "
-        "node's own counters give its energy (idle included, which container counters leave out)"
-    ]
+    """The notes naming the hosts whose pod or node counters are read (the file has none of their containers')."""
+    notes = []
+    for level, energy in (("pod", "the pods' own counters give their energy"),
+                          ("node", "each node's own counters give its energy (idle included, which container "
+                                   "counters leave out)")):
+        hosts = sorted(
+            {str(row["host"] or "?") for row in rows if str(row["run_id"]).startswith(f"kepler:kepler_{level}_")}
+        )
+        if hosts:
+            notes.append(
+                f"Kepler {level} counters read for {', '.join(hosts)}: the file has no counters of their containers, "
+                f"so {energy}"
+            )
+    return notes
 
 
 def _distinct_times(samples: list[Sample], exclusions: list[Exclusion]) -> list[Sample]:
