@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from reporter.records import READING_COLUMNS, join_flags
-
-J_PER_KWH = 3.6e6
+from reporter.units import J_PER_KWH
 
 
 @dataclass

@@ -64,6 +64,7 @@ import pandas as pd
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, ExclusionKind, Method, frame_from_rows
 from reporter.sources.base import InputFile
 from reporter.sources.trackers import fields
+from reporter.units import J_PER_KWH
 
 DCGM = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
 KEPLER = "kepler_container_joules_total"
@@ -84,7 +85,6 @@ KEPLER_POD_ZONES = "kepler_pod_cpu_joules_total"  # a pod's counters (0.10), by 
 # A host's Kepler counters are read at the finest level the file has for it, the others left out.
 LEVELS = ("container", "pod", "node")
 READ = (DCGM, *KEPLER_METRICS, KEPLER_POD_ZONES, *KEPLER_NODE_METRICS)
-J_PER_KWH = 3.6e6
 PLATFORM = ("psys", "platform")
 INSIDE_PACKAGE = ("core", "uncore")
 SUMMED = ("package", "dram", "gpu", "other")

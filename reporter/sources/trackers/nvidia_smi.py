@@ -25,6 +25,7 @@ import pandas as pd
 from reporter.errors import InputFormatError
 from reporter.records import EXAMPLE_ROWS, ExclusionGroup, Method, frame_from_rows
 from reporter.sources.base import InputFile, ReadResult, split_header
+from reporter.units import J_PER_KWH
 
 TIME_FORMAT = "%Y/%m/%d %H:%M:%S.%f"
 GPU_KEYS = ("index", "uuid", "pci.bus_id")
@@ -32,7 +33,6 @@ POWER = re.compile(r"^power\.draw(\.average|\.instant)?( \[W\])?$")
 GAP_MIN_S = 60.0
 GAP_FACTOR = 5.0
 MAX_GPU_W = 2000.0  # above any single accelerator's board power: a corrupt sample
-J_PER_KWH = 3.6e6
 
 
 class NvidiaSmiReader:

@@ -27,10 +27,10 @@ from reporter.records import Exclusion, Method, frame_from_rows
 from reporter.sources.base import InputFile, ReadResult, split_header
 from reporter.sources.trackers import fields
 from reporter.sources.trackers.fields import RowError
+from reporter.units import J_PER_KWH
 
 REQUIRED = ("start_time", "window_name", "elapsed_time")
 GPU_COLUMN = re.compile(r"^gpu(?P<index>\d+)_energy$")
-J_PER_KWH = 3.6e6
 
 
 class ZeusReader:
