@@ -135,13 +135,22 @@ READING_COLUMNS: dict[str, str] = {
 }
 
 
-def resource_matches(kept: str, wanted: str) -> bool:
-    """Whether a bill line's resource id (`kept`) is the `wanted` one (a link's id or a host): the
-    whole id or its last path segment (after the last '/': an ARN's `instance/i-0abc`, an Azure
-    resource id's `.../virtualMachines/vm-1`), without regard to case. The bill query keeps an id
-    by the same rule (reporter.sources.bills.definition.kept_resource)."""
+def resource_match(kept: str, wanted: str) -> str | None:
+    """How a bill line's resource id (`kept`) is the `wanted` one (a link's id or a host): "whole"
+    (the whole id), "end" (its last path segment, after the last '/': an ARN's `instance/i-0abc`,
+    an Azure resource id's `.../virtualMachines/vm-1`), else None; without regard to case. The bill
+    query keeps an id by the same rule (reporter.sources.bills.definition.kept_resource)."""
     kept, wanted = kept.strip().lower(), wanted.strip().lower()
-    return bool(wanted) and wanted in (kept, kept.rsplit("/", 1)[-1])
+    if not wanted:
+        return None
+    if wanted == kept:
+        return "whole"
+    return "end" if wanted == kept.rsplit("/", 1)[-1] else None
+
+
+def resource_matches(kept: str, wanted: str) -> bool:
+    """Whether a bill line's resource id (`kept`) is the `wanted` one, whole or by its end (`resource_match`)."""
+    return resource_match(kept, wanted) is not None
 
 
 # Defaults for reading columns a reader leaves out (trackers leave out every billing column).

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from reporter.records import Method, join_flag_columns, resource_matches
+from reporter.records import Method, join_flag_columns, resource_match, resource_matches
 
 SCALED = ["energy_it_kwh", "energy_kwh", "energy_kwh_low", "energy_kwh_high"]
 REPLACED_FLAG = "replaced_by_measurement"
@@ -248,14 +248,12 @@ def _resource_lines(frame: pd.DataFrame, wanted: str) -> tuple[np.ndarray, list[
     ids = frame["resource_id"]
     kept = ids.notna().to_numpy(dtype=bool)  # few lines keep an id (only wanted ones): compare just those
     values = [str(value) for value in ids[kept]]
-    target = wanted.strip().lower()
-    whole = np.array([value.strip().lower() == target for value in values], dtype=bool)
-    if whole.any():
-        found[kept] = whole
+    how = np.array([resource_match(value, wanted) or "" for value in values], dtype=object)
+    if (how == "whole").any():
+        found[kept] = how == "whole"
         return found, []
-    ending = np.array([resource_matches(value, wanted) for value in values], dtype=bool)
-    resources = sorted({value.strip().lower() for value, hit in zip(values, ending, strict=True) if hit})
+    resources = sorted({value.strip().lower() for value, match in zip(values, how, strict=True) if match})
     if len(resources) > 1:
         return found, resources
-    found[kept] = ending
+    found[kept] = how == "end"
     return found, []
