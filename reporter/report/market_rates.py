@@ -128,12 +128,11 @@ def _bases(record: np.ndarray, basis: pd.Series) -> pd.Series:
 
 
 def market_rates(
-    allocated: pd.DataFrame, sources: pd.DataFrame, details: dict[tuple[str, str], RateDetail] | None = None
+    allocated: pd.DataFrame, sources: pd.DataFrame, details: dict[tuple[str, str], RateDetail]
 ) -> tuple[MarketRateUse, ...]:
     """The supplier rates and residual mixes that priced some Scope 2 energy, per consumption year
     (`sources`: `row_rate_sources` of the same rows), with the year and source stated with each
     (`details`: `rate_details`)."""
-    stated = details or {}
     used = sources["rate_basis"].isin([BASIS_SUPPLIER, BASIS_RESIDUAL]).to_numpy(dtype=bool)
     energy = allocated["energy_kwh"].to_numpy(dtype="float64")
     frame = pd.DataFrame(
@@ -148,16 +147,17 @@ def market_rates(
         }
     )
     grouped = frame.groupby(["basis", "key", "origin", "year", "value"], sort=True)[["uncovered_kwh", "market_kg"]]
-    return tuple(
-        MarketRateUse(
+    rates = []
+    for (basis, key, origin, year, value), row in grouped.sum().iterrows():
+        if not row.uncovered_kwh > 0:
+            continue
+        stated = details.get((str(basis), str(key)), RateDetail())
+        rates.append(MarketRateUse(
             key=str(key), basis=str(basis), value=float(value), unit=RATE_UNIT, year=int(year), origin=str(origin),
             energy_kwh=float(row.uncovered_kwh), market_based_tco2e=float(row.market_kg) / KG_PER_T,
-            data_year=stated.get((str(basis), str(key)), RateDetail()).year,
-            source=stated.get((str(basis), str(key)), RateDetail()).source,
-        )
-        for (basis, key, origin, year, value), row in grouped.sum().iterrows()
-        if row.uncovered_kwh > 0
-    )
+            data_year=stated.year, source=stated.source,
+        ))
+    return tuple(rates)
 
 
 # A report-wide data-quality note (Language.translate matches it as a pattern of the catalogs).

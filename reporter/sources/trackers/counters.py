@@ -285,7 +285,7 @@ def readings(
         resets_total += resets
         rows.append(_reading(entry, kept, joules, resets, source))
         ends.append(_ends(entry, kept, rows[-1], used=True))
-    notes = _node_notes(rows)
+    notes = _level_notes(rows)
     if resets_total:
         notes.append(
             f"{resets_total} counter reset(s): the value after each is taken as the energy since the reset "
@@ -294,7 +294,7 @@ def readings(
     return rows, exclusions, notes, _ends_frame(ends)
 
 
-def _node_notes(rows: list[dict[str, object]]) -> list[str]:
+def _level_notes(rows: list[dict[str, object]]) -> list[str]:
     """The notes naming the hosts whose pod or node counters are read (the file has none of their containers')."""
     notes = []
     for level, energy in (("pod", "the pods' own counters give their energy"),
