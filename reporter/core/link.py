@@ -20,6 +20,7 @@ bill lines are kept whole: the tracker does not measure them. Pure: frames in, f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -117,12 +118,16 @@ class _State:
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
-        self.month = frame["start_time"].dt.strftime("%Y-%m")
         self.uses: list[LinkUse] = []
         self.replaced = np.zeros(len(frame), dtype=bool)
         self.linked = np.zeros(len(frame), dtype=bool)
         self.named_runs = np.zeros(len(frame), dtype=bool)
         self.named_lines = np.zeros(len(frame), dtype=bool)
+
+    @cached_property
+    def month(self) -> pd.Series:
+        """Each row's month ('YYYY-MM'), worked out when a link is first applied (most reports have none)."""
+        return self.frame["start_time"].dt.strftime("%Y-%m")
 
     def apply(self, link: Link, runs: pd.Series, lines: pd.Series, several: list[str] | None = None) -> None:
         """Apply one link month by month; a resource id that names `several` resources is not applied."""
