@@ -271,11 +271,11 @@ def test_a_bill_that_outgrows_the_first_memory_limit_is_read_again_with_the_next
     tried: list[str] = []
     run_within = bills._run_within
 
-    def within(scan: object, query: object, limit: str) -> object:
+    def within(scan: object, query: object, limit: str, sink: object) -> object:
         tried.append(limit)
         if len(tried) == 1:
             raise bills.duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
-        return run_within(scan, query, limit)  # type: ignore[arg-type]
+        return run_within(scan, query, limit, sink)  # type: ignore[arg-type]
 
     monkeypatch.setattr(bills, "memory_limits", lambda: ["1024MB", "4096MB"])
     monkeypatch.setattr(bills, "_run_within", within)
@@ -284,7 +284,7 @@ def test_a_bill_that_outgrows_the_first_memory_limit_is_read_again_with_the_next
 
 
 def test_a_bill_that_outgrows_every_memory_limit_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    def within(scan: object, query: object, limit: str) -> object:
+    def within(scan: object, query: object, limit: str, sink: object) -> object:
         raise bills.duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block")
 
     monkeypatch.setattr(bills, "memory_limits", lambda: ["1024MB", "4096MB"])

@@ -1,5 +1,6 @@
 """Repeated line item ids: a CSV bill's ids are checked in the read that sums it (the file is parsed
-once), a Parquet bill's by reading their columns; a file whose ids repeat is read again comparing the
+once: its rows are kept for the check, or, for a big file, its id hashes sent aside), a Parquet
+bill's by reading their columns; a file whose ids repeat is read again comparing the
 ids row by row, each repeat set apart. A repeated hash of different ids (a collision, forced here)
 sets nothing apart."""
 
@@ -13,7 +14,7 @@ import pytest
 
 from reporter.records import ExclusionGroup
 from reporter.sources.bills import engine as bills
-from reporter.sources.bills import query
+from reporter.sources.bills import id_sink, pieces, query
 from tests.test_bill_readers import CUR_SAMPLE, balanced, read
 
 HEADER = ("identity/LineItemId,identity/TimeInterval,lineItem/LineItemType,lineItem/UsageType,"
@@ -102,11 +103,12 @@ def test_a_parquet_bill_checks_its_id_columns_apart(monkeypatch: pytest.MonkeyPa
     assert result.exclusion_groups == [ExclusionGroup(REASON, 1, (2,))]
 
 
-def test_a_csv_too_big_to_keep_its_rows_has_its_ids_checked_apart(
+def test_a_csv_too_big_to_keep_its_rows_sends_its_id_hashes_aside(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Past CHECK_IN_READ_BYTES the rows kept for the check would spill to disk: the id columns are
-    read apart first, as for Parquet, and the repeats are the same as those found in the read."""
+    """Past CHECK_IN_READ_BYTES the rows kept for the check would spill to disk: the read sends each
+    row's id hash aside instead (reporter.sources.bills.id_sink) and the file is not parsed for a
+    check of its own; the repeats are the same as those found when the rows are kept."""
     path = write(tmp_path / "cur.csv", [
         cur_line("a1", "10"),  # row 2
         cur_line("a2", "5"),  # row 3
@@ -115,11 +117,103 @@ def test_a_csv_too_big_to_keep_its_rows_has_its_ids_checked_apart(
     monkeypatch.setattr(bills, "CHECK_IN_READ_BYTES", path.stat().st_size - 1)
     counts = count_reads(monkeypatch)
     result = read(path, "aws_cur")
-    assert counts == {"reads": 1, "checks": 1}
+    assert counts == {"reads": 2, "checks": 0}  # the read that found the repeat, the read comparing ids
     balanced(result)
     assert result.readings["consumed_quantity"].sum() == 15.0  # rows 2 and 3
     assert result.exclusion_groups == [ExclusionGroup(REASON, 1, (4,))]
-    clean = write(tmp_path / "clean.csv", [cur_line("a1", "10"), cur_line("a2", "5")])
+    clean = write(tmp_path / "clean.csv", [cur_line("a1", "10"), cur_line("a2", "5"), cur_line("a1", "7", hour=1)])
     monkeypatch.setattr(bills, "CHECK_IN_READ_BYTES", 0)
     counts.update(reads=0, checks=0)
-    assert read(clean, "aws_cur").exclusion_groups == [] and counts == {"reads": 1, "checks": 1}
+    assert read(clean, "aws_cur").exclusion_groups == [] and counts == {"reads": 1, "checks": 0}
+
+
+def test_sent_hashes_survive_batches_and_a_collision_sets_nothing_apart(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Hashes written in several batches still meet their repeat; a repeated hash of different ids
+    (every id hashed alike) reads the file again and sets nothing apart."""
+    lines = [cur_line(f"id{index}", "1") for index in range(5000)] + [cur_line("id7", "1")]  # row 5002 repeats row 9
+    path = write(tmp_path / "cur.csv", lines)
+    monkeypatch.setattr(bills, "CHECK_IN_READ_BYTES", 0)
+    monkeypatch.setattr(id_sink, "BATCH_ROWS", 1000)  # DuckDB sends 2,048 rows at a time: three batches
+    batches = count_batches(monkeypatch)
+    result = read(path, "aws_cur")
+    assert batches["written"] >= 3
+    balanced(result)
+    assert result.readings["consumed_quantity"].sum() == 5000.0
+    assert result.exclusion_groups == [ExclusionGroup(REASON, 1, (5002,))]
+    clean = write(tmp_path / "clean.csv", lines[:5000])
+    monkeypatch.setattr(query, "_id_hash", lambda mapping: "CASE WHEN TRUE THEN 1 END")
+    counts = count_reads(monkeypatch)
+    collided = read(clean, "aws_cur")
+    assert counts == {"reads": 2, "checks": 0}
+    assert collided.readings["consumed_quantity"].sum() == 5000.0 and collided.exclusion_groups == []
+
+
+def count_batches(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """From now on, each batch of hashes written aside is counted."""
+    counts = {"written": 0, "restarts": 0}
+    flush, restart = id_sink.IdHashes._flush, id_sink.IdHashes.restart
+
+    def counted(self: id_sink.IdHashes) -> None:
+        counts["written"] += bool(self._held)
+        flush(self)
+
+    def restarted(self: id_sink.IdHashes) -> None:
+        counts["restarts"] += 1
+        restart(self)
+
+    monkeypatch.setattr(id_sink.IdHashes, "_flush", counted)
+    monkeypatch.setattr(id_sink.IdHashes, "restart", restarted)
+    return counts
+
+
+def count_whole(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, every read of a file as one stream adds an entry to the returned list."""
+    calls: list[str] = []
+    original = bills.Scan.whole
+
+    def counted(scan: bills.Scan) -> str:
+        calls.append("whole")
+        return original(scan)
+
+    monkeypatch.setattr(bills.Scan, "whole", counted)
+    return calls
+
+
+def noted(lines: list[str], long_at: int | None = None) -> list[str]:
+    """The lines with a note column; the note of line `long_at` is long and spans two lines."""
+    return [line + (',"' + "x" * 4000 + "\n" + "y" * 10 + '"' if index == long_at else ",short")
+            for index, line in enumerate(lines)]
+
+
+def test_hashes_sent_by_pieces_and_by_a_whole_read_after_a_failed_cut(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A big CSV read in pieces sends the hashes of both pieces (a repeat across them is found); when
+    a cut falls inside a quoted line break and the file is read whole, the pieces' hashes are
+    forgotten first, so a clean file is not read again."""
+    monkeypatch.setattr(bills, "CHECK_IN_READ_BYTES", 0)
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    lines = [cur_line(f"id{index}", "1") for index in range(40)]
+    across = tmp_path / "across.csv"
+    across.write_text("\n".join([HEADER + ",note", *noted([*lines, lines[3]])]) + "\n")  # row 42 repeats row 5
+    counts, whole = count_reads(monkeypatch), count_whole(monkeypatch)
+    result = read(across, "aws_cur")
+    assert counts == {"reads": 2, "checks": 0} and whole == []  # read in pieces (the second read too)
+    assert result.exclusion_groups == [ExclusionGroup(REASON, 1, (42,))]
+    assert result.readings["consumed_quantity"].sum() == 40.0
+    many = [cur_line(f"id{index}", "1", hour=index % 23) for index in range(5000)]  # pieces of several vectors
+    cut_inside = tmp_path / "cut.csv"
+    for long_at in range(2400, 2600):  # the line whose long note holds the file's middle byte
+        cut_inside.write_text("\n".join([HEADER + ",note", *noted(many, long_at=long_at)]) + "\n")
+        cut = pieces.split_points(cut_inside, bills.PIECES)[1]
+        if cut_inside.read_bytes()[:cut].count(b'"') % 2 == 1:
+            break
+    assert cut_inside.read_bytes()[:cut].count(b'"') % 2 == 1  # the cut is inside the long note
+    sent = count_batches(monkeypatch)
+    counts.update(reads=0, checks=0)
+    clean = read(cut_inside, "aws_cur")
+    assert sent["restarts"] == 2  # before the pieces, and before the whole file
+    assert counts == {"reads": 1, "checks": 0} and clean.exclusion_groups == []
+    assert clean.readings["consumed_quantity"].sum() == 5000.0

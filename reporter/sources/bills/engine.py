@@ -43,6 +43,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -53,6 +54,7 @@ from reporter.errors import InputError
 from reporter.sources.base import InputFile, ReadResult
 from reporter.sources.bills import dates, definition, pieces, results
 from reporter.sources.bills.finish import finish
+from reporter.sources.bills.id_sink import IdHashes
 from reporter.sources.bills.query import aggregate_sql, repeats_sql
 from reporter.sources.bills.scan import Scan, header_columns, header_names, scan_columns
 from reporter.sources.bills.sql import BillMapping, Column, Columns, entries, tag_lookup
@@ -165,20 +167,24 @@ def read_bill(
     day_months = option_day_months(source)
     ids = option_resource_ids(source, mapping)
 
-    def scan_with(values: bool, repeats: bool, check: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def scan_with(values: bool, repeats: bool, check: bool = False,
+                  sink: IdHashes | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         return _run(scan, lambda clause, pieces: aggregate_sql(
             clause, scan.header_rows, columns, mapping, keys, day_months, values=values, repeats=repeats,
-            pieces=pieces, check_repeats=check, resource_ids=ids))
+            pieces=pieces, check_repeats=check, resource_ids=ids, send_ids=sink is not None), sink)
 
     # Repeated line items are set apart one by one, in a read that compares the ids row by row,
-    # only when a check finds any: a CSV that fits is checked in the main read itself, a Parquet
-    # file or a bigger CSV by reading the id columns apart (see `_check_in_read`).
+    # only when a check finds any: a CSV has its ids checked in the main read itself (`_check_in_read`:
+    # kept with its rows when it fits, else sent aside, reporter.sources.bills.id_sink), a Parquet
+    # file by reading its id columns apart.
     check = _check_in_read(scan, mapping)
-    repeats = not check and _has_repeats(scan, mapping)
-    groups, rejected = scan_with(False, repeats, check)
-    if check and _hash_repeats(groups):
-        repeats = True
-        groups, rejected = scan_with(False, repeats)
+    with tempfile.TemporaryDirectory(prefix="reporter-ids-") as folder:
+        sink = IdHashes(Path(folder)) if _send_ids(scan, mapping, check) else None
+        repeats = not check and sink is None and _has_repeats(scan, mapping)
+        groups, rejected = scan_with(False, repeats, check, sink)
+        if (check and _hash_repeats(groups)) or (sink is not None and _sent_repeats(sink)):
+            repeats = True
+            groups, rejected = scan_with(False, repeats)
     if results.any_bad(groups):  # read again, carrying the bad values' text to name the first one
         groups, rejected = scan_with(results.any_bad(groups), repeats)
     return finish(groups, rejected, source, format_name, mapping, scan.notes, day_months)
@@ -206,13 +212,31 @@ def _parquet_values(scan: Scan, column: Column) -> list[tuple[int, str]]:
 
 
 def _check_in_read(scan: Scan, mapping: BillMapping) -> bool:
-    """Whether a bill's line item ids are checked for repeats in the read that sums it: a CSV whose
-    rows, kept once for the check, stay within DuckDB's memory. Parsing a CSV twice costs more
-    than the check adds to one read (1M-row CSV: 11.8 against 13.2 CPU s); rows spilled to disk
-    cost more than the second parse (10M-row CSV, 5.2 GB: 101 against 56 s)."""
+    """Whether a bill's line item ids are checked for repeats from its rows as read, kept for the
+    check in the read that sums it: a CSV whose rows stay within DuckDB's memory. Parsing a CSV
+    twice costs more than the check adds to one read (1M-row CSV: 11.8 against 13.2 CPU s); rows
+    spilled to disk cost more than the second parse (10M-row CSV, 5.2 GB: 101 against 56 s), so a
+    bigger CSV sends its id hashes aside instead (`_send_ids`)."""
     if not mapping.line_item_id or scan.kind == "parquet":
         return False
     return scan.path.stat().st_size * (GZIP_EXPANSION if scan.kind == "gzip" else 1) <= CHECK_IN_READ_BYTES
+
+
+def _send_ids(scan: Scan, mapping: BillMapping, check: bool) -> bool:
+    """Whether the main read sends its id hashes aside for the check (reporter.sources.bills.id_sink):
+    a CSV too big to keep its rows. The 10M-row CSV's read took 75.0 CPU s with its ids read apart
+    first, 51 to 53 with them sent aside (the read itself unchanged at 45 to 48; the check of the
+    hashes 2.7), and its peak RSS stayed within 1,552 to 1,668 MB."""
+    return bool(mapping.line_item_id) and scan.kind != "parquet" and not check
+
+
+def _sent_repeats(sink: IdHashes) -> bool:
+    """Whether the hashes the main read sent aside repeat one (grouped with DuckDB's memory limit)."""
+    with connection(preserve_order=False) as con:
+        try:
+            return sink.repeats(con)
+        except duckdb.Error as exc:
+            raise InputError(f"the line item ids could not be checked for repeats ({exc})", sink.path) from None
 
 
 def _hash_repeats(groups: pd.DataFrame) -> bool:
@@ -240,14 +264,16 @@ def _has_repeats(scan: Scan, mapping: BillMapping) -> bool:
     return True
 
 
-def _run(scan: Scan, query: Callable[[str, int], str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run(
+    scan: Scan, query: Callable[[str, int], str], sink: IdHashes | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The groups of the aggregate query over the file, and the records the scan set aside: a big
     plain CSV in pieces read at once (see reporter.sources.bills.pieces) when that works, else the
     whole file as one stream; run again with more memory if DuckDB runs out of it."""
     limits = memory_limits()
     for attempt, limit in enumerate(limits):
         try:
-            return _run_within(scan, query, limit)
+            return _run_within(scan, query, limit, sink)
         except duckdb.OutOfMemoryException:
             if attempt == len(limits) - 1:
                 raise InputError(
@@ -256,14 +282,21 @@ def _run(scan: Scan, query: Callable[[str, int], str]) -> tuple[pd.DataFrame, pd
     raise AssertionError("unreachable")
 
 
-def _run_within(scan: Scan, query: Callable[[str, int], str], limit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _run_within(
+    scan: Scan, query: Callable[[str, int], str], limit: str, sink: IdHashes | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     label = f"reading {scan.path.name}"
     fields = scan.csv_options.count(": 'VARCHAR'")
     with connection(preserve_order=scan.kind != "parquet", limit=limit) as con, progress.query(con, label):
+        if sink is not None:
+            sink.register(con)
+            sink.restart()
         if scan.kind == "csv" and THREADS > 1 and pieces.can_split(scan.path):
             groups = _run_in_pieces(con, scan, query)
             if groups is not None:
                 return groups, results.rejected_rows(con, fields)
+            if sink is not None:
+                sink.restart()  # the whole file is read again
         try:
             groups = results.fetch_frame(con, query(scan.whole(), 1))
         except duckdb.OutOfMemoryException:

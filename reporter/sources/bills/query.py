@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from reporter.records import EXAMPLE_ROWS
 from reporter.sources.bills import definition
 from reporter.sources.bills.definition import CHECKED
+from reporter.sources.bills.id_sink import FUNCTION as SEND_FUNCTION
 from reporter.sources.bills.sql import (
     BillMapping,
     Column,
@@ -39,6 +40,7 @@ def aggregate_sql(
     pieces: int = 1,
     check_repeats: bool = False,
     resource_ids: Sequence[str] = (),
+    send_ids: bool = False,
 ) -> str:
     """The query, in two stages, over `scan`: the file, or the union of its `pieces` pieces.
 
@@ -63,6 +65,9 @@ def aggregate_sql(
     every result row carries `hash_repeats`: how many hashes occur more than once. Zero means no
     id repeats; more means the caller reads again with `repeats` (which compares the ids themselves).
 
+    With `send_ids` (and line item ids), each row's id hash is passed to `reporter_send_id_hash`
+    (reporter.sources.bills.id_sink), which the caller has registered, for a check after the read.
+
     A row's resource id is kept only when it is one of `resource_ids` (definition.kept_resource,
     computed in stage 1 so that stage 1 groups on it, not on every resource the bill names).
 
@@ -75,8 +80,9 @@ def aggregate_sql(
     key_names = {column.sql: f"__k{index}" for index, column in enumerate(keys)}
     check = check_repeats and not repeats and bool(mapping.line_item_id)
     resource = definition.kept_resource(mapping, resource_ids)
+    send = send_ids and not repeats and not check and bool(mapping.line_item_id)
     return f"""
-WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces, check, resource)},
+WITH {_stage1(scan, keys, key_names, mapping, day_months or [], values, repeats, pieces, check, resource, send)},
 {_numbered(header_rows, pieces)},
 {_mapping_ctes(columns, keys, key_names, mapping, tag_keys, values)},
 {_grouped(tag_keys, values)}
@@ -156,7 +162,7 @@ def _carried(values: bool) -> tuple[str, ...]:
 
 def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: BillMapping,
             day_months: list[str], values: bool, repeats: bool, pieces: int, check: bool = False,
-            resource: str = definition.NO_RESOURCE) -> str:
+            resource: str = definition.NO_RESOURCE, send: bool = False) -> str:
     """The CTEs that read every row: raw values, parsed values, and their groups (`stage1`), with
     the partial result of each measure (reporter.sources.bills.definition).
 
@@ -180,7 +186,7 @@ def _stage1(scan: str, keys: list[Column], key_names: dict[str, str], mapping: B
     )
     return f"""raw AS {"MATERIALIZED " if check else ""}(
   SELECT {raw}
-  FROM {scan}
+  FROM {scan}{_sent(mapping) if send else ""}
 ),{_id_repeats() if check else ""}
 typed AS (
   SELECT *,
@@ -203,6 +209,11 @@ stage1 AS (
   FROM timed
   GROUP BY ALL
 )"""
+
+
+def _sent(mapping: BillMapping) -> str:
+    """The clause that passes each row's id hash to the check after the read (it keeps every row)."""
+    return f"\n  WHERE {SEND_FUNCTION}(CAST({_id_hash(mapping)} AS UBIGINT))"
 
 
 def _id_repeats() -> str:
