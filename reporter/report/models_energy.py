@@ -122,17 +122,30 @@ class ModelsEnergy:
 
 
 def models_energy(allocated: pd.DataFrame, config: ReportConfig) -> ModelsEnergy:
-    """Per model, from the allocated line items (one row per line item and month)."""
+    """Per model, from the allocated line items (one row per line item and month). The figures of
+    every model and phase are summed in one grouping each (not one frame per model)."""
     allocated = allocated[~unallocated_mask(allocated)]  # provider figures no model of ours shares
     wanted = [name for name in USED_COLUMNS if name in allocated]
     frame = allocated[wanted].assign(phase_key=_phase_keys(allocated, config))
     named = frame[frame["model"].notna()]
     market = "market_based_co2e_kg" in frame
     listed = {entry.name: entry for entry in config.models}
-    models = [
-        _model(str(name), group, listed.get(str(name)), market)
-        for name, group in named.groupby(named["model"].astype(str), sort=True)
-    ]
+    names = named["model"].astype(str)
+    totals = _sums(named, [names], market)
+    phases = _sums(named, [names, named["phase_key"]], market)
+    training = named["phase_key"].isin(("training", "fine_tuning"))
+    compute = compute_hours_by(named, names, training)
+    locations = named.loc[training, "location_key"].dropna().astype(str).groupby(names[training]).unique()
+    unrecognised = _unrecognised(named, names)
+    models = []
+    for name in sorted(totals.index):
+        rows, trained = compute.get(name, ((), ()))
+        entry = listed.get(name)
+        model_phases = tuple(
+            _phase(key, phases.loc[(name, key)], market) for key in (*PHASES, NO_PHASE) if (name, key) in phases.index
+        )
+        models.append(_model(name, totals.loc[name], model_phases, market, entry, rows, trained,
+                             tuple(sorted(locations.get(name, ()))), unrecognised.get(name, ())))
     models.sort(key=lambda row: (-row.energy_kwh, row.name))
     unnamed = frame[frame["model"].isna()]
     seen = {row.name for row in models}
@@ -142,6 +155,32 @@ def models_energy(allocated: pd.DataFrame, config: ReportConfig) -> ModelsEnergy
         without_model_items=int(unnamed["record"].nunique()),
         configured_not_seen=tuple(name for name in listed if name not in seen),
     )
+
+
+def _sums(frame: pd.DataFrame, keys: list[pd.Series], market: bool) -> pd.DataFrame:
+    """Energy (all, measured, estimated), emissions in kg and distinct line items per group of `keys`."""
+    energy = frame["energy_kwh"]
+    parts = pd.DataFrame({
+        "energy_kwh": energy,
+        "measured_kwh": energy.where(frame["method"].isin(MEASURED_METHODS), 0.0),
+        "estimated_kwh": energy.where(frame["method"] == "estimated", 0.0),
+        "location_kg": frame["location_based_co2e_kg"],
+        "market_kg": frame["market_based_co2e_kg"] if market else 0.0,
+        "embodied_kg": frame["embodied_co2e_kg"],
+    }, index=frame.index)
+    sums = parts.groupby(keys, sort=False).sum()
+    sums["line_items"] = frame["record"].groupby(keys, sort=False).nunique()
+    return sums
+
+
+def _unrecognised(frame: pd.DataFrame, names: pd.Series) -> dict[str, tuple[str, ...]]:
+    """Per model, its phase values that are none of PHASES (each distinct value normalised once)."""
+    if "phase" not in frame:
+        return {}
+    own = frame["phase"].dropna().astype(str)
+    bad = {value for value in own.unique() if normalise_phase(value) is None}
+    kept = own[own.isin(bad)]
+    return {str(name): tuple(sorted(set(values))) for name, values in kept.groupby(names[kept.index])}
 
 
 def normalise_phase(value: object) -> str | None:
@@ -164,48 +203,39 @@ def _phase_keys(allocated: pd.DataFrame, config: ReportConfig) -> pd.Series:
     return keys.where(keys.notna(), fallback).fillna(NO_PHASE)
 
 
-def _model(name: str, group: pd.DataFrame, entry: Any, market: bool) -> ModelEnergy:
-    energy = float(group["energy_kwh"].sum())
-    measured = float(group.loc[group["method"].isin(MEASURED_METHODS), "energy_kwh"].sum())
-    estimated = float(group.loc[group["method"] == "estimated", "energy_kwh"].sum())
-    phases = tuple(
-        _phase(key, group[group["phase_key"] == key], market)
-        for key in (*PHASES, NO_PHASE)
-        if (group["phase_key"] == key).any()
-    )
-    own = group["phase"].dropna().astype(str) if "phase" in group else pd.Series([], dtype=object)
-    in_training = group["phase_key"].isin(("training", "fine_tuning"))
-    trained = group[in_training]
-    compute, training = compute_hours(group, in_training)
+def _model(name: str, sums: pd.Series, phases: tuple[PhaseEnergy, ...], market: bool, entry: Any,
+           compute: tuple[ComputeHours, ...], training: tuple[str, ...], locations: tuple[str, ...],
+           unrecognised: tuple[str, ...]) -> ModelEnergy:
+    energy = float(sums["energy_kwh"])
     return ModelEnergy(
         name=name,
         energy_kwh=energy,
-        location_based_tco2e=float(group["location_based_co2e_kg"].sum()) / KG_PER_T,
-        market_based_tco2e=float(group["market_based_co2e_kg"].sum()) / KG_PER_T if market else None,
-        embodied_tco2e=float(group["embodied_co2e_kg"].sum()) / KG_PER_T,
-        measured_share=measured / energy if energy else 0.0,
-        estimated_share=estimated / energy if energy else 0.0,
+        location_based_tco2e=float(sums["location_kg"]) / KG_PER_T,
+        market_based_tco2e=float(sums["market_kg"]) / KG_PER_T if market else None,
+        embodied_tco2e=float(sums["embodied_kg"]) / KG_PER_T,
+        measured_share=float(sums["measured_kwh"]) / energy if energy else 0.0,
+        estimated_share=float(sums["estimated_kwh"]) / energy if energy else 0.0,
         phases=phases,
         compute=compute,
-        locations=tuple(sorted({str(key) for key in trained["location_key"].dropna()})),
+        locations=locations,
         training_hardware=tuple(name for name in training if name not in (NOT_RECORDED, CPU_ONLY)),
         training_flops=entry.training_flops if entry else None,
         intensity=_intensity(entry, next((p for p in phases if p.phase == "inference"), None)),
-        unrecognised_phases=tuple(sorted({value for value in own if normalise_phase(value) is None})),
-        line_items=int(group["record"].nunique()),
+        unrecognised_phases=unrecognised,
+        line_items=int(sums["line_items"]),
     )
 
 
-def _phase(key: str, rows: pd.DataFrame, market: bool) -> PhaseEnergy:
+def _phase(key: str, sums: pd.Series, market: bool) -> PhaseEnergy:
     return PhaseEnergy(
         phase=key,
-        energy_kwh=float(rows["energy_kwh"].sum()),
-        measured_kwh=float(rows.loc[rows["method"].isin(MEASURED_METHODS), "energy_kwh"].sum()),
-        estimated_kwh=float(rows.loc[rows["method"] == "estimated", "energy_kwh"].sum()),
-        location_based_tco2e=float(rows["location_based_co2e_kg"].sum()) / KG_PER_T,
-        market_based_tco2e=float(rows["market_based_co2e_kg"].sum()) / KG_PER_T if market else None,
-        embodied_tco2e=float(rows["embodied_co2e_kg"].sum()) / KG_PER_T,
-        line_items=int(rows["record"].nunique()),
+        energy_kwh=float(sums["energy_kwh"]),
+        measured_kwh=float(sums["measured_kwh"]),
+        estimated_kwh=float(sums["estimated_kwh"]),
+        location_based_tco2e=float(sums["location_kg"]) / KG_PER_T,
+        market_based_tco2e=float(sums["market_kg"]) / KG_PER_T if market else None,
+        embodied_tco2e=float(sums["embodied_kg"]) / KG_PER_T,
+        line_items=int(sums["line_items"]),
     )
 
 
@@ -225,32 +255,33 @@ def _intensity(entry: Any, inference: PhaseEnergy | None) -> Intensity | None:
     return Intensity(label, units, operational_g / units, (operational_g + embodied_g) / units)
 
 
-def compute_hours(group: pd.DataFrame, among: pd.Series) -> tuple[tuple[ComputeHours, ...], tuple[str, ...]]:
-    """Hours per accelerator: run hours of tracker rows, instance hours of bill lines in hours; and
-    the accelerators of the rows `among` marks (the training rows), most hours first."""
+Hours = tuple[tuple[ComputeHours, ...], tuple[str, ...]]
+
+
+def compute_hours_by(frame: pd.DataFrame, names: pd.Series, among: pd.Series) -> dict[str, Hours]:
+    """Per model (`names`): hours per accelerator, run hours of tracker rows and instance hours of
+    bill lines in hours; and the accelerators of the rows `among` marks (the training rows), most
+    hours first. One grouping for every model."""
     keys = ["method", "cloud_provider", "instance_type", "hardware", "gpus", "consumed_unit"]
-    rows: dict[str, list[float]] = {}  # accelerator: hours, device hours, hours without count, items
-    marked: dict[str, float] = {}  # accelerator: hours of the marked rows
-    parts = group[[*keys, "record"]].assign(
-        quantity=group["consumed_quantity"] * group["share"], seconds=group["duration_s"] * group["share"],
-        marked=among.to_numpy(dtype=bool),
-    ).groupby([*keys, "marked"], dropna=False, sort=False)
+    rows: dict[str, dict[str, list[float]]] = {}  # model: accelerator: hours, device hours, without count, items
+    marked: dict[str, dict[str, float]] = {}  # model: accelerator: hours of the marked rows
+    parts = frame[[*keys, "record"]].assign(
+        model=names, quantity=frame["consumed_quantity"] * frame["share"],
+        seconds=frame["duration_s"] * frame["share"], marked=among.to_numpy(dtype=bool),
+    ).groupby(["model", *keys, "marked"], dropna=False, sort=False)
     sums = parts[["quantity", "seconds"]].sum()
     sums["distinct"] = parts["record"].nunique()
     for values, quantity, seconds, distinct in zip(
         sums.index, sums["quantity"], sums["seconds"], sums["distinct"], strict=True
     ):
-        method, provider, instance_type, hardware, gpus, unit, is_marked = (None if v != v else v for v in values)
-        if method == "estimated":
-            scale = HOUR_UNITS.get(str(unit).strip().lower()) if unit is not None else None
-            if scale is None:
-                continue  # storage, network and other usage that is not compute time
-            hours = float(quantity) * scale
-            accelerator, count = _instance_accelerator(provider, instance_type)
-        else:
-            hours = float(seconds) / 3600.0
-            accelerator, count = _tracker_accelerator(hardware, gpus)
-        row = rows.setdefault(accelerator, [0.0, 0.0, 0.0, 0.0])
+        model, method, provider, instance_type, hardware, gpus, unit, is_marked = (
+            None if v != v else v for v in values
+        )
+        found = _hours(method, provider, instance_type, hardware, gpus, unit, quantity, seconds)
+        if found is None:
+            continue  # storage, network and other usage that is not compute time
+        accelerator, count, hours = found
+        row = rows.setdefault(str(model), {}).setdefault(accelerator, [0.0, 0.0, 0.0, 0.0])
         row[0] += hours
         if count is None:
             row[2] += hours
@@ -258,7 +289,23 @@ def compute_hours(group: pd.DataFrame, among: pd.Series) -> tuple[tuple[ComputeH
             row[1] += hours * count
         row[3] += distinct  # a line item's rows share its keys and phase: counted in one group
         if is_marked:
-            marked[accelerator] = marked.get(accelerator, 0.0) + hours
+            hours_of = marked.setdefault(str(model), {})
+            hours_of[accelerator] = hours_of.get(accelerator, 0.0) + hours
+    return {model: _ranked(rows[model], marked.get(model, {})) for model in rows}
+
+
+def _hours(method: Any, provider: Any, instance_type: Any, hardware: Any, gpus: Any, unit: Any,
+           quantity: float, seconds: float) -> tuple[str, float | None, float] | None:
+    """A group's accelerator, accelerator count and hours; None for bill usage not in hours."""
+    if method == "estimated":
+        scale = HOUR_UNITS.get(str(unit).strip().lower()) if unit is not None else None
+        if scale is None:
+            return None
+        return (*_instance_accelerator(provider, instance_type), float(quantity) * scale)
+    return (*_tracker_accelerator(hardware, gpus), float(seconds) / 3600.0)
+
+
+def _ranked(rows: dict[str, list[float]], marked: dict[str, float]) -> Hours:
     return tuple(
         ComputeHours(name, hours, device if without < hours else None, without, int(items))
         for name, (hours, device, without, items) in sorted(rows.items(), key=lambda kv: (-kv[1][0], kv[0]))
