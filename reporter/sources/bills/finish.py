@@ -60,7 +60,9 @@ def _split(groups: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
     below_zero = is_usage & (groups["quantity"].to_numpy(dtype="float64", na_value=np.nan) < 0)
     kept = np.flatnonzero(is_usage & ~below_zero)
     first = groups["first_row"].to_numpy(dtype="float64", na_value=np.nan)[kept]
-    return groups.iloc[kept[np.argsort(first, kind="stable")]], groups[below_zero], groups[~is_usage]
+    order = kept[np.argsort(first, kind="stable")]
+    in_place = bool(np.array_equal(order, np.arange(len(order))))  # the query's order: usage first, by first row
+    return groups.iloc[: len(order)] if in_place else groups.iloc[order], groups[below_zero], groups[~is_usage]
 
 
 def _by_day(day_months: list[str]) -> str:

@@ -90,6 +90,7 @@ SELECT *,
   {definition.group_hash(len(tag_keys))} AS group_hash,
   {_tags_json(tag_keys)} AS tags
 FROM grouped{", id_repeats" if check else ""}
+ORDER BY reason IS NOT NULL, first_row
 """
 
 
