@@ -10,36 +10,36 @@ Counters read (everything else is counted and excluded, grouped by metric):
   `host` option) and GPU (`gpu` label, else `UUID`); the pod labels DCGM attaches change with the
   workload and do not split a series. Metered (the GPU's own counter), GPU boards only (flag
   `gpu_power_only`).
-- Kepler's per-container counters, in joules, as Kepler attributes the node's counters to the
-  container (measured: software attribution). Host from `node_name`, else `instance`, else the
-  input's `host` option. A container is its labels without `zone`; for each container the parts
-  that together make its energy once are read, and the others are excluded as parts of what is read:
+- Kepler's counters, in joules, as Kepler attributes the node's counters to its workloads (measured:
+  software attribution). Host from `node_name`, else `instance`, else the input's `host` option.
+  Each host is read from one view only, the first of containers, pods, processes, VMs and the node
+  that the file holds for it; its other views are excluded with a reason naming the view read, and
+  a note names the hosts read from pods, processes, VMs or the node (why this order, the labels of
+  each view, and process ids reused: reporter.sources.trackers.counters_views). A workload is its
+  labels without `zone`; for each the parts that together make its energy once are read, and the
+  others are excluded as parts of what is read:
   - Kepler up to 0.9: `kepler_container_joules_total` is package + dram + gpu + other ("the
     aggregated package/socket energy consumption of CPU, dram, gpus, and other host components",
-    Kepler's container metrics documentation). Where a container has it, it alone is read; where it
-    has only the per-component counters, `kepler_container_{package,dram,gpu,other}_joules_total`
-    are summed. Series differing in `mode` (dynamic, idle) are different parts and are summed.
-  - Kepler 0.10 and later: `kepler_container_cpu_joules_total`, one series per RAPL `zone`
+    Kepler's container metrics documentation; `kepler_process_joules_total` likewise). Where a
+    workload has it, it alone is read; where it has only the per-component counters,
+    `kepler_<view>_{package,dram,gpu,other}_joules_total` are summed. Series differing in `mode`
+    (dynamic, idle) are different parts and are summed.
+  - Kepler 0.10 and later: `kepler_<view>_cpu_joules_total`, one series per RAPL `zone`
     (sustainable-computing-io/kepler, docs/user/metrics.md). `package` and `dram` are summed: DRAM
     is its own RAPL domain, outside the package.
   - `core` and `uncore` are inside `package` ("package: CPU socket-level energy (includes cores and
     uncore components)", sustainable-computing-io/kepler-doc, docs/archive/design/metrics.md):
-    they are read only for a container that has no `package` counter, never beside it.
+    they are read only for a workload that has no `package` counter, never beside it.
   - `psys` (also spelled `platform`) is the platform's energy, "most comprehensive when available"
-    (kepler, docs/developer/power-attribution-guide.md): where a container has it, it alone is read
+    (kepler, docs/developer/power-attribution-guide.md): where a workload has it, it alone is read
     (package and dram are inside it).
-  Kepler 0.10 gives a container a share of the node's active energy only (its CPU time over the
-  node's, times the active power, same guide): the node's idle energy is in no container, a stated
-  under-count of the containers against the node.
-- Pods and nodes: a pod's counters (`kepler_pod_cpu_joules_total` by `zone`, 0.10) hold its
-  containers' energy; a node's own (`kepler_node_cpu_joules_total` by `zone` from 0.10, which
-  Kepler's metrics reference gives as the node's total CPU energy;
-  `kepler_node_{package,dram,…,platform}_joules_total` up to 0.9) hold all its containers' energy
-  and its idle energy. A host's counters are read at the finest level the file has for it
-  (containers, else pods, else the node), with the containers' rules for parts; the coarser levels
-  are excluded, so nothing counts twice, and a note names the hosts read from pods or nodes. VM and
-  process counters are not read; `kepler_node_cpu_active_joules_total` and `…_idle_…` split the
-  node's total and are not read.
+  Kepler 0.10 gives a container (pod, process, VM) a share of the node's active energy only (its
+  CPU time over the node's, times the active power, same guide): the node's idle energy is in no
+  workload, a stated under-count against the node. A node's own counters
+  (`kepler_node_cpu_joules_total` by `zone`, which Kepler's metrics reference gives as the node's
+  total CPU energy; `kepler_node_{package,dram,…,platform}_joules_total` up to 0.9) hold its idle
+  energy too. `kepler_node_cpu_active_joules_total` and `…_idle_…` split the node's total and are
+  not read.
 
 Energy is the sum of the counter's increases between consecutive samples of a series, in time
 order. A value lower than the one before is a counter reset (driver reload, exporter restart):
@@ -64,31 +64,15 @@ import pandas as pd
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, ExclusionKind, Method, frame_from_rows
 from reporter.sources.base import InputFile
 from reporter.sources.trackers import fields
+from reporter.sources.trackers.counters_views import KEPLER, KEPLER_READ, host_of, part_of, view_notes
 from reporter.units import J_PER_KWH
 
 DCGM = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
-KEPLER = "kepler_container_joules_total"
-KEPLER_ZONES = "kepler_container_cpu_joules_total"
-# Kepler up to 0.9: one counter per component; the part each holds.
-KEPLER_COMPONENTS = {
-    f"kepler_container_{part}_joules_total": part for part in ("package", "dram", "gpu", "other", "core", "uncore")
-}
-KEPLER_METRICS = (KEPLER, KEPLER_ZONES, *KEPLER_COMPONENTS)
-# A node's own counters, read only for a node none of whose containers' counters are in the file.
-KEPLER_NODE_ZONES = "kepler_node_cpu_joules_total"
-KEPLER_NODE_COMPONENTS = {
-    f"kepler_node_{part}_joules_total": part
-    for part in ("package", "dram", "gpu", "other", "core", "uncore", "platform")
-}
-KEPLER_NODE_METRICS = (KEPLER_NODE_ZONES, *KEPLER_NODE_COMPONENTS)
-KEPLER_POD_ZONES = "kepler_pod_cpu_joules_total"  # a pod's counters (0.10), by zone
-# A host's Kepler counters are read at the finest level the file has for it, the others left out.
-LEVELS = ("container", "pod", "node")
-READ = (DCGM, *KEPLER_METRICS, KEPLER_POD_ZONES, *KEPLER_NODE_METRICS)
-PLATFORM = ("psys", "platform")
-INSIDE_PACKAGE = ("core", "uncore")
-SUMMED = ("package", "dram", "gpu", "other")
-NAMES_READ = f"{DCGM}, Kepler's kepler_container_*joules_total (a node's kepler_node_*joules_total without them)"
+READ = (DCGM, *KEPLER_READ)
+NAMES_READ = (
+    f"{DCGM}, Kepler's kepler_container_*joules_total (without them a host's kepler_pod_, kepler_process_, "
+    "kepler_vm_ or kepler_node_*joules_total)"
+)
 
 Sample = tuple[float, float, int]  # (time in seconds since 1970 UTC, counter value, row)
 
@@ -105,12 +89,8 @@ class Series:
 
     @property
     def part(self) -> str:
-        """What part of a Kepler container's (or node's) energy the series holds."""
-        if self.metric == KEPLER:
-            return "total"
-        if self.metric in (KEPLER_ZONES, KEPLER_POD_ZONES, KEPLER_NODE_ZONES):
-            return self.labels.get("zone", "").lower()
-        return KEPLER_COMPONENTS.get(self.metric) or KEPLER_NODE_COMPONENTS.get(self.metric, "")
+        """What part of its Kepler workload's (or node's) energy the series holds."""
+        return part_of(self.metric, self.labels)
 
 
 @dataclass
@@ -140,10 +120,6 @@ def series_key(metric: str, labels: dict[str, str]) -> tuple[object, ...]:
     return (metric, *sorted(labels.items()))
 
 
-def host_of(labels: dict[str, str]) -> str | None:
-    return labels.get("Hostname") or labels.get("node_name") or labels.get("instance") or None
-
-
 def bad_value(value: str) -> str:
     """Why a sample's value cannot be a counter reading ('' when it can)."""
     try:
@@ -167,94 +143,11 @@ def other_metric_groups(others: dict[str, list[int]]) -> list[ExclusionGroup]:
     ]
 
 
-def level_of(metric: str) -> str | None:
-    """The Kepler level (container, pod, node) whose energy a counter this reader uses holds."""
-    if metric in KEPLER_METRICS:
-        return "container"
-    if metric == KEPLER_POD_ZONES:
-        return "pod"
-    return "node" if metric in KEPLER_NODE_METRICS else None
-
-
-def _coarser(metric: str, level: str, finer: str) -> str:
-    """Why a pod's or node's counter is left out: the file has its host's counters at a finer level."""
-    return (
-        f"metric '{metric}': Kepler's {level} counter, another view of the energy its {finer}s' "
-        "counters hold (those are read, so nothing counts twice)"
-    )
-
-
 def _not_read(metric: str) -> str:
     state = re.match(r"kepler_node_cpu_(active|idle)_joules_total$", metric)
     if state:
-        return f"metric '{metric}': Kepler's node {state[1]} counter, a part of {KEPLER_NODE_ZONES}"
-    view = re.match(r"kepler_(node|pod|vm|process)_\w*joules_total$", metric)
-    if view:
-        return (
-            f"metric '{metric}': Kepler's {view[1]} counter, another view of the energy its containers' "
-            "counters hold (those are read, so nothing counts twice)"
-        )
+        return f"metric '{metric}': Kepler's node {state[1]} counter, a part of kepler_node_cpu_joules_total"
     return f"metric '{metric}' is not an energy counter this reader uses ({NAMES_READ})"
-
-
-def choose_parts(
-    series: dict[tuple[object, ...], Series],
-) -> tuple[dict[tuple[object, ...], Series], list[ExclusionGroup]]:
-    """The series to read, and the Kepler series left out as parts of what is read (see the docstring):
-    a host's pod and node counters are left out where the file has a finer level's for it."""
-    left_out: dict[str, list[int]] = defaultdict(list)
-    finest: dict[str | None, int] = {}
-    for entry in series.values():
-        level = level_of(entry.metric)
-        if level is not None:
-            host = host_of(entry.labels)
-            finest[host] = min(finest.get(host, len(LEVELS)), LEVELS.index(level))
-    for key, entry in list(series.items()):
-        level = level_of(entry.metric)
-        if level is not None and LEVELS.index(level) > finest[host_of(entry.labels)]:
-            left_out[_coarser(entry.metric, level, LEVELS[finest[host_of(entry.labels)]])].extend(
-                row for _, _, row in entry.samples
-            )
-            del series[key]
-    groups_of: dict[tuple[object, ...], list[tuple[object, ...]]] = defaultdict(list)
-    for key, entry in series.items():
-        level = level_of(entry.metric)
-        if level is not None:
-            identity = tuple(sorted((k, v) for k, v in entry.labels.items() if k != "zone"))
-            groups_of[(level, *identity)].append(key)
-    for (kind, *_), keys in groups_of.items():
-        parts = {series[key].part for key in keys}
-        for key in keys:
-            reason = _left_out(series[key].part, parts, str(kind))
-            if reason:
-                left_out[reason].extend(row for _, _, row in series[key].samples)
-                del series[key]
-    groups = [
-        ExclusionGroup(reason, len(rows), tuple(sorted(rows)[:EXAMPLE_ROWS]), ExclusionKind.NOT_USAGE.value)
-        for reason, rows in sorted(left_out.items())
-    ]
-    return series, groups
-
-
-def _left_out(part: str, parts: set[str], level: str) -> str:
-    """Why a Kepler series is not read beside the other series of its container (or node, `level`)
-    ('' when it is read)."""
-    if part == "total":
-        return ""
-    if "total" in parts:
-        return f"Kepler counter of a container part: inside the container's {KEPLER}, which is read"
-    platform = next((name for name in PLATFORM if name in parts), None)
-    if platform:
-        if part == platform:
-            return ""
-        return f"Kepler counter of a {level} part: inside its '{platform}' zone, which is read"
-    if part in INSIDE_PACKAGE and "package" in parts:
-        return f"Kepler core/uncore counter: inside the {level}'s package counter, which is read"
-    if part in INSIDE_PACKAGE:
-        return ""
-    if part in SUMMED:
-        return ""
-    return f"Kepler zone '{fields.shown(part)}' is not one this reader knows (package, dram, core, uncore, psys)"
 
 
 def readings(
@@ -285,30 +178,13 @@ def readings(
         resets_total += resets
         rows.append(_reading(entry, kept, joules, resets, source))
         ends.append(_ends(entry, kept, rows[-1], used=True))
-    notes = _level_notes(rows)
+    notes = view_notes(rows)
     if resets_total:
         notes.append(
             f"{resets_total} counter reset(s): the value after each is taken as the energy since the reset "
             "(readings flagged counter_reset)"
         )
     return rows, exclusions, notes, _ends_frame(ends)
-
-
-def _level_notes(rows: list[dict[str, object]]) -> list[str]:
-    """The notes naming the hosts whose pod or node counters are read (the file has none of their containers')."""
-    notes = []
-    for level, energy in (("pod", "the pods' own counters give their energy"),
-                          ("node", "each node's own counters give its energy (idle included, which container "
-                                   "counters leave out)")):
-        hosts = sorted(
-            {str(row["host"] or "?") for row in rows if str(row["run_id"]).startswith(f"kepler:kepler_{level}_")}
-        )
-        if hosts:
-            notes.append(
-                f"Kepler {level} counters read for {', '.join(hosts)}: the file has no counters of their containers, "
-                f"so {energy}"
-            )
-    return notes
 
 
 def _distinct_times(samples: list[Sample], exclusions: list[Exclusion]) -> list[Sample]:

@@ -28,7 +28,7 @@ from typing import ClassVar
 from reporter.errors import InputFormatError
 from reporter.records import frame_from_rows
 from reporter.sources.base import InputFile, ReadResult
-from reporter.sources.trackers import counters, fields, prometheus_json
+from reporter.sources.trackers import counters, counters_views, fields, prometheus_json
 from reporter.sources.trackers.counters import NAMES_READ, READ, Parsed
 
 SAMPLE = re.compile(
@@ -67,7 +67,7 @@ def result_of(parsed: Parsed, source: InputFile) -> ReadResult:
     """The readings of the parsed series, with every sample accounted for."""
     if parsed.rows_read and not parsed.counter_rows:
         raise InputFormatError(f"no sample of an energy counter this reader uses ({NAMES_READ})", source.path)
-    series, groups = counters.choose_parts(parsed.series)
+    series, groups = counters_views.choose_parts(parsed.series)
     rows, more, notes, ends = counters.readings(series, source)
     exclusions = [*parsed.exclusions, *more]
     groups = [*counters.other_metric_groups(parsed.others), *groups]
