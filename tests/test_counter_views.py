@@ -152,3 +152,28 @@ def test_the_view_texts_are_translated() -> None:
         "idle energy Kepler gives no VM, are left out)"
     )
     assert ko.translate(note).startswith("node-v의 Kepler VM 카운터를 읽음: 파일에 해당 컨테이너, 포드, 프로세스의")
+
+
+def test_a_legacy_container_platform_component_is_read_alone(tmp_path: Path) -> None:
+    labels = {"container_id": "c1", "container_name": "c", "container_namespace": "ml", "mode": "dynamic"}
+
+    def series(metric: str, last: str, **extra: str) -> str:
+        return hour({"__name__": metric, **labels, **extra, "instance": "n:9102"}, "0", last)
+
+    scrape = (
+        series("kepler_container_platform_joules_total", "5400")  # c1: the platform, read alone: +5,400 J
+        + series("kepler_container_package_joules_total", "3600")  # inside the platform: not read
+        + series("kepler_container_dram_joules_total", "360")  # inside the platform: not read
+        + series("kepler_container_platform_joules_total", "900", container_id="c2")  # inside c2's total
+        + series("kepler_container_joules_total", "1000", container_id="c2")  # c2's total: +1,000 J
+    )
+    result = run_inputs([{"path": write(tmp_path / "kepler-09.prom", scrape), "country": "DEU"}])
+    # c1 5,400 J + c2 1,000 J = 6,400 J.
+    assert result.items["energy_kwh"].sum() == pytest.approx(6_400 / J_PER_KWH, rel=1e-12)
+    (ledger,) = result.ledgers
+    assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (10, 4, 6)
+    reasons = {group.reason: group.rows for group in ledger.exclusion_groups}
+    assert reasons == {
+        "Kepler counter of a container part: inside its 'platform' zone, which is read": 4,
+        "Kepler counter of a container part: inside the container's kepler_container_joules_total, which is read": 2,
+    }
