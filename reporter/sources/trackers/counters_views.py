@@ -29,14 +29,15 @@ of them summed count energy twice. One view is read per host (the host of `host_
     containers, pods, processes, VMs, the node
 
 that the file holds for it; the host's other views are excluded with a reason naming the view read.
-Containers come first, as before processes were read: they are the workloads the reports attribute
-energy to, and a file that adds process counters beside them keeps its figures. Without containers
-(or pods, which hold them) the process view is the fullest view of the host's workloads, VMs'
-hypervisor processes included; the VM view is read only where the file has neither, as it leaves
-out every other process; the node last, as before. A host with both containers and VMs outside
-Kubernetes is read from its containers: its VMs' energy is then left out (the exclusion says so),
-an under-count rather than a double count. The choice is made per file: two files of one host's
-same hours holding different views are each read from their own.
+Containers come first, as they did before process and VM counters were read: they are the
+workloads the reports attribute energy to, and a file that adds process counters beside them keeps
+its figures. Without containers (or pods, which hold them) the process view is the fullest view of
+the host's workloads, VMs' hypervisor processes included; the VM view is read only where the file
+has neither, as it leaves out every other process; the node last, as before. A host with both
+containers and VMs outside Kubernetes is read from its containers: its VMs' energy is then left out
+(the exclusion says so), an under-count rather than a double count. The choice is made per file:
+two files holding the same hours of one host in different views are each read from their own, and
+the overlap stage, which compares Kepler readings series by series, does not set either aside.
 
 A workload is its series' labels without `zone` (Prometheus's own identity of a series, less the
 zone). For a process that is `pid` with `comm`, `exe`, `type`, `state`, `container_id` and `vm_id`
