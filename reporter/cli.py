@@ -458,12 +458,15 @@ main.add_command(query_command, name="query")
 
 @main.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["en", "ko"]), default="en", show_default=True,
+              help="Language of the instructions, help texts and column names (sheet names and header keys "
+                   "stay English); a Korean workbook is read as an English one.")
 @_friendly
-def template(out: Path) -> None:
+def template(out: Path, lang: str) -> None:
     """Write the manual-entry workbook (OUT.xlsx) to fill in and give as an input."""
     from reporter.workbook.template import write_template
 
-    write_template(out)
+    write_template(out, lang)
     click.echo(f"wrote {out}")
 
 

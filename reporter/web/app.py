@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Request, UploadFile
+from fastapi import FastAPI, Query, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
@@ -26,6 +26,8 @@ from reporter.web.workspace import Workspace, WorkspaceError, new_id
 MAX_CONFIG_BYTES = 1 << 20
 MEDIA = {"pdf": "application/pdf", "json": "application/json", "parquet": "application/vnd.apache.parquet",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+TEMPLATE_LANG = ("Language of the instructions, help texts and column names: en or ko (Korean). Sheet names and "
+                 "header keys stay English; a Korean workbook is read as an English one.")
 TEMPLATE_MISSING = "workbook template not in this build (the reporter.workbook.template module is missing)"
 
 
@@ -98,14 +100,15 @@ def _config_routes(app: FastAPI, space: Workspace) -> None:
 
     @app.get("/api/template", summary="Download the manual-entry workbook template (.xlsx)",
              responses={501: {"description": "The workbook template is not in this build"}})
-    def template() -> Response:
+    def template(lang: Annotated[Literal["en", "ko"], Query(description=TEMPLATE_LANG)] = "en") -> Response:
         try:
             from reporter.workbook.template import write_template  # type: ignore[import-not-found]
         except ImportError:
             return JSONResponse({"detail": TEMPLATE_MISSING}, status_code=501)
         target = space.tmp / f"template-{new_id()}.xlsx"
-        write_template(target)
-        return FileResponse(target, media_type=MEDIA["xlsx"], filename="reporter-template.xlsx",
+        write_template(target, lang)
+        name = "reporter-template.xlsx" if lang == "en" else f"reporter-template-{lang}.xlsx"
+        return FileResponse(target, media_type=MEDIA["xlsx"], filename=name,
                             background=BackgroundTask(target.unlink, missing_ok=True))
 
 

@@ -3,8 +3,10 @@
 Every known sheet present is read: its header row (row 1) names the columns (in any order; an
 unknown header or a missing required one is an error), and each non-empty row below is a
 record whose cells are typed by the schema. The template's example row (row 2), left exactly as
-written, is not a record. Any bad cell is an InputFormatError naming it: `Electricity!F7: 'twelve'
-is not a number`.
+written, is not a record. A template in another language than English (`reporter template --lang
+ko`) has a label row naming the columns in that language right below the header: like the header,
+it is not a record (nor a row read), and its example is row 3, in that language's words. Any bad
+cell is an InputFormatError naming it: `Electricity!F7: 'twelve' is not a number`.
 """
 
 from __future__ import annotations
@@ -56,13 +58,17 @@ def read_filled(path: Path, shown: Path | str) -> Filled:
 def _read_sheet(book: Any, sheet: Sheet, shown: Path | str, filled: Filled) -> None:
     columns: dict[str, int] | None = None
     records: list[Record] = []
+    example_row = EXAMPLE_ROW
     for number, values in cells.rows(book, sheet.name, shown):
         if cells.empty(values):
             continue
         if columns is None:
             columns = _header(sheet, number, values, shown)
             continue
-        if number == EXAMPLE_ROW and _is_example(sheet, columns, values):
+        if number == EXAMPLE_ROW and _is_label_row(sheet, columns, values, shown):
+            example_row = EXAMPLE_ROW + 1
+            continue
+        if number == example_row and _is_example(sheet, columns, values):
             filled.examples[sheet.name] = number
             continue
         records.append(_record(sheet, number, values, columns, shown))
@@ -103,8 +109,29 @@ def _fold(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def _is_label_row(sheet: Sheet, columns: dict[str, int], values: list[Any], shown: Path | str) -> bool:
+    """Whether the row below the header is a translated template's label row: each filled cell the
+    column's name in one of the languages, as the template wrote it. A label row with some names
+    changed (most of them kept) is an error naming the first changed cell."""
+    from reporter.workbook.localized import is_label, label_row_names
+
+    filled = {key: values[index - 1] for key, index in columns.items()
+              if index <= len(values) and values[index - 1] is not None}
+    kept = [key for key, value in filled.items() if is_label(sheet.name, key, value)]
+    if not kept or len(kept) == len(filled):
+        return bool(kept)
+    if len(kept) < max(2, len(filled) / 2):
+        return False  # a row of values, one of which happens to read as a column's name
+    key = next(key for key in filled if key not in kept)
+    raise InputFormatError(
+        f"{cells.cell_name(sheet.name, EXAMPLE_ROW, columns[key])}: {filled[key]!r} in the label row of a translated "
+        f"template, where the column's name {label_row_names(sheet.name, key)[0]!r} was: write it back or delete "
+        f"the row (it is not read)", path=shown,
+    )
+
+
 def _is_example(sheet: Sheet, columns: dict[str, int], values: list[Any]) -> bool:
-    """Whether the row is the template's example, unchanged."""
+    """Whether the row is the template's example, unchanged (in the words of any language's template)."""
     for column in sheet.columns:
         index = columns.get(column.key)
         value = values[index - 1] if index is not None and index <= len(values) else None
@@ -112,9 +139,18 @@ def _is_example(sheet: Sheet, columns: dict[str, int], values: list[Any]) -> boo
         if isinstance(expected, int | float) and isinstance(value, int | float) and not isinstance(value, bool):
             if float(value) != float(expected):
                 return False
-        elif (None if value is None else str(value)) != (None if expected is None else str(expected)):
+        elif expected is None or value is None:
+            if value is not expected:
+                return False
+        elif str(value) != str(expected) and not _translated_example(sheet, column, value):
             return False
     return True
+
+
+def _translated_example(sheet: Sheet, column: Column, value: object) -> bool:
+    from reporter.workbook.localized import example_texts
+
+    return isinstance(column.example, str) and str(value) in example_texts(sheet.name, column.key)
 
 
 def _record(sheet: Sheet, number: int, values: list[Any], columns: dict[str, int], shown: Path | str) -> Record:

@@ -82,13 +82,14 @@ async function configForm(event) {
 
 async function template() {
   $("template-status").textContent = "";
-  const answer = await fetch("/api/template", { credentials: "same-origin" });
+  const lang = $("template-lang").value;
+  const answer = await fetch(`/api/template?lang=${encodeURIComponent(lang)}`, { credentials: "same-origin" });
   if (!answer.ok) {
     const data = await answer.json().catch(() => ({ detail: answer.statusText }));
     $("template-status").textContent = data.detail;
     return;
   }
-  save(await answer.blob(), "reporter-template.xlsx");
+  save(await answer.blob(), lang === "en" ? "reporter-template.xlsx" : `reporter-template-${lang}.xlsx`);
 }
 
 function save(blob, name) {
