@@ -194,7 +194,13 @@ def test_a_filled_korean_template_reads_as_the_english_one(tmp_path: Path) -> No
 
 def test_an_empty_korean_template_is_an_input_with_only_its_example_rows(tmp_path: Path) -> None:
     write_template(tmp_path / "empty.xlsx", "ko")
-    [ledger] = run_inputs([str(tmp_path / "empty.xlsx")], period="2026-10").ledgers
+    result = run_inputs([str(tmp_path / "empty.xlsx")], period="2026-10")
+    [ledger] = result.ledgers
+    # The configuration sheets' Korean examples (a target named in Korean, a supplier's 2025 disclosure) are
+    # examples too: nothing is added to the configuration.
+    assert (result.config.targets, result.config.instruments, result.config.credits) == ([], [], [])
+    factors = result.config.factors
+    assert (factors.supplier, factors.residual_mix, result.config.baseline) == ({}, {}, None)
     # The Electricity and Compute usage example rows (row 3, in Korean), left as they are; the label rows
     # are not rows read.
     assert (ledger.rows_read, ledger.rows_used) == (2, 0)
