@@ -300,6 +300,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("config-upload").addEventListener("submit", configUpload);
   $("config-form").addEventListener("submit", configForm);
   $("template").addEventListener("click", template);
+  if ((navigator.language || "").toLowerCase().startsWith("ko")) $("template-lang").value = "ko";  // a Korean browser
   $("report-form").addEventListener("submit", generate);
   $("close-form").addEventListener("submit", closeMonth);
   setUpDrop();
