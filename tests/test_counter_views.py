@@ -177,3 +177,30 @@ def test_a_legacy_container_platform_component_is_read_alone(tmp_path: Path) -> 
         "Kepler counter of a container part: inside its 'platform' zone, which is read": 4,
         "Kepler counter of a container part: inside the container's kepler_container_joules_total, which is read": 2,
     }
+
+
+def test_two_files_with_two_views_of_one_host_count_its_hours_once(tmp_path: Path) -> None:
+    """A file read from a host's containers and another read from its processes: the finer view (the
+    containers) is kept, and the process readings' hours it covers are set aside (overlap stage).
+    Another container of the host, in a third file, is another series of the same view: kept."""
+    container = {"__name__": "kepler_container_cpu_joules_total", "container_id": "c1", "zone": "package",
+                 "node_name": "node-x"}
+    other = {**container, "container_id": "c2"}
+    late = [(T0 + 1800, "0"), (T0 + 5400, "7200")]  # 10:30-11:30, 7,200 J: half its hours met
+    files = [
+        write(tmp_path / "containers.prom", hour(container, "0", "3600")),  # 10:00-11:00, 3,600 J
+        write(tmp_path / "processes.prom",
+              hour(process("101", "python3", "package", node_name="node-x"), "0", "5000")  # 10:00-11:00: met
+              + text_scrape(process("102", "worker", "package", node_name="node-x"), late)),
+        write(tmp_path / "more-containers.prom", hour(other, "0", "1000")),  # 10:00-11:00, 1,000 J
+    ]
+    result = run_inputs([{"path": path, "country": "DEU"} for path in files])
+    # kept: c1 3,600 J, c2 1,000 J, pid 102's 11:00-11:30 half of 7,200 J = 3,600 J; pid 101 wholly met.
+    assert result.items["energy_kwh"].sum() == pytest.approx((3_600 + 1_000 + 3_600) / J_PER_KWH, rel=1e-12)
+    ledgers = {Path(ledger.path).name: ledger for ledger in result.ledgers}
+    processes = ledgers["processes.prom"]
+    overlaps = [group for group in processes.exclusion_groups if group.kind == "overlap"]
+    # pid 101: 5,000 J = 0.00138889 kWh (6 significant digits), its 2 samples left out
+    assert [(group.rows, "reading's 0.00138889 kWh is set aside" in group.reason) for group in overlaps] == [(2, True)]
+    assert any("0.001 kWh of 0.002 kWh set aside (1,800 s of 3,600 s" in note for note in processes.notes)
+    assert ledgers["more-containers.prom"].rows_used == 2 and ledgers["containers.prom"].rows_used == 2

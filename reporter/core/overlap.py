@@ -6,10 +6,14 @@ log or an energy-counter scrape of the same host, nested measurement windows. Su
 the energy twice. Rule, per host (the `host` column; readings without a host are not compared):
 
     rank: metered (power log, hardware energy counter) > measured (tracker) > estimated
-    order: rank, then start time, then file and row (the earlier one is kept)
+    order: rank, then Kepler's view (the finer first, in the order a file's views are chosen),
+        then start time, then file and row (the earlier one is kept)
     two readings meet when their hours overlap and what they cover meets:
         the whole host (gpu empty) meets everything on the host;
-        GPU sets meet when they share a GPU; a container meets its own series and any GPU
+        GPU sets meet when they share a GPU; a container meets its own series and any GPU;
+        Kepler counters of different views of the host (containers, pods, processes, VMs, the
+        node: reporter.sources.trackers.counters_views) meet, as each view holds the host's
+        workloads' energy again (a file reads one view per host; two files can hold two)
         (a GPU is one GPU by its index or its UUID: a DCGM series names both, so on its host a
         power log naming GPU-… UUIDs and one naming indices are compared GPU by GPU)
     a reading's hours met by readings kept before it are set aside:
@@ -32,6 +36,7 @@ from datetime import datetime
 import pandas as pd
 
 from reporter.records import ExclusionGroup, ExclusionKind, Method, join_flag_columns
+from reporter.sources.trackers.counters_views import VIEWS, view_of_run
 
 RANK = {Method.METERED.value: 0, Method.MEASURED.value: 1, Method.ESTIMATED.value: 2}
 RANK_NAME = {0: "metered", 1: "tracker-measured", 2: "estimated"}
@@ -127,8 +132,9 @@ def _hostless_notes(readings: pd.DataFrame, result: OverlapResult) -> None:
 
 def _host_shares(group: pd.DataFrame, result: OverlapResult, aliases: dict[str, str]) -> dict[object, float]:
     """The share of each reading's hours set aside, in the order of the rule; fills the ledger entries."""
-    ordered = group.assign(rank_order=group["method"].map(RANK)).sort_values(
-        ["rank_order", "start_time", "source_file", "source_row"], kind="stable"
+    views = [VIEWS.index(view) if view else 0 for view in map(_view, group["source_format"], group["run_id"])]
+    ordered = group.assign(rank_order=group["method"].map(RANK), view_order=views).sort_values(
+        ["rank_order", "view_order", "start_time", "source_file", "source_row"], kind="stable"
     )
     kept: list[_Kept] = []
     shares: dict[object, float] = {}
@@ -186,8 +192,14 @@ def _unit(row: object, aliases: dict[str, str]) -> tuple[str, object]:
         parts = (part.strip() for part in gpu.split(","))
         return "gpu", frozenset(aliases.get(part.lower(), part) for part in parts)
     if getattr(row, "source_format", None) in CONTAINER_FORMATS:
-        return "container", getattr(row, "run_id", None)
+        run_id = getattr(row, "run_id", None)
+        return "container", (_view(CONTAINER_FORMATS[0], run_id), run_id)
     return "host", None
+
+
+def _view(source_format: object, run_id: object) -> str | None:
+    """The Kepler view of a counter reading (None for other readings)."""
+    return view_of_run(str(run_id)) if source_format in CONTAINER_FORMATS else None
 
 
 def _meets(a: tuple[str, object], b: tuple[str, object]) -> bool:
@@ -195,8 +207,10 @@ def _meets(a: tuple[str, object], b: tuple[str, object]) -> bool:
         return True
     if a[0] == b[0] == "gpu":
         return bool(a[1] & b[1])  # type: ignore[operator]
-    if a[0] == b[0] == "container":
-        return a[1] == b[1]
+    if a[0] == b[0] == "container":  # (view, run id): one series, or two views of the host
+        series_a: tuple[object, object] = a[1]  # type: ignore[assignment]
+        series_b: tuple[object, object] = b[1]  # type: ignore[assignment]
+        return series_a[1] == series_b[1] or series_a[0] != series_b[0]
     return True  # a container's energy includes the GPUs it used
 
 

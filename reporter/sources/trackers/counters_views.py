@@ -35,9 +35,10 @@ its figures. Without containers (or pods, which hold them) the process view is t
 the host's workloads, VMs' hypervisor processes included; the VM view is read only where the file
 has neither, as it leaves out every other process; the node last, as before. A host with both
 containers and VMs outside Kubernetes is read from its containers: its VMs' energy is then left out
-(the exclusion says so), an under-count rather than a double count. The choice is made per file:
-two files holding the same hours of one host in different views are each read from their own, and
-the overlap stage, which compares Kepler readings series by series, does not set either aside.
+(the exclusion says so), an under-count rather than a double count. The choice is made per file;
+where two files hold the same hours of one host in different views, the overlap stage
+(reporter.core.overlap) keeps the finer view's readings, in the same order, and sets aside the
+hours of the other's that they cover (`view_of_run` names a reading's view).
 
 A workload is its series' labels without `zone` (Prometheus's own identity of a series, less the
 zone). For a process that is `pid` with `comm`, `exe`, `type`, `state`, `container_id` and `vm_id`
@@ -212,6 +213,13 @@ def view_notes(rows: list[dict[str, object]]) -> list[str]:
         if hosts:
             notes.append(f"Kepler {NAMES[view]} counters read for {', '.join(hosts)}: {energy}")
     return notes
+
+
+def view_of_run(run_id: str) -> str | None:
+    """The Kepler view a reading of this reader comes from, by its run id (None: not Kepler's)."""
+    if not run_id.startswith("kepler:"):
+        return None
+    return VIEW_OF.get(_metric_of(run_id), "container")  # `kepler:<labels>`: the container total
 
 
 def _metric_of(run_id: str) -> str:
