@@ -15,6 +15,7 @@ import pytest
 from reporter.records import ExclusionGroup
 from reporter.sources.bills import engine as bills
 from reporter.sources.bills import id_sink, pieces, query
+from tests.test_bill_pieces import count_whole_reads
 from tests.test_bill_readers import CUR_SAMPLE, balanced, read
 
 HEADER = ("identity/LineItemId,identity/TimeInterval,lineItem/LineItemType,lineItem/UsageType,"
@@ -168,19 +169,6 @@ def count_batches(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return counts
 
 
-def count_whole(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """From now on, every read of a file as one stream adds an entry to the returned list."""
-    calls: list[str] = []
-    original = bills.Scan.whole
-
-    def counted(scan: bills.Scan) -> str:
-        calls.append("whole")
-        return original(scan)
-
-    monkeypatch.setattr(bills.Scan, "whole", counted)
-    return calls
-
-
 def noted(lines: list[str], long_at: int | None = None) -> list[str]:
     """The lines with a note column; the note of line `long_at` is long and spans two lines."""
     return [line + (',"' + "x" * 4000 + "\n" + "y" * 10 + '"' if index == long_at else ",short")
@@ -198,7 +186,7 @@ def test_hashes_sent_by_pieces_and_by_a_whole_read_after_a_failed_cut(
     lines = [cur_line(f"id{index}", "1") for index in range(40)]
     across = tmp_path / "across.csv"
     across.write_text("\n".join([HEADER + ",note", *noted([*lines, lines[3]])]) + "\n")  # row 42 repeats row 5
-    counts, whole = count_reads(monkeypatch), count_whole(monkeypatch)
+    counts, whole = count_reads(monkeypatch), count_whole_reads(monkeypatch)
     result = read(across, "aws_cur")
     assert counts == {"reads": 2, "checks": 0} and whole == []  # read in pieces (the second read too)
     assert result.exclusion_groups == [ExclusionGroup(REASON, 1, (42,))]
