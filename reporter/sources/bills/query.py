@@ -64,9 +64,8 @@ def aggregate_sql(
     reader besides stage 1, which groups them on a 64-bit hash of their ids (see `_stage1`), and
     every result row carries `hash_repeats`: how many hashes occur more than once. Zero means no
     id repeats; more means the caller reads again with `repeats` (which compares the ids themselves).
-
-    With `send_ids` (and line item ids), each row's id hash is passed to `reporter_send_id_hash`
-    (reporter.sources.bills.id_sink), which the caller has registered, for a check after the read.
+    With `send_ids` instead, each row's id hash is passed to the function the caller registered
+    (reporter.sources.bills.id_sink) for a check after the read.
 
     A row's resource id is kept only when it is one of `resource_ids` (definition.kept_resource,
     computed in stage 1 so that stage 1 groups on it, not on every resource the bill names).
