@@ -42,11 +42,10 @@ def aggregate_sql(
     resource_ids: Sequence[str] = (),
     send_ids: bool = False,
 ) -> str:
-    """The query, in two stages, over `scan`: the file, or the union of its `pieces` pieces.
-
-    The first malformed cost, start and end of usage rows are found by their row
-    numbers; their text is carried only with `values` (the caller asks again with it when a row
-    is bad), since per-group text cannot be spilled to disk and a big bill has many groups.
+    """The query, in two stages, over `scan`: the file, or the union of its `pieces` pieces; its
+    result lists the usage groups first, by first row. The text of the first malformed cost, start
+    and end of usage rows is carried only with `values` (the caller asks again with it when a row
+    is bad: per-group text cannot be spilled to disk, and a big bill has many groups).
 
     Usage rows are summed per month of their start (per day in `day_months`, 'YYYY-MM', the months
     a reporting period cuts), and apart from them the rows that end after that month (or day), so
@@ -54,8 +53,9 @@ def aggregate_sql(
 
     Stage 1 is the only part that sees every row. It parses each row's start and end and groups
     the rows on the raw values of the columns the mapping's expressions read, on the month (or
-    day) of the start, on whether the row runs past it, on whether the quantity is empty and on
-    what is wrong with the row (`__problem`: a repeat, a malformed quantity, an end before the start); it
+    day) of the start, on whether the row runs past it, on whether the quantity is empty, on
+    what is wrong with the row (`__problem`: a repeat, a malformed quantity, an end before the start)
+    and on its resource id where it is one of `resource_ids` (definition.kept_resource); it
     aggregates the first example rows and each measure of reporter.sources.bills.definition (row
     count, first row, sums of the quantity and cost, the first and last times, the first malformed
     cost, start and end). Rows that repeat a line item id are set apart only with `repeats`.
@@ -64,11 +64,7 @@ def aggregate_sql(
     reader besides stage 1, which groups them on a 64-bit hash of their ids (see `_stage1`), and
     every result row carries `hash_repeats`: how many hashes occur more than once. Zero means no
     id repeats; more means the caller reads again with `repeats` (which compares the ids themselves).
-    With `send_ids` instead, each row's id hash is passed to the function the caller registered
-    (reporter.sources.bills.id_sink) for a check after the read.
-
-    A row's resource id is kept only when it is one of `resource_ids` (definition.kept_resource,
-    computed in stage 1 so that stage 1 groups on it, not on every resource the bill names).
+    With `send_ids` instead, each row's id hash goes to the caller's reporter.sources.bills.id_sink.
 
     Stage 2 rebuilds the columns the mapping reads under their own names, evaluates the mapping
     (reason, dimensions, tags and their helper columns) once per distinct key combination and
