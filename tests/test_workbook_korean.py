@@ -109,6 +109,7 @@ def test_the_korean_template_keeps_the_sheets_and_headers_and_adds_a_korean_labe
     assert ko["Instruments"]["I3"].value == "no" and ko["Credits"]["G3"].value == "yes"
     assert ko["Targets"]["A3"].value == "2030년까지 AI 배출량 50% 감축"
     assert en["Electricity"]["A2"].value == "Frankfurt GPU room" and en["Electricity"]["A3"].value is None
+    assert (ko.properties.title, en.properties.title) == ("reporter 수기 입력 워크북", "reporter manual-entry workbook")
 
 
 def test_the_korean_templates_validations_and_help_are_korean(books: dict[str, Any]) -> None:

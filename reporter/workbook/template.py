@@ -34,7 +34,8 @@ def write_template(path: Path, lang: str = DEFAULT) -> None:
     words = language(lang)
     try:
         book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-        book.set_properties({"title": schema.TITLE, "subject": words.gettext(localized.SUBJECT)})
+        title = schema.TITLE if words.code == DEFAULT else f"reporter {words.gettext(localized.TITLE)}"
+        book.set_properties({"title": title, "subject": words.gettext(localized.SUBJECT)})
         formats = _formats(book)
         _instructions(book.add_worksheet(schema.INSTRUCTIONS), formats, words)
         for sheet in schema.SHEETS:
