@@ -204,3 +204,27 @@ def test_two_files_with_two_views_of_one_host_count_its_hours_once(tmp_path: Pat
     assert [(group.rows, "reading's 0.00138889 kWh is set aside" in group.reason) for group in overlaps] == [(2, True)]
     assert any("0.001 kWh of 0.002 kWh set aside (1,800 s of 3,600 s" in note for note in processes.notes)
     assert ledgers["more-containers.prom"].rows_used == 2 and ledgers["containers.prom"].rows_used == 2
+
+
+def test_a_finished_containers_final_counter_continues_its_running_series(tmp_path: Path) -> None:
+    """Kepler 0.10 exports a finished container's (pod's, VM's) final counter under state="terminated":
+    one series with its running samples, so the energy up to its end counts. A process's terminated
+    series stays apart (a process id is reused)."""
+    container = {"__name__": "kepler_container_cpu_joules_total", "container_id": "c9", "container_name": "train",
+                 "runtime": "containerd", "zone": "package", "node_name": "node-t"}
+    running = text_scrape({**container, "state": "running"}, [(T0, "0"), (T0 + 1800, "1800")])
+    # it ends at 10:30:30; its final counter, 1,830 J, is exported twice more, unchanged
+    ended = text_scrape({**container, "state": "terminated"}, [(T0 + 1830, "1830"), (T0 + 1860, "1830")])
+    vm = {"__name__": VM, "vm_id": "vm-9", "vm_name": "guest", "hypervisor": "kvm", "zone": "package",
+          "node_name": "node-u"}
+    vm_rows = (text_scrape({**vm, "state": "running"}, [(T0, "100"), (T0 + 60, "700")])
+               + text_scrape({**vm, "state": "terminated"}, [(T0 + 90, "1000")]))
+    result = run_inputs([{"path": write(tmp_path / "finished.prom", running + ended + vm_rows), "country": "DEU"}])
+    by_host = result.items.groupby("host")["energy_kwh"].sum()
+    # node-t: 1,800 J running + 30 J to its end = 1,830 J; node-u: 600 + 300 = 900 J.
+    assert by_host.to_dict() == pytest.approx({"node-t": 1_830 / J_PER_KWH, "node-u": 900 / J_PER_KWH}, rel=1e-12)
+    assert len(result.items) == 2  # one reading per workload
+    (ledger,) = result.ledgers
+    assert (ledger.rows_read, ledger.rows_used, ledger.rows_excluded) == (7, 7, 0)
+    ends = result.items.set_index("host")["end_time"]
+    assert str(ends["node-t"]) == "2026-11-05 10:31:00" and str(ends["node-u"]) == "2026-11-05 10:01:30"

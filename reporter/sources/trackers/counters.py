@@ -64,7 +64,14 @@ import pandas as pd
 from reporter.records import EXAMPLE_ROWS, Exclusion, ExclusionGroup, ExclusionKind, Method, frame_from_rows
 from reporter.sources.base import InputFile
 from reporter.sources.trackers import fields
-from reporter.sources.trackers.counters_views import KEPLER, KEPLER_READ, host_of, part_of, view_notes
+from reporter.sources.trackers.counters_views import (
+    KEPLER,
+    KEPLER_READ,
+    host_of,
+    part_of,
+    view_notes,
+    workload_labels,
+)
 from reporter.units import J_PER_KWH
 
 DCGM = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
@@ -110,6 +117,7 @@ class Parsed:
         if problem:
             self.exclusions.append(Exclusion(row, f"column 'value': {problem}"))
             return
+        labels = workload_labels(metric, labels)
         entry = self.series.setdefault(series_key(metric, labels), Series(metric, labels))
         entry.samples.append((seconds, float(value), row))
 

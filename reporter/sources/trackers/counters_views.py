@@ -50,8 +50,11 @@ running series continues the old one's labels: its counter falls to the new proc
 this reader takes as a counter reset (the new value counted from zero, flagged `counter_reset`), as
 Prometheus's `increase()` does; were the new value not below the old one's last, the rise alone is
 counted, an under-count of at most the old process's last value, itself no more than the new one's
-first. A workload's `terminated` series holds its final counter: the energy between its last
-running sample and its end is in no increase and is not counted (at most one scrape interval's).
+first. A process's `terminated` series holds its final counter: the energy between its last running
+sample and its end is in no increase and is not counted (at most one scrape interval's). A
+container's, pod's or VM's id is not reused, so its `state` is not part of its identity
+(`workload_labels`): its terminated series' final counter is the last sample of its one series,
+and the energy up to its end counts.
 
 For each workload the series that together make its energy once are read, the others excluded as
 parts of what is read: a total (`kepler_container_joules_total`, `kepler_process_joules_total`)
@@ -89,12 +92,22 @@ COMPONENTS = {
 VIEW_OF = {**TOTALS, **ZONES, **{metric: view for metric, (view, _) in COMPONENTS.items()}}
 KEPLER_READ = tuple(VIEW_OF)
 PLATFORM = ("psys", "platform")
+JOINED_STATES = ("container", "pod", "vm")  # views whose ids are not reused: a workload's states are one series
 INSIDE_PACKAGE = ("core", "uncore")
 SUMMED = ("package", "dram", "gpu", "other")
 
 
 def host_of(labels: dict[str, str]) -> str | None:
     return labels.get("Hostname") or labels.get("node_name") or labels.get("instance") or None
+
+
+def workload_labels(metric: str, labels: dict[str, str]) -> dict[str, str]:
+    """The labels that name a series' workload: a container's, pod's or VM's without `state` (Kepler
+    0.10 exports its final counter under state="terminated", which continues its running series: the
+    energy up to its end counts), a process's with it (a process id is reused; see the docstring)."""
+    if "state" in labels and VIEW_OF.get(metric) in JOINED_STATES:
+        return {key: value for key, value in labels.items() if key != "state"}
+    return labels
 
 
 def level_of(metric: str) -> str | None:
