@@ -205,3 +205,31 @@ def test_hashes_sent_by_pieces_and_by_a_whole_read_after_a_failed_cut(
     assert sent["restarts"] == 2  # before the pieces, and before the whole file
     assert counts == {"reads": 1, "checks": 0} and clean.exclusion_groups == []
     assert clean.readings["consumed_quantity"].sum() == 5000.0
+
+
+def test_a_big_gzip_csv_and_a_ragged_row_with_hashes_sent_aside(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A gzip CSV is read whole on one stream, its hashes sent aside as a plain CSV's; a record that
+    cannot be split is set aside by its line before it reaches the check, so it repeats nothing."""
+    import gzip
+
+    lines = [
+        cur_line("a1", "10"),  # row 2
+        cur_line("a2", "5"),  # row 3
+        cur_line("a1", "10") + ",extra",  # row 4: ragged, left out by its line (not a repeat)
+        cur_line("a3", "2"),  # row 5
+        cur_line("a2", "5"),  # row 6: a2 again
+    ]
+    path = tmp_path / "cur.csv.gz"
+    path.write_bytes(gzip.compress(("\n".join([HEADER, *lines]) + "\n").encode()))
+    monkeypatch.setattr(bills, "CHECK_IN_READ_BYTES", 0)
+    sent = count_batches(monkeypatch)
+    counts = count_reads(monkeypatch)
+    result = read(path, "aws_cur")
+    assert sent["restarts"] == 1 and counts == {"reads": 2, "checks": 0}
+    balanced(result)
+    assert result.readings["consumed_quantity"].sum() == 17.0  # rows 2, 3 and 5
+    by_reason = {group.reason: (group.rows, group.example_rows) for group in result.exclusion_groups}
+    assert by_reason[REASON] == (1, (6,))
+    assert [value for reason, value in by_reason.items() if reason.startswith("a ragged row")] == [(1, (4,))]
