@@ -233,3 +233,20 @@ def test_a_big_gzip_csv_and_a_ragged_row_with_hashes_sent_aside(
     by_reason = {group.reason: (group.rows, group.example_rows) for group in result.exclusion_groups}
     assert by_reason[REASON] == (1, (6,))
     assert [value for reason, value in by_reason.items() if reason.startswith("a ragged row")] == [(1, (4,))]
+
+
+def test_a_failed_check_of_the_sent_hashes_is_one_error_naming_the_bill(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "cur.csv", [cur_line("a1", "10"), cur_line("a2", "5")])
+    monkeypatch.setattr(bills, "CHECK_IN_READ_BYTES", 0)
+
+    def failing(self: id_sink.IdHashes, con: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(id_sink.IdHashes, "repeats", failing)
+    with pytest.raises(bills.InputError) as raised:
+        read(path, "aws_cur")
+    assert str(raised.value) == (
+        f"{path}: its line item ids could not be checked for repeats ([Errno 28] No space left on device)"
+    )

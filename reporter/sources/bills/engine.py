@@ -56,7 +56,7 @@ from reporter.sources.bills import dates, definition, pieces, results
 from reporter.sources.bills.finish import finish
 from reporter.sources.bills.id_sink import IdHashes
 from reporter.sources.bills.query import aggregate_sql, repeats_sql
-from reporter.sources.bills.scan import Scan, header_columns, header_names, scan_columns
+from reporter.sources.bills.scan import Scan, first_line, header_columns, header_names, scan_columns
 from reporter.sources.bills.sql import BillMapping, Column, Columns, entries, tag_lookup
 
 __all__ = ["Scan", "header_columns", "header_names", "read_bill", "keep_tags"]
@@ -182,7 +182,7 @@ def read_bill(
         sink = IdHashes(Path(folder)) if _send_ids(scan, mapping, check) else None
         repeats = not check and sink is None and _has_repeats(scan, mapping)
         groups, rejected = scan_with(False, repeats, check, sink)
-        if (check and _hash_repeats(groups)) or (sink is not None and _sent_repeats(sink)):
+        if (check and _hash_repeats(groups)) or (sink is not None and _sent_repeats(sink, scan.path)):
             repeats = True
             groups, rejected = scan_with(False, repeats)
     if results.any_bad(groups):  # read again, carrying the bad values' text to name the first one
@@ -230,13 +230,14 @@ def _send_ids(scan: Scan, mapping: BillMapping, check: bool) -> bool:
     return bool(mapping.line_item_id) and scan.kind != "parquet" and not check
 
 
-def _sent_repeats(sink: IdHashes) -> bool:
-    """Whether the hashes the main read sent aside repeat one (grouped with DuckDB's memory limit)."""
+def _sent_repeats(sink: IdHashes, path: Path) -> bool:
+    """Whether the hashes the main read of the bill at `path` sent aside repeat one (grouped with
+    DuckDB's memory limit); a failure is one error naming the bill."""
     with connection(preserve_order=False) as con:
         try:
             return sink.repeats(con)
-        except duckdb.Error as exc:
-            raise InputError(f"the line item ids could not be checked for repeats ({exc})", sink.path) from None
+        except (duckdb.Error, OSError) as exc:
+            raise InputError(f"its line item ids could not be checked for repeats ({first_line(exc)})", path) from None
 
 
 def _hash_repeats(groups: pd.DataFrame) -> bool:
