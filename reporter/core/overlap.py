@@ -132,10 +132,12 @@ def _hostless_notes(readings: pd.DataFrame, result: OverlapResult) -> None:
 
 def _host_shares(group: pd.DataFrame, result: OverlapResult, aliases: dict[str, str]) -> dict[object, float]:
     """The share of each reading's hours set aside, in the order of the rule; fills the ledger entries."""
-    views = [VIEWS.index(view) if view else 0 for view in map(_view, group["source_format"], group["run_id"])]
-    ordered = group.assign(rank_order=group["method"].map(RANK), view_order=views).sort_values(
-        ["rank_order", "view_order", "start_time", "source_file", "source_row"], kind="stable"
-    )
+    views = pd.Series(list(map(_view, group["source_format"], group["run_id"])), index=group.index, dtype=object)
+    ordered = group.assign(
+        rank_order=group["method"].map(RANK),
+        kepler_view=views,  # worked out once per reading, for the order and for `_unit`
+        view_order=[VIEWS.index(view) if view else 0 for view in views],
+    ).sort_values(["rank_order", "view_order", "start_time", "source_file", "source_row"], kind="stable")
     kept: list[_Kept] = []
     shares: dict[object, float] = {}
     for row in ordered.itertuples():
@@ -192,8 +194,7 @@ def _unit(row: object, aliases: dict[str, str]) -> tuple[str, object]:
         parts = (part.strip() for part in gpu.split(","))
         return "gpu", frozenset(aliases.get(part.lower(), part) for part in parts)
     if getattr(row, "source_format", None) in CONTAINER_FORMATS:
-        run_id = getattr(row, "run_id", None)
-        return "container", (_view(CONTAINER_FORMATS[0], run_id), run_id)
+        return "container", (getattr(row, "kepler_view", None), getattr(row, "run_id", None))
     return "host", None
 
 

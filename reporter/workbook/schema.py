@@ -137,30 +137,25 @@ INSTRUMENTS = Sheet(
     ),
 )
 
-SUPPLIER = Sheet(
-    "Supplier rates",
-    N_("Supplier-specific emission rates for market-based Scope 2 (as [factors.supplier])."),
-    (
+def _rate_sheet(name: str, purpose: str, rate: str, example: float, source: str) -> Sheet:
+    """A sheet of market-based rates by region (supplier rates, residual mixes): its rate, and the
+    rate's own year and source."""
+    return Sheet(name, purpose, (
         Column("region", "region", TEXT, True, N_("country code, US state or grid region"), "DE"),
-        Column("g_co2e_per_kwh", "gCO2e/kWh", NUMBER, True, N_("the supplier's rate"), 120.0, minimum=0),
+        Column("g_co2e_per_kwh", "gCO2e/kWh", NUMBER, True, rate, example, minimum=0),
         Column("year", "year", YEAR, False, N_("the year the rate is for (the data year)"), 2025,
                minimum=YEARS[0], maximum=YEARS[1]),
-        Column("source", "source", TEXT, False, N_("where the rate is published"),
-               N_("the supplier's disclosure 2025")),
-    ),
-)
+        Column("source", "source", TEXT, False, N_("where the rate is published"), source),
+    ))
 
-RESIDUAL = Sheet(
-    "Residual mix",
-    N_("Residual-mix emission rates for market-based Scope 2 (as [factors.residual_mix])."),
-    (
-        Column("region", "region", TEXT, True, N_("country code, US state or grid region"), "DE"),
-        Column("g_co2e_per_kwh", "gCO2e/kWh", NUMBER, True, N_("the residual mix's rate"), 700.0, minimum=0),
-        Column("year", "year", YEAR, False, N_("the year the rate is for (the data year)"), 2025,
-               minimum=YEARS[0], maximum=YEARS[1]),
-        Column("source", "source", TEXT, False, N_("where the rate is published"),
-               N_("the issuing body's residual mix 2025")),
-    ),
+
+SUPPLIER = _rate_sheet(
+    "Supplier rates", N_("Supplier-specific emission rates for market-based Scope 2 (as [factors.supplier])."),
+    N_("the supplier's rate"), 120.0, N_("the supplier's disclosure 2025"),
+)
+RESIDUAL = _rate_sheet(
+    "Residual mix", N_("Residual-mix emission rates for market-based Scope 2 (as [factors.residual_mix])."),
+    N_("the residual mix's rate"), 700.0, N_("the issuing body's residual mix 2025"),
 )
 
 CREDITS = Sheet(

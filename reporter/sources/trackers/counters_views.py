@@ -221,8 +221,7 @@ def view_notes(rows: list[dict[str, object]]) -> list[str]:
     their containers')."""
     notes = []
     for view, energy in VIEW_NOTES.items():
-        metrics = {metric for metric, of in VIEW_OF.items() if of == view}
-        hosts = sorted({str(row["host"] or "?") for row in rows if _metric_of(str(row["run_id"])) in metrics})
+        hosts = sorted({str(row["host"] or "?") for row in rows if view_of_run(str(row["run_id"])) == view})
         if hosts:
             notes.append(f"Kepler {NAMES[view]} counters read for {', '.join(hosts)}: {energy}")
     return notes
